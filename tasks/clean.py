@@ -1,0 +1,113 @@
+"""Clean: raw records → articles with a boilerplate-free body and normalised metadata.
+
+Text dumps go through the line cleaner (``tasks.textdump``), HTML through trafilatura (``tasks.htmlpage``),
+and plain JSON bodies through the same line filter the HTML path uses. A record with no body left is
+quarantined, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import py3langid
+from dateutil import parser as dateparser
+from dateutil.tz import tzoffset
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks import htmlpage, ids, textdump
+from tasks.records import CleanArticle, Extracted, Quarantined, RawRecord, StageResult
+
+log = logging.getLogger(__name__)
+
+_TZINFOS = {name: tzoffset(name, hours * 3600) for name, hours in
+            {"EDT": -4, "EST": -5, "CDT": -5, "CST": -6, "MDT": -6, "MST": -7, "PDT": -7, "PST": -8,
+             "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "ET": -5, "PT": -8}.items()}
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def clean_records(records: Iterable[RawRecord]) -> StageResult[CleanArticle]:
+    """Clean a batch; records without a body are quarantined with reason ``no_body``."""
+    result: StageResult[CleanArticle] = StageResult()
+    for record in records:
+        article = clean_record(record)
+        if isinstance(article, Quarantined):
+            log.warning("quarantined %s: %s", article.source_uri, article.detail)
+            result.quarantined.append(article)
+        else:
+            result.records.append(article)
+    return result
+
+
+def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
+    extracted = extract(record)
+    text = "\n\n".join(p.strip() for p in extracted.paragraphs if p.strip())
+    if not text:
+        what = {"txt": "text dump", "html": "HTML page", "json": "record"}[record.source_format]
+        return Quarantined(source_uri=record.source_uri, reason="no_body",
+                           detail=f"no article body left after cleaning the {what}")
+    url = record.url or extracted.url
+    return CleanArticle(
+        article_id=ids.article_id(url, record.html or record.text or ""),
+        text=text,
+        content_hash=ids.content_hash(text),
+        source_uri=record.source_uri,
+        source_format=record.source_format,
+        source_id=record.source_id,
+        url=url,
+        title=record.title or extracted.title,
+        subtitle=extracted.subtitle,
+        authors=tuple(record.authors or extracted.authors),
+        published_at=parse_published(record.published) or parse_published(extracted.published),
+        language=detect_language(text),
+        image_credits=tuple(extracted.image_credits),
+        outlet_name=record.outlet_name or extracted.outlet_name,
+        outlet_domain=ids.normalize_domain(record.outlet_domain or extracted.outlet_domain or url),
+    )
+
+
+def extract(record: RawRecord) -> Extracted:
+    """Run the extractor that fits the record: HTML, text dump, or an already-extracted JSON body."""
+    if record.html and record.html.strip():
+        return htmlpage.extract(record.html, record.url)
+    text = record.text or ""
+    if record.source_format == "txt":
+        return textdump.extract(text)
+    blocks = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.splitlines()
+    paragraphs, credits = htmlpage.filter_body_lines([" ".join(b.split()) for b in blocks])
+    return Extracted(paragraphs=paragraphs, image_credits=credits)
+
+
+def parse_published(value: str | None) -> datetime | None:
+    """A date or datetime string → aware UTC datetime; None when missing, unparseable or implausible."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = dateparser.parse(value, tzinfos=_TZINFOS)
+        except (ValueError, OverflowError):
+            return None
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not _EARLIEST <= parsed <= datetime.now(UTC) + timedelta(days=2):
+        return None
+    return parsed
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text (py3langid, a small offline classifier)."""
+    lang, _score = py3langid.classify(text[:5000])
+    return str(lang) if lang else None
+
+
+@task(name="clean", cache_policy=NONE)
+def clean_task(records: list[RawRecord]) -> StageResult[CleanArticle]:
+    return clean_records(records)

@@ -1,0 +1,65 @@
+"""Deterministic keys: the same input always gives the same id, so re-runs never duplicate rows."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|mc_cid$|mc_eid$|cmpid$|ref$|smid$)", re.IGNORECASE)
+
+
+def _digest(*parts: str, length: int = 16) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
+
+
+def normalize_text(text: str) -> str:
+    """NFC, whitespace collapsed: the form hashed for ids, so layout changes do not change identity."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def normalize_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no "www.", fragment, tracking parameters or trailing slash."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
+    return urlunsplit(("https", host, parts.path.rstrip("/") or "/", query, ""))
+
+
+def normalize_domain(domain: str | None) -> str | None:
+    """"https://www.FoxNews.com/x" or "www.foxnews.com:443" → "foxnews.com"."""
+    if not domain or not domain.strip():
+        return None
+    value = domain.strip().lower()
+    if "//" in value:
+        value = urlsplit(value).netloc
+    value = value.split("/")[0].split(":")[0].removeprefix("www.").strip(".")
+    return value if "." in value else None
+
+
+def article_id(url: str | None, raw_body: str) -> str:
+    """Id of an article: its normalised URL (if any) and its raw body as read, before cleaning."""
+    return _digest("article", normalize_url(url) or "", normalize_text(raw_body))
+
+
+def content_hash(clean_text: str) -> str:
+    return hashlib.sha256(normalize_text(clean_text).encode("utf-8")).hexdigest()
+
+
+def outlet_id(name: str | None, domain: str | None) -> str | None:
+    """Id of an outlet: its domain when known, else its case-folded name; None when neither is known."""
+    if domain := normalize_domain(domain):
+        return _digest("outlet-domain", domain)
+    if name and name.strip():
+        return _digest("outlet-name", normalize_text(name).casefold())
+    return None
+
+
+def entity_id(label: str, key: str) -> str:
+    """Id of an entity: its label type and normalised name key (see ``tasks.nlp.entity_key``)."""
+    return _digest("entity", label, key)

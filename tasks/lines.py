@@ -1,0 +1,103 @@
+"""What a single line of page text looks like: caption credit, share button, byline, related-links header ...
+
+Shared by the text-dump cleaner and the HTML path, so both drop the same boilerplate.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "…coffinsCredit: Reuters", "… (Credit: Reuters)", "… (Reuters)", "Credit...Doug Mills/The New York Times"
+_GLUED_CREDIT = re.compile(r"(?:\(\s*)?Credits?\s*(?::|\.{2,}|…)\s*(?P<credit>[^()]{1,80}?)\s*\)?\s*$")
+_PAREN_CREDIT = re.compile(
+    r"\(\s*(?:(?:Photo|Image|Picture|Video)s?(?:\s+by)?\s*:?\s*)?"
+    r"(?P<credit>(?:[A-Z][\w.&'’-]*|AP|AFP|EPA|X)(?:[ /][A-Z][\w.&'’-]*){0,5})\s*\)\s*$"
+)
+_SHARE = re.compile(
+    r"^(?:share|tweet|email|print|follow|subscribe|sign up|click to share|share (?:this|on|via)|"
+    r"copy link|save article|comments?)\b.{0,60}$",
+    re.IGNORECASE,
+)
+_RELATED = re.compile(
+    r"^(?:you may also like|you might also like|related(?: articles| stories| coverage| content)?|"
+    r"more from .{1,40}|recommended(?: for you)?|read more|most (?:popular|read)|trending(?: now)?|"
+    r"more stories|top stories|what to read next|up next|latest news|around the web|sponsored(?: content)?)"
+    r"\s*:?$",
+    re.IGNORECASE,
+)
+_LABELS = re.compile(
+    r"^(?:published|updated|advertisement|ad|close|menu|search|home|video|watch|listen|"
+    r"continue reading(?: the main story)?|story continues below(?: advertisement)?|skip to (?:main )?content|"
+    r"image|photo|getty images|ap photo|loading\.*|scroll to continue|enlarge this image)\W*$",
+    re.IGNORECASE,
+)
+_BIO = re.compile(
+    r"^(?:[A-Z][\w.'’-]+ ){0,3}[A-Z][\w.'’-]+ (?:is|was|has been) (?:a|an|the)\b.{0,160}\b(?:writer|reporter|"
+    r"correspondent|editor|journalist|contributor|producer|author|columnist|analyst for|anchor|host)\b",
+)
+_DOMAIN = re.compile(r"@?\b((?:[a-z0-9-]+\.)+(?:com|net|org|co\.uk|co|news|tv|uk|us|ca|au|de|fr|io|info))\b",
+                     re.IGNORECASE)
+_TERMINAL = tuple(".!?\"”’'…:;)")
+
+
+def words(line: str) -> list[str]:
+    return line.split()
+
+
+def caption_credit(line: str) -> str | None:
+    """The photo credit at the end of a caption line, or None."""
+    match = _GLUED_CREDIT.search(line) or _PAREN_CREDIT.search(line)
+    if not match:
+        return None
+    credit = match.group("credit").strip(" .:")
+    if "/" in credit:  # "Doug Mills/The New York Times" -> the agency or outlet after the slash
+        credit = credit.rsplit("/", 1)[1].strip()
+    return credit or None
+
+
+def strip_credit(line: str) -> str:
+    """The caption without its trailing credit."""
+    for pattern in (_GLUED_CREDIT, _PAREN_CREDIT):
+        match = pattern.search(line)
+        if match:
+            return line[: match.start()].rstrip()
+    return line
+
+
+def is_share(line: str) -> bool:
+    return bool(_SHARE.match(line)) and len(words(line)) <= 8
+
+
+def is_related_header(line: str) -> bool:
+    return bool(_RELATED.match(line))
+
+
+def is_label(line: str) -> bool:
+    return bool(_LABELS.match(line))
+
+
+def is_bio(line: str) -> bool:
+    return bool(_BIO.match(line)) and len(words(line)) <= 60
+
+
+def domain_in(line: str) -> str | None:
+    match = _DOMAIN.search(line)
+    return match.group(1).lower().removeprefix("www.") if match else None
+
+
+def ends_like_prose(line: str) -> bool:
+    return line.rstrip().endswith(_TERMINAL)
+
+
+def is_headline_like(line: str) -> bool:
+    """A line shaped like a headline, teaser or alt text: no closing punctuation and no clause commas."""
+    n = len(words(line))
+    return 2 <= n <= 40 and not ends_like_prose(line) and ("," not in line or n <= 12)
+
+
+def is_prose(line: str, min_words: int = 6) -> bool:
+    """A line shaped like a body paragraph: a sentence that ends, or a long comma-bearing clause."""
+    n = len(words(line))
+    if n < min_words:
+        return False
+    return ends_like_prose(line) or ("," in line and n >= 15)

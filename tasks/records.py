@@ -1,0 +1,80 @@
+"""Small records passed between stages (never spaCy Docs or shared DataFrames)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RawRecord:
+    """One article as read from an input, before cleaning."""
+
+    source_uri: str  # input path; "path#N" for the N-th record (from 1) of a multi-record file
+    source_format: str  # "txt", "html" or "json"
+    text: str | None = None  # plain text body or a visible-text dump
+    html: str | None = None  # raw HTML page (cleaned by the HTML path)
+    source_id: str | None = None  # the record's own id, when it has one
+    url: str | None = None
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None  # as given by the source; parsed by the clean stage
+    outlet_name: str | None = None
+    outlet_domain: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Quarantined:
+    """An input (or one record of it) that could not become an article."""
+
+    source_uri: str
+    reason: str  # short machine-readable reason, e.g. "empty", "binary", "invalid_json"
+    detail: str  # what a person needs to find and fix it
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CleanArticle:
+    """A cleaned article body with its metadata, ready for NLP."""
+
+    article_id: str
+    text: str  # clean body, paragraphs separated by "\n\n"
+    content_hash: str
+    source_uri: str
+    source_format: str
+    source_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None  # timezone-aware, UTC
+    language: str | None = None
+    image_credits: tuple[str, ...] = ()
+    outlet_name: str | None = None
+    outlet_domain: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class StageResult(Generic[T]):
+    """What a batch stage hands on: its good records and the inputs it set aside."""
+
+    records: list[T] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+@dataclass(kw_only=True, slots=True)
+class Extracted:
+    """What an extractor (text dump or HTML) found in one page."""
+
+    paragraphs: list[str] = field(default_factory=list)  # the article body, one entry per paragraph
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None  # date or datetime text, parsed by the clean stage
+    url: str | None = None
+    outlet_name: str | None = None
+    outlet_domain: str | None = None
+    language: str | None = None
+    image_credits: list[str] = field(default_factory=list)

@@ -1,0 +1,109 @@
+"""Every table newslake writes, declared once.
+
+Writers build tables with ``pa.Table.from_pylist(rows, schema=...)``; the README's data dictionary is
+generated from these constants (``python -m tasks.schemas``). Each field carries a one-line description
+in its metadata under ``b"description"``.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+_UTC = pa.timestamp("us", tz="UTC")
+
+
+def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+ARTICLES = pa.schema(
+    [
+        _field("article_id", pa.string(), "Deterministic id: hash of the normalised URL and raw body.", False),
+        _field("outlet_id", pa.string(), "Key into outlets; null when no outlet could be identified."),
+        _field("url", pa.string(), "Article URL as given by the source, if any."),
+        _field("title", pa.string(), "Headline."),
+        _field("subtitle", pa.string(), "Standfirst / deck under the headline, if any."),
+        _field("authors", pa.list_(pa.string()), "Person names from the byline, without 'By' or roles."),
+        _field("published_at", _UTC, "Publication time in UTC; null when unknown."),
+        _field("language", pa.string(), "ISO 639-1 code of the body text."),
+        _field("text", pa.string(), "Clean article body; paragraphs separated by a blank line.", False),
+        _field("word_count", pa.int32(), "Whitespace-separated words in text.", False),
+        _field("sentence_count", pa.int32(), "Rows of this article in sentences.", False),
+        _field("image_credits", pa.list_(pa.string()), "Photo credits found in captions (Reuters, AFP ...)."),
+        _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record (from 1) of a file.", False),
+        _field("source_id", pa.string(), "The record's own id in its source, if it had one."),
+        _field("source_format", pa.string(), "Input format: txt, html or json.", False),
+        _field("content_hash", pa.string(), "SHA-256 of the normalised clean text (exact-duplicate key).", False),
+        _field("ingested_at", _UTC, "When this row was written.", False),
+        _field("pipeline_version", pa.string(), "newslake version that produced the row.", False),
+    ]
+)
+
+SENTENCES = pa.schema(
+    [
+        _field("article_id", pa.string(), "Key into articles.", False),
+        _field("sentence_index", pa.int32(), "Position of the sentence in the article, from 0.", False),
+        _field("char_start", pa.int32(), "Offset of the first character in articles.text.", False),
+        _field("char_end", pa.int32(), "Offset one past the last character in articles.text.", False),
+        _field("text", pa.string(), "The sentence: articles.text[char_start:char_end].", False),
+    ]
+)
+
+ENTITIES = pa.schema(
+    [
+        _field("article_id", pa.string(), "Key into articles.", False),
+        _field("sentence_index", pa.int32(), "Sentence holding the mention's first character.", False),
+        _field("char_start", pa.int32(), "Offset of the mention in articles.text.", False),
+        _field("char_end", pa.int32(), "Offset one past the mention's end in articles.text.", False),
+        _field("text", pa.string(), "The mention as written: articles.text[char_start:char_end].", False),
+        _field("label", pa.string(), "spaCy OntoNotes label (PERSON, ORG, GPE, ...).", False),
+        _field("entity_id", pa.string(), "Deterministic id of the normalised name and label type.", False),
+        _field("canonical_name", pa.string(), "Preferred spelling among all mentions of entity_id.", False),
+    ]
+)
+
+OUTLETS = pa.schema(
+    [
+        _field("outlet_id", pa.string(), "Deterministic id of the outlet's domain (or name if no domain).", False),
+        _field("name", pa.string(), "Outlet name."),
+        _field("domain", pa.string(), "Registered domain, without 'www.'."),
+        _field("article_count", pa.int64(), "Articles in the warehouse from this outlet.", False),
+        _field("first_published_at", _UTC, "Earliest published_at of its articles."),
+        _field("last_published_at", _UTC, "Latest published_at of its articles."),
+        _field("median_word_count", pa.float64(), "Median article word_count."),
+        _field("top_image_credits", pa.list_(pa.string()), "Most frequent photo credits, most frequent first."),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record of a file.", False),
+        _field("reason", pa.string(), "Short machine-readable reason (empty, binary, invalid_json, ...).", False),
+        _field("detail", pa.string(), "Human-readable explanation.", False),
+        _field("ingested_at", _UTC, "When this row was written.", False),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "sentences": SENTENCES,
+    "entities": ENTITIES,
+    "outlets": OUTLETS,
+    "quarantine": QUARANTINE,
+}
+
+
+def data_dictionary() -> str:
+    """Markdown data dictionary of every table, for the README."""
+    lines: list[str] = []
+    for name, schema in TABLES.items():
+        lines += [f"### `{name}`", "", "| column | type | description |", "| --- | --- | --- |"]
+        for f in schema:
+            desc = (f.metadata or {}).get(b"description", b"").decode()
+            lines.append(f"| `{f.name}` | `{f.type}` | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(data_dictionary())
