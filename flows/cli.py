@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 DEFAULT_OUT = "data/warehouse"
 _PREFECT_DEFAULTS = {
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_input_bytes=int(args.max_input_mb * 1024 * 1024),
     )
     print(f"\nnewslake: {summary.articles_in_run} articles from this run, in {summary.seconds:.1f} s")
-    print(f"tables in {os.path.abspath(summary.out)}:")
+    print(f"tables in {Path(summary.out).resolve()}:")
     for table, rows in summary.tables.items():
         print(f"  {table:<11} {rows:>8} rows")
     quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"

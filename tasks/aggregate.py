@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -16,22 +17,28 @@ OutletNames = Mapping[str, tuple[str | None, str | None]]  # outlet_id -> (name,
 
 def with_canonical_names(entities: pa.Table) -> pa.Table:
     """Set ``canonical_name`` to the preferred spelling among all mentions of each entity_id: the most
-    frequent, then one not in all capitals, then the longest, then alphabetical (so it is deterministic)."""
+    frequent, then the one with fewest all-capital words, then the longest, then alphabetical."""
     if entities.num_rows == 0:
         return entities
     counts = entities.group_by(["entity_id", "text"]).aggregate([("text", "count")])
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for eid, text, n in zip(*(counts[c].to_pylist() for c in ("entity_id", "text", "text_count")), strict=True):
         forms[eid][display_name(text)] += n
-    best = {eid: min(c.items(), key=lambda kv: (-kv[1], kv[0].isupper(), -len(kv[0]), kv[0]))[0]
+    best = {eid: min(c.items(), key=_preference)[0]
             for eid, c in forms.items()}
-    names = pa.array([best[e] for e in entities["entity_id"].to_pylist()], pa.string())
+    names = pa.array([best[str(e)] for e in entities["entity_id"].to_pylist()], pa.string())
     return entities.set_column(entities.schema.get_field_index("canonical_name"), "canonical_name", names)
+
+
+def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
+    form, count = form_count
+    shouting = sum(1 for w in form.split() if len(w) > 1 and w.isupper())
+    return -count, shouting, -len(form), form
 
 
 def build_outlets(articles: pa.Table, names: OutletNames) -> pa.Table:
     """One row per outlet_id seen in ``articles`` with counts, dates and wire-credit figures."""
-    grouped: dict[str, list[dict[str, object]]] = defaultdict(list)
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cols = ("outlet_id", "published_at", "word_count", "image_credits")
     for row in articles.select(list(cols)).to_pylist():
         if row["outlet_id"]:
@@ -44,12 +51,12 @@ def build_outlets(articles: pa.Table, names: OutletNames) -> pa.Table:
         name, domain = names.get(oid, (None, None))
         rows.append({
             "outlet_id": oid,
-            "name": name,
+            "name": name or domain,
             "domain": domain,
             "article_count": len(arts),
-            "first_published_at": min(dates) if dates else None,  # type: ignore[type-var]
-            "last_published_at": max(dates) if dates else None,  # type: ignore[type-var]
-            "median_word_count": float(statistics.median(int(a["word_count"]) for a in arts)),  # type: ignore[call-overload]
+            "first_published_at": min(dates) if dates else None,
+            "last_published_at": max(dates) if dates else None,
+            "median_word_count": float(statistics.median(a["word_count"] for a in arts)),
             "top_image_credits": [c for c, _ in credits.most_common(5)],
         })
     return pa.Table.from_pylist(rows, schema=OUTLETS)

@@ -29,6 +29,7 @@ _TZINFOS = {name: tzoffset(name, hours * 3600) for name, hours in
              "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "ET": -5, "PT": -8}.items()}
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_BY = re.compile(r"^by:?\s+", re.IGNORECASE)
 
 
 def clean_records(records: Iterable[RawRecord]) -> StageResult[CleanArticle]:
@@ -62,7 +63,7 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
         url=url,
         title=record.title or extracted.title,
         subtitle=extracted.subtitle,
-        authors=tuple(record.authors or extracted.authors),
+        authors=clean_authors(record.authors or extracted.authors),
         published_at=parse_published(record.published) or parse_published(extracted.published),
         language=detect_language(text),
         image_credits=tuple(extracted.image_credits),
@@ -81,6 +82,12 @@ def extract(record: RawRecord) -> Extracted:
     blocks = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.splitlines()
     paragraphs, credits = htmlpage.filter_body_lines([" ".join(b.split()) for b in blocks])
     return Extracted(paragraphs=paragraphs, image_credits=credits)
+
+
+def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
+    """Author names without a leading "By", empty entries or repeats, in their original order."""
+    cleaned = (_BY.sub("", " ".join(n.split())).strip(" ,;|") for n in names)
+    return tuple(dict.fromkeys(n for n in cleaned if n))
 
 
 def parse_published(value: str | None) -> datetime | None:

@@ -7,6 +7,9 @@ in its metadata under ``b"description"``.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pyarrow as pa
 
 _UTC = pa.timestamp("us", tz="UTC")
@@ -105,5 +108,20 @@ def data_dictionary() -> str:
     return "\n".join(lines)
 
 
+README_MARKERS = ("<!-- data-dictionary:start -->\n", "<!-- data-dictionary:end -->")
+
+
+def with_data_dictionary(readme: str) -> str:
+    """The README text with the part between its data-dictionary markers regenerated."""
+    start, end = README_MARKERS
+    head, _, rest = readme.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}{data_dictionary()}{end}{tail}"
+
+
 if __name__ == "__main__":
-    print(data_dictionary())
+    if len(sys.argv) > 1:  # python -m tasks.schemas README.md
+        path = Path(sys.argv[1])
+        path.write_text(with_data_dictionary(path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(data_dictionary())

@@ -46,7 +46,7 @@ def write_table(out: Path, name: str, table: pa.Table) -> Path:
         pq.write_table(table, tmp, compression="zstd")
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, folder / DATA_FILE)
+        tmp.replace(folder / DATA_FILE)
     finally:
         tmp.unlink(missing_ok=True)
     return folder / DATA_FILE
@@ -61,7 +61,7 @@ def rows_not_from(table: pa.Table, files: Collection[str]) -> pa.Table:
     """Rows of a table with a ``source_uri`` column whose input file is not in ``files``."""
     if table.num_rows == 0 or not files:
         return table
-    origin = pa.array([source_file(u) for u in table["source_uri"].to_pylist()], pa.string())
+    origin = pa.array([source_file(str(u)) for u in table["source_uri"].to_pylist()], pa.string())
     return table.filter(pc.invert(pc.is_in(origin, value_set=pa.array(sorted(files), pa.string()))))
 
 

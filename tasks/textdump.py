@@ -19,11 +19,12 @@ from tasks.records import Extracted
 _BYLINE = re.compile(r"^(?:(?P<pre>.{2,60}?)\s+)?By:?\s+(?P<rest>[A-Z][^.!?]{2,100})$")
 _PUBLISHED = re.compile(r"^(?:Published|Posted|Updated|Last updated)(?: on)?:?\s+(?P<date>.*\d.*)$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*(?:,|\||·|•|—|–|\s-\s|\band\b|&)\s*")
-OUTLET_WORDS = frozenset(
-    "News Times Post Press Journal Tribune Herald Network Reuters AP AFP Agency Daily Magazine Media Online "
-    "TV Radio Guardian Telegraph Mail Sun Star Digital Wire Associated Gazette Chronicle Observer Review "
-    "Report Insider Today Weekly Express Independent Standard Examiner Bloomberg CNN BBC NPR".split()
-)
+OUTLET_WORDS = frozenset({
+    "News", "Times", "Post", "Press", "Journal", "Tribune", "Herald", "Network", "Reuters", "AP", "AFP", "Agency",
+    "Daily", "Magazine", "Media", "Online", "TV", "Radio", "Guardian", "Telegraph", "Mail", "Sun", "Star", "Digital",
+    "Wire", "Associated", "Gazette", "Chronicle", "Observer", "Review", "Report", "Insider", "Today", "Weekly",
+    "Express", "Independent", "Standard", "Examiner", "Bloomberg", "CNN", "BBC", "NPR",
+})
 
 
 @dataclass(slots=True)
@@ -81,8 +82,8 @@ def _classify(rows: list[_Line], out: Extracted) -> None:
             row.kind = "label"
         elif (match := _BYLINE.match(line)) and len(ln.words(line)) <= 16 and not out.authors:
             row.kind = "byline"
-            out.authors, outlet = parse_byline(match.group("rest"), match.group("pre"))
-            out.outlet_name = out.outlet_name or outlet
+            out.authors, byline_outlet = parse_byline(match.group("rest"), match.group("pre"))
+            out.outlet_name = out.outlet_name or byline_outlet
         elif ln.is_bio(line) and any(r.kind == "body" for r in rows[:i]):
             row.kind = "bio"
         elif ln.is_prose(line):
@@ -117,13 +118,13 @@ def parse_byline(rest: str, before: str | None = None) -> tuple[list[str], str |
     """Authors and outlet from the text after "By" ("Jasmine Baehr Fox News", "A and B, Reuters")."""
     rest = rest.strip()
     if before and rest.startswith(before.strip()):  # "Jasmine Baehr By Jasmine Baehr Fox News"
-        outlet = rest[len(before.strip()) :].strip(" ,|-–—")
-        return [before.strip()], outlet or None
+        return [before.strip()], rest[len(before.strip()) :].strip(" ,|-–—") or None
     authors: list[str] = []
     outlet: str | None = None
     for part in filter(None, _SEPARATORS.split(rest)):
         tokens = part.split()
-        if tokens[-1].strip(".") in OUTLET_WORDS and len(tokens) > 2:  # "Jane Doe Fox News"
+        glued = not authors and tokens[0] != "The" and len(tokens) > 2  # "Jane Doe Fox News"
+        if glued and tokens[-1].strip(".") in OUTLET_WORDS:
             k = min(3, len(tokens) - 2)
             name, outlet = " ".join(tokens[:-k]), outlet or " ".join(tokens[-k:])
             authors.append(name)

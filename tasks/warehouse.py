@@ -69,7 +69,7 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
           version: str) -> dict[str, pa.Table]:
     """The detail tables (articles, sentences, entities, quarantine) after merging ``run`` into the warehouse."""
     old_articles = storage.rows_not_from(storage.read_table(out, "articles"), read_files)
-    kept_old = set(old_articles["article_id"].to_pylist())
+    kept_old = {str(i) for i in old_articles["article_id"].to_pylist()}
     fresh = [a for a in run.articles if a.article_id not in kept_old]
     quarantined = list(run.quarantined) + [
         Quarantined(source_uri=a.source_uri, reason="duplicate",

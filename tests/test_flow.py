@@ -1,0 +1,136 @@
+"""End to end: the real Prefect flow, the real model, real Parquet files."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows import cli
+from flows.news_pipeline import RunSummary, news_pipeline
+from tasks.nlp import entity_key
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+INTERNEWSCAST = "internewscast_kim_memorial.txt"
+FOX = "foxnews_kim_memorial.txt"
+
+
+def _read(out: Path, table: str) -> pd.DataFrame:
+    return pd.read_parquet(out / table)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
+    out = tmp_path_factory.mktemp("warehouse")
+    return out, news_pipeline(inputs=[str(SAMPLES)], out=str(out))
+
+
+def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
+    out, summary = sample_run
+    n_inputs = len(list((SAMPLES / "txt").glob("*"))) + len(list((SAMPLES / "html").glob("*")))
+    assert summary.articles_in_run >= n_inputs + 4  # every JSON record too
+    for table, rows in summary.tables.items():
+        assert len(_read(out, table)) == rows
+    assert summary.quarantined == {}
+    articles = _read(out, "articles")
+    assert articles["article_id"].is_unique
+    assert set(articles["source_format"]) == {"txt", "html", "json"}
+    assert (articles["sentence_count"] > 0).all() and (articles["word_count"] > 0).all()
+    assert articles.loc[articles.source_uri.str.endswith("feed.jsonl#1"), "source_id"].item() == "hw-1001"
+    assert _read(out, "outlets")["article_count"].sum() == articles["outlet_id"].notna().sum()
+
+
+def test_seed_bodies_match_the_gold(sample_run: tuple[Path, RunSummary], seeds_gold: dict) -> None:  # type: ignore[type-arg]
+    articles = _read(sample_run[0], "articles")
+    for name in (INTERNEWSCAST, FOX):
+        row = articles[articles.source_uri.str.endswith(name)].iloc[0]
+        paragraphs = row.text.split("\n\n")
+        assert paragraphs == [p.strip() for p in seeds_gold[name]["body_paragraphs"]]
+        for example in seeds_gold[name]["boilerplate_examples"].values():
+            assert example not in row.text
+        assert list(row.image_credits) == seeds_gold[name]["image_credits"]
+    inc = articles[articles.source_uri.str.endswith(INTERNEWSCAST)].iloc[0]
+    for boilerplate in ("Credit:", "Share this", "You May Also Like"):
+        assert boilerplate not in inc.text
+
+
+def test_fox_article_metadata(sample_run: tuple[Path, RunSummary], seeds_gold: dict) -> None:  # type: ignore[type-arg]
+    out = sample_run[0]
+    articles, outlets = _read(out, "articles"), _read(out, "outlets")
+    fox = articles[articles.source_uri.str.endswith(FOX)].iloc[0]
+    gold = seeds_gold[FOX]
+    assert fox.title == gold["title"]
+    assert list(fox.authors) == [gold["author"]]
+    assert outlets.set_index("outlet_id").loc[fox.outlet_id, "name"] == gold["outlet_name"]
+    inc = articles[articles.source_uri.str.endswith(INTERNEWSCAST)].iloc[0]
+    assert outlets.set_index("outlet_id").loc[inc.outlet_id, "domain"] == "internewscast.com"
+
+
+def test_kim_jong_un_variants_are_one_entity(sample_run: tuple[Path, RunSummary]) -> None:
+    entities = _read(sample_run[0], "entities")
+    kim = entities[entities.text.map(entity_key) == "kim jong un"]
+    assert {"Kim Jong-un", "KIM Jong-un", "Kim Jong Un"} <= set(kim.text)
+    assert kim.entity_id.nunique() == 1 and kim.canonical_name.nunique() == 1
+    ju_ae = entities[entities.text == "Kim Ju-ae"]
+    assert set(ju_ae.entity_id).isdisjoint(kim.entity_id)
+
+
+def test_offsets_index_the_article_text(sample_run: tuple[Path, RunSummary]) -> None:
+    out = sample_run[0]
+    text = _read(out, "articles").set_index("article_id")["text"]
+    for table in ("sentences", "entities"):
+        for row in _read(out, table).itertuples():
+            assert text[row.article_id][row.char_start:row.char_end] == row.text
+    sentences = _read(out, "sentences")
+    assert not sentences.text.str.contains("\n").any()
+    assert not sentences.duplicated(["article_id", "sentence_index"]).any()
+
+
+def test_rerun_gives_same_ids_and_no_duplicates(sample_run: tuple[Path, RunSummary], tmp_path: Path) -> None:
+    first_out = sample_run[0]
+    shutil.copytree(first_out, tmp_path / "w")
+    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"))
+    for table, key in [("articles", ["article_id"]), ("sentences", ["article_id", "sentence_index"]),
+                       ("entities", ["article_id", "char_start", "char_end"]), ("outlets", ["outlet_id"])]:
+        before, after = _read(first_out, table), _read(tmp_path / "w", table)
+        assert not after.duplicated(key).any(), table
+        assert sorted(map(tuple, after[key].values)) == sorted(map(tuple, before[key].values)), table
+
+
+def test_bad_inputs_are_quarantined_and_good_ones_land(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLES / "txt" / FOX, inputs / FOX)
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "photo.html").write_bytes(bytes(range(256)) * 16)
+    (inputs / "feed.jsonl").write_text('{"id": "a", "text": "A short report from Berlin about the budget talks."}\n'
+                                       '{"id": "b", "text": "broken\n', encoding="utf-8")
+    (inputs / "trunc.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n' * 50)[:20])
+    summary = news_pipeline(inputs=[str(inputs)], out=str(tmp_path / "w"))
+    articles = _read(tmp_path / "w", "articles")
+    assert len(articles) == 2 and summary.articles_in_run == 2
+    quarantine = _read(tmp_path / "w", "quarantine")
+    by_input = {Path(u).name: r for u, r in zip(quarantine.source_uri, quarantine.reason, strict=True)}
+    assert by_input == {"empty.txt": "empty", "photo.html": "binary", "feed.jsonl#2": "invalid_json",
+                        "trunc.jsonl.gz": "gzip_error"}
+    assert quarantine.detail.str.len().min() > 5
+    assert summary.quarantined == {"empty": 1, "binary": 1, "invalid_json": 1, "gzip_error": 1}
+
+
+def test_cli_run_on_the_seeds_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = [str(p) for p in sorted((SAMPLES / "txt").glob("*.txt"))]
+    assert cli.main(["run", *seeds, "--out", str(tmp_path / "w"), "--batch-size", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "articles" in printed and "quarantined inputs by reason: none" in printed
+    entities = _read(tmp_path / "w", "entities")
+    assert len(entities) > 20 and entities.article_id.nunique() == 2
+
+
+def test_unknown_json_field_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown json_fields"):
+        news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), json_fields={"bodytext": "x"})

@@ -1,0 +1,72 @@
+"""NLP: the real model; offsets that index the text; sentences that respect paragraphs; entity keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks import ids
+from tasks.clean import clean_record
+from tasks.nlp import analyze, default_model, display_name, entity_key, load_model, sentence_spans
+from tasks.records import CleanArticle, RawRecord
+
+
+def _article(text: str, source_uri: str = "t.txt") -> CleanArticle:
+    article = clean_record(RawRecord(source_uri=source_uri, source_format="json", text=text))
+    assert isinstance(article, CleanArticle)
+    return article
+
+
+def test_model_is_loaded_once_with_only_what_the_tables_need() -> None:
+    nlp = load_model(default_model())
+    assert load_model(default_model()) is nlp
+    assert nlp.pipe_names == ["senter", "ner"]
+    assert nlp.meta["version"] == "3.8.0"
+
+
+@pytest.mark.parametrize("variant", ["Kim Jong-un", "KIM Jong-un", "Kim Jong Un", "Kim Jong-Un", "Kim Jong Un’s",
+                                     "kim jong‑un"])
+def test_name_variants_share_one_key(variant: str) -> None:
+    assert entity_key(variant) == "kim jong un"
+
+
+def test_different_people_keep_different_keys() -> None:
+    assert entity_key("Kim Ju-ae") != entity_key("Kim Jong Un")
+    assert entity_key("José Martí") == entity_key("Jose Marti")
+    assert entity_key("the United Nations") == entity_key("United Nations")
+    assert display_name("Putin’s") == "Putin"
+
+
+def test_sentence_spans_split_at_line_breaks_and_trim() -> None:
+    text = "First one.\n\nSecond para here. Third.  "
+    # one model "sentence" spanning the paragraph break is split in two
+    assert list(sentence_spans(text, [(0, 30), (30, len(text))])) == [(0, 10), (12, 29), (30, 36)]
+
+
+def test_analyze_gives_offsets_into_the_article_text() -> None:
+    text = ("KIM Jong-un wept at the ceremony in Pyongyang.\n\n"
+            "Russian Culture Minister Olga Lyubimova attended. Kim Jong Un thanked Vladimir Putin’s envoys.")
+    article = _article(text)
+    rows = analyze([article], default_model())
+    sentences = rows.sentences.to_pylist()
+    assert rows.sentence_counts == {article.article_id: len(sentences)}
+    assert [s["sentence_index"] for s in sentences] == list(range(len(sentences)))
+    for s in sentences:
+        assert text[s["char_start"]:s["char_end"]] == s["text"]
+        assert "\n" not in s["text"]
+    assert sentences[0]["text"] == "KIM Jong-un wept at the ceremony in Pyongyang."
+    mentions = rows.entities.to_pylist()
+    assert mentions, "the model found no entities"
+    for m in mentions:
+        assert text[m["char_start"]:m["char_end"]] == m["text"]
+        s = sentences[m["sentence_index"]]
+        assert s["char_start"] <= m["char_start"] < s["char_end"]
+    kim = {m["entity_id"] for m in mentions if entity_key(m["text"]) == "kim jong un"}
+    assert len(kim) == 1 and kim == {ids.entity_id("PERSON", "kim jong un")}
+    assert {"Olga Lyubimova", "Pyongyang"} <= {m["text"] for m in mentions}
+
+
+def test_analyze_handles_many_articles_in_one_batch() -> None:
+    articles = [_article(f"Article {i} says Angela Merkel visited Paris.", f"{i}.txt") for i in range(5)]
+    rows = analyze(articles, default_model(), batch_size=2)
+    assert set(rows.sentence_counts) == {a.article_id for a in articles}
+    assert rows.entities.num_rows >= 5
