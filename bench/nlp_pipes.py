@@ -1,0 +1,72 @@
+"""Words/s of the NLP stage against spaCy's full default pipeline, measured in the same run.
+
+    .venv/bin/python bench/nlp_pipes.py [--corpora ../shared/corpora] [-n 300]
+
+Reads the first N bodies of ``allsides_news/articles.jsonl.gz`` and runs (1) the baseline: the model with every
+default component, ``nlp.pipe``; (2) newslake's ``tasks.nlp.analyze`` (senter + ner, rows built). Prints words/s,
+the ratio to the baseline, and whether both found the same entities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+from itertools import islice
+from pathlib import Path
+
+import spacy
+
+from tasks.clean import clean_record
+from tasks.nlp import analyze, default_model
+from tasks.records import CleanArticle, RawRecord
+
+
+def load_articles(corpora: Path, n: int) -> list[CleanArticle]:
+    path = corpora / "allsides_news" / "articles.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in islice(fh, n)]
+    articles = []
+    for i, rec in enumerate(records, start=1):
+        article = clean_record(RawRecord(source_uri=f"{path}#{i}", source_format="json",
+                                         text=rec["content_original"], url=rec.get("url")))
+        if isinstance(article, CleanArticle):
+            articles.append(article)
+    return articles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("-n", type=int, default=300, help="articles (default 300)")
+    args = parser.parse_args()
+    model = default_model()
+    articles = load_articles(args.corpora, args.n)
+    words = sum(len(a.text.split()) for a in articles)
+    analyze(articles[:2], model)  # load the trimmed model outside the timing
+
+    full = spacy.load(model)
+    started = time.perf_counter()
+    baseline_ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                     for doc in full.pipe((a.text for a in articles), batch_size=64)]
+    baseline = time.perf_counter() - started
+
+    started = time.perf_counter()
+    rows = analyze(articles, model, batch_size=64)
+    ours = time.perf_counter() - started
+
+    by_article: dict[str, list[tuple[int, int, str]]] = {a.article_id: [] for a in articles}
+    for m in rows.entities.to_pylist():
+        by_article[m["article_id"]].append((m["char_start"], m["char_end"], m["label"]))
+    same = sum(by_article[a.article_id] == ents for a, ents in zip(articles, baseline_ents, strict=True))
+
+    print(f"{len(articles)} articles, {words} words, model {model}")
+    print(f"{'pipeline':<42}{'words/s':>10}{'ratio':>8}")
+    print(f"{'baseline: full default pipeline, nlp.pipe':<42}{words / baseline:>10,.0f}{1.0:>8.2f}")
+    print(f"{'newslake analyze (senter + ner, rows)':<42}{words / ours:>10,.0f}{baseline / ours:>8.2f}")
+    print(f"articles whose entities equal the baseline's: {same}/{len(articles)}")
+
+
+if __name__ == "__main__":
+    main()
