@@ -1,6 +1,6 @@
 """Words/s of the NLP stage against spaCy's full default pipeline, measured in the same run.
 
-    .venv/bin/python bench/nlp_pipes.py [--corpora ../shared/corpora] [-n 300]
+    .venv/bin/python -m bench.nlp_pipes [--corpora ../shared/corpora] [-n 300]
 
 Reads the first N bodies of ``allsides_news/articles.jsonl.gz`` and runs (1) the baseline: the model with every
 default component, ``nlp.pipe``; (2) newslake's ``tasks.nlp.analyze`` (senter + ner, rows built). Prints words/s,
