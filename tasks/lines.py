@@ -35,9 +35,14 @@ _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]+ ){0,3}[A-Z][\w.'’-]+ (?:is|was|has been) (?:a|an|the)\b.{0,160}\b(?:writer|reporter|"
     r"correspondent|editor|journalist|contributor|producer|author|columnist|analyst for|anchor|host)\b",
 )
+_LEGAL = re.compile(
+    r"\b(?:cookies?|privacy policy|terms of (?:use|service)|all rights reserved|copyright|newsletter|"
+    r"subscribe|sign up|log ?in|javascript|your browser|ad ?blocker)\b|©",
+    re.IGNORECASE,
+)
 _DOMAIN = re.compile(r"@?\b((?:[a-z0-9-]+\.)+(?:com|net|org|co\.uk|co|news|tv|uk|us|ca|au|de|fr|io|info))\b",
                      re.IGNORECASE)
-_TERMINAL = tuple(".!?\"”’'…:;)")
+_PROSE_END = re.compile(r"(?:[.!?…:;]|[.!?,…][\"”’')\]]+)$")
 
 
 def words(line: str) -> list[str]:
@@ -85,8 +90,20 @@ def domain_in(line: str) -> str | None:
     return match.group(1).lower().removeprefix("www.") if match else None
 
 
+def is_legal(line: str) -> bool:
+    """Cookie, copyright, newsletter and login notices."""
+    return bool(_LEGAL.search(line)) and len(words(line)) <= 80
+
+
+def is_teaser(line: str) -> bool:
+    """A promo: text cut off with an ellipsis, or a long headline-shaped line."""
+    stripped = line.rstrip()
+    return stripped.endswith(("…", "...")) or (is_headline_like(line) and len(words(line)) > 14)
+
+
 def ends_like_prose(line: str) -> bool:
-    return line.rstrip().endswith(_TERMINAL)
+    """Ends as a sentence does: a full stop, question or exclamation mark, colon, or one inside closing quotes."""
+    return bool(_PROSE_END.search(line.rstrip()))
 
 
 def is_headline_like(line: str) -> bool:

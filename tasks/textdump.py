@@ -1,9 +1,11 @@
 """Text dumps (a page's visible text, one block per line) → article body and metadata.
 
-Each line is classified from its own shape and its neighbours: repeated lines (alt text shown twice), caption
-lines with a glued or bracketed photo credit and the alt text just before them, share/follow lines, bylines,
-labels ("Published", "Advertisement"), author bios, headline-shaped teasers, and everything after a
-"You May Also Like" header. What is left and reads like prose is the body.
+Each line is classified from its own shape and its neighbours: prose, short lines, headline-shaped lines,
+repeated lines (alt text shown twice), captions with a glued or bracketed photo credit and the alt text just
+before them, share/follow lines, bylines, labels ("Published", "Advertisement"), legal and cookie notices,
+author bios, teasers ("…"-truncated or long headline-shaped promos) and related-links headers. The body is the
+run of lines with the most prose, found as a maximum-sum subarray over per-line scores (prose earns its word
+count, menus and link lists cost, the region never crosses a related-links header), minus the boilerplate kinds inside it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ OUTLET_WORDS = frozenset({
 })
 
 
+_TITLE_WINDOW = 12  # lines before the body searched for the title
+
+
 @dataclass(slots=True)
 class _Line:
     text: str
@@ -39,10 +44,35 @@ def extract(text: str) -> Extracted:
     rows = _split(text)
     out = Extracted()
     _classify(rows, out)
-    first_body = next((i for i, r in enumerate(rows) if r.kind == "body"), len(rows))
-    _title_and_subtitle(rows[:first_body], out)
-    out.paragraphs = [r.text for r in rows if r.kind == "body"]
+    start, end = main_region([_SCORES.get(r.kind, 0.0) or _line_score(r) for r in rows])
+    _title_and_subtitle(rows[:start], out)
+    out.paragraphs = [r.text for r in rows[start:end] if r.kind in _BODY_KINDS]
     return out
+
+
+# Kinds kept inside the main region, and the fixed region scores of the kinds that are not scored by length.
+_BODY_KINDS = frozenset({"prose", "short", "headline"})
+_SCORES = {"related": float("-inf"), "legal": -20.0, "teaser": -3.0, "caption": -0.5, "alt": -0.5, "repeat": -1.0,
+           "share": -1.0, "label": -0.5, "dateline": -1.0, "byline": -1.0, "bio": -3.0}
+
+
+def _line_score(row: _Line) -> float:
+    """Prose earns its word count; any other line costs a little, more when it is longer (menus, link lists)."""
+    n = len(ln.words(row.text))
+    return float(n) if row.kind == "prose" else -(1.0 + 0.25 * n)
+
+
+def main_region(scores: list[float]) -> tuple[int, int]:
+    """The run of lines with the largest total score (maximum subarray): the article body's extent."""
+    best, best_span = 0.0, (0, 0)
+    total, start = 0.0, 0
+    for i, score in enumerate(scores):
+        if total <= 0:
+            total, start = 0.0, i
+        total += score
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
 
 
 def _split(text: str) -> list[_Line]:
@@ -59,17 +89,15 @@ def _split(text: str) -> list[_Line]:
 
 def _classify(rows: list[_Line], out: Extracted) -> None:
     seen = Counter(r.text.casefold() for r in rows)
-    related_cut = False
+    has_blocks = len({r.block for r in rows}) > 1
     for i, row in enumerate(rows):
         line = row.text
-        if related_cut:
+        if ln.is_related_header(line):
             row.kind = "related"
-        elif ln.is_related_header(line) and any(r.kind == "body" for r in rows[:i]):
-            row.kind, related_cut = "related", True
         elif credit := ln.caption_credit(line):
             row.kind = "caption"
             out.image_credits.append(credit)
-            _mark_alt_text(rows, i)
+            _mark_alt_text(rows, i, has_blocks)
         elif ln.is_share(line):
             row.kind = "share"
             out.outlet_domain = out.outlet_domain or ln.domain_in(line)
@@ -80,37 +108,45 @@ def _classify(rows: list[_Line], out: Extracted) -> None:
             out.published = out.published or match.group("date")
         elif ln.is_label(line):
             row.kind = "label"
+        elif ln.is_legal(line):
+            row.kind = "legal"
         elif (match := _BYLINE.match(line)) and len(ln.words(line)) <= 16 and not out.authors:
             row.kind = "byline"
             out.authors, byline_outlet = parse_byline(match.group("rest"), match.group("pre"))
             out.outlet_name = out.outlet_name or byline_outlet
-        elif ln.is_bio(line) and any(r.kind == "body" for r in rows[:i]):
+        elif ln.is_bio(line):
             row.kind = "bio"
+        elif ln.is_teaser(line):
+            row.kind = "teaser"
         elif ln.is_prose(line):
-            row.kind = "body"
+            row.kind = "prose"
         elif ln.is_headline_like(line):
             row.kind = "headline"
+        else:
+            row.kind = "short"
 
 
-def _mark_alt_text(rows: list[_Line], caption_at: int) -> None:
-    """The line before a caption is its image's alt text when it is in the same block or shaped like a title."""
+def _mark_alt_text(rows: list[_Line], caption_at: int, has_blocks: bool) -> None:
+    """The line before a caption is its image's alt text when it is shaped like a title, or sits in the
+    caption's block (only meaningful when the dump separates blocks with blank lines)."""
     if caption_at == 0:
         return
     prev, caption = rows[caption_at - 1], rows[caption_at]
-    if prev.kind in {"body", "headline", "other", "repeat"} and (
-        prev.block == caption.block or ln.is_headline_like(prev.text)
+    if prev.kind in {"prose", "headline", "short", "repeat"} and (
+        (has_blocks and prev.block == caption.block) or ln.is_headline_like(prev.text)
     ):
         prev.kind = "alt"
 
 
 def _title_and_subtitle(head: list[_Line], out: Extracted) -> None:
     """Title: the first headline-shaped line of five or more words before the body; subtitle: the next one."""
-    candidates = [i for i, r in enumerate(head) if r.kind == "headline" and len(ln.words(r.text)) >= 5]
+    head = head[-_TITLE_WINDOW:]
+    candidates = [i for i, r in enumerate(head) if r.kind in {"headline", "teaser"} and len(ln.words(r.text)) >= 5]
     if not candidates:
         return
     first = candidates[0]
     out.title = head[first].text
-    if first + 1 < len(head) and head[first + 1].kind == "headline" and len(ln.words(head[first + 1].text)) >= 6:
+    if first + 1 < len(head) and head[first + 1].kind in {"headline", "teaser"} and len(ln.words(head[first + 1].text)) >= 6:
         out.subtitle = head[first + 1].text
 
 
