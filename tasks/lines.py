@@ -42,11 +42,16 @@ _LEGAL = re.compile(
 )
 _DOMAIN = re.compile(r"@?\b((?:[a-z0-9-]+\.)+(?:com|net|org|co\.uk|co|news|tv|uk|us|ca|au|de|fr|io|info))\b",
                      re.IGNORECASE)
-_PROSE_END = re.compile(r"(?:[.!?…:;]|[.!?,…][\"”’')\]]+)$")
+_PROSE_END = re.compile(r"(?:[.!?…:;。！？]|[.!?,…。！？][\"”’')\]」』]+)$")
 
 
-def words(line: str) -> list[str]:
-    return line.split()
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def word_count(line: str) -> int:
+    """Words, counting scripts written without spaces (Chinese, Japanese, Korean) at two characters a word."""
+    cjk = len(_CJK.findall(line))
+    return len(line.split()) + cjk // 2 if cjk else len(line.split())
 
 
 def caption_credit(line: str) -> str | None:
@@ -70,7 +75,7 @@ def strip_credit(line: str) -> str:
 
 
 def is_share(line: str) -> bool:
-    return bool(_SHARE.match(line)) and len(words(line)) <= 8
+    return bool(_SHARE.match(line)) and word_count(line) <= 8
 
 
 def is_related_header(line: str) -> bool:
@@ -82,7 +87,7 @@ def is_label(line: str) -> bool:
 
 
 def is_bio(line: str) -> bool:
-    return bool(_BIO.match(line)) and len(words(line)) <= 60
+    return bool(_BIO.match(line)) and word_count(line) <= 60
 
 
 def domain_in(line: str) -> str | None:
@@ -92,13 +97,13 @@ def domain_in(line: str) -> str | None:
 
 def is_legal(line: str) -> bool:
     """Cookie, copyright, newsletter and login notices."""
-    return bool(_LEGAL.search(line)) and len(words(line)) <= 80
+    return bool(_LEGAL.search(line)) and word_count(line) <= 80
 
 
 def is_teaser(line: str) -> bool:
     """A promo: text cut off with an ellipsis, or a long headline-shaped line."""
     stripped = line.rstrip()
-    return stripped.endswith(("…", "...")) or (is_headline_like(line) and len(words(line)) > 14)
+    return stripped.endswith(("…", "...")) or (is_headline_like(line) and word_count(line) > 14)
 
 
 def ends_like_prose(line: str) -> bool:
@@ -108,13 +113,13 @@ def ends_like_prose(line: str) -> bool:
 
 def is_headline_like(line: str) -> bool:
     """A line shaped like a headline, teaser or alt text: no closing punctuation and no clause commas."""
-    n = len(words(line))
+    n = word_count(line)
     return 2 <= n <= 40 and not ends_like_prose(line) and ("," not in line or n <= 12)
 
 
 def is_prose(line: str, min_words: int = 6) -> bool:
     """A line shaped like a body paragraph: a sentence that ends, or a long comma-bearing clause."""
-    n = len(words(line))
+    n = word_count(line)
     if n < min_words:
         return False
-    return ends_like_prose(line) or ("," in line and n >= 15)
+    return ends_like_prose(line) or (("," in line or "、" in line) and n >= 15)

@@ -3,9 +3,10 @@
 Each line is classified from its own shape and its neighbours: prose, short lines, headline-shaped lines,
 repeated lines (alt text shown twice), captions with a glued or bracketed photo credit and the alt text just
 before them, share/follow lines, bylines, labels ("Published", "Advertisement"), legal and cookie notices,
-author bios, teasers ("…"-truncated or long headline-shaped promos) and related-links headers. The body is the
-run of lines with the most prose, found as a maximum-sum subarray over per-line scores (prose earns its word
-count, menus and link lists cost, the region never crosses a related-links header), minus the boilerplate kinds inside it.
+author bios, teasers ("…"-truncated or long headline-shaped promos) and related-links headers. The body is
+the run of lines with the most prose, found as a maximum-sum subarray over per-line scores (prose earns its
+word count, menus and link lists cost, the run never crosses a related-links header), minus the boilerplate
+kinds inside it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ _SCORES = {"related": float("-inf"), "legal": -20.0, "teaser": -3.0, "caption": 
 
 def _line_score(row: _Line) -> float:
     """Prose earns its word count; any other line costs a little, more when it is longer (menus, link lists)."""
-    n = len(ln.words(row.text))
+    n = ln.word_count(row.text)
     return float(n) if row.kind == "prose" else -(1.0 + 0.25 * n)
 
 
@@ -103,14 +104,14 @@ def _classify(rows: list[_Line], out: Extracted) -> None:
             out.outlet_domain = out.outlet_domain or ln.domain_in(line)
         elif seen[line.casefold()] > 1:
             row.kind = "repeat"
-        elif (match := _PUBLISHED.match(line)) and len(ln.words(line)) <= 12:
+        elif (match := _PUBLISHED.match(line)) and ln.word_count(line) <= 12:
             row.kind = "dateline"
             out.published = out.published or match.group("date")
         elif ln.is_label(line):
             row.kind = "label"
         elif ln.is_legal(line):
             row.kind = "legal"
-        elif (match := _BYLINE.match(line)) and len(ln.words(line)) <= 16 and not out.authors:
+        elif (match := _BYLINE.match(line)) and ln.word_count(line) <= 16 and not out.authors:
             row.kind = "byline"
             out.authors, byline_outlet = parse_byline(match.group("rest"), match.group("pre"))
             out.outlet_name = out.outlet_name or byline_outlet
@@ -141,12 +142,14 @@ def _mark_alt_text(rows: list[_Line], caption_at: int, has_blocks: bool) -> None
 def _title_and_subtitle(head: list[_Line], out: Extracted) -> None:
     """Title: the first headline-shaped line of five or more words before the body; subtitle: the next one."""
     head = head[-_TITLE_WINDOW:]
-    candidates = [i for i, r in enumerate(head) if r.kind in {"headline", "teaser"} and len(ln.words(r.text)) >= 5]
-    if not candidates:
+    def titled(i: int, min_words: int) -> bool:
+        return head[i].kind in {"headline", "teaser"} and ln.word_count(head[i].text) >= min_words
+
+    first = next((i for i in range(len(head)) if titled(i, 5)), None)
+    if first is None:
         return
-    first = candidates[0]
     out.title = head[first].text
-    if first + 1 < len(head) and head[first + 1].kind in {"headline", "teaser"} and len(ln.words(head[first + 1].text)) >= 6:
+    if first + 1 < len(head) and titled(first + 1, 6):
         out.subtitle = head[first + 1].text
 
 
