@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import trafilatura
 
 from bench.scoring import HEADER, date_scores, extraction_scores
 from tasks import htmlpage, textdump
+from tasks.clean import parse_published
 from tasks.ingest import decode_text
 
 
@@ -84,6 +87,52 @@ def date_benchmark(root: Path) -> None:
     print()
 
 
+def _names(value: str | list[str] | None) -> frozenset[str]:
+    parts = value if isinstance(value, list) else re.split(r",\s*|\s+and\s+|\s*;\s*", value or "")
+    return frozenset(" ".join(p.split()).casefold() for p in parts if p and p.strip())
+
+
+def _title(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def meta_benchmark(root: Path) -> None:
+    """Exact-match rates on mercury_parser_fixtures: title (whitespace-normalised), author (as a set of names),
+    date (day level, within one day), over the pages where the field is asserted."""
+    labels = [json.loads(line) for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    hits: dict[str, Counter[str]] = {"trafilatura": Counter(), "newslake": Counter()}
+    asked: Counter[str] = Counter()
+    for label in labels:
+        html, expected = _gz_text(root / label["html_file"]), label["expected"]
+        doc = trafilatura.bare_extraction(html, url=label["url"], with_metadata=True)
+        theirs = {"title": doc.title, "author": (doc.author or "").split(";"), "date": doc.date} if doc else {}
+        ext = htmlpage.extract(html, label["url"])
+        ours = {"title": ext.title, "author": ext.authors, "date": ext.published}
+        for field, key in (("title", "title"), ("author", "author"), ("date", "date_published")):
+            if key not in label["asserted_fields"]:
+                continue
+            asked[field] += 1
+            for system, got in (("trafilatura", theirs), ("newslake", ours)):
+                hits[system][field] += _meta_match(field, expected[key], got.get(field))
+    print(f"metadata exact-match rate, {len(labels)} pages of mercury_parser_fixtures")
+    print(f"{'system':<44}" + "".join(f"{f + ' (' + str(asked[f]) + ')':>14}" for f in asked))
+    for system, counts in hits.items():
+        print(f"{system:<44}" + "".join(f"{counts[f] / asked[f]:>14.3f}" for f in asked))
+    print()
+
+
+def _meta_match(field: str, expected: str | None, got: object) -> bool:
+    if field == "title":
+        return _title(expected) == _title(got if isinstance(got, str) else None)
+    if field == "author":
+        return _names(expected) == _names(got if isinstance(got, list) else None)
+    want = parse_published(expected)
+    have = parse_published(got if isinstance(got, str) else None)
+    if want is None or have is None:
+        return want is None and have is None
+    return abs((want.date() - have.date()).days) <= 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
@@ -98,6 +147,8 @@ def main() -> None:
         body_scores(extraction)
     if "date" in only:
         date_benchmark(args.corpora / "htmldate_pubdate")
+    if "meta" in only:
+        meta_benchmark(args.corpora / "mercury_parser_fixtures")
     sys.stdout.flush()
 
 

@@ -20,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks import htmlpage, ids, textdump
+from tasks.bylines import clean_authors
 from tasks.records import CleanArticle, Extracted, Quarantined, RawRecord, StageResult
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ _TZINFOS = {name: tzoffset(name, hours * 3600) for name, hours in
              "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "ET": -5, "PT": -8}.items()}
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_BY = re.compile(r"^by:?\s+", re.IGNORECASE)
 
 
 def clean_records(records: Iterable[RawRecord]) -> StageResult[CleanArticle]:
@@ -67,6 +67,9 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
         published_at=parse_published(record.published) or parse_published(extracted.published),
         language=detect_language(text),
         image_credits=tuple(extracted.image_credits),
+        canonical_url=extracted.canonical_url,
+        section=extracted.section,
+        tags=tuple(extracted.tags),
         outlet_name=record.outlet_name or extracted.outlet_name,
         outlet_domain=ids.normalize_domain(record.outlet_domain or extracted.outlet_domain or url),
     )
@@ -82,12 +85,6 @@ def extract(record: RawRecord) -> Extracted:
     blocks = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.splitlines()
     paragraphs, credits = htmlpage.filter_body_lines([" ".join(b.split()) for b in blocks])
     return Extracted(paragraphs=paragraphs, image_credits=credits)
-
-
-def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
-    """Author names without a leading "By", empty entries or repeats, in their original order."""
-    cleaned = (_BY.sub("", " ".join(n.split())).strip(" ,;|") for n in names)
-    return tuple(dict.fromkeys(n for n in cleaned if n))
 
 
 def parse_published(value: str | None) -> datetime | None:

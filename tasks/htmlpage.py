@@ -7,49 +7,115 @@ The page is parsed, never executed, and nothing is fetched.
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
 from tasks import lines as ln
+from tasks.bylines import clean_authors
 from tasks.records import Extracted
 
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"
+_TITLE_SUFFIX = re.compile(r"\s*(?:[|｜»]|\s[-–—:]\s|：|:(?=\S*$))\s*[^|｜»–—：]{1,60}$")
 
 
 def extract(html: str, url: str | None = None) -> Extracted:
     """Body paragraphs and metadata of one HTML page; empty ``paragraphs`` when no article was found."""
+    tree = _parse(html)
+    meta = page_meta(tree) if tree is not None else {}
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False, include_images=False
     )
     if not isinstance(doc, Document):
         return Extracted(url=url)
     paragraphs, credits = filter_body_lines((doc.text or "").splitlines())
-    if paragraphs and doc.title and _same_text(paragraphs[0], doc.title):
+    title = best_title(doc.title, meta, doc.sitename)
+    if paragraphs and title and _same_text(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the headline repeated as the first block
-    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     return Extracted(
         paragraphs=paragraphs,
-        title=doc.title or None,
+        title=title,
         subtitle=doc.description or None,
-        authors=authors,
+        authors=list(clean_authors((doc.author or "").split(";"))),
         published=doc.date or None,
         url=doc.url or url,
+        canonical_url=meta.get("canonical") or doc.url or None,
         outlet_name=doc.sitename or None,
         outlet_domain=doc.hostname or None,
-        image_credits=credits or caption_credits(html),
+        image_credits=credits or (caption_credits(tree) if tree is not None else []),
+        section=meta.get("section") or (doc.categories[0] if doc.categories else None),
+        tags=_tags(meta.get("tags"), doc.tags),
     )
 
 
-def caption_credits(html: str) -> list[str]:
-    """Photo credits from the page's figure captions and credit elements (trafilatura drops figures)."""
+def _parse(html: str) -> lxml.html.HtmlElement | None:
     try:
-        tree = lxml.html.fromstring(html)
+        return lxml.html.fromstring(html)
     except (etree.ParserError, ValueError):
-        return []
+        return None
+
+
+def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """og:/twitter:/article: meta values, the <title> and the canonical link of a page."""
+    found: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or "").strip().lower()
+        value = " ".join((node.get("content") or "").split())
+        if key in _META_KEYS and value and _META_KEYS[key] not in found:
+            found[_META_KEYS[key]] = value
+        elif key in {"article:tag", "keywords", "news_keywords"} and value:
+            found["tags"] = f"{found['tags']},{value}" if "tags" in found else value
+    titles = tree.findall(".//title")
+    if titles and (text := " ".join((titles[0].text_content() or "").split())):
+        found["html_title"] = text
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href", "").startswith("http"):
+            found["canonical"] = link.get("href", "").strip()
+            break
+    return found
+
+
+_META_KEYS = {"og:title": "og_title", "twitter:title": "twitter_title", "og:site_name": "site_name",
+              "article:section": "section", "og:url": "canonical"}
+
+
+def best_title(extracted: str | None, meta: dict[str, str], site_name: str | None) -> str | None:
+    """The headline: og:title (or twitter:title, trafilatura's, the <title>), without a site-name suffix."""
+    for candidate in (meta.get("og_title"), meta.get("twitter_title"), extracted, meta.get("html_title")):
+        if candidate and (title := strip_site_suffix(candidate, site_name or meta.get("site_name"))):
+            return title
+    return None
+
+
+def strip_site_suffix(title: str, site_name: str | None) -> str:
+    """"Headline | The Site" → "Headline": a trailing segment after a separator that names the site."""
+    title = " ".join(title.split())
+    match = _TITLE_SUFFIX.search(title)
+    if match and match.start() > 0:
+        suffix = match.group(0).strip(" |｜»-–—:：").casefold()
+        site = (site_name or "").casefold()
+        if (site and (suffix in site or site in suffix)) or (len(suffix.split()) <= 3 and match.start() > 20):
+            return title[: match.start()].strip()
+    return title
+
+
+def _tags(meta_tags: str | None, doc_tags: list[str] | None) -> list[str]:
+    values = [t.strip() for t in (meta_tags or "").split(",")] + [t.strip() for t in doc_tags or []]
+    return list(dict.fromkeys(t for t in values if t and len(t) <= 80))
+
+
+def caption_credits(tree: lxml.html.HtmlElement) -> list[str]:
+    """Photo credits from the page's figure captions and credit elements (trafilatura drops figures); nested
+    caption and credit elements count once."""
     found = []
+    seen: set[lxml.html.HtmlElement] = set()
     for node in tree.xpath(_CAPTION_XPATH):
+        if any(parent in seen for parent in node.iterancestors()):
+            continue
+        seen.add(node)
         text = " ".join(node.text_content().split())
         credit = ln.caption_credit(text) or (text if "credit" in (node.get("class") or "").lower() else None)
         if credit and len(credit) <= 60:

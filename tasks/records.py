@@ -54,6 +54,9 @@ class CleanArticle:
     image_credits: tuple[str, ...] = ()
     outlet_name: str | None = None
     outlet_domain: str | None = None
+    canonical_url: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(kw_only=True, slots=True)
@@ -78,3 +81,6 @@ class Extracted:
     outlet_domain: str | None = None
     language: str | None = None
     image_credits: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)

@@ -17,17 +17,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tasks import lines as ln
+from tasks.bylines import parse_byline
 from tasks.records import Extracted
 
 _BYLINE = re.compile(r"^(?:(?P<pre>.{2,60}?)\s+)?By:?\s+(?P<rest>[A-Z][^.!?]{2,100})$")
 _PUBLISHED = re.compile(r"^(?:Published|Posted|Updated|Last updated)(?: on)?:?\s+(?P<date>.*\d.*)$", re.IGNORECASE)
-_SEPARATORS = re.compile(r"\s*(?:,|\||·|•|—|–|\s-\s|\band\b|&)\s*")
-OUTLET_WORDS = frozenset({
-    "News", "Times", "Post", "Press", "Journal", "Tribune", "Herald", "Network", "Reuters", "AP", "AFP", "Agency",
-    "Daily", "Magazine", "Media", "Online", "TV", "Radio", "Guardian", "Telegraph", "Mail", "Sun", "Star", "Digital",
-    "Wire", "Associated", "Gazette", "Chronicle", "Observer", "Review", "Report", "Insider", "Today", "Weekly",
-    "Express", "Independent", "Standard", "Examiner", "Bloomberg", "CNN", "BBC", "NPR",
-})
 
 
 _TITLE_WINDOW = 12  # lines before the body searched for the title
@@ -151,28 +145,3 @@ def _title_and_subtitle(head: list[_Line], out: Extracted) -> None:
     out.title = head[first].text
     if first + 1 < len(head) and titled(first + 1, 6):
         out.subtitle = head[first + 1].text
-
-
-def parse_byline(rest: str, before: str | None = None) -> tuple[list[str], str | None]:
-    """Authors and outlet from the text after "By" ("Jasmine Baehr Fox News", "A and B, Reuters")."""
-    rest = rest.strip()
-    if before and rest.startswith(before.strip()):  # "Jasmine Baehr By Jasmine Baehr Fox News"
-        return [before.strip()], rest[len(before.strip()) :].strip(" ,|-–—") or None
-    authors: list[str] = []
-    outlet: str | None = None
-    for part in filter(None, _SEPARATORS.split(rest)):
-        tokens = part.split()
-        glued = not authors and tokens[0] != "The" and len(tokens) > 2  # "Jane Doe Fox News"
-        if glued and tokens[-1].strip(".") in OUTLET_WORDS:
-            k = min(3, len(tokens) - 2)
-            name, outlet = " ".join(tokens[:-k]), outlet or " ".join(tokens[-k:])
-            authors.append(name)
-        elif any(t.strip(".") in OUTLET_WORDS for t in tokens):
-            outlet = outlet or part
-        elif _looks_like_name(tokens):
-            authors.append(part)
-    return authors, outlet
-
-
-def _looks_like_name(tokens: list[str]) -> bool:
-    return 1 <= len(tokens) <= 4 and all(t[:1].isupper() for t in tokens)

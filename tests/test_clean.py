@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tasks import lines, textdump
-from tasks.clean import clean_authors, clean_record, parse_published
+from tasks.bylines import clean_authors, parse_byline
+from tasks.clean import clean_record, parse_published
 from tasks.records import CleanArticle, Quarantined, RawRecord
 from tests.conftest import SAMPLES
 
@@ -53,7 +54,7 @@ def test_text_dump_metadata_of_the_seeds(seed_texts: dict, seeds_gold: dict) -> 
     ],
 )
 def test_parse_byline(rest: str, before: str | None, authors: list[str], outlet: str | None) -> None:
-    assert textdump.parse_byline(rest, before) == (authors, outlet)
+    assert parse_byline(rest, before) == (authors, outlet)
 
 
 @pytest.mark.parametrize(
@@ -133,5 +134,23 @@ def test_parse_published(value: str, expected: datetime | None) -> None:
     assert parse_published(value) == expected
 
 
-def test_clean_authors() -> None:
-    assert clean_authors(["By Jane Doe", " ", "jane doe", "Jane Doe", "BY: Bo Li"]) == ("Jane Doe", "jane doe", "Bo Li")
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        (["By Jane Doe", " ", "JANE DOE", "BY: Bo Li"], ("Jane Doe", "Bo Li")),
+        (["Marc Santora, William K. Rashbaum, Al Baker and Adam Goldman"],
+         ("Marc Santora", "William K. Rashbaum", "Al Baker", "Adam Goldman")),
+        (["Joe Davidson Washington Post"], ("Joe Davidson",)),
+        (["Meg Wagner NEW YORK DAILY NEWS"], ("Meg Wagner",)),
+        (["Saibal Dasgupta", "TNN", "Updated Oct 9"], ("Saibal Dasgupta",)),
+        (["Michael Stratford Link Copied"], ("Michael Stratford",)),
+        (["Emily Kirkpatrick Updated"], ("Emily Kirkpatrick",)),
+        (["Confreaks Confreaks"], ("Confreaks",)),
+        (["Mike Cason | mcason@al.com"], ("Mike Cason",)),
+        (["The Associated Press"], ()),
+        (["See full bio"], ()),
+        (["A Bee, Cee Dee, Ef Gee, Aitch Eye, Jay Kay, El Em, En Oh"], ()),  # a staff list, not a byline
+    ],
+)
+def test_clean_authors(values: list[str], names: tuple[str, ...]) -> None:
+    assert clean_authors(values) == names
