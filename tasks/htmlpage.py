@@ -19,7 +19,10 @@ from tasks.bylines import clean_authors
 from tasks.records import Extracted
 
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"
-_TITLE_SUFFIX = re.compile(r"\s*(?:[|｜»]|\s[-–—:]\s|：|:(?=\S*$))\s*[^|｜»–—：]{1,60}$")
+_WORD = re.compile(r"\w+")
+_MIN_TITLE_OVERLAP = 0.5
+_PLAIN_SEPARATORS = (" | ", " - ", " – ", "｜", " » ", " :: ", "：", "_", "|")
+_SITE_SEPARATORS = (*_PLAIN_SEPARATORS, " — ", ": ", " · ")
 
 
 def extract(html: str, url: str | None = None) -> Extracted:
@@ -39,7 +42,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         paragraphs=paragraphs,
         title=title,
         subtitle=doc.description or None,
-        authors=list(clean_authors((doc.author or "").split(";"))),
+        authors=page_authors(doc.author, meta, tree),
         published=doc.date or None,
         url=doc.url or url,
         canonical_url=meta.get("canonical") or doc.url or None,
@@ -62,8 +65,8 @@ def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
     """og:/twitter:/article: meta values, the <title> and the canonical link of a page."""
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
-        key = (node.get("property") or node.get("name") or "").strip().lower()
-        value = " ".join((node.get("content") or "").split())
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        value = " ".join((node.get("content") or node.get("value") or "").split())
         if key in _META_KEYS and value and _META_KEYS[key] not in found:
             found[_META_KEYS[key]] = value
         elif key in {"article:tag", "keywords", "news_keywords"} and value:
@@ -79,26 +82,58 @@ def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
 
 
 _META_KEYS = {"og:title": "og_title", "twitter:title": "twitter_title", "og:site_name": "site_name",
-              "article:section": "section", "og:url": "canonical"}
+              "article:section": "section", "og:url": "canonical", "author": "author", "article:author": "author",
+              "parsely-author": "author", "sailthru.author": "author", "dc.creator": "author", "byl": "author"}
+_AUTHOR_LINKS = "//a[contains(@href, '/author/') or contains(@rel, 'author') or contains(@class, 'author')]"
+
+
+def page_authors(extracted: str | None, meta: dict[str, str], tree: lxml.html.HtmlElement | None) -> list[str]:
+    """Person names: the page's author meta tag, else trafilatura's, else the text of author links."""
+    for candidate in (meta.get("author"), extracted):
+        if candidate and (names := clean_authors(candidate.split(";"))):
+            return list(names)
+    if tree is None:
+        return []
+    links = [" ".join(a.text_content().split()) for a in tree.xpath(_AUTHOR_LINKS)[:3]]
+    return list(clean_authors(links))[:3]
 
 
 def best_title(extracted: str | None, meta: dict[str, str], site_name: str | None) -> str | None:
-    """The headline: og:title (or twitter:title, trafilatura's, the <title>), without a site-name suffix."""
-    for candidate in (meta.get("og_title"), meta.get("twitter_title"), extracted, meta.get("html_title")):
-        if candidate and (title := strip_site_suffix(candidate, site_name or meta.get("site_name"))):
-            return title
-    return None
+    """The headline without a site-name suffix: trafilatura's (the page's own heading), unless it shares
+    too few words with the og:/twitter:/<title> titles (then it is a stray heading such as "Follow us")."""
+    site = site_name or meta.get("site_name")
+    declared = [strip_site_suffix(t, site) for t in (meta.get("og_title"), meta.get("twitter_title"),
+                                                     meta.get("html_title")) if t]
+    own = strip_site_suffix(extracted, site) if extracted else None
+    if own and (not declared or max(_overlap(own, d) for d in declared) >= _MIN_TITLE_OVERLAP):
+        return own
+    return declared[0] if declared else own
+
+
+def _overlap(title: str, other: str) -> float:
+    mine, theirs = set(_WORD.findall(title.casefold())), set(_WORD.findall(other.casefold()))
+    return len(mine & theirs) / len(mine) if mine else 0.0
 
 
 def strip_site_suffix(title: str, site_name: str | None) -> str:
-    """"Headline | The Site" → "Headline": a trailing segment after a separator that names the site."""
+    """"Headline | The Site" → "Headline": drop trailing segments that name the site, or that are short and
+    follow a plain separator ("|", " - "); up to two ("Headline | Section | Site")."""
     title = " ".join(title.split())
-    match = _TITLE_SUFFIX.search(title)
-    if match and match.start() > 0:
-        suffix = match.group(0).strip(" |｜»-–—:：").casefold()
-        site = (site_name or "").casefold()
-        if (site and (suffix in site or site in suffix)) or (len(suffix.split()) <= 3 and match.start() > 20):
-            return title[: match.start()].strip()
+    site = (site_name or "").casefold().strip()
+    for _ in range(2):
+        cut = None
+        for sep in _SITE_SEPARATORS:
+            head, found, suffix = title.rpartition(sep)
+            if not found or len(head) < 10:
+                continue
+            tail = suffix.strip().casefold()
+            names_site = bool(site) and bool(tail) and (tail in site or site in tail)
+            generic = sep in _PLAIN_SEPARATORS and ln.word_count(tail) <= 5 and not re.search(r"[!?、，。]", tail)
+            if names_site or (generic and len(head) >= 20):
+                cut = head.strip() if cut is None or len(head) > len(cut) else cut
+        if cut is None:
+            break
+        title = cut
     return title
 
 
