@@ -32,12 +32,24 @@ _LABELS = re.compile(
     re.IGNORECASE,
 )
 _BIO = re.compile(
-    r"^(?:[A-Z][\w.'’-]+ ){0,3}[A-Z][\w.'’-]+ (?:is|was|has been) (?:a|an|the)\b.{0,160}\b(?:writer|reporter|"
-    r"correspondent|editor|journalist|contributor|producer|author|columnist|analyst for|anchor|host)\b",
+    r"^(?:[\w'’-]+ ){0,5}[A-Z][\w.'’-]+ (?:is|was|has been|writes|covers) (?:a|an|the|for|about)?\b.{0,160}"
+    r"\b(?:writer|reporter|correspondent|editor|journalist|contributor|producer|author|columnist|analyst for|"
+    r"anchor|host|fellow|blog|column)\b",
 )
+_CAPTION_CUE = re.compile(
+    r"^(?:file photo|image caption|photo ?(?:caption|credit)?:|picture:|in this (?:\w+ )?(?:photo|image|file)|"
+    r"this (?:\w+ ){0,6}(?:file )?photo)|\b(?:pictured|photographed|(?:ap|afp|reuters|getty|epa) ?(?:photo|images)|"
+    r"photograph:|reuters/|/reuters|/ap\b|/getty|/afp)\b",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_COMMENT_AUTHOR = re.compile(r"^[\w.@-]+(?: [\w.@-]+){0,2} (?:says|wrote|replied):$|^\d+ (?:responses?|comments?) to\b",
+                             re.IGNORECASE)
 _LEGAL = re.compile(
     r"\b(?:cookies?|privacy policy|terms of (?:use|service)|all rights reserved|copyright|newsletter|"
-    r"subscribe|sign up|log ?in|javascript|your browser|ad ?blocker)\b|©",
+    r"subscribe|sign up|log ?in|javascript|your browser|ad ?blocker|needs your help|support (?:us|our|\w+ and)|"
+    r"learn more|click here|download (?:the|our) app|get (?:breaking|the latest)|listen (?:to|live)|"
+    r"activation link|email address)\b|©",
     re.IGNORECASE,
 )
 _DOMAIN = re.compile(r"@?\b((?:[a-z0-9-]+\.)+(?:com|net|org|co\.uk|co|news|tv|uk|us|ca|au|de|fr|io|info))\b",
@@ -98,6 +110,21 @@ def domain_in(line: str) -> str | None:
 def is_legal(line: str) -> bool:
     """Cookie, copyright, newsletter and login notices."""
     return bool(_LEGAL.search(line)) and word_count(line) <= 80
+
+
+def is_caption_cue(line: str) -> bool:
+    """A photo caption without a bracketed credit: "FILE PHOTO: …", "… pictured at …", "REUTERS/Jane Doe"."""
+    return bool(_CAPTION_CUE.search(line)) and word_count(line) <= 80
+
+
+def is_markup(line: str) -> bool:
+    """Raw HTML left in the text (a template the page never rendered)."""
+    return bool(_MARKUP.search(line))
+
+
+def is_comment_header(line: str) -> bool:
+    """The head of a reader comment or comment section: "joetoronto says:", "34 responses to …"."""
+    return bool(_COMMENT_AUTHOR.match(line))
 
 
 def is_teaser(line: str) -> bool:

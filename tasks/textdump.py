@@ -47,7 +47,7 @@ def extract(text: str) -> Extracted:
 
 # Kinds kept inside the main region, and the fixed region scores of the kinds that are not scored by length.
 _BODY_KINDS = frozenset({"prose", "short", "headline"})
-_SCORES = {"related": float("-inf"), "legal": -20.0, "teaser": -3.0, "caption": -0.5, "alt": -0.5, "repeat": -1.0,
+_SCORES = {"related": float("-inf"), "comment": float("-inf"), "markup": -3.0, "legal": -20.0, "teaser": -3.0, "caption": -0.5, "alt": -0.5, "repeat": -1.0,
            "share": -1.0, "label": -0.5, "dateline": -1.0, "byline": -1.0, "bio": -3.0}
 
 
@@ -93,18 +93,24 @@ def _classify(rows: list[_Line], out: Extracted) -> None:
             row.kind = "caption"
             out.image_credits.append(credit)
             _mark_alt_text(rows, i, has_blocks)
+        elif ln.is_comment_header(line):
+            row.kind = "comment"
+        elif ln.is_markup(line):
+            row.kind = "markup"
         elif ln.is_share(line):
             row.kind = "share"
             out.outlet_domain = out.outlet_domain or ln.domain_in(line)
         elif seen[line.casefold()] > 1:
             row.kind = "repeat"
-        elif (match := _PUBLISHED.match(line)) and ln.word_count(line) <= 12:
+        elif (match := _PUBLISHED.match(line)) and ln.word_count(line) <= 20:
             row.kind = "dateline"
             out.published = out.published or match.group("date")
         elif ln.is_label(line):
             row.kind = "label"
         elif ln.is_legal(line):
             row.kind = "legal"
+        elif ln.is_caption_cue(line):
+            row.kind = "caption"
         elif (match := _BYLINE.match(line)) and ln.word_count(line) <= 16 and not out.authors:
             row.kind = "byline"
             out.authors, byline_outlet = parse_byline(match.group("rest"), match.group("pre"))
