@@ -108,8 +108,9 @@ def domain_in(line: str) -> str | None:
 
 
 def is_legal(line: str) -> bool:
-    """Cookie, copyright, newsletter and login notices."""
-    return bool(_LEGAL.search(line)) and word_count(line) <= 80
+    """Cookie, copyright, newsletter, login and donation notices (short lines, or several notice phrases)."""
+    hits = len(_LEGAL.findall(line))
+    return hits > 0 and (word_count(line) <= 25 or hits > 1) and word_count(line) <= 80
 
 
 def is_caption_cue(line: str) -> bool:

@@ -40,6 +40,7 @@ def extract(text: str) -> Extracted:
     out = Extracted()
     _classify(rows, out)
     start, end = main_region([_SCORES.get(r.kind, 0.0) or _line_score(r) for r in rows])
+    end = _with_announced_list(rows, end)
     _title_and_subtitle(rows[:start], out)
     out.paragraphs = [r.text for r in rows[start:end] if r.kind in _BODY_KINDS]
     return out
@@ -47,8 +48,11 @@ def extract(text: str) -> Extracted:
 
 # Kinds kept inside the main region, and the fixed region scores of the kinds that are not scored by length.
 _BODY_KINDS = frozenset({"prose", "short", "headline"})
-_SCORES = {"related": float("-inf"), "comment": float("-inf"), "markup": -3.0, "legal": -20.0, "teaser": -3.0, "caption": -0.5, "alt": -0.5, "repeat": -1.0,
-           "share": -1.0, "label": -0.5, "dateline": -1.0, "byline": -1.0, "bio": -3.0}
+_SCORES = {"related": float("-inf"), "comment": float("-inf"), "markup": -3.0, "legal": -20.0, "teaser": -3.0,
+           "caption": -0.5, "alt": -0.5, "repeat": -1.0, "share": -1.0, "label": -0.5, "dateline": -1.0,
+           "byline": -1.0, "bio": -3.0}
+_LIST_KINDS = frozenset({"short", "headline"})
+_MAX_LIST = 80  # lines of a list announced by the body's last line ("… tour dates:")
 
 
 def _line_score(row: _Line) -> float:
@@ -68,6 +72,16 @@ def main_region(scores: list[float]) -> tuple[int, int]:
         if total > best:
             best, best_span = total, (start, i + 1)
     return best_span
+
+
+def _with_announced_list(rows: list[_Line], end: int) -> int:
+    """Extend the body over the list its last line announces with a colon ("The tour dates:")."""
+    if not 0 < end < len(rows) or not rows[end - 1].text.endswith((":", "：")):
+        return end
+    stop = end
+    while stop < len(rows) and stop - end < _MAX_LIST and rows[stop].kind in _LIST_KINDS:
+        stop += 1
+    return stop
 
 
 def _split(text: str) -> list[_Line]:
