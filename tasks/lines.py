@@ -129,9 +129,13 @@ def is_comment_header(line: str) -> bool:
 
 
 def is_teaser(line: str) -> bool:
-    """A promo: text cut off with an ellipsis, or a long headline-shaped line."""
-    stripped = line.rstrip()
-    return stripped.endswith(("…", "...")) or (is_headline_like(line) and word_count(line) > 14)
+    """A promo: a long headline-shaped line."""
+    return is_headline_like(line) and word_count(line) > 14
+
+
+def is_cut_off(line: str) -> bool:
+    """Text that ends in an ellipsis: a truncated teaser outside the body, a trailing thought inside it."""
+    return line.rstrip().endswith(("…", "..."))
 
 
 def ends_like_prose(line: str) -> bool:

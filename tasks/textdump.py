@@ -47,10 +47,12 @@ def extract(text: str) -> Extracted:
 
 
 # Kinds kept inside the main region, and the fixed region scores of the kinds that are not scored by length.
-_BODY_KINDS = frozenset({"prose", "short", "headline"})
-_SCORES = {"related": float("-inf"), "comment": float("-inf"), "markup": -3.0, "legal": -20.0, "teaser": -3.0,
-           "caption": -0.5, "alt": -0.5, "repeat": -1.0, "share": -1.0, "label": -0.5, "dateline": -1.0,
-           "byline": -1.0, "bio": -3.0}
+_BODY_KINDS = frozenset({"prose", "short", "headline", "ellipsis"})
+_SCORES = {
+    "related": float("-inf"), "comment": float("-inf"), "markup": -3.0, "legal": -20.0, "teaser": -3.0,
+    "ellipsis": -2.0, "caption": -0.5, "alt": -0.5, "repeat": -1.0, "share": -1.0, "label": -0.5, "dateline": -1.0,
+    "byline": -1.0, "bio": -3.0,
+}
 _LIST_KINDS = frozenset({"short", "headline"})
 _MAX_LIST = 80  # lines of a list announced by the body's last line ("… tour dates:")
 
@@ -133,6 +135,8 @@ def _classify(rows: list[_Line], out: Extracted) -> None:
             row.kind = "bio"
         elif ln.is_teaser(line):
             row.kind = "teaser"
+        elif ln.is_cut_off(line):
+            row.kind = "ellipsis"
         elif ln.is_prose(line):
             row.kind = "prose"
         elif ln.is_headline_like(line):
