@@ -30,7 +30,8 @@ def extract(html: str, url: str | None = None) -> Extracted:
     tree = _parse(html)
     meta = page_meta(tree) if tree is not None else {}
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False, include_images=False
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+        favor_recall=True,
     )
     if not isinstance(doc, Document):
         return Extracted(url=url)
@@ -138,7 +139,7 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
 
 
 def _tags(meta_tags: str | None, doc_tags: list[str] | None) -> list[str]:
-    values = [t.strip() for t in (meta_tags or "").split(",")] + [t.strip() for t in doc_tags or []]
+    values = [t.strip() for t in ",".join([meta_tags or "", *(doc_tags or [])]).split(",")]
     return list(dict.fromkeys(t for t in values if t and len(t) <= 80))
 
 

@@ -19,7 +19,7 @@ _SHARE = re.compile(
     re.IGNORECASE,
 )
 _RELATED = re.compile(
-    r"^(?:you may also like|you might also like|related(?: articles| stories| coverage| content)?|"
+    r"^(?:you (?:may|might) (?:also )?like(?: these \w+)?|related(?: articles| stories| coverage| content)?|"
     r"more from .{1,40}|recommended(?: for you)?|read more|most (?:popular|read)|trending(?: now)?|"
     r"more stories|top stories|what to read next|up next|latest news|around the web|sponsored(?: content)?)"
     r"\s*:?$",

@@ -54,6 +54,7 @@ _SCORES = {
     "byline": -1.0, "bio": -3.0,
 }
 _LIST_KINDS = frozenset({"short", "headline"})
+_SKIPPABLE = frozenset({"caption", "alt", "label", "share"})
 _MAX_LIST = 80  # lines of a list announced by the body's last line ("… tour dates:")
 
 
@@ -77,13 +78,23 @@ def main_region(scores: list[float]) -> tuple[int, int]:
 
 
 def _with_announced_list(rows: list[_Line], end: int) -> int:
-    """Extend the body over the list its last line announces with a colon ("The tour dates:")."""
-    if not 0 < end < len(rows) or not rows[end - 1].text.endswith((":", "：")):
+    """Extend the body over a list announced with a colon ("The tour dates:") by its last line, or by a line of
+    three or more words just after it (past captions); the list ends at the next colon line or non-list line."""
+    at = end
+    while 0 < at < len(rows) and rows[at].kind in _SKIPPABLE:
+        at += 1
+    if 0 < at < len(rows) and rows[at].kind in _LIST_KINDS and _announces(rows[at]):
+        end = at + 1 if ln.word_count(rows[at].text) >= 3 else end
+    if not 0 < end < len(rows) or not _announces(rows[end - 1]):
         return end
     stop = end
-    while stop < len(rows) and stop - end < _MAX_LIST and rows[stop].kind in _LIST_KINDS:
+    while stop < len(rows) and stop - end < _MAX_LIST and rows[stop].kind in _LIST_KINDS and not _announces(rows[stop]):
         stop += 1
     return stop
+
+
+def _announces(row: _Line) -> bool:
+    return row.text.endswith((":", "："))
 
 
 def _split(text: str) -> list[_Line]:
@@ -158,8 +169,10 @@ def _mark_alt_text(rows: list[_Line], caption_at: int, has_blocks: bool) -> None
 
 
 def _title_and_subtitle(head: list[_Line], out: Extracted) -> None:
-    """Title: the first headline-shaped line of five or more words before the body; subtitle: the next one."""
+    """Title: the first headline-shaped line of five or more words before the body; subtitle: the line after it
+    when also headline-shaped; tags: short headline-shaped lines just above the title ("Kim Jong Un")."""
     head = head[-_TITLE_WINDOW:]
+
     def titled(i: int, min_words: int) -> bool:
         return head[i].kind in {"headline", "teaser"} and ln.word_count(head[i].text) >= min_words
 
@@ -169,3 +182,7 @@ def _title_and_subtitle(head: list[_Line], out: Extracted) -> None:
     out.title = head[first].text
     if first + 1 < len(head) and titled(first + 1, 6):
         out.subtitle = head[first + 1].text
+    above = first
+    while above > 0 and head[above - 1].kind == "headline" and ln.word_count(head[above - 1].text) <= 4:
+        above -= 1
+    out.tags = [r.text for r in head[above:first]]

@@ -1,0 +1,105 @@
+"""Clean-stage rules on small hand-made pages: titles, authors, captions, comments, lists, metadata."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tasks import htmlpage, textdump
+from tasks.clean import clean_record
+from tasks.records import CleanArticle, RawRecord
+
+PROSE = [
+    "The city council approved the new budget on Tuesday after a debate that lasted more than six hours.",
+    "Supporters said the plan would fund two new libraries, while critics warned about rising property taxes.",
+    "The mayor is expected to sign the budget into law before the end of the month, officials said.",
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Council passes budget | The Daily Ledger", "The Daily Ledger", "Council passes budget"),
+        ("Council passes budget after long night - Metro - Harbor News", None,
+         "Council passes budget after long night"),
+        ("メディア芸術祭賞が受賞：朝日新聞デジタル", "朝日新聞デジタル", "メディア芸術祭賞が受賞"),
+        ("Take a tour inside the retreat — it's for sale!", None, "Take a tour inside the retreat — it's for sale!"),
+        ("Fantastic Beasts: A Nice Place to Visit", None, "Fantastic Beasts: A Nice Place to Visit"),
+    ],
+)
+def test_strip_site_suffix(title: str, site: str | None, expected: str) -> None:
+    assert htmlpage.strip_site_suffix(title, site) == expected
+
+
+def test_stray_heading_loses_to_the_declared_title() -> None:
+    meta = {"og_title": "Grim global outlook for IMF meetings", "html_title": "Grim global outlook | Politico"}
+    assert htmlpage.best_title("Follow us on Twitter", meta, "Politico") == "Grim global outlook for IMF meetings"
+    assert htmlpage.best_title("Grim global outlook for the IMF", meta, "Politico") == "Grim global outlook for the IMF"
+
+
+def _page(head: str, body: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in PROSE)
+    article = f"<article><h1>Council passes budget</h1>{paragraphs}</article>"
+    return f"<html><head>{head}</head><body>{body}{article}</body></html>"
+
+
+def test_authors_from_meta_value_attribute_and_author_links() -> None:
+    html = _page('<meta name="author" value="Keith Noonan"><title>Council passes budget</title>', "")
+    assert htmlpage.extract(html).authors == ["Keith Noonan"]
+    html = _page("<title>Council passes budget</title>", '<div>By <a href="/author/yomi-kazeem">Yomi Kazeem</a></div>')
+    assert htmlpage.extract(html).authors == ["Yomi Kazeem"]
+
+
+def test_html_metadata_section_tags_canonical_and_nested_credits() -> None:
+    head = ('<meta property="article:section" content="Politics"><meta property="article:tag" content="budget">'
+            '<meta name="keywords" content="council, budget"><link rel="canonical" href="https://x.example/a">'
+            "<title>Council passes budget</title>")
+    body = ('<figure><figcaption class="caption">The hall. <span class="credit">(Jane Roe/AFP)</span>'
+            "</figcaption></figure>")
+    page = htmlpage.extract(_page(head, body))
+    assert (page.section, page.tags, page.canonical_url) == ("Politics", ["budget", "council"], "https://x.example/a")
+    assert page.image_credits == ["AFP"]
+
+
+def test_json_record_with_html_and_url_takes_the_html_path() -> None:
+    html = _page('<meta property="article:published_time" content="2024-03-05T10:00:00Z">', "")
+    article = clean_record(RawRecord(source_uri="f.jsonl#1", source_format="json", html=html,
+                                     url="https://news.example/2024/03/05/budget"))
+    assert isinstance(article, CleanArticle)
+    assert article.text.split("\n\n") == PROSE
+    assert article.published_at == datetime(2024, 3, 5, tzinfo=UTC)
+    assert article.outlet_domain == "news.example"
+
+
+def _dump(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def test_text_dump_skips_menus_and_keeps_short_lines_inside_the_body() -> None:
+    menu = ["Home", "World", "Business", "Sports", "Opinion", "Video"] * 3
+    dump = _dump(*menu, "Council passes budget after long night", PROSE[0], "What happens next", *PROSE[1:],
+                 "Terms of Use", "Privacy Policy")
+    result = textdump.extract(dump)
+    assert result.paragraphs == [PROSE[0], "What happens next", *PROSE[1:]]
+    assert result.title == "Council passes budget after long night"
+
+
+def test_text_dump_comments_never_become_the_body() -> None:
+    comment = "I have lived here for thirty years and this is the worst budget the council has ever passed, honestly."
+    comments = [line for n in range(8) for line in (f"reader{n} says:", "November 19, 2019 at 6:34 am", comment)]
+    dump = _dump(*PROSE, "34 responses to “Council passes budget”", *comments)
+    assert textdump.extract(dump).paragraphs == PROSE
+
+
+def test_text_dump_drops_captions_without_credits_and_keeps_announced_lists() -> None:
+    dump = _dump(PROSE[0], "FILE PHOTO: The council chamber in Harbor City, January 8, 2019. REUTERS/Jane Roe",
+                 PROSE[1], "Mayor Elena Brandt, pictured at the town hall in 2018, when she was a councillor.",
+                 "The budget funds these projects:", "North library", "South library", "Harbor tram study",
+                 "Related Articles", "Another story about something else entirely happening today, officials said.")
+    assert textdump.extract(dump).paragraphs == [PROSE[0], PROSE[1], "The budget funds these projects:",
+                                                 "North library", "South library", "Harbor tram study"]
+
+
+def test_text_dump_tags_above_the_title(seed_texts: dict) -> None:  # type: ignore[type-arg]
+    assert textdump.extract(seed_texts["foxnews_kim_memorial.txt"]).tags == ["Kim Jong Un"]
