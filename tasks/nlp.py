@@ -22,7 +22,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from spacy.language import Language
 
-from tasks import ids
+from tasks import entity_rules, ids
 from tasks.records import CleanArticle
 from tasks.schemas import ENTITIES, SENTENCES
 
@@ -66,34 +66,45 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
     sentences: list[dict[str, object]] = []
     entities: list[dict[str, object]] = []
     counts: dict[str, int] = {}
+    texts = {a.article_id: a.text for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
     for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        spans = list(sentence_spans(doc.text, ((s.start_char, s.end_char) for s in doc.sents)))
+        text = texts[article_id]
+        spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
         counts[article_id] = len(spans)
         starts = [start for start, _ in spans]
         for index, (start, end) in enumerate(spans):
             sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
-                              "char_end": end, "text": doc.text[start:end]})
-        for ent in doc.ents:
-            key = entity_key(ent.text)
-            if not key:
-                continue
-            family = LABEL_FAMILY.get(ent.label_, ent.label_)
+                              "char_end": end, "text": text[start:end]})
+        for m in article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents]):
+            mention = text[m.start : m.end]
             entities.append({
                 "article_id": article_id,
-                "sentence_index": max(bisect.bisect_right(starts, ent.start_char) - 1, 0),
-                "char_start": ent.start_char,
-                "char_end": ent.end_char,
-                "text": ent.text,
-                "label": ent.label_,
-                "entity_id": ids.entity_id(family, key),
-                "canonical_name": display_name(ent.text),
+                "sentence_index": max(bisect.bisect_right(starts, m.start) - 1, 0),
+                "char_start": m.start,
+                "char_end": m.end,
+                "text": mention,
+                "label": m.label,
+                "model_label": m.model_label,
+                "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), entity_key(mention)),
+                "canonical_name": display_name(mention),
             })
     return NlpRows(
         sentences=pa.Table.from_pylist(sentences, schema=SENTENCES),
         entities=pa.Table.from_pylist(entities, schema=ENTITIES),
         sentence_counts=counts,
     )
+
+
+def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entity_rules.Mention]:
+    """The model's entity spans after the news rules: trimmed, one label per name, missed repeats tagged."""
+    mentions = []
+    for start, end, label in spans:
+        start, end = entity_rules.trim(text, start, end)
+        if entity_key(text[start:end]):
+            mentions.append(entity_rules.Mention(start, end, label, label))
+    mentions = entity_rules.harmonise(mentions, [entity_key(text[m.start : m.end]) for m in mentions])
+    return entity_rules.propagate(text, mentions)
 
 
 def sentence_spans(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:

@@ -62,7 +62,9 @@ ENTITIES = pa.schema(
         _field("char_start", pa.int32(), "Offset of the mention in articles.text.", False),
         _field("char_end", pa.int32(), "Offset one past the mention's end in articles.text.", False),
         _field("text", pa.string(), "The mention as written: articles.text[char_start:char_end].", False),
-        _field("label", pa.string(), "spaCy OntoNotes label (PERSON, ORG, GPE, ...).", False),
+        _field("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, ...) after newslake's rules.", False),
+        _field("model_label", pa.string(), "The label the spaCy model gave; '(propagated)' for a mention the model "
+               "missed and a rule tagged from another mention of the same name.", False),
         _field("entity_id", pa.string(), "Deterministic id of the normalised name and label type.", False),
         _field("canonical_name", pa.string(), "Preferred spelling among all mentions of entity_id.", False),
     ]
