@@ -91,6 +91,7 @@ def news_pipeline(
             run.articles += articles
             run.sentences.append(rows.sentences)
             run.entities.append(rows.entities)
+            run.quotes.append(rows.quotes)
             run.sentence_counts.update(rows.sentence_counts)
     reasons = dict(Counter(q.reason for q in run.quarantined).most_common())
     logger.info("ingest+clean: %d records read, %d articles kept, quarantined %s", n_raw, len(run.articles), reasons)

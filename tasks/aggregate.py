@@ -1,4 +1,4 @@
-"""Aggregate: tables derived from the detail rows (outlets; canonical entity names)."""
+"""Aggregate: the outlets table, derived from the articles."""
 
 from __future__ import annotations
 
@@ -9,31 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from tasks.nlp import display_name
 from tasks.schemas import OUTLETS
 
 OutletNames = Mapping[str, tuple[str | None, str | None]]  # outlet_id -> (name, domain)
-
-
-def with_canonical_names(entities: pa.Table) -> pa.Table:
-    """Set ``canonical_name`` to the preferred spelling among all mentions of each entity_id: the most
-    frequent, then the one with fewest all-capital words, then the longest, then alphabetical."""
-    if entities.num_rows == 0:
-        return entities
-    counts = entities.group_by(["entity_id", "text"]).aggregate([("text", "count")])
-    forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for eid, text, n in zip(*(counts[c].to_pylist() for c in ("entity_id", "text", "text_count")), strict=True):
-        forms[eid][display_name(text)] += n
-    best = {eid: min(c.items(), key=_preference)[0]
-            for eid, c in forms.items()}
-    names = pa.array([best[str(e)] for e in entities["entity_id"].to_pylist()], pa.string())
-    return entities.set_column(entities.schema.get_field_index("canonical_name"), "canonical_name", names)
-
-
-def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
-    form, count = form_count
-    shouting = sum(1 for w in form.split() if len(w) > 1 and w.isupper())
-    return -count, shouting, -len(form), form
 
 
 def build_outlets(articles: pa.Table, names: OutletNames) -> pa.Table:

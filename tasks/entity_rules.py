@@ -2,6 +2,7 @@
 
 - ``trim``: a leading "the", trailing possessives, numbers and punctuation come off a span ("the Dallas Cowboys",
   "Shatskikh Oleg 90").
+- ``relabel_people``: a name with a role appositive ("Hong Min, a senior analyst at …") is a person.
 - ``harmonise``: one name gets one label within an article (majority of its mentions; a longer name's label wins
   for its short forms).
 - ``propagate``: a name the model tagged once is tagged at its other, missed occurrences in the same article.
@@ -13,7 +14,18 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
+from tasks.names import entity_key, is_acronym
+
 _TRAILING = re.compile(r"(?:\s+(?:\d[\d.,:/-]*|[-–—(]))+$|['’]s?$|[\s.,;:!?\"”’'()\[\]-]+$")
+_ROLES = (
+    "analyst|spokesman|spokeswoman|spokesperson|minister|president|director|professor|researcher|official|leader|"
+    "chairman|chairwoman|chair|ceo|founder|coach|author|writer|reporter|editor|lawyer|attorney|senator|governor|"
+    "mayor|diplomat|economist|scientist|expert|player|striker|midfielder|defender|goalkeeper|captain|manager|actor|"
+    "actress|singer|member|secretary|ambassador|general|commander|judge|doctor|student|teacher|resident|"
+    "executive|partner|adviser|advisor|strategist|historian|activist|candidate|lawmaker|congressman|congresswoman"
+)
+_APPOSITIVE_ROLE = re.compile(rf"^,\s+(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){{0,4}}?(?:{_ROLES})s?\b",
+                              re.IGNORECASE)
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 
 
@@ -40,21 +52,31 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
 
 
-def harmonise(mentions: list[Mention], keys: list[str]) -> list[Mention]:
-    """One label per name key in an article: the majority label of its mentions; a single-word key takes the
-    label of the multi-word name it is the first or last word of, when there is exactly one such name."""
+def relabel_people(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A name followed by a role appositive ("Hong Min, a senior analyst at …") is a person."""
+    return [replace(m, label="PERSON") if m.label != "PERSON" and _APPOSITIVE_ROLE.match(text[m.end : m.end + 80])
+            else m for m in mentions]
+
+
+def harmonise(mentions: list[Mention], texts: list[str]) -> list[Mention]:
+    """One label per name in an article: the majority label of its mentions; a one-word name (not an acronym)
+    takes the label of the multi-word name it is the first or last word of, when there is exactly one."""
+    keys = [entity_key(t) for t in texts]
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for mention, key in zip(mentions, keys, strict=True):
         votes[key][mention.label] += 1
-    label_of = {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
-    long_names = [k for k in label_of if " " in k]
-    for key in label_of:
-        if " " in key:
-            continue
-        owners = {label_of[k] for k in long_names if k.split()[0] == key or k.split()[-1] == key}
+    majority = {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+    label_of = dict(majority)
+    long_names = [k for k in majority if " " in k]
+    for key in majority:
+        owners = {majority[k] for k in long_names if " " not in key and key in (k.split()[0], k.split()[-1])}
         if len(owners) == 1:
             label_of[key] = owners.pop()
-    return [m if m.label == label_of[k] else replace(m, label=label_of[k]) for m, k in zip(mentions, keys, strict=True)]
+    result = []
+    for mention, key, text in zip(mentions, keys, texts, strict=True):
+        label = majority[key] if is_acronym(text) else label_of[key]
+        result.append(mention if mention.label == label else replace(mention, label=label))
+    return result
 
 
 def propagate(text: str, mentions: list[Mention], blocked: set[str] | None = None) -> list[Mention]:

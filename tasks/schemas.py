@@ -65,8 +65,26 @@ ENTITIES = pa.schema(
         _field("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, ...) after newslake's rules.", False),
         _field("model_label", pa.string(), "The label the spaCy model gave; '(propagated)' for a mention the model "
                "missed and a rule tagged from another mention of the same name.", False),
-        _field("entity_id", pa.string(), "Deterministic id of the normalised name and label type.", False),
-        _field("canonical_name", pa.string(), "Preferred spelling among all mentions of entity_id.", False),
+        _field("name_key", pa.string(), "Normalised name the mention stands for in its article (case, hyphen, "
+               "accent and possessive variants folded; a one-word person name resolved to the article's full name).",
+               False),
+        _field("entity_id", pa.string(), "Id of the entity: hash of its type and name key, near-identical names "
+               "across articles merged (see entity_catalog).", False),
+        _field("canonical_name", pa.string(), "Preferred spelling of the entity (its most frequent full form).", False),
+    ]
+)
+
+QUOTES = pa.schema(
+    [
+        _field("article_id", pa.string(), "Key into articles.", False),
+        _field("sentence_index", pa.int32(), "Sentence where the quote opens.", False),
+        _field("char_start", pa.int32(), "Offset of the quote's first word in articles.text (inside the marks).",
+               False),
+        _field("char_end", pa.int32(), "Offset one past the quote's last character in articles.text.", False),
+        _field("text", pa.string(), "The quoted words: articles.text[char_start:char_end].", False),
+        _field("speaker_char_start", pa.int32(), "Offset of the speaker's mention in articles.text, if attributed."),
+        _field("speaker_entity_id", pa.string(), "entity_id of the speaker, if attributed."),
+        _field("speaker_name", pa.string(), "canonical_name of the speaker, if attributed."),
     ]
 )
 
@@ -83,6 +101,20 @@ OUTLETS = pa.schema(
     ]
 )
 
+ENTITY_CATALOG = pa.schema(
+    [
+        _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
+        _field("canonical_name", pa.string(), "Preferred spelling (its most frequent full form).", False),
+        _field("label", pa.string(), "Most frequent label of its mentions.", False),
+        _field("aliases", pa.list_(pa.string()), "Other spellings its mentions use.", False),
+        _field("mention_count", pa.int64(), "Mentions in the warehouse.", False),
+        _field("article_count", pa.int64(), "Articles that mention it.", False),
+        _field("outlet_count", pa.int64(), "Outlets whose articles mention it.", False),
+        _field("first_seen", _UTC, "Earliest published_at of an article mentioning it."),
+        _field("last_seen", _UTC, "Latest published_at of an article mentioning it."),
+    ]
+)
+
 QUARANTINE = pa.schema(
     [
         _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record of a file.", False),
@@ -96,7 +128,9 @@ TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "sentences": SENTENCES,
     "entities": ENTITIES,
+    "quotes": QUOTES,
     "outlets": OUTLETS,
+    "entity_catalog": ENTITY_CATALOG,
     "quarantine": QUARANTINE,
 }
 

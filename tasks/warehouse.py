@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, ids, storage
+from tasks import aggregate, entities, ids, storage
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
 
@@ -31,6 +31,7 @@ class RunOutput:
     articles: list[CleanArticle] = field(default_factory=list)
     sentences: list[pa.Table] = field(default_factory=list)
     entities: list[pa.Table] = field(default_factory=list)
+    quotes: list[pa.Table] = field(default_factory=list)
     sentence_counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
 
@@ -84,15 +85,19 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
         "articles": pa.concat_tables([old_articles, articles_table(fresh, run.sentence_counts, now, version)]),
         "sentences": _merge_detail(out, "sentences", kept_old, run.sentences, fresh_ids),
         "entities": _merge_detail(out, "entities", kept_old, run.entities, fresh_ids),
+        "quotes": _merge_detail(out, "quotes", kept_old, run.quotes, fresh_ids),
         "quarantine": pa.concat_tables([storage.rows_not_from(storage.read_table(out, "quarantine"), read_files),
                                         quarantine_table(quarantined, now)]),
     }
 
 
 def aggregate_tables(out: Path, tables: dict[str, pa.Table], run: RunOutput) -> dict[str, pa.Table]:
-    """The merged tables with canonical entity names set and the outlets table rebuilt."""
+    """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
+    resolved = entities.resolve(tables["entities"])
     return tables | {
-        "entities": aggregate.with_canonical_names(tables["entities"]),
+        "entities": resolved,
+        "entity_catalog": entities.catalog(resolved, tables["articles"]),
+        "quotes": entities.with_speakers(tables["quotes"], resolved),
         "outlets": aggregate.build_outlets(tables["articles"], _outlet_names(out, run.articles)),
     }
 

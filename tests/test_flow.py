@@ -11,7 +11,7 @@ import pytest
 
 from flows import cli
 from flows.news_pipeline import RunSummary, news_pipeline
-from tasks.nlp import entity_key
+from tasks.names import entity_key
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -6,7 +6,8 @@ import pytest
 
 from tasks import ids
 from tasks.clean import clean_record
-from tasks.nlp import analyze, default_model, display_name, entity_key, load_model, sentence_spans
+from tasks.names import display_name, entity_key
+from tasks.nlp import analyze, default_model, load_model, sentence_spans
 from tasks.records import CleanArticle, RawRecord
 
 

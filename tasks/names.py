@@ -1,0 +1,30 @@
+"""Entity names: the display form of a mention and the normalised key that variants share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+_DASHES = re.compile(r"[-‐‑‒–—]")
+_NOT_WORD = re.compile(r"[^\w&\s]")
+MAX_ACRONYM = 5
+
+
+def display_name(mention: str) -> str:
+    """A mention as a name: whitespace collapsed, possessive "’s" removed."""
+    return _POSSESSIVE.sub("", " ".join(mention.split())).strip() or mention.strip()
+
+
+def entity_key(mention: str) -> str:
+    """Normalised name: case, hyphen, apostrophe, diacritic and leading-"the" variants give one key."""
+    text = unicodedata.normalize("NFKD", display_name(mention))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _NOT_WORD.sub("", _DASHES.sub(" ", text))
+    return " ".join(text.split()).removeprefix("the ")
+
+
+def is_acronym(mention: str) -> bool:
+    """One short all-capital word: UN, NATO, KCNA. Never a short form of a person's name."""
+    word = mention.strip()
+    return " " not in word and word.isupper() and len(word) <= MAX_ACRONYM
