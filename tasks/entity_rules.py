@@ -26,7 +26,7 @@ _ROLES = (
 )
 _APPOSITIVE_ROLE = re.compile(rf"^,\s+(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){{0,4}}?(?:{_ROLES})s?\b",
                               re.IGNORECASE)
-_LEADING = re.compile(r"^(?:the|The|THE)\s+")
+_LEADING = re.compile(r"^(?:(?:the|The|THE)\s+|[\s\"“‘'(\[]+)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,141 @@
+"""Entity rules, merge rules and their guards, quotes: tiny hand-made inputs, no model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pytest
+
+from tasks import entities, ids
+from tasks.entity_merge import merge_keys, same_entity, short_form_owner
+from tasks.entity_rules import Mention, harmonise, propagate, relabel_people, trim
+from tasks.names import is_acronym
+from tasks.quotes import find_quotes
+from tasks.schemas import ARTICLES, ENTITIES
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("beat the Dallas Cowboys on Sunday", (5, 23), "Dallas Cowboys"),
+        ("Shatskikh Oleg 90 scored", (0, 17), "Shatskikh Oleg"),
+        ("Putin’s front-line", (0, 7), "Putin"),
+        ("said the UN.", (5, 12), "UN"),
+        ("Shares fell (Reuters)", (12, 21), "Reuters"),
+    ],
+)
+def test_trim(text: str, span: tuple[int, int], expected: str) -> None:
+    start, end = trim(text, *span)
+    assert text[start:end] == expected
+
+
+def test_harmonise_majority_and_short_forms_but_not_acronyms() -> None:
+    texts = ["Campese", "Campese", "Campese", "Kim Jong Un", "Kim", "Un"]
+    labels = ["PERSON", "NORP", "PERSON", "PERSON", "ORG", "ORG"]
+    mentions = [Mention(i, i + 1, label, label) for i, label in enumerate(labels)]
+    result = [m.label for m in harmonise(mentions, texts)]
+    assert result[:3] == ["PERSON"] * 3
+    assert result[4] == "PERSON"  # the one-word "Kim" takes the full name's label
+    assert is_acronym("UN") and not is_acronym("Kim")
+    acronym = harmonise([Mention(0, 11, "PERSON", "PERSON"), Mention(20, 22, "ORG", "ORG")], ["Kim Jong Un", "UN"])
+    assert [m.label for m in acronym] == ["PERSON", "ORG"]  # "UN" is not short for Kim Jong Un
+
+
+def test_propagate_tags_missed_repeats_only_where_free() -> None:
+    text = "Syria beat Japan. Japan 2 Syria 1. Japanese fans"
+    tagged = propagate(text, [Mention(0, 5, "GPE", "GPE"), Mention(11, 16, "GPE", "GPE")])
+    assert [(text[m.start:m.end], m.model_label) for m in tagged] == [
+        ("Syria", "GPE"), ("Japan", "GPE"), ("Japan", "(propagated)"), ("Syria", "(propagated)")]
+
+
+def test_role_appositive_makes_a_person() -> None:
+    text = "Hong Min, a senior analyst at the institute, spoke. Seoul, the capital, was quiet."
+    out = relabel_people(text, [Mention(0, 8, "GPE", "GPE"), Mention(52, 57, "GPE", "GPE")])
+    assert [m.label for m in out] == ["PERSON", "GPE"]
+    assert out[0].model_label == "GPE"
+
+
+def test_short_forms_resolve_only_to_a_single_full_name() -> None:
+    assert short_form_owner("kim", ["kim jong un", "olga lyubimova"]) == "kim jong un"
+    assert short_form_owner("putin", ["vladimir putin"]) == "vladimir putin"
+    assert short_form_owner("kim", ["kim jong un", "kim ju ae"]) is None  # two Kims: leave it
+    assert short_form_owner("kim jong", ["kim jong un"]) is None  # only one-word forms
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "merged"),
+    [
+        ("olga lyubimov", "olga lyubimova", True),
+        ("zelensky", "zelenskyy", True),
+        ("volodymyr zelenskiy", "volodymyr zelenskyy", True),
+        ("kim jong un", "kim ju ae", False),  # two words differ: different people
+        ("kim jong un", "kim", False),  # different word counts never merge
+        ("ryan lochte", "bryan lochte", False),  # short first names must match exactly
+        ("john smith", "jane smith", False),
+        ("north korean", "north koreans", True),
+    ],
+)
+def test_same_entity(a: str, b: str, merged: bool) -> None:
+    assert same_entity(a, b) is merged
+    assert same_entity(b, a) is merged
+
+
+def test_merge_keys_picks_the_most_mentioned_spelling() -> None:
+    target = merge_keys({("PERSON", "olga lyubimova"): 2, ("PERSON", "olga lyubimov"): 1,
+                         ("PERSON", "kim jong un"): 5, ("PERSON", "kim ju ae"): 1, ("ORG", "olga lyubimov"): 1})
+    assert target[("PERSON", "olga lyubimov")] == ("PERSON", "olga lyubimova")
+    assert target[("PERSON", "kim ju ae")] == ("PERSON", "kim ju ae")
+    assert target[("ORG", "olga lyubimov")] == ("ORG", "olga lyubimov")  # types never merge
+
+
+def _mention(article: str, start: int, text: str, key: str, label: str = "PERSON") -> dict[str, object]:
+    return {"article_id": article, "sentence_index": 0, "char_start": start, "char_end": start + len(text),
+            "text": text, "label": label, "model_label": label, "name_key": key,
+            "entity_id": ids.entity_id(label, key), "canonical_name": text}
+
+
+def test_resolve_and_catalog_across_articles() -> None:
+    rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"),
+            _mention("a1", 30, "Olga Lyubimova", "olga lyubimova"),
+            _mention("a2", 0, "Olga Lyubimov", "olga lyubimov"), _mention("a2", 20, "KIM Jong-un", "kim jong un"),
+            _mention("a2", 40, "Kim", "kim jong un"), _mention("a2", 50, "Kim", "kim jong un"),
+            _mention("a3", 0, "Kim Ju-ae", "kim ju ae")]
+    resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES)).to_pylist()
+    olga = {r["entity_id"] for r in resolved if "Lyubimov" in r["text"]}
+    kim = {r["entity_id"] for r in resolved if r["name_key"] == "kim jong un"}
+    assert len(olga) == 1 and len(kim) == 1 and kim != {r["entity_id"] for r in resolved if r["text"] == "Kim Ju-ae"}
+    assert {r["canonical_name"] for r in resolved if r["name_key"] == "kim jong un"} == {"KIM Jong-un"}
+    articles = pa.Table.from_pylist([
+        {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": a,
+         "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
+         "pipeline_version": "t", "published_at": datetime(2025, 6, d, tzinfo=UTC)}
+        for a, o, d in (("a1", "o1", 1), ("a2", "o2", 3), ("a3", "o2", 2))], schema=ARTICLES)
+    catalog = {r["canonical_name"]: r for r in entities.catalog(pa.Table.from_pylist(resolved, schema=ENTITIES),
+                                                                 articles).to_pylist()}
+    olga_row = catalog["Olga Lyubimova"]
+    assert (olga_row["mention_count"], olga_row["article_count"], olga_row["outlet_count"]) == (3, 2, 2)
+    assert olga_row["aliases"] == ["Olga Lyubimov"]
+    assert (olga_row["first_seen"].day, olga_row["last_seen"].day) == (1, 3)
+
+
+def test_quotes_and_their_speakers() -> None:
+    parts = ['Hong Min, a senior analyst at the Korea Institute, told Yonhap the images shape a "victory narrative" '
+             "here.", '"This is the most important decision," Elena Brandt told reporters.',
+             '"I just want to play my music," she said.', 'He called it a "big deal".']
+    text = " ".join(parts)
+    starts = [text.index(p) for p in parts]
+    sentences = [(s, s + len(p)) for s, p in zip(starts, parts, strict=True)]
+
+    def at(name: str, label: str) -> tuple[int, int, str]:
+        return text.index(name), text.index(name) + len(name), label
+
+    mentions = [at("Hong Min", "PERSON"), at("Korea Institute", "ORG"), at("Yonhap", "ORG"),
+                at("Elena Brandt", "PERSON")]
+    quotes = find_quotes(text, sentences, mentions)
+    assert [(text[q.start:q.end], q.sentence_index, q.speaker_start) for q in quotes] == [
+        ("victory narrative", 0, text.index("Hong Min")),
+        ("This is the most important decision,", 1, text.index("Elena Brandt")),
+        ("I just want to play my music,", 2, None),  # a pronoun is not resolved
+        ("big deal", 3, None),  # no speech verb
+    ]
