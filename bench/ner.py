@@ -74,10 +74,36 @@ def main() -> None:
         for gold_name, gold_spans in gold.items():
             p, r, f = prf(gold_spans, predicted)
             print(f"{name:<46}{gold_name:<9}{p:>7.3f}{r:>7.3f}{f:>7.3f}{seconds:>7.1f}")
+    senter = spacy.load(model, exclude=["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"])
+    senter.enable_pipe("senter")
+    senter_sents = {(d["doc_id"], s.start_char, s.end_char)
+                    for doc, d in zip(senter.pipe(a.text for a in articles), docs, strict=True) for s in doc.sents}
     print("\nsentence boundaries (exact spans) against the gold sentences")
-    for name, predicted_sents in (("raw model: parser", raw_sents), ("newslake nlp stage", ours_sents)):
+    for name, predicted_sents in (("parser (full pipeline)", raw_sents), ("senter alone", senter_sents),
+                                  ("newslake: senter + paragraph breaks", ours_sents)):
         p, r, f = prf(gold_sents, predicted_sents)  # type: ignore[arg-type]
         print(f"{name:<46}{'':<9}{p:>7.3f}{r:>7.3f}{f:>7.3f}")
+    seeds(model, raw_nlp, senter)
+
+
+def seeds(model: str, parser_nlp: spacy.language.Language, senter_nlp: spacy.language.Language) -> None:
+    """On the shipped text dumps: sentences per segmentation and how many cross a paragraph break."""
+    texts = []
+    for path in sorted(Path("data/samples/txt").glob("*.txt")):
+        article = clean_record(RawRecord(source_uri=str(path), source_format="txt", text=path.read_text("utf-8")))
+        assert isinstance(article, CleanArticle)
+        texts.append(article)
+    print(f"\n{len(texts)} seed articles (data/samples/txt): sentences, and sentences crossing a paragraph break")
+    ours = analyze(texts, model).sentences.to_pylist()
+    for name, spans in (
+        ("parser (full pipeline)", [(d.text, s.start_char, s.end_char) for d in parser_nlp.pipe(a.text for a in texts)
+                                    for s in d.sents]),
+        ("senter alone", [(d.text, s.start_char, s.end_char) for d in senter_nlp.pipe(a.text for a in texts)
+                          for s in d.sents]),
+        ("newslake: senter + paragraph breaks", [(s["text"], 0, len(s["text"])) for s in ours]),
+    ):
+        crossing = sum("\n\n" in text[start:end].strip() for text, start, end in spans)
+        print(f"{name:<46}{len(spans):>6} sentences{crossing:>6} crossing")
 
 
 if __name__ == "__main__":
