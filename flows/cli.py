@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_OUT = "data/warehouse"
+DEFAULT_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 _PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--field", action="append", type=_field, default=[], metavar="OURS=THEIRS",
                      help="name the JSON key of a field, e.g. --field text=story_body --field id=uid")
     run.add_argument("--max-input-mb", type=float, default=256, help="quarantine larger inputs (default: 256)")
+    run.add_argument("--outlets", default=str(DEFAULT_REGISTRY) if DEFAULT_REGISTRY.exists() else None,
+                     help="CSV registry of outlets and aliases (default: data/outlets.csv)")
     return parser
 
 
@@ -51,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=args.batch_size,
         json_fields=dict(args.field) or None,
         max_input_bytes=int(args.max_input_mb * 1024 * 1024),
+        outlets_registry=args.outlets,
     )
     print(f"\nnewslake: {summary.articles_in_run} articles from this run, in {summary.seconds:.1f} s")
     print(f"tables in {Path(summary.out).resolve()}:")

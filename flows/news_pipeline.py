@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_inputs, ingest_task
 from tasks.nlp import default_model, nlp_task
+from tasks.outlets import Registry
 from tasks.records import Quarantined
 from tasks.warehouse import RunOutput, aggregate_task, merge_task, write_task
 
@@ -49,6 +50,7 @@ def news_pipeline(
     batch_size: int = 64,
     json_fields: dict[str, str] | None = None,
     max_input_bytes: int = DEFAULT_MAX_BYTES,
+    outlets_registry: str | None = None,
 ) -> RunSummary:
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
@@ -56,6 +58,7 @@ def news_pipeline(
     batch_size: articles per clean/nlp task. json_fields: our field name → the JSON key holding it,
     e.g. {"text": "story_body"}; fields not named are found from common spellings.
     max_input_bytes: inputs larger than this (after decompression) are quarantined as too_large.
+    outlets_registry: CSV of known outlets and their aliases (the CLI passes data/outlets.csv).
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -99,8 +102,9 @@ def news_pipeline(
                 sum(t.num_rows for t in run.entities), model_name)
 
     read_files = [str(f) for f in files] + [q.source_uri for q in missing]
-    merged = merge_task(Path(out), run, read_files, datetime.now(UTC), version("newslake"))
-    tables = write_task(Path(out), aggregate_task(Path(out), merged, run))
+    registry = Registry.from_csv(outlets_registry)
+    merged = merge_task(Path(out), run, read_files, datetime.now(UTC), version("newslake"), registry)
+    tables = write_task(Path(out), aggregate_task(merged, registry))
     logger.info("write: %s rows in %s", tables, out)
     return RunSummary(out=str(out), articles_in_run=len(run.articles), tables=tables, quarantined=reasons,
                       seconds=round(time.perf_counter() - started, 2))

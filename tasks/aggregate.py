@@ -1,40 +1,68 @@
-"""Aggregate: the outlets table, derived from the articles."""
+"""Aggregate: the outlets table, derived from the articles (and the registry) alone, so it is always consistent."""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
 
+from tasks.outlets import Registry
 from tasks.schemas import OUTLETS
 
-OutletNames = Mapping[str, tuple[str | None, str | None]]  # outlet_id -> (name, domain)
+UNKNOWN_OUTLET = "unknown"  # outlet_id of articles whose source names no outlet
+WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Images", "Getty", "Bloomberg", "PA",
+                   "ANSA", "Xinhua", "dpa", "Kyodo", "Yonhap", "TASS"})
+NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
+TOP_ENTITIES = 5
 
 
-def build_outlets(articles: pa.Table, names: OutletNames) -> pa.Table:
-    """One row per outlet_id seen in ``articles`` with counts, dates and wire-credit figures."""
+def build_outlets(articles: pa.Table, entities: pa.Table, registry: Registry) -> pa.Table:
+    """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits, top entities."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    cols = ("outlet_id", "published_at", "word_count", "image_credits")
-    for row in articles.select(list(cols)).to_pylist():
-        if row["outlet_id"]:
-            grouped[str(row["outlet_id"])].append(row)
+    cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits"]
+    for row in articles.select(cols).to_pylist():
+        grouped[str(row["outlet_id"])].append(row)
+    top = _top_entities(articles, entities)
     rows = []
     for oid in sorted(grouped):
         arts = grouped[oid]
+        names = Counter(a["source_outlet"] for a in arts if a["source_outlet"])
+        domains = Counter(a["source_domain"] for a in arts if a["source_domain"])
+        resolved = registry.resolve(names.most_common(1)[0][0] if names else None,
+                                    domains.most_common(1)[0][0] if domains else None)
+        entry = resolved.entry if resolved else None
         dates = [a["published_at"] for a in arts if a["published_at"] is not None]
-        credits = Counter(c for a in arts for c in (a["image_credits"] or []))
-        name, domain = names.get(oid, (None, None))
+        credits = Counter(c for a in arts for c in a["image_credits"] or [])
         rows.append({
             "outlet_id": oid,
-            "name": name or domain,
-            "domain": domain,
+            "name": entry.name if entry else (resolved.name if resolved else None) or "(unknown outlet)",
+            "domain": entry.domain if entry else (resolved.domain if resolved else None),
+            "names_seen": sorted(names),
+            "country": entry.country if entry else None,
+            "language": entry.language if entry else None,
+            "media_type": entry.media_type if entry else None,
+            "in_registry": entry is not None,
             "article_count": len(arts),
             "first_published_at": min(dates) if dates else None,
             "last_published_at": max(dates) if dates else None,
             "median_word_count": float(statistics.median(a["word_count"] for a in arts)),
+            "wire_credit_share": sum(any(c in WIRES for c in a["image_credits"] or []) for a in arts) / len(arts),
             "top_image_credits": [c for c, _ in credits.most_common(5)],
+            "top_entities": top.get(oid, []),
         })
     return pa.Table.from_pylist(rows, schema=OUTLETS)
+
+
+def _top_entities(articles: pa.Table, entities: pa.Table) -> dict[str, list[str]]:
+    """Most-mentioned named entities per outlet (people, organisations, places ...; not dates or numbers)."""
+    named = entities.filter(pa.compute.is_in(entities["label"], value_set=pa.array(NAME_LABELS)))
+    counts = (named.select(["article_id", "canonical_name"])
+              .join(articles.select(["article_id", "outlet_id"]), "article_id")
+              .group_by(["outlet_id", "canonical_name"]).aggregate([("canonical_name", "count")]))
+    per_outlet: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for oid, name, n in zip(*(counts[c].to_pylist() for c in ("outlet_id", "canonical_name", "canonical_name_count")),
+                            strict=True):
+        per_outlet[str(oid)].append((-n, str(name)))
+    return {oid: [name for _, name in sorted(pairs)[:TOP_ENTITIES]] for oid, pairs in per_outlet.items()}

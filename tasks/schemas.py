@@ -22,7 +22,9 @@ def _field(name: str, type_: pa.DataType, description: str, nullable: bool = Tru
 ARTICLES = pa.schema(
     [
         _field("article_id", pa.string(), "Deterministic id: hash of the normalised URL and raw body.", False),
-        _field("outlet_id", pa.string(), "Key into outlets; null when no outlet could be identified."),
+        _field("outlet_id", pa.string(), "Key into outlets ('unknown' when the source names no outlet).", False),
+        _field("source_outlet", pa.string(), "Outlet name as the source gave it (before alias folding)."),
+        _field("source_domain", pa.string(), "Outlet domain as the source gave it, or the URL's host."),
         _field("url", pa.string(), "Article URL as given by the source, if any."),
         _field("canonical_url", pa.string(), "The page's canonical URL (link rel=canonical / og:url), if any."),
         _field("title", pa.string(), "Headline."),
@@ -90,14 +92,22 @@ QUOTES = pa.schema(
 
 OUTLETS = pa.schema(
     [
-        _field("outlet_id", pa.string(), "Deterministic id of the outlet's domain (or name if no domain).", False),
-        _field("name", pa.string(), "Outlet name."),
+        _field("outlet_id", pa.string(), "Hash of the outlet's domain (or name); 'unknown' for articles without one.",
+               False),
+        _field("name", pa.string(), "Outlet name (the registry's, else the name its articles give most)."),
         _field("domain", pa.string(), "Registered domain, without 'www.'."),
+        _field("names_seen", pa.list_(pa.string()), "Every outlet name its articles' sources used (aliases folded)."),
+        _field("country", pa.string(), "ISO 3166 country code, from data/outlets.csv."),
+        _field("language", pa.string(), "Main language, from data/outlets.csv."),
+        _field("media_type", pa.string(), "newspaper, tv, radio, wire, magazine or online, from data/outlets.csv."),
+        _field("in_registry", pa.bool_(), "Whether data/outlets.csv knows the outlet.", False),
         _field("article_count", pa.int64(), "Articles in the warehouse from this outlet.", False),
         _field("first_published_at", _UTC, "Earliest published_at of its articles."),
         _field("last_published_at", _UTC, "Latest published_at of its articles."),
         _field("median_word_count", pa.float64(), "Median article word_count."),
+        _field("wire_credit_share", pa.float64(), "Share of its articles with a wire agency photo credit.", False),
         _field("top_image_credits", pa.list_(pa.string()), "Most frequent photo credits, most frequent first."),
+        _field("top_entities", pa.list_(pa.string()), "Most mentioned people, organisations and places."),
     ]
 )
 

@@ -17,7 +17,8 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, entities, ids, storage
+from tasks import aggregate, entities, storage
+from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
 
@@ -37,10 +38,12 @@ class RunOutput:
 
 
 def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, int], now: datetime,
-                   version: str) -> pa.Table:
+                   version: str, registry: Registry) -> pa.Table:
     rows = [{
         "article_id": a.article_id,
-        "outlet_id": ids.outlet_id(a.outlet_name, a.outlet_domain),
+        "outlet_id": _outlet_id(registry, a),
+        "source_outlet": a.outlet_name,
+        "source_domain": a.outlet_domain,
         "url": a.url,
         "canonical_url": a.canonical_url,
         "title": a.title,
@@ -64,13 +67,18 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
     return pa.Table.from_pylist(rows, schema=ARTICLES)
 
 
+def _outlet_id(registry: Registry, article: CleanArticle) -> str:
+    resolved = registry.resolve(article.outlet_name, article.outlet_domain)
+    return resolved.outlet_id if resolved else aggregate.UNKNOWN_OUTLET
+
+
 def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:
     rows = [{"source_uri": q.source_uri, "reason": q.reason, "detail": q.detail, "ingested_at": now} for q in items]
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
-def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
-          version: str) -> dict[str, pa.Table]:
+def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime, version: str,
+          registry: Registry) -> dict[str, pa.Table]:
     """The detail tables (articles, sentences, entities, quarantine) after merging ``run`` into the warehouse."""
     old_articles = storage.rows_not_from(storage.read_table(out, "articles"), read_files)
     kept_old = {str(i) for i in old_articles["article_id"].to_pylist()}
@@ -82,7 +90,8 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
     ]
     fresh_ids = {a.article_id for a in fresh}
     return {
-        "articles": pa.concat_tables([old_articles, articles_table(fresh, run.sentence_counts, now, version)]),
+        "articles": pa.concat_tables([old_articles,
+                                      articles_table(fresh, run.sentence_counts, now, version, registry)]),
         "sentences": _merge_detail(out, "sentences", kept_old, run.sentences, fresh_ids),
         "entities": _merge_detail(out, "entities", kept_old, run.entities, fresh_ids),
         "quotes": _merge_detail(out, "quotes", kept_old, run.quotes, fresh_ids),
@@ -91,14 +100,14 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
     }
 
 
-def aggregate_tables(out: Path, tables: dict[str, pa.Table], run: RunOutput) -> dict[str, pa.Table]:
+def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
     """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
     resolved = entities.resolve(tables["entities"])
     return tables | {
         "entities": resolved,
         "entity_catalog": entities.catalog(resolved, tables["articles"]),
         "quotes": entities.with_speakers(tables["quotes"], resolved),
-        "outlets": aggregate.build_outlets(tables["articles"], _outlet_names(out, run.articles)),
+        "outlets": aggregate.build_outlets(tables["articles"], resolved, registry),
     }
 
 
@@ -115,27 +124,15 @@ def _merge_detail(out: Path, name: str, kept_old: set[str], new: list[pa.Table],
     return pa.concat_tables([old, storage.rows_with_ids(added, "article_id", fresh_ids)])
 
 
-def _outlet_names(out: Path, fresh: Sequence[CleanArticle]) -> dict[str, tuple[str | None, str | None]]:
-    """Name and domain per outlet_id: what the warehouse knew, completed by this run's articles."""
-    known = storage.read_table(out, "outlets").select(["outlet_id", "name", "domain"]).to_pylist()
-    names = {r["outlet_id"]: (r["name"], r["domain"]) for r in known}
-    for a in fresh:
-        oid = ids.outlet_id(a.outlet_name, a.outlet_domain)
-        if oid is None:
-            continue
-        name, domain = names.get(oid, (None, None))
-        names[oid] = (name or a.outlet_name, domain or ids.normalize_domain(a.outlet_domain))
-    return names
-
-
 @task(name="merge", cache_policy=NONE)
-def merge_task(out: Path, run: RunOutput, read_files: list[str], now: datetime, version: str) -> dict[str, pa.Table]:
-    return merge(out, run, read_files, now, version)
+def merge_task(out: Path, run: RunOutput, read_files: list[str], now: datetime, version: str,
+               registry: Registry) -> dict[str, pa.Table]:
+    return merge(out, run, read_files, now, version, registry)
 
 
 @task(name="aggregate", cache_policy=NONE)
-def aggregate_task(out: Path, tables: dict[str, pa.Table], run: RunOutput) -> dict[str, pa.Table]:
-    return aggregate_tables(out, tables, run)
+def aggregate_task(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
+    return aggregate_tables(tables, registry)
 
 
 @task(name="write", retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NONE)

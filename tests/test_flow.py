@@ -12,10 +12,11 @@ import pytest
 from flows import cli
 from flows.news_pipeline import RunSummary, news_pipeline
 from tasks.names import entity_key
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
+REGISTRY = ROOT / "data" / "outlets.csv"
 INTERNEWSCAST = "internewscast_kim_memorial.txt"
 FOX = "foxnews_kim_memorial.txt"
 
@@ -27,7 +28,7 @@ def _read(out: Path, table: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
     out = tmp_path_factory.mktemp("warehouse")
-    return out, news_pipeline(inputs=[str(SAMPLES)], out=str(out))
+    return out, news_pipeline(inputs=[str(SAMPLES)], out=str(out), outlets_registry=str(REGISTRY))
 
 
 def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
@@ -118,7 +119,7 @@ def test_offsets_index_the_article_text(sample_run: tuple[Path, RunSummary]) -> 
 def test_rerun_gives_same_ids_and_no_duplicates(sample_run: tuple[Path, RunSummary], tmp_path: Path) -> None:
     first_out = sample_run[0]
     shutil.copytree(first_out, tmp_path / "w")
-    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"))
+    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"), outlets_registry=str(REGISTRY))
     for table, key in [("articles", ["article_id"]), ("sentences", ["article_id", "sentence_index"]),
                        ("entities", ["article_id", "char_start", "char_end"]), ("outlets", ["outlet_id"]),
                        ("quotes", ["article_id", "char_start"]), ("entity_catalog", ["entity_id"])]:

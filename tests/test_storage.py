@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tasks import storage
+from tasks.outlets import Outlet, Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, TABLES, data_dictionary
 from tasks.warehouse import RunOutput, aggregate_tables, merge, write_all
@@ -25,7 +26,8 @@ def _article(n: int, source: str) -> CleanArticle:
 
 def _commit(out: Path, articles: list[CleanArticle], read: list[str], bad: list[Quarantined] = ()) -> dict:  # type: ignore[assignment, type-arg]
     run = RunOutput(articles=articles, quarantined=list(bad))
-    return write_all(out, aggregate_tables(out, merge(out, run, read, NOW, "test"), run))
+    registry = Registry([Outlet(domain="dailyledger.example", name="The Daily Ledger", aliases=("Daily Ledger",))])
+    return write_all(out, aggregate_tables(merge(out, run, read, NOW, "test", registry), registry))
 
 
 def test_every_schema_column_is_described() -> None:
@@ -58,7 +60,8 @@ def test_rerun_replaces_rows_of_the_inputs_it_read(tmp_path: Path) -> None:
     assert counts["articles"] == 2 and counts["quarantine"] == 0
     assert sorted(storage.read_table(tmp_path, "articles")["article_id"].to_pylist()) == ["id1", "id3"]
     [outlet] = storage.read_table(tmp_path, "outlets").to_pylist()
-    assert outlet["article_count"] == 2 and outlet["name"] == "Daily Ledger"
+    assert outlet["article_count"] == 2 and outlet["name"] == "The Daily Ledger" and outlet["in_registry"]
+    assert outlet["names_seen"] == ["Daily Ledger"]
     assert outlet["first_published_at"] == datetime(2025, 6, 1, tzinfo=UTC)
 
 
