@@ -125,6 +125,27 @@ ENTITY_CATALOG = pa.schema(
     ]
 )
 
+ENTITY_DAILY = pa.schema(
+    [
+        _field("entity_id", pa.string(), "Key into entity_catalog.", False),
+        _field("outlet_id", pa.string(), "Key into outlets.", False),
+        _field("day", pa.date32(), "UTC day of the articles' published_at; null when unknown."),
+        _field("mentions", pa.int64(), "Mentions of the entity in that outlet's articles of that day.", False),
+        _field("articles", pa.int64(), "Articles of that outlet and day that mention it.", False),
+    ]
+)
+
+ENTITY_PAIRS = pa.schema(
+    [
+        _field("entity_a", pa.string(), "The pair's smaller entity_id.", False),
+        _field("entity_b", pa.string(), "The pair's larger entity_id.", False),
+        _field("name_a", pa.string(), "canonical_name of entity_a.", False),
+        _field("name_b", pa.string(), "canonical_name of entity_b.", False),
+        _field("article_count", pa.int64(), "Articles that mention both.", False),
+        _field("sentence_count", pa.int64(), "Sentences that mention both.", False),
+    ]
+)
+
 QUARANTINE = pa.schema(
     [
         _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record of a file.", False),
@@ -141,6 +162,8 @@ TABLES: dict[str, pa.Schema] = {
     "quotes": QUOTES,
     "outlets": OUTLETS,
     "entity_catalog": ENTITY_CATALOG,
+    "entity_daily": ENTITY_DAILY,
+    "entity_pairs": ENTITY_PAIRS,
     "quarantine": QUARANTINE,
 }
 

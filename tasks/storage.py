@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Collection
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 from tasks.schemas import TABLES
 
 DATA_FILE = "data.parquet"
+DUCKDB_FILE = "newslake.duckdb"
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
@@ -50,6 +52,25 @@ def write_table(out: Path, name: str, table: pa.Table) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return folder / DATA_FILE
+
+
+def publish_duckdb(out: Path, tables: Collection[str]) -> Path:
+    """``out/newslake.duckdb``: one view per table over its Parquet files, for the duckdb CLI and BI tools.
+    The views hold the warehouse's absolute path: a moved warehouse needs the next run (or this) to refresh them."""
+    target = out / DUCKDB_FILE
+    tmp = out / f".{DUCKDB_FILE}.{uuid.uuid4().hex}.tmp"
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for name in tables:
+                pattern = str((out / name).resolve() / "*.parquet").replace("'", "''")
+                con.execute(f"create or replace view {name} as select * from read_parquet('{pattern}')")
+        finally:
+            con.close()
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def source_file(source_uri: str) -> str:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, entities, storage
+from tasks import aggregate, entities, storage, trends
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
@@ -103,7 +103,7 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
 def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
     """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
     resolved = entities.resolve(tables["entities"])
-    return tables | {
+    return tables | trends.entity_trends(tables["articles"], resolved) | {
         "entities": resolved,
         "entity_catalog": entities.catalog(resolved, tables["articles"]),
         "quotes": entities.with_speakers(tables["quotes"], resolved),
@@ -112,9 +112,10 @@ def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[st
 
 
 def write_all(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
-    """Write every table; returns rows per table."""
+    """Write every table and the DuckDB file of views over them; returns rows per table."""
     for name in TABLES:
         storage.write_table(out, name, tables[name])
+    storage.publish_duckdb(out, TABLES)
     return {name: tables[name].num_rows for name in TABLES}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +45,14 @@ def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
     assert set(articles["source_format"]) == {"txt", "html", "json"}
     assert (articles["sentence_count"] > 0).all() and (articles["word_count"] > 0).all()
     assert articles.loc[articles.source_uri.str.endswith("feed.jsonl#1"), "source_id"].item() == "hw-1001"
-    assert _read(out, "outlets")["article_count"].sum() == articles["outlet_id"].notna().sum()
+    outlets = _read(out, "outlets")
+    assert outlets["article_count"].sum() == len(articles) and set(outlets.outlet_id) == set(articles.outlet_id)
+    assert outlets.set_index("name").loc["The Daily Ledger", "article_count"] == 3  # "Daily Ledger" alias folded
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
+    assert cli
+    shown = subprocess.run([cli, str(out / "newslake.duckdb"), "select count(*) as n from entity_daily"],
+                           capture_output=True, text=True, check=True).stdout
+    assert str(len(_read(out, "entity_daily"))) in shown
 
 
 def test_seed_bodies_match_the_gold(sample_run: tuple[Path, RunSummary], seeds_gold: dict) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,66 @@
+"""entity_daily and entity_pairs from tiny tables, and the DuckDB file a BI tool opens."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tasks import storage
+from tasks.schemas import ARTICLES, ENTITIES, TABLES
+from tasks.trends import entity_trends
+
+
+def _articles() -> pa.Table:
+    return pa.Table.from_pylist([
+        {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 2, "source_uri": a,
+         "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
+         "pipeline_version": "t", "published_at": p}
+        for a, o, p in (("a1", "o1", datetime(2025, 6, 1, 23, 30, tzinfo=UTC)),
+                        ("a2", "o1", datetime(2025, 6, 1, 8, tzinfo=UTC)), ("a3", "o2", None))], schema=ARTICLES)
+
+
+def _entities() -> pa.Table:
+    rows = [("a1", 0, "kim", "PERSON"), ("a1", 0, "putin", "PERSON"), ("a1", 1, "kim", "PERSON"),
+            ("a1", 1, "monday", "DATE"), ("a2", 0, "kim", "PERSON"), ("a2", 1, "putin", "PERSON"),
+            ("a3", 0, "kim", "PERSON")]
+    return pa.Table.from_pylist([
+        {"article_id": a, "sentence_index": s, "char_start": i, "char_end": i + 1, "text": e, "label": label,
+         "model_label": label, "name_key": e, "entity_id": e, "canonical_name": e.title()}
+        for i, (a, s, e, label) in enumerate(rows)], schema=ENTITIES)
+
+
+def test_entity_daily_counts_mentions_and_articles_per_outlet_and_day() -> None:
+    daily = {(r["entity_id"], r["outlet_id"], str(r["day"])): (r["mentions"], r["articles"])
+             for r in entity_trends(_articles(), _entities())["entity_daily"].to_pylist()}
+    assert daily[("kim", "o1", "2025-06-01")] == (3, 2)
+    assert daily[("kim", "o2", "None")] == (1, 1)
+    assert daily[("putin", "o1", "2025-06-01")] == (2, 2)
+
+
+def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
+    pairs = {(r["entity_a"], r["entity_b"]): (r["article_count"], r["sentence_count"])
+             for r in entity_trends(_articles(), _entities())["entity_pairs"].to_pylist()}
+    assert pairs == {("kim", "putin"): (2, 1)}  # both articles; only a1's first sentence; "monday" is a date
+
+
+def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
+    for name, schema in TABLES.items():
+        storage.write_table(tmp_path, name, schema.empty_table())
+    storage.write_table(tmp_path, "articles", _articles())
+    path = storage.publish_duckdb(tmp_path, TABLES)
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.sql("select count(*) from articles").fetchone() == (3,)
+        assert {r[0] for r in con.sql("select view_name from duckdb_views() where not internal").fetchall()} == set(
+            TABLES)
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
+    assert cli, "the duckdb CLI (PyPI duckdb-cli) is installed with the project"
+    shown = subprocess.run([cli, str(path), "select outlet_id from articles order by 1"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "o1" in shown and "o2" in shown
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
