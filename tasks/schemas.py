@@ -42,6 +42,9 @@ ARTICLES = pa.schema(
         _field("source_id", pa.string(), "The record's own id in its source, if it had one."),
         _field("source_format", pa.string(), "Input format: txt, html or json.", False),
         _field("content_hash", pa.string(), "SHA-256 of the normalised clean text (exact-duplicate key).", False),
+        _field("duplicate_of", pa.string(), "article_id of the original when this article is an exact or near copy "
+               "(syndicated text); null for originals. Filter on it to count without duplicates."),
+        _field("duplicate_kind", pa.string(), "'exact' (same content_hash) or 'near' (MinHash Jaccard >= 0.8)."),
         _field("ingested_at", _UTC, "When this row was written.", False),
         _field("pipeline_version", pa.string(), "newslake version that produced the row.", False),
     ]
@@ -132,6 +135,8 @@ ENTITY_DAILY = pa.schema(
         _field("day", pa.date32(), "UTC day of the articles' published_at; null when unknown."),
         _field("mentions", pa.int64(), "Mentions of the entity in that outlet's articles of that day.", False),
         _field("articles", pa.int64(), "Articles of that outlet and day that mention it.", False),
+        _field("mentions_excl_duplicates", pa.int64(), "mentions, not counting articles that copy another.", False),
+        _field("articles_excl_duplicates", pa.int64(), "articles, not counting articles that copy another.", False),
     ]
 )
 

@@ -13,7 +13,9 @@ _NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
 ENTITY_DAILY_SQL = """
 select e.entity_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
-       count(*) as mentions, count(distinct e.article_id) as articles
+       count(*) as mentions, count(distinct e.article_id) as articles,
+       count(*) filter (where a.duplicate_of is null) as mentions_excl_duplicates,
+       count(distinct e.article_id) filter (where a.duplicate_of is null) as articles_excl_duplicates
 from entities e join articles a using (article_id)
 group by all
 """

@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, entities, storage, trends
+from tasks import aggregate, duplicates, entities, storage, trends
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
@@ -102,13 +102,26 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
 
 def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
     """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
+    articles = with_duplicates(tables["articles"])
     resolved = entities.resolve(tables["entities"])
-    return tables | trends.entity_trends(tables["articles"], resolved) | {
+    return tables | trends.entity_trends(articles, resolved) | {
+        "articles": articles,
         "entities": resolved,
-        "entity_catalog": entities.catalog(resolved, tables["articles"]),
+        "entity_catalog": entities.catalog(resolved, articles),
         "quotes": entities.with_speakers(tables["quotes"], resolved),
-        "outlets": aggregate.build_outlets(tables["articles"], resolved, registry),
+        "outlets": aggregate.build_outlets(articles, resolved, registry),
     }
+
+
+def with_duplicates(articles: pa.Table) -> pa.Table:
+    """Articles with duplicate_of and duplicate_kind set over the whole warehouse."""
+    cols = [articles[c].to_pylist() for c in ("article_id", "text", "content_hash", "published_at", "ingested_at")]
+    copies = duplicates.find_copies([duplicates.Doc(*row) for row in zip(*cols, strict=True)])
+    ids_ = cols[0]
+    for name, pick in (("duplicate_of", 0), ("duplicate_kind", 1)):
+        values = pa.array([copies[a][pick] if a in copies else None for a in ids_], pa.string())
+        articles = articles.set_column(articles.schema.get_field_index(name), name, values)
+    return articles
 
 
 def write_all(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:

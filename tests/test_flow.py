@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -155,6 +156,26 @@ def test_bad_inputs_are_quarantined_and_good_ones_land(tmp_path: Path) -> None:
                         "trunc.jsonl.gz": "gzip_error"}
     assert quarantine.detail.str.len().min() > 5
     assert summary.quarantined == {"empty": 1, "binary": 1, "invalid_json": 1, "gzip_error": 1}
+
+
+def test_syndicated_copy_is_marked_duplicate_of(tmp_path: Path) -> None:
+    seed = (SAMPLES / "txt" / FOX).read_text(encoding="utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / FOX).write_text(seed, encoding="utf-8")
+    original = news_pipeline(inputs=[str(inputs)], out=str(tmp_path / "w"))
+    assert original.articles_in_run == 1
+    body = _read(tmp_path / "w", "articles").text.item()
+    text = body.replace("Footage aired", "State footage aired", 1) + "\n\nThis story was syndicated from Fox News."
+    copy = {"id": "syn-1", "url": "https://partner.example/world/kim-tears", "source": "Partner Daily", "text": text}
+    (inputs / "partner.jsonl").write_text(json.dumps(copy) + "\n", encoding="utf-8")
+    news_pipeline(inputs=[str(inputs)], out=str(tmp_path / "w"))
+    articles = _read(tmp_path / "w", "articles").set_index("source_id", drop=False)
+    fox_id = articles[articles.source_uri.str.endswith(FOX)].article_id.item()
+    assert articles.loc["syn-1", "duplicate_of"] == fox_id and articles.loc["syn-1", "duplicate_kind"] == "near"
+    assert articles.duplicate_of.isna().sum() == 1
+    daily = _read(tmp_path / "w", "entity_daily")
+    assert (daily.mentions >= daily.mentions_excl_duplicates).all() and daily.mentions_excl_duplicates.sum() > 0
 
 
 def test_cli_run_on_the_seeds_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,28 @@
+"""Exact and near-duplicate (syndicated) copies point at the earliest original."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tasks.duplicates import Doc, find_copies
+
+STORY = (" ".join(f"Sentence {i} of the wire story says the council met on Tuesday to debate the harbour budget."
+                  for i in range(30)))
+
+
+def test_exact_and_syndicated_copies_point_at_the_earliest_original() -> None:
+    syndicated = "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1) + " Editing by Jane Roe."
+    docs = [
+        Doc("copy", STORY, "h1", datetime(2025, 7, 2, tzinfo=UTC)),
+        Doc("orig", STORY, "h1", datetime(2025, 7, 1, tzinfo=UTC)),
+        Doc("synd", syndicated, "h2", datetime(2025, 7, 3, tzinfo=UTC)),
+        Doc("undated", syndicated, "h2", None),
+        Doc("other", "A different story about a ferry strike that ended after a pay deal was agreed.", "h3", None),
+    ]
+    assert find_copies(docs) == {"copy": ("orig", "exact"), "synd": ("orig", "near"), "undated": ("orig", "near")}
+
+
+def test_articles_sharing_a_topic_are_not_duplicates() -> None:
+    a = " ".join(f"The mayor said on day {i} that the tram line would open in 2030." for i in range(20))
+    b = " ".join(f"Critics said on day {i} that the tram budget relied on optimistic ridership." for i in range(20))
+    assert find_copies([Doc("a", a, "ha", None), Doc("b", b, "hb", None)]) == {}
