@@ -63,3 +63,8 @@ def outlet_id(name: str | None, domain: str | None) -> str | None:
 def entity_id(label: str, key: str) -> str:
     """Id of an entity: its label type and normalised name key (see ``tasks.nlp.entity_key``)."""
     return _digest("entity", label, key)
+
+
+def story_id(first_article_id: str) -> str:
+    """Id of a story: its earliest article's id, so it stays put while later coverage joins."""
+    return _digest("story", first_article_id)

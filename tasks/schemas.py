@@ -42,6 +42,7 @@ ARTICLES = pa.schema(
         _field("source_id", pa.string(), "The record's own id in its source, if it had one."),
         _field("source_format", pa.string(), "Input format: txt, html or json.", False),
         _field("content_hash", pa.string(), "SHA-256 of the normalised clean text (exact-duplicate key).", False),
+        _field("story_id", pa.string(), "Key into stories: the event this article covers, across outlets.", False),
         _field("duplicate_of", pa.string(), "article_id of the original when this article is an exact or near copy "
                "(syndicated text); null for originals. Filter on it to count without duplicates."),
         _field("duplicate_kind", pa.string(), "'exact' (same content_hash) or 'near' (MinHash Jaccard >= 0.8)."),
@@ -114,6 +115,19 @@ OUTLETS = pa.schema(
     ]
 )
 
+STORIES = pa.schema(
+    [
+        _field("story_id", pa.string(), "Id of the story (derived from its earliest article's id).", False),
+        _field("title", pa.string(), "Representative title: the earliest article's headline."),
+        _field("first_published_at", _UTC, "Earliest published_at of its articles."),
+        _field("last_published_at", _UTC, "Latest published_at of its articles."),
+        _field("article_count", pa.int64(), "Articles in the story.", False),
+        _field("outlet_count", pa.int64(), "Distinct outlets covering it.", False),
+        _field("outlets", pa.list_(pa.string()), "Names of the outlets covering it.", False),
+        _field("top_entities", pa.list_(pa.string()), "Most mentioned people, organisations and places."),
+    ]
+)
+
 ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
@@ -166,6 +180,7 @@ TABLES: dict[str, pa.Schema] = {
     "entities": ENTITIES,
     "quotes": QUOTES,
     "outlets": OUTLETS,
+    "stories": STORIES,
     "entity_catalog": ENTITY_CATALOG,
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,

@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, duplicates, entities, storage, trends
+from tasks import aggregate, duplicates, entities, ids, storage, stories, trends
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
@@ -61,6 +61,7 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
         "source_id": a.source_id,
         "source_format": a.source_format,
         "content_hash": a.content_hash,
+        "story_id": ids.story_id(a.article_id),  # its own story until the aggregate stage clusters the warehouse
         "ingested_at": now,
         "pipeline_version": version,
     } for a in articles]
@@ -102,14 +103,16 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
 
 def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
     """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
-    articles = with_duplicates(tables["articles"])
+    articles = with_stories(with_duplicates(tables["articles"]))
     resolved = entities.resolve(tables["entities"])
+    outlets = aggregate.build_outlets(articles, resolved, registry)
     return tables | trends.entity_trends(articles, resolved) | {
         "articles": articles,
+        "outlets": outlets,
+        "stories": aggregate.build_stories(articles, resolved, outlets),
         "entities": resolved,
         "entity_catalog": entities.catalog(resolved, articles),
         "quotes": entities.with_speakers(tables["quotes"], resolved),
-        "outlets": aggregate.build_outlets(articles, resolved, registry),
     }
 
 
@@ -122,6 +125,16 @@ def with_duplicates(articles: pa.Table) -> pa.Table:
         values = pa.array([copies[a][pick] if a in copies else None for a in ids_], pa.string())
         articles = articles.set_column(articles.schema.get_field_index(name), name, values)
     return articles
+
+
+def with_stories(articles: pa.Table) -> pa.Table:
+    """Articles with story_id set by clustering the whole warehouse (``tasks.stories``)."""
+    cols = [articles[c].to_pylist() for c in ("article_id", "title", "text", "outlet_id", "published_at")]
+    docs = [stories.StoryDoc(a, t, x, None if o == aggregate.UNKNOWN_OUTLET else o, p)
+            for a, t, x, o, p in zip(*cols, strict=True)]
+    assigned = stories.cluster_stories(docs)
+    values = pa.array([assigned[str(a)] for a in cols[0]], pa.string())
+    return articles.set_column(articles.schema.get_field_index("story_id"), "story_id", values)
 
 
 def write_all(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:

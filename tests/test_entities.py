@@ -109,7 +109,7 @@ def test_resolve_and_catalog_across_articles() -> None:
     articles = pa.Table.from_pylist([
         {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": a,
          "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
-         "pipeline_version": "t", "published_at": datetime(2025, 6, d, tzinfo=UTC)}
+         "pipeline_version": "t", "published_at": datetime(2025, 6, d, tzinfo=UTC), "story_id": a}
         for a, o, d in (("a1", "o1", 1), ("a2", "o2", 3), ("a3", "o2", 2))], schema=ARTICLES)
     catalog = {r["canonical_name"]: r for r in entities.catalog(pa.Table.from_pylist(resolved, schema=ENTITIES),
                                                                  articles).to_pylist()}

@@ -70,6 +70,16 @@ def test_seed_bodies_match_the_gold(sample_run: tuple[Path, RunSummary], seeds_g
         assert boilerplate not in inc.text
 
 
+def test_seeds_are_one_story_across_outlets(sample_run: tuple[Path, RunSummary]) -> None:
+    out = sample_run[0]
+    articles, stories = _read(out, "articles"), _read(out, "stories")
+    seeds = articles[articles.source_uri.str.endswith((FOX, INTERNEWSCAST))]
+    assert seeds.story_id.nunique() == 1 and seeds.outlet_id.nunique() == 2
+    story = stories.set_index("story_id").loc[seeds.story_id.iloc[0]]
+    assert story.outlet_count >= 2 and "Kim Jong Un" in list(story.top_entities)
+    assert stories.article_count.sum() == len(articles) and set(stories.story_id) == set(articles.story_id)
+
+
 def test_fox_article_metadata(sample_run: tuple[Path, RunSummary], seeds_gold: dict) -> None:  # type: ignore[type-arg]
     out = sample_run[0]
     articles, outlets = _read(out, "articles"), _read(out, "outlets")
@@ -132,7 +142,8 @@ def test_rerun_gives_same_ids_and_no_duplicates(sample_run: tuple[Path, RunSumma
     news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"), outlets_registry=str(REGISTRY))
     for table, key in [("articles", ["article_id"]), ("sentences", ["article_id", "sentence_index"]),
                        ("entities", ["article_id", "char_start", "char_end"]), ("outlets", ["outlet_id"]),
-                       ("quotes", ["article_id", "char_start"]), ("entity_catalog", ["entity_id"])]:
+                       ("quotes", ["article_id", "char_start"]), ("entity_catalog", ["entity_id"]),
+                       ("stories", ["story_id"]), ("entity_pairs", ["entity_a", "entity_b"])]:
         before, after = _read(first_out, table), _read(tmp_path / "w", table)
         assert not after.duplicated(key).any(), table
         assert sorted(map(tuple, after[key].values)) == sorted(map(tuple, before[key].values)), table

@@ -20,7 +20,7 @@ def _articles() -> pa.Table:
     return pa.Table.from_pylist([
         {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 2, "source_uri": a,
          "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
-         "pipeline_version": "t", "published_at": p}
+         "pipeline_version": "t", "published_at": p, "story_id": a}
         for a, o, p in (("a1", "o1", datetime(2025, 6, 1, 23, 30, tzinfo=UTC)),
                         ("a2", "o1", datetime(2025, 6, 1, 8, tzinfo=UTC)), ("a3", "o2", None))], schema=ARTICLES)
 

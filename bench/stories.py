@@ -1,0 +1,119 @@
+"""Story clustering against gold story ids: pairwise F1, B³ F1 and ARI, beside the corpus's TF-IDF single-link
+baseline, computed in the same run.
+
+    .venv/bin/python -m bench.stories [--corpora ../shared/corpora] [--sweep]
+
+allsides_story_roundups: AllSides editors' cross-outlet roundups (baseline pairwise F1 0.457 at threshold 0.25).
+ecbplus_event_clusters: two real events of the same kind per topic (the hard negatives), text only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from tasks.stories import THRESHOLD, StoryDoc, _similarities, cluster_stories
+
+
+def scores(gold: Mapping[str, str], pred: Mapping[str, str]) -> dict[str, float]:
+    """Pairwise P/R/F1, B³ P/R/F1 and the adjusted Rand index of a clustering against gold labels."""
+    items = sorted(gold)
+    g_sizes, p_sizes = Counter(gold.values()), Counter(pred[i] for i in items)
+    joint = Counter((gold[i], pred[i]) for i in items)
+    same_both = sum(math.comb(n, 2) for n in joint.values())
+    same_gold = sum(math.comb(n, 2) for n in g_sizes.values())
+    same_pred = sum(math.comb(n, 2) for n in p_sizes.values())
+    pp = same_both / same_pred if same_pred else 0.0
+    pr = same_both / same_gold if same_gold else 0.0
+    bp = sum(joint[(gold[i], pred[i])] / p_sizes[pred[i]] for i in items) / len(items)
+    br = sum(joint[(gold[i], pred[i])] / g_sizes[gold[i]] for i in items) / len(items)
+    total = math.comb(len(items), 2)
+    expected = same_gold * same_pred / total if total else 0.0
+    top = (same_gold + same_pred) / 2 - expected
+    return {"pair_p": pp, "pair_r": pr, "pair_f1": _f1(pp, pr), "b3_p": bp, "b3_r": br, "b3_f1": _f1(bp, br),
+            "ari": (same_both - expected) / top if top else 0.0, "clusters": len(p_sizes)}
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def single_link_baseline(docs: Sequence[StoryDoc], threshold: float = 0.25) -> dict[str, str]:
+    """Connected components of the TF-IDF cosine graph at ``threshold`` (the corpus's baseline, approximately)."""
+    sim = _similarities(docs)
+    parent = list(range(len(docs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(sim, 1) >= threshold), strict=True):
+        parent[find(int(i))] = find(int(j))
+    return {d.article_id: str(find(k)) for k, d in enumerate(docs)}
+
+
+def load(path: Path) -> tuple[list[StoryDoc], dict[str, str], dict[str, str]]:
+    rows = [json.loads(line) for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()]
+    docs = [StoryDoc(article_id=r["article_id"], title=r.get("title"), text=r.get("text") or "",
+                     outlet_id=r.get("outlet_domain"),
+                     published_at=datetime.fromisoformat(r["date"]).replace(tzinfo=UTC) if r.get("date") else None)
+            for r in rows]
+    return docs, {r["article_id"]: r["cluster_id"] for r in rows}, {r["article_id"]: r.get("topic_id") for r in rows}
+
+
+def row(name: str, s: Mapping[str, float]) -> str:
+    return (f"{name:<48}{s['pair_f1']:>7.3f}{s['pair_p']:>7.3f}{s['pair_r']:>7.3f}{s['b3_f1']:>7.3f}"
+            f"{s['ari']:>7.3f}{int(s['clusters']):>6}")
+
+
+HEADER = f"{'system':<48}{'pairF1':>7}{'P':>7}{'R':>7}{'B3F1':>7}{'ARI':>7}{'clust':>6}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--sweep", action="store_true", help="also print newslake at other thresholds")
+    args = parser.parse_args()
+    for name in ("allsides_story_roundups", "ecbplus_event_clusters"):
+        docs, gold, topics = load(args.corpora / name / "articles.jsonl.gz")
+        print(f"{name}: {len(docs)} articles, {len(set(gold.values()))} gold stories\n{HEADER}")
+        print(row("TF-IDF single-link 0.25 (baseline, rerun here)", scores(gold, single_link_baseline(docs))))
+        published = json.loads((args.corpora / name / "reference_scores.json").read_text(encoding="utf-8"))
+        ref = published["articles.jsonl.gz"]["tfidf_single_link"]
+        print(f"{'  the same, as published in reference_scores.json':<48}{ref['pairwise_f1']:>7.3f}"
+              f"{ref['pairwise_p']:>7.3f}{ref['pairwise_r']:>7.3f}{ref['bcubed_f1']:>7.3f}{ref['ari']:>7.3f}"
+              f"{ref['n_pred_clusters']:>6}")
+        print(row(f"newslake stories (threshold {THRESHOLD})", scores(gold, cluster_stories(docs))))
+        if args.sweep:
+            for t in (0.1, 0.12, 0.14, 0.18, 0.2, 0.25):
+                print(row(f"  threshold {t}", scores(gold, cluster_stories(docs, threshold=t))))
+        if any(topics.values()):
+            pred = cluster_stories(docs)
+            mixed = sum(len({gold[a] for a in group}) > 1 for group in _groups(pred).values())
+            within = [(a, b) for a, b in combinations(sorted(gold), 2) if topics[a] == topics[b] and gold[a] != gold[b]]
+            split = sum(pred[a] != pred[b] for a, b in within)
+            print(f"  same-topic pairs of different events kept apart: {split}/{len(within)}; "
+                  f"predicted stories mixing events: {mixed}")
+        print()
+
+
+def _groups(pred: Mapping[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for a, s in pred.items():
+        out.setdefault(s, []).append(a)
+    return out
+
+
+if __name__ == "__main__":
+    main()

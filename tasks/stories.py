@@ -1,0 +1,136 @@
+"""Stories: articles about the same event, from different outlets, grouped within a time window.
+
+Each article is a TF-IDF vector of its title (counted twice) and body; clusters grow by average-link
+agglomeration while the average cosine similarity between two clusters stays above ``threshold``. Two articles
+more than ``window_days`` apart (when both are dated) never join, and neither do two articles of the same outlet
+(a story is the coverage of one event across outlets). Everything is numpy over a dense similarity matrix, so it
+clusters up to MAX_BLOCK articles at once and, past that, a calendar month at a time (then a story does not
+cross a month boundary; scaling this is for the archive-scale work).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from tasks import ids
+
+THRESHOLD = 0.18
+WINDOW_DAYS = 4
+MAX_BLOCK = 4000  # articles clustered at once: the similarity matrix is MAX_BLOCK² floats
+LEAD_CHARS = 1500  # the body's opening, where a story names its event
+_TOKEN = re.compile(r"[a-z0-9]+")
+_NAME_OR_NUMBER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+|\b\d+(?:\.\d+)?\b")
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "he",
+    "her", "his", "i", "in", "is", "it", "its", "of", "on", "or", "said", "says", "she", "that", "the", "their",
+    "they", "this", "to", "was", "were", "which", "who", "will", "with", "would", "not", "no", "after", "over",
+    "than", "more", "about", "into", "also", "s", "t", "we", "you", "our", "us", "new", "one", "two",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDoc:
+    article_id: str
+    title: str | None
+    text: str
+    outlet_id: str | None = None
+    published_at: datetime | None = None
+
+
+def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
+                    one_per_outlet: bool = True) -> dict[str, str]:
+    """article_id → story_id (derived from the story's earliest article, so it is deterministic). Up to
+    ``MAX_BLOCK`` articles are clustered together; more are split by calendar month (undated ones apart)."""
+    blocks: dict[tuple[int, int], list[StoryDoc]] = {}
+    for doc in docs:
+        month = (doc.published_at.year, doc.published_at.month) if doc.published_at else (0, 0)
+        blocks.setdefault(month if len(docs) > MAX_BLOCK else (0, 0), []).append(doc)
+    stories: dict[str, str] = {}
+    for block in blocks.values():
+        for start in range(0, len(block), MAX_BLOCK):
+            stories |= _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
+    return stories
+
+
+def _cluster_block(docs: Sequence[StoryDoc], threshold: float, window_days: int,
+                   one_per_outlet: bool) -> dict[str, str]:
+    sim = _similarities(docs)
+    _apply_constraints(sim, docs, window_days, one_per_outlet)
+    members = _average_link(sim, threshold)
+    stories: dict[str, str] = {}
+    for group in members:
+        first = min(group, key=lambda i: (docs[i].published_at is None, _ts(docs[i].published_at), docs[i].article_id))
+        story = ids.story_id(docs[first].article_id)
+        stories.update({docs[i].article_id: story for i in group})
+    return stories
+
+
+def _similarities(docs: Sequence[StoryDoc]) -> np.ndarray:
+    bags = [_bag(d) for d in docs]
+    df = Counter(t for bag in bags for t in bag)
+    vocab = {t: i for i, t in enumerate(sorted(t for t, n in df.items() if n >= 1))}
+    n = len(docs)
+    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
+    for row, bag in enumerate(bags):
+        for token, count in bag.items():
+            matrix[row, vocab[token]] = (1 + math.log(count)) * (math.log((1 + n) / (1 + df[token])) + 1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms == 0, 1, norms)
+    sim = matrix @ matrix.T
+    np.fill_diagonal(sim, 0.0)
+    return sim
+
+
+def _bag(doc: StoryDoc) -> Counter[str]:
+    """Title twice, body once; names (capitalised words) and numbers count double: they tell events apart."""
+    text = f"{doc.title or ''} {doc.title or ''} {doc.text[:LEAD_CHARS]}"
+    bag = Counter(t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1)
+    bag.update(t.lower() for t in _NAME_OR_NUMBER.findall(text) if t.lower() not in STOPWORDS)
+    return bag
+
+
+def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: int, one_per_outlet: bool) -> None:
+    stamps = [d.published_at for d in docs]
+    for i, a in enumerate(stamps):
+        for j in range(i + 1, len(docs)):
+            b = stamps[j]
+            apart = a is not None and b is not None and abs((a - b).total_seconds()) > window_days * 86400
+            same_outlet = one_per_outlet and docs[i].outlet_id is not None and docs[i].outlet_id == docs[j].outlet_id
+            if apart or same_outlet:
+                sim[i, j] = sim[j, i] = -np.inf
+
+
+def _average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
+    """Merge the two clusters with the highest average similarity until none reaches ``threshold``; a pair with a
+    forbidden link (-inf) never merges."""
+    n = sim.shape[0]
+    total = sim.astype(np.float64).copy()  # sum of pairwise similarities between clusters
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    groups: list[list[int]] = [[i] for i in range(n)]
+    while True:
+        avg = total / np.outer(size, size)
+        avg[~alive, :] = -np.inf
+        avg[:, ~alive] = -np.inf
+        np.fill_diagonal(avg, -np.inf)
+        i, j = np.unravel_index(np.argmax(avg), avg.shape)
+        if avg[i, j] < threshold:
+            break
+        total[i, :] += total[j, :]
+        total[:, i] += total[:, j]
+        size[i] += size[j]
+        alive[j] = False
+        groups[i] += groups[j]
+        groups[j] = []
+    return [g for g in groups if g]
+
+
+def _ts(moment: datetime | None) -> float:
+    return moment.timestamp() if moment else 0.0
