@@ -14,6 +14,8 @@ from datetime import datetime
 
 from datasketch import MinHash, MinHashLSH
 
+from tasks.groups import DisjointSets
+
 SHINGLE = 5
 NUM_PERM = 128
 THRESHOLD = 0.8
@@ -31,22 +33,12 @@ class Doc:
 
 def find_copies(docs: Sequence[Doc]) -> dict[str, tuple[str, str]]:
     """article_id → (original article_id, "exact" or "near") for every copy; originals are not in the map."""
-    parent = {d.article_id: d.article_id for d in docs}
-
-    def find(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
+    sets = DisjointSets(d.article_id for d in docs)
     by_hash: dict[str, str] = {}
     exact: set[str] = set()
     for d in docs:
         if d.content_hash in by_hash:
-            union(d.article_id, by_hash[d.content_hash])
+            sets.union(d.article_id, by_hash[d.content_hash])
             exact.add(d.article_id)
         else:
             by_hash[d.content_hash] = d.article_id
@@ -59,17 +51,14 @@ def find_copies(docs: Sequence[Doc]) -> dict[str, tuple[str, str]]:
         signature.update_batch(shingles)
         for other in lsh.query(signature):
             if signature.jaccard(signatures[other]) >= THRESHOLD:
-                union(d.article_id, other)
+                sets.union(d.article_id, other)
         lsh.insert(d.article_id, signature)
         signatures[d.article_id] = signature
     order = {d.article_id: (d.published_at is None, _timestamp(d.published_at or d.ingested_at), d.article_id)
              for d in docs}
-    groups: dict[str, list[str]] = {}
-    for d in docs:
-        groups.setdefault(find(d.article_id), []).append(d.article_id)
     copies: dict[str, tuple[str, str]] = {}
     hashes = {d.article_id: d.content_hash for d in docs}
-    for members in groups.values():
+    for members in sets.groups():
         original = min(members, key=order.__getitem__)
         for member in members:
             if member != original:

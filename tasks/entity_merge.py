@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from tasks.groups import DisjointSets
+
 MAX_SUFFIX = 2
 MIN_EDIT_LENGTH = 5
 
@@ -56,14 +58,7 @@ def merge_keys(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], t
     by_family: dict[str, list[str]] = defaultdict(list)
     for family, key in counts:
         by_family[family].append(key)
-    parent: dict[tuple[str, str], tuple[str, str]] = {k: k for k in counts}
-
-    def find(k: tuple[str, str]) -> tuple[str, str]:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    sets = DisjointSets(counts)
     for family, keys in by_family.items():
         by_shape: dict[tuple[int, str], list[str]] = defaultdict(list)
         for key in keys:  # only names with the same word count and first letter can merge: compare within those
@@ -72,12 +67,9 @@ def merge_keys(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], t
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
                     if same_entity(a, b):
-                        parent[find((family, a))] = find((family, b))
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for k in counts:
-        groups[find(k)].append(k)
+                        sets.union((family, a), (family, b))
     target: dict[tuple[str, str], tuple[str, str]] = {}
-    for members in groups.values():
+    for members in sets.groups():
         best = min(members, key=lambda k: (-counts[k], -len(k[1]), k[1]))
         target.update({k: best for k in members})
     return target

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+_WWW = re.compile(r"^www\d*\.")
 _TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|mc_cid$|mc_eid$|cmpid$|ref$|smid$)", re.IGNORECASE)
 
 
@@ -26,19 +27,19 @@ def normalize_url(url: str | None) -> str | None:
     parts = urlsplit(url.strip())
     if not parts.netloc:
         return url.strip()
-    host = parts.netloc.lower().removeprefix("www.")
+    host = _WWW.sub("", parts.netloc.lower())
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
     return urlunsplit(("https", host, parts.path.rstrip("/") or "/", query, ""))
 
 
 def normalize_domain(domain: str | None) -> str | None:
-    """"https://www.FoxNews.com/x" or "www.foxnews.com:443" → "foxnews.com"."""
+    """"https://www.FoxNews.com/x", "www1.foxnews.com:443" → "foxnews.com"."""
     if not domain or not domain.strip():
         return None
     value = domain.strip().lower()
     if "//" in value:
         value = urlsplit(value).netloc
-    value = value.split("/")[0].split(":")[0].removeprefix("www.").strip(".")
+    value = _WWW.sub("", value.split("/")[0].split(":")[0]).strip(".")
     return value if "." in value else None
 
 

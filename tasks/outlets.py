@@ -9,14 +9,11 @@ source gave it, keyed by its domain, else by its name; nothing is invented when 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tasks import ids
-
-_WWW = re.compile(r"^www\d*\.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +57,7 @@ class Registry:
 
     def resolve(self, name: str | None, domain: str | None) -> Resolved | None:
         """The outlet of a source's (name, domain); None when the source names neither."""
-        host = _host(domain)
+        host = ids.normalize_domain(domain)
         entry = self._by_host(host) or (self.by_name.get(_fold(name)) if name else None)
         if entry:
             return Resolved(ids.outlet_id(entry.name, entry.domain) or "", entry.name, entry.domain, entry)
@@ -73,11 +70,6 @@ class Registry:
                 return self.by_domain[host]
             host = host.split(".", 1)[1]
         return None
-
-
-def _host(domain: str | None) -> str | None:
-    host = ids.normalize_domain(domain)
-    return _WWW.sub("", host) if host else None
 
 
 def _fold(name: str | None) -> str:
