@@ -17,12 +17,13 @@ from typing import TypeVar
 from prefect import flow, get_run_logger
 from pydantic import BaseModel
 
+from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_inputs, ingest_task
 from tasks.nlp import default_model, nlp_task
 from tasks.outlets import Registry
 from tasks.records import Quarantined
-from tasks.warehouse import RunOutput, aggregate_task, merge_task, write_task
+from tasks.warehouse import RunOutput, merge_task, write_task
 
 FILES_PER_INGEST_TASK = 256
 T = TypeVar("T")

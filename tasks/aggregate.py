@@ -1,5 +1,6 @@
-"""Aggregate: the outlets and stories tables, derived from the articles (and the registry) alone, so they are
-always consistent with them."""
+"""Aggregate: what is derived from the merged detail tables, rebuilt over the whole warehouse on every run so it
+is always consistent with them: duplicate and story marks on articles, merged entity ids, the entity catalog,
+entity trends, quotes' speakers, outlets and stories."""
 
 from __future__ import annotations
 
@@ -8,24 +9,63 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NONE
 
+from tasks import duplicates, entities, stories, trends
+from tasks.names import NAME_LABELS
 from tasks.outlets import Registry
 from tasks.schemas import OUTLETS, STORIES
 
 UNKNOWN_OUTLET = "unknown"  # outlet_id of articles whose source names no outlet
 WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Images", "Getty", "Bloomberg", "PA",
                    "ANSA", "Xinhua", "dpa", "Kyodo", "Yonhap", "TASS"})
-NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 TOP_ENTITIES = 5
 
 
-def build_outlets(articles: pa.Table, entities: pa.Table, registry: Registry) -> pa.Table:
+def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
+    """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
+    articles = with_stories(with_duplicates(tables["articles"]))
+    resolved = entities.resolve(tables["entities"])
+    outlets = build_outlets(articles, resolved, registry)
+    return tables | trends.entity_trends(articles, resolved) | {
+        "articles": articles,
+        "outlets": outlets,
+        "stories": build_stories(articles, resolved, outlets),
+        "entities": resolved,
+        "entity_catalog": entities.catalog(resolved, articles),
+        "quotes": entities.with_speakers(tables["quotes"], resolved),
+    }
+
+
+def with_duplicates(articles: pa.Table) -> pa.Table:
+    """Articles with duplicate_of and duplicate_kind set over the whole warehouse."""
+    cols = [articles[c].to_pylist() for c in ("article_id", "text", "content_hash", "published_at", "ingested_at")]
+    copies = duplicates.find_copies([duplicates.Doc(*row) for row in zip(*cols, strict=True)])
+    ids_ = cols[0]
+    for name, pick in (("duplicate_of", 0), ("duplicate_kind", 1)):
+        values = pa.array([copies[a][pick] if a in copies else None for a in ids_], pa.string())
+        articles = articles.set_column(articles.schema.get_field_index(name), name, values)
+    return articles
+
+
+def with_stories(articles: pa.Table) -> pa.Table:
+    """Articles with story_id set by clustering the whole warehouse (``tasks.stories``)."""
+    cols = [articles[c].to_pylist() for c in ("article_id", "title", "text", "outlet_id", "published_at")]
+    docs = [stories.StoryDoc(a, t, x, None if o == UNKNOWN_OUTLET else o, p)
+            for a, t, x, o, p in zip(*cols, strict=True)]
+    assigned = stories.cluster_stories(docs)
+    values = pa.array([assigned[str(a)] for a in cols[0]], pa.string())
+    return articles.set_column(articles.schema.get_field_index("story_id"), "story_id", values)
+
+
+def build_outlets(articles: pa.Table, mentions: pa.Table, registry: Registry) -> pa.Table:
     """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits, top entities."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits"]
     for row in articles.select(cols).to_pylist():
         grouped[str(row["outlet_id"])].append(row)
-    top = top_entities(articles, entities, "outlet_id")
+    top = top_entities(articles, mentions, "outlet_id")
     rows = []
     for oid in sorted(grouped):
         arts = grouped[oid]
@@ -56,13 +96,13 @@ def build_outlets(articles: pa.Table, entities: pa.Table, registry: Registry) ->
     return pa.Table.from_pylist(rows, schema=OUTLETS)
 
 
-def build_stories(articles: pa.Table, entities: pa.Table, outlets: pa.Table) -> pa.Table:
+def build_stories(articles: pa.Table, mentions: pa.Table, outlets: pa.Table) -> pa.Table:
     """One row per story_id in ``articles``: dates, outlets, counts, a representative title, top entities."""
     names = dict(zip(outlets["outlet_id"].to_pylist(), outlets["name"].to_pylist(), strict=True))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in articles.select(["story_id", "outlet_id", "published_at", "title", "article_id"]).to_pylist():
         grouped[str(row["story_id"])].append(row)
-    top = top_entities(articles, entities, "story_id")
+    top = top_entities(articles, mentions, "story_id")
     rows = []
     for sid in sorted(grouped):
         arts = sorted(grouped[sid], key=lambda a: (a["published_at"] is None, a["published_at"] or 0, a["article_id"]))
@@ -81,10 +121,10 @@ def build_stories(articles: pa.Table, entities: pa.Table, outlets: pa.Table) -> 
     return pa.Table.from_pylist(rows, schema=STORIES)
 
 
-def top_entities(articles: pa.Table, entities: pa.Table, key: str) -> dict[str, list[str]]:
+def top_entities(articles: pa.Table, mentions: pa.Table, key: str) -> dict[str, list[str]]:
     """Most-mentioned named entities per value of an articles column (people, organisations, places ...;
     not dates or numbers)."""
-    named = entities.filter(pa.compute.is_in(entities["label"], value_set=pa.array(NAME_LABELS)))
+    named = mentions.filter(pa.compute.is_in(mentions["label"], value_set=pa.array(NAME_LABELS)))
     counts = (named.select(["article_id", "canonical_name"])
               .join(articles.select(["article_id", key]), "article_id")
               .group_by([key, "canonical_name"]).aggregate([("canonical_name", "count")]))
@@ -93,3 +133,8 @@ def top_entities(articles: pa.Table, entities: pa.Table, key: str) -> dict[str, 
                               strict=True):
         per_key[str(value)].append((-n, str(name)))
     return {value: [name for _, name in sorted(pairs)[:TOP_ENTITIES]] for value, pairs in per_key.items()}
+
+
+@task(name="aggregate", cache_policy=NONE)
+def aggregate_task(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
+    return aggregate_tables(tables, registry)

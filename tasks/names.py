@@ -9,6 +9,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _DASHES = re.compile(r"[-‐‑‒–—]")
 _NOT_WORD = re.compile(r"[^\w&\s]")
 MAX_ACRONYM = 5
+# Labels of named things (people, organisations, places ...), as opposed to dates, numbers and amounts.
+NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 
 
 def display_name(mention: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from tasks.aggregate import NAME_LABELS
+from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 
 _NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)

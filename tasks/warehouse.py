@@ -1,4 +1,4 @@
-"""Commit a run into the warehouse: merge with what is there, rebuild the aggregates, write every table.
+"""Commit a run into the warehouse: merge it with what is there, then write every table.
 
 Merge rule: rows that came from an input file this run read again are replaced by this run's rows (so a
 re-run adds nothing and a changed input replaces its old rows); rows from other inputs stay. An article whose
@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, duplicates, entities, ids, storage, stories, trends
+from tasks import aggregate, ids, storage
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
@@ -101,42 +101,6 @@ def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime,
     }
 
 
-def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
-    """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
-    articles = with_stories(with_duplicates(tables["articles"]))
-    resolved = entities.resolve(tables["entities"])
-    outlets = aggregate.build_outlets(articles, resolved, registry)
-    return tables | trends.entity_trends(articles, resolved) | {
-        "articles": articles,
-        "outlets": outlets,
-        "stories": aggregate.build_stories(articles, resolved, outlets),
-        "entities": resolved,
-        "entity_catalog": entities.catalog(resolved, articles),
-        "quotes": entities.with_speakers(tables["quotes"], resolved),
-    }
-
-
-def with_duplicates(articles: pa.Table) -> pa.Table:
-    """Articles with duplicate_of and duplicate_kind set over the whole warehouse."""
-    cols = [articles[c].to_pylist() for c in ("article_id", "text", "content_hash", "published_at", "ingested_at")]
-    copies = duplicates.find_copies([duplicates.Doc(*row) for row in zip(*cols, strict=True)])
-    ids_ = cols[0]
-    for name, pick in (("duplicate_of", 0), ("duplicate_kind", 1)):
-        values = pa.array([copies[a][pick] if a in copies else None for a in ids_], pa.string())
-        articles = articles.set_column(articles.schema.get_field_index(name), name, values)
-    return articles
-
-
-def with_stories(articles: pa.Table) -> pa.Table:
-    """Articles with story_id set by clustering the whole warehouse (``tasks.stories``)."""
-    cols = [articles[c].to_pylist() for c in ("article_id", "title", "text", "outlet_id", "published_at")]
-    docs = [stories.StoryDoc(a, t, x, None if o == aggregate.UNKNOWN_OUTLET else o, p)
-            for a, t, x, o, p in zip(*cols, strict=True)]
-    assigned = stories.cluster_stories(docs)
-    values = pa.array([assigned[str(a)] for a in cols[0]], pa.string())
-    return articles.set_column(articles.schema.get_field_index("story_id"), "story_id", values)
-
-
 def write_all(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
     """Write every table and the DuckDB file of views over them; returns rows per table."""
     for name in TABLES:
@@ -155,11 +119,6 @@ def _merge_detail(out: Path, name: str, kept_old: set[str], new: list[pa.Table],
 def merge_task(out: Path, run: RunOutput, read_files: list[str], now: datetime, version: str,
                registry: Registry) -> dict[str, pa.Table]:
     return merge(out, run, read_files, now, version, registry)
-
-
-@task(name="aggregate", cache_policy=NONE)
-def aggregate_task(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
-    return aggregate_tables(tables, registry)
 
 
 @task(name="write", retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NONE)

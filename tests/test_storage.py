@@ -10,10 +10,11 @@ import pyarrow as pa
 import pytest
 
 from tasks import storage
+from tasks.aggregate import aggregate_tables
 from tasks.outlets import Outlet, Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, TABLES, data_dictionary
-from tasks.warehouse import RunOutput, aggregate_tables, merge, write_all
+from tasks.warehouse import RunOutput, merge, write_all
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 
