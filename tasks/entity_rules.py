@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 from tasks.names import entity_key, is_acronym
 
-_TRAILING = re.compile(r"(?:\s+(?:\d[\d.,:/-]*|[-–—(]))+$|['’]s?$|[\s.,;:!?\"”’'()\[\]-]+$")
+# Trailing numbers, possessives and punctuation; a full stop only after a lower-case word ("U.S.", "Inc." keep it).
+_TRAILING = re.compile(r"(?:\s+(?:\d[\d.,:/-]*|[-–—(]))+$|['’]s?$|(?<=[a-z]{2})\.$|[\s,;:!?\"”’'()\[\]-]+$")
 _ROLES = (
     "analyst|spokesman|spokeswoman|spokesperson|minister|president|director|professor|researcher|official|leader|"
     "chairman|chairwoman|chair|ceo|founder|coach|author|writer|reporter|editor|lawyer|attorney|senator|governor|"

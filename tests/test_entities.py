@@ -23,6 +23,8 @@ from tasks.schemas import ARTICLES, ENTITIES
         ("Putin’s front-line", (0, 7), "Putin"),
         ("said the UN.", (5, 12), "UN"),
         ("Shares fell (Reuters)", (12, 21), "Reuters"),
+        ("the U.S. said", (4, 8), "U.S."),  # an abbreviation keeps its full stop
+        ("in Washington.", (3, 14), "Washington"),
     ],
 )
 def test_trim(text: str, span: tuple[int, int], expected: str) -> None:
