@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 
 from tasks.names import entity_key, is_acronym
 
-# Trailing numbers, possessives and punctuation; a full stop only after a lower-case word ("U.S.", "Inc." keep it).
-_TRAILING = re.compile(r"(?:\s+(?:\d[\d.,:/-]*|[-–—(]))+$|['’]s?$|(?<=[a-z]{2})\.$|[\s,;:!?\"”’'()\[\]-]+$")
+# Trailing numbers, possessives and punctuation; a full stop unless it ends an abbreviation ("U.S.", "Inc.").
+_TRAILING = re.compile(r"(?:\s+(?:\d[\d.,:/-]*|[-–—(]))+$|['’]s?$|[\s,;:!?\"”’'()\[\]-]+$")
+_ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Inc|Corp|Ltd|Co|Jr|Sr|St|Bros|Mass|Calif)\.$")
 _ROLES = (
     "analyst|spokesman|spokeswoman|spokesperson|minister|president|director|professor|researcher|official|leader|"
     "chairman|chairwoman|chair|ceo|founder|coach|author|writer|reporter|editor|lawyer|attorney|senator|governor|"
@@ -49,6 +50,9 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
         tail = _TRAILING.search(span)
         if tail and tail.start() >= 2:
             end = start + tail.start()
+            continue
+        if span.endswith(".") and len(span) > 2 and not _ABBREVIATION.search(span):
+            end -= 1
             continue
         return start, end
 

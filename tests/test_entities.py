@@ -25,6 +25,7 @@ from tasks.schemas import ARTICLES, ENTITIES
         ("Shares fell (Reuters)", (12, 21), "Reuters"),
         ("the U.S. said", (4, 8), "U.S."),  # an abbreviation keeps its full stop
         ("in Washington.", (3, 14), "Washington"),
+        ("Acme Inc. said", (0, 9), "Acme Inc."),
     ],
 )
 def test_trim(text: str, span: tuple[int, int], expected: str) -> None:
