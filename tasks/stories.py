@@ -1,11 +1,12 @@
 """Stories: articles about the same event, from different outlets, grouped within a time window.
 
-Each article is a TF-IDF vector of its title (counted twice) and body; clusters grow by average-link
-agglomeration while the average cosine similarity between two clusters stays above ``threshold``. Two articles
-more than ``window_days`` apart (when both are dated) never join, and neither do two articles of the same outlet
-(a story is the coverage of one event across outlets). Everything is numpy over a dense similarity matrix, so it
-clusters up to MAX_BLOCK articles at once and, past that, a calendar month at a time (then a story does not
-cross a month boundary; scaling this is for the archive-scale work).
+Each article is a TF-IDF vector of its title (counted twice) and the opening of its body, names and numbers
+weighted up; clusters grow by average-link agglomeration while the average cosine similarity between two
+clusters stays above ``threshold``. Never joined: two articles more than ``window_days`` apart (when both are
+dated), two of the same outlet (a story is the coverage of one event across outlets), and two whose openings
+each name three or more people or places and share none (two earthquakes, two injured players: the hard
+negatives of event clustering). The similarity matrix is dense numpy, so up to MAX_BLOCK articles are
+clustered at once and, past that, a calendar month at a time (a story then does not cross a month boundary).
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from tasks import ids
 THRESHOLD = 0.18
 WINDOW_DAYS = 4
 MAX_BLOCK = 4000  # articles clustered at once: the similarity matrix is MAX_BLOCK² floats
-LEAD_CHARS = 1500  # the body's opening, where a story names its event
+LEAD_CHARS = 1500
+SALIENT_CHARS = 300
+MIN_NAMES = 3  # the body's opening, where a story names its event
 _TOKEN = re.compile(r"[a-z0-9]+")
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _NAME_OR_NUMBER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+|\b\d+(?:\.\d+)?\b")
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "he",
@@ -96,14 +100,22 @@ def _bag(doc: StoryDoc) -> Counter[str]:
     return bag
 
 
+def _salient_names(doc: StoryDoc) -> set[str]:
+    """Capitalised words in the headline and the opening of the body: who and where the story is about."""
+    lead = f"{doc.title or ''} {doc.text[:SALIENT_CHARS]}"
+    return {w.lower() for w in _NAME.findall(lead) if w.lower() not in STOPWORDS}
+
+
 def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: int, one_per_outlet: bool) -> None:
+    names = [_salient_names(d) for d in docs]
     stamps = [d.published_at for d in docs]
     for i, a in enumerate(stamps):
         for j in range(i + 1, len(docs)):
             b = stamps[j]
             apart = a is not None and b is not None and abs((a - b).total_seconds()) > window_days * 86400
             same_outlet = one_per_outlet and docs[i].outlet_id is not None and docs[i].outlet_id == docs[j].outlet_id
-            if apart or same_outlet:
+            strangers = len(names[i]) >= MIN_NAMES and len(names[j]) >= MIN_NAMES and not names[i] & names[j]
+            if apart or same_outlet or strangers:
                 sim[i, j] = sim[j, i] = -np.inf
 
 

@@ -38,3 +38,12 @@ def test_story_ids_are_deterministic_and_follow_the_earliest_article() -> None:
     alone = cluster_stories([_doc("a", QUAKE, "o1", 24)])
     assert first == again and first["a"] == alone["a"]
     assert cluster_stories([]) == {}
+
+
+def test_openings_naming_different_people_and_places_never_join() -> None:
+    bush = ("The Saints placed running back Reggie Bush on injured reserve, ending the season for New Orleans, "
+            "coach Sean Payton said on Monday in Metairie.")
+    thomas = ("The Saints placed running back Pierre Thomas on injured reserve, ending the season, coach Joe Vitt "
+              "said on Tuesday in Dallas after the Cowboys game.")
+    stories = cluster_stories([_doc("a", bush, "o1"), _doc("b", thomas, "o2")], threshold=0.05)
+    assert stories["a"] != stories["b"]
