@@ -41,9 +41,10 @@ def test_story_ids_are_deterministic_and_follow_the_earliest_article() -> None:
 
 
 def test_openings_naming_different_people_and_places_never_join() -> None:
-    bush = ("The Saints placed running back Reggie Bush on injured reserve, ending the season for New Orleans, "
-            "coach Sean Payton said on Monday in Metairie.")
-    thomas = ("The Saints placed running back Pierre Thomas on injured reserve, ending the season, coach Joe Vitt "
-              "said on Tuesday in Dallas after the Cowboys game.")
-    stories = cluster_stories([_doc("a", bush, "o1"), _doc("b", thomas, "o2")], threshold=0.05)
+    napa = ("A strong earthquake struck near Napa in California on Sunday, the Geological Survey said, and "
+            "governor Jerry Brown declared an emergency.")
+    peru = ("A strong earthquake struck near Arequipa in Peru on Sunday, the Geophysical Institute said, and "
+            "president Ollanta Humala declared an emergency.")
+    assert len(set(napa.split()) & set(peru.split())) > 12  # much shared wording
+    stories = cluster_stories([_doc("a", napa, "o1"), _doc("b", peru, "o2")], threshold=0.01)
     assert stories["a"] != stories["b"]
