@@ -29,6 +29,10 @@ LEAD_CHARS = 1500
 SALIENT_CHARS = 300
 MIN_NAMES = 3  # the body's opening, where a story names its event
 _TOKEN = re.compile(r"[a-z0-9]+")
+_CALENDAR = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+})
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
 _NAME_OR_NUMBER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+|\b\d+(?:\.\d+)?\b")
 STOPWORDS = frozenset({
@@ -103,7 +107,7 @@ def _bag(doc: StoryDoc) -> Counter[str]:
 def _salient_names(doc: StoryDoc) -> set[str]:
     """Capitalised words in the headline and the opening of the body: who and where the story is about."""
     lead = f"{doc.title or ''} {doc.text[:SALIENT_CHARS]}"
-    return {w.lower() for w in _NAME.findall(lead) if w.lower() not in STOPWORDS}
+    return {w.lower() for w in _NAME.findall(lead) if w.lower() not in STOPWORDS and w.lower() not in _CALENDAR}
 
 
 def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: int, one_per_outlet: bool) -> None:
