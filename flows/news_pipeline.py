@@ -22,7 +22,6 @@ from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_inputs, ingest_task
 from tasks.nlp import default_model, nlp_task
 from tasks.outlets import Registry
-from tasks.records import Quarantined
 from tasks.warehouse import RunOutput, merge_task, write_task
 
 FILES_PER_INGEST_TASK = 256
@@ -71,7 +70,6 @@ def news_pipeline(
     run = RunOutput(quarantined=list(missing))
     logger.info("discover: %d input files, %d inputs set aside", len(files), len(missing))
 
-    seen: set[str] = set()
     n_raw = 0
     for file_batch in batched(files, FILES_PER_INGEST_TASK):
         ingested = ingest_task(file_batch, json_fields, max_input_bytes)
@@ -80,23 +78,8 @@ def news_pipeline(
         for record_batch in batched(ingested.records, batch_size):
             cleaned = clean_task(record_batch)
             run.quarantined += cleaned.quarantined
-            articles = []
-            for article in cleaned.records:
-                if article.article_id in seen:
-                    run.quarantined.append(Quarantined(
-                        source_uri=article.source_uri, reason="duplicate",
-                        detail=f"article {article.article_id} occurs earlier in this run"))
-                else:
-                    seen.add(article.article_id)
-                    articles.append(article)
-            if not articles:
-                continue
-            rows = nlp_task(articles, model_name, batch_size)
-            run.articles += articles
-            run.sentences.append(rows.sentences)
-            run.entities.append(rows.entities)
-            run.quotes.append(rows.quotes)
-            run.sentence_counts.update(rows.sentence_counts)
+            if articles := run.take_new(cleaned.records):
+                run.add(articles, nlp_task(articles, model_name, batch_size))
     reasons = dict(Counter(q.reason for q in run.quarantined).most_common())
     logger.info("ingest+clean: %d records read, %d articles kept, quarantined %s", n_raw, len(run.articles), reasons)
     logger.info("nlp: %d sentences, %d entity mentions (model %s)", sum(t.num_rows for t in run.sentences),

@@ -18,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks import aggregate, ids, storage
+from tasks.nlp import NlpRows
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE, TABLES
@@ -35,6 +36,26 @@ class RunOutput:
     quotes: list[pa.Table] = field(default_factory=list)
     sentence_counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # article_ids already in this run
+
+    def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
+        """The articles this run has not seen yet; a repeat is quarantined as ``duplicate``."""
+        new = []
+        for article in articles:
+            if article.article_id in self.seen:
+                self.quarantined.append(Quarantined(source_uri=article.source_uri, reason="duplicate",
+                                                    detail=f"article {article.article_id} occurs earlier in this run"))
+            else:
+                self.seen.add(article.article_id)
+                new.append(article)
+        return new
+
+    def add(self, articles: Sequence[CleanArticle], rows: NlpRows) -> None:
+        self.articles += articles
+        self.sentences.append(rows.sentences)
+        self.entities.append(rows.entities)
+        self.quotes.append(rows.quotes)
+        self.sentence_counts.update(rows.sentence_counts)
 
 
 def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, int], now: datetime,
