@@ -2,7 +2,7 @@
 
 The model is loaded once per process with only what the tables need: ``senter`` for sentences and ``ner``
 (which has its own tok2vec), so tagger, parser, lemmatizer and the shared tok2vec are excluded: about 1.5x the
-full pipeline's words/s, with the same entities in 288 of 300 AllSides articles (the rest differ mostly where the
+full pipeline's words/s, with the same entities in 292 of 300 AllSides articles (the rest differ mostly where the
 parser's and senter's sentence boundaries differ; see ``bench/nlp_pipes.py``). Sentences never cross a line break:
 spaCy's senter does not break at paragraphs, so each sentence is split there.
 """
