@@ -151,9 +151,10 @@ def _json_records(text: str, uri: str, json_fields: Mapping[str, str]) -> Iterat
             yield Quarantined(source_uri=uri, reason="invalid_json", detail=f"JSON array does not parse: {exc}")
             return
         items = enumerate(array if isinstance(array, list) else [array], start=1)
-    else:  # JSON lines (a single pretty-printed object is one record too)
+    else:  # JSON lines; a single pretty-printed object is one record, or a wrapper {"articles": [...]}
         try:
-            items = [(1, json.loads(stripped))]
+            whole = json.loads(stripped)
+            items = enumerate(_wrapped_records(whole) or [whole], start=1)
         except json.JSONDecodeError:
             lines = (line for line in text.splitlines() if line.strip())
             items = enumerate(lines, start=1)
@@ -169,6 +170,15 @@ def _json_records(text: str, uri: str, json_fields: Mapping[str, str]) -> Iterat
             yield record_from_json(item, record_uri, json_fields)
         except BadInput as exc:
             yield Quarantined(source_uri=record_uri, reason=exc.reason, detail=exc.detail)
+
+
+def _wrapped_records(obj: Any) -> list[Any] | None:
+    """The records of an export that wraps them in one object ({"articles": [...]}, {"data": [...]}): the one list
+    of objects it holds, when it has no article text of its own."""
+    if not isinstance(obj, dict) or any(key in obj for key in FIELD_ALIASES["text"] + FIELD_ALIASES["html"]):
+        return None
+    lists = [v for v in obj.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+    return lists[0] if len(lists) == 1 else None
 
 
 def record_from_json(obj: Any, uri: str, json_fields: Mapping[str, str]) -> RawRecord:

@@ -73,6 +73,14 @@ def test_json_array_file_numbers_its_records(tmp_path: Path) -> None:
     assert items[1].source_uri == f"{path}#2" and items[1].reason == "not_an_object"  # type: ignore[union-attr]
 
 
+def test_json_export_wrapping_its_records_in_one_object(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"count": 2, "articles": [{"id": "a", "text": "One."}, {"id": "b", "body": "Two."}]}),
+                    encoding="utf-8")
+    items = _items(path)
+    assert [(i.source_uri.rsplit("#", 1)[1], getattr(i, "text", None)) for i in items] == [("1", "One."), ("2", "Two.")]
+
+
 def test_broken_json_line_is_quarantined_and_the_rest_kept(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
     path.write_text('{"text": "good one"}\n{"text": "bro\n\n{"title": "no body"}\n{"text": 42}\n', encoding="utf-8")
