@@ -77,15 +77,6 @@ def caption_credit(line: str) -> str | None:
     return credit or None
 
 
-def strip_credit(line: str) -> str:
-    """The caption without its trailing credit."""
-    for pattern in (_GLUED_CREDIT, _PAREN_CREDIT):
-        match = pattern.search(line)
-        if match:
-            return line[: match.start()].rstrip()
-    return line
-
-
 def is_share(line: str) -> bool:
     return bool(_SHARE.match(line)) and word_count(line) <= 8
 

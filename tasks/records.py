@@ -79,7 +79,6 @@ class Extracted:
     url: str | None = None
     outlet_name: str | None = None
     outlet_domain: str | None = None
-    language: str | None = None
     image_credits: list[str] = field(default_factory=list)
     canonical_url: str | None = None
     section: str | None = None
