@@ -25,7 +25,7 @@ TOP_ENTITIES = 5
 
 def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
     """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
-    articles = with_stories(with_duplicates(tables["articles"]))
+    articles = mark_articles(tables["articles"])
     resolved = entities.resolve(tables["entities"])
     outlets = build_outlets(articles, resolved, registry)
     return tables | trends.entity_trends(articles, resolved) | {
@@ -38,25 +38,24 @@ def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[st
     }
 
 
-def with_duplicates(articles: pa.Table) -> pa.Table:
-    """Articles with duplicate_of and duplicate_kind set over the whole warehouse."""
-    cols = [articles[c].to_pylist() for c in ("article_id", "text", "content_hash", "published_at", "ingested_at")]
-    copies = duplicates.find_copies([duplicates.Doc(*row) for row in zip(*cols, strict=True)])
-    ids_ = cols[0]
-    for name, pick in (("duplicate_of", 0), ("duplicate_kind", 1)):
-        values = pa.array([copies[a][pick] if a in copies else None for a in ids_], pa.string())
-        articles = articles.set_column(articles.schema.get_field_index(name), name, values)
+def mark_articles(articles: pa.Table) -> pa.Table:
+    """Articles with duplicate_of, duplicate_kind and story_id set over the whole warehouse (the columns both
+    need are read out of Arrow once)."""
+    cols = articles.select(["article_id", "title", "text", "content_hash", "outlet_id", "published_at",
+                            "ingested_at"]).to_pydict()
+    rows = list(zip(*cols.values(), strict=True))
+    copies = duplicates.find_copies([duplicates.Doc(a, x, h, p, i) for a, _, x, h, _, p, i in rows])
+    assigned = stories.cluster_stories([stories.StoryDoc(a, t, x, None if o == UNKNOWN_OUTLET else o, p)
+                                        for a, t, x, _, o, p, _ in rows])
+    ids_ = [str(a) for a in cols["article_id"]]
+    values: dict[str, list[str | None]] = {
+        "duplicate_of": [copies[a][0] if a in copies else None for a in ids_],
+        "duplicate_kind": [copies[a][1] if a in copies else None for a in ids_],
+        "story_id": [assigned[a] for a in ids_],
+    }
+    for name, column in values.items():
+        articles = articles.set_column(articles.schema.get_field_index(name), name, pa.array(column, pa.string()))
     return articles
-
-
-def with_stories(articles: pa.Table) -> pa.Table:
-    """Articles with story_id set by clustering the whole warehouse (``tasks.stories``)."""
-    cols = [articles[c].to_pylist() for c in ("article_id", "title", "text", "outlet_id", "published_at")]
-    docs = [stories.StoryDoc(a, t, x, None if o == UNKNOWN_OUTLET else o, p)
-            for a, t, x, o, p in zip(*cols, strict=True)]
-    assigned = stories.cluster_stories(docs)
-    values = pa.array([assigned[str(a)] for a in cols[0]], pa.string())
-    return articles.set_column(articles.schema.get_field_index("story_id"), "story_id", values)
 
 
 def build_outlets(articles: pa.Table, mentions: pa.Table, registry: Registry) -> pa.Table:

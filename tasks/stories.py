@@ -111,16 +111,23 @@ def _salient_names(doc: StoryDoc) -> set[str]:
 
 
 def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: int, one_per_outlet: bool) -> None:
+    """Set -inf where two articles may never join: too far apart, same outlet, or openings naming strangers."""
+    stamps = np.array([d.published_at.timestamp() if d.published_at else np.nan for d in docs])
+    forbidden = np.abs(stamps[:, None] - stamps[None, :]) > window_days * 86400  # NaN (undated) compares False
+    if one_per_outlet:
+        outlets = [d.outlet_id for d in docs]
+        codes = {o: k for k, o in enumerate(dict.fromkeys(o for o in outlets if o is not None))}
+        outlet_code = np.array([codes[o] if o is not None else -1 - k for k, o in enumerate(outlets)])
+        forbidden |= outlet_code[:, None] == outlet_code[None, :]
     names = [_salient_names(d) for d in docs]
-    stamps = [d.published_at for d in docs]
-    for i, a in enumerate(stamps):
-        for j in range(i + 1, len(docs)):
-            b = stamps[j]
-            apart = a is not None and b is not None and abs((a - b).total_seconds()) > window_days * 86400
-            same_outlet = one_per_outlet and docs[i].outlet_id is not None and docs[i].outlet_id == docs[j].outlet_id
-            strangers = len(names[i]) >= MIN_NAMES and len(names[j]) >= MIN_NAMES and not names[i] & names[j]
-            if apart or same_outlet or strangers:
-                sim[i, j] = sim[j, i] = -np.inf
+    vocab = {w: k for k, w in enumerate(sorted(set().union(*names)))}
+    incidence = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+    for row, doc_names in enumerate(names):
+        incidence[row, [vocab[w] for w in doc_names]] = 1.0
+    named = incidence.sum(axis=1) >= MIN_NAMES
+    forbidden |= named[:, None] & named[None, :] & ((incidence @ incidence.T) == 0)
+    np.fill_diagonal(forbidden, False)
+    sim[forbidden] = -np.inf
 
 
 def _average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
