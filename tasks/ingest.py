@@ -56,26 +56,19 @@ def input_format(path: Path) -> str | None:
 
 
 def discover_inputs(paths: Sequence[str]) -> tuple[list[Path], list[Quarantined]]:
-    """Expand files and folders (recursively, sorted, hidden entries skipped) into supported input files."""
+    """Expand files and folders (recursively, sorted, hidden entries skipped) into input files; paths that do not
+    exist are returned as quarantined ``not_found``."""
     found: list[Path] = []
-    bad: list[Quarantined] = []
+    missing: list[Quarantined] = []
     for raw in paths:
         root = Path(raw).expanduser().resolve()
         if root.is_dir():
-            candidates = sorted(p for p in root.rglob("*") if p.is_file() and not _is_hidden(p, root))
+            found += sorted(p for p in root.rglob("*") if p.is_file() and not _is_hidden(p, root))
         elif root.is_file():
-            candidates = [root]
+            found.append(root)
         else:
-            bad.append(Quarantined(source_uri=raw, reason="not_found", detail="no such file or folder"))
-            continue
-        for path in candidates:
-            if input_format(path) is None:
-                bad.append(Quarantined(source_uri=str(path), reason="unsupported_format",
-                                       detail=f"unknown file type {''.join(path.suffixes) or '(none)'}; "
-                                              f"expected one of {sorted(FORMATS)} (optionally .gz)"))
-            else:
-                found.append(path)
-    return list(dict.fromkeys(found)), bad
+            missing.append(Quarantined(source_uri=raw, reason="not_found", detail="no such file or folder"))
+    return list(dict.fromkeys(found)), missing
 
 
 def _is_hidden(path: Path, root: Path) -> bool:
@@ -125,6 +118,11 @@ def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = Non
     """Every raw record in one input file; a bad file or a bad record yields a ``Quarantined``."""
     uri = str(path)
     fmt = input_format(path)
+    if fmt is None:
+        yield Quarantined(source_uri=uri, reason="unsupported_format",
+                          detail=f"unknown file type {''.join(path.suffixes) or '(none)'}; "
+                                 f"expected one of {sorted(FORMATS)} (optionally .gz)")
+        return
     try:
         text = decode_text(read_bytes(path, max_bytes))
     except BadInput as exc:

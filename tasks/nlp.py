@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
 
 import pyarrow as pa
 import spacy
@@ -59,13 +62,15 @@ class NlpRows:
 
 
 def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> NlpRows:
-    """Sentences and entity mentions of a batch of articles, as Arrow tables."""
+    """Sentences, entity mentions and quotes of a batch of articles, as Arrow tables. Articles in another
+    language than the model's get sentences only."""
     nlp = load_model(model)
     sentences: list[dict[str, object]] = []
     entities: list[dict[str, object]] = []
     quotes: list[dict[str, object]] = []
     counts: dict[str, int] = {}
     texts = {a.article_id: a.text for a in articles}
+    languages = {a.article_id: a.language for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
     for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         text = texts[article_id]
@@ -75,6 +80,8 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
         for index, (start, end) in enumerate(spans):
             sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
                               "char_end": end, "text": text[start:end]})
+        if languages[article_id] not in (None, nlp.lang):  # the model's entities in another language are noise
+            continue
         mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
         for m, (key, name) in zip(mentions, resolved_names(text, mentions), strict=True):
             mention = text[m.start : m.end]
@@ -147,6 +154,15 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         end -= 1
     if end > start:
         yield start, end
+
+
+def nlp_cache_key(_context: object, parameters: dict[str, Any]) -> str:
+    """Cache key of an NLP batch: its output depends only on the articles' ids and texts, the model and newslake's
+    version (the code that turns spaCy's output into rows)."""
+    digest = hashlib.sha256(f"{version('newslake')}\0{parameters['model']}\0{parameters['batch_size']}".encode())
+    for article in parameters["articles"]:
+        digest.update(f"\0{article.article_id}\0{article.language}\0{article.text}".encode())
+    return f"nlp-{digest.hexdigest()}"
 
 
 @task(name="nlp", cache_policy=NONE)

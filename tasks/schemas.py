@@ -174,6 +174,20 @@ QUARANTINE = pa.schema(
     ]
 )
 
+INPUTS = pa.schema(
+    [
+        _field("source_file", pa.string(), "Absolute path of an input file a run has processed.", False),
+        _field("content_hash", pa.string(), "SHA-256 of the file's bytes: a changed file is processed again.", False),
+        _field("size_bytes", pa.int64(), "File size when processed.", False),
+        _field("mtime_ns", pa.int64(), "Modification time (ns) when processed; with the size, lets a run skip "
+                                       "re-hashing an untouched file.", False),
+        _field("articles", pa.int64(), "Articles it added.", False),
+        _field("quarantined", pa.int64(), "Records (or the whole file) set aside into quarantine.", False),
+        _field("version", pa.string(), "Warehouse version that processed it.", False),
+        _field("processed_at", _UTC, "When it was processed.", False),
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "sentences": SENTENCES,
@@ -185,6 +199,7 @@ TABLES: dict[str, pa.Schema] = {
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,
     "quarantine": QUARANTINE,
+    "inputs": INPUTS,
 }
 
 

@@ -1,8 +1,8 @@
-"""Commit a run into the warehouse: merge it with what is there, then write every table.
+"""Merge a run into the warehouse's committed state, then commit every table as one new version.
 
-Merge rule: rows that came from an input file this run read again are replaced by this run's rows (so a
-re-run adds nothing and a changed input replaces its old rows); rows from other inputs stay. An article whose
-id is already in the warehouse from another input is not added twice: it is quarantined as ``duplicate``.
+Merge rule: rows that came from an input file this run read (a new or changed file) replace that file's earlier
+rows; rows from other inputs stay. An article already in the warehouse from another input, or earlier in this run,
+is quarantined as ``duplicate`` before any NLP work is spent on it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import aggregate, ids, storage
+from tasks import aggregate, ids, manifest, storage
+from tasks.ingest import discover_inputs
 from tasks.nlp import NlpRows
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
@@ -36,17 +37,17 @@ class RunOutput:
     quotes: list[pa.Table] = field(default_factory=list)
     sentence_counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)  # article_ids already in this run
+    seen: dict[str, str] = field(default_factory=dict)  # article_id -> where it already is
 
     def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
-        """The articles this run has not seen yet; a repeat is quarantined as ``duplicate``."""
+        """The articles neither the warehouse nor this run has yet; a repeat is quarantined as ``duplicate``."""
         new = []
         for article in articles:
-            if article.article_id in self.seen:
+            if where := self.seen.get(article.article_id):
                 self.quarantined.append(Quarantined(source_uri=article.source_uri, reason="duplicate",
-                                                    detail=f"article {article.article_id} occurs earlier in this run"))
+                                                    detail=f"article {article.article_id} is already {where}"))
             else:
-                self.seen.add(article.article_id)
+                self.seen[article.article_id] = "earlier in this run"
                 new.append(article)
         return new
 
@@ -56,6 +57,46 @@ class RunOutput:
         self.entities.append(rows.entities)
         self.quotes.append(rows.quotes)
         self.sentence_counts.update(rows.sentence_counts)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStamp:
+    """What the rows a run writes are stamped with."""
+
+    at: datetime
+    pipeline_version: str  # newslake's version
+    warehouse_version: str  # the version this run commits
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    """Where a run starts: the committed state, the input files to read, and the articles already in the warehouse."""
+
+    base: storage.Snapshot
+    plan: manifest.Plan
+    missing: list[Quarantined]  # input paths that do not exist
+    seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
+
+    @property
+    def replaced(self) -> list[str]:
+        """Inputs whose earlier rows this run's rows replace."""
+        return [f.path for f in self.plan.todo] + [q.source_uri for q in self.missing]
+
+
+def start(out: Path, inputs: Sequence[str]) -> RunStart:
+    """Open the warehouse for writing (hold its lock) and plan the run from the manifest."""
+    base = storage.open_for_writing(out)
+    files, missing = discover_inputs(inputs)
+    plan = manifest.plan(files, base.read("inputs"))
+    replaced = [f.path for f in plan.todo] + [q.source_uri for q in missing]
+    return RunStart(base, plan, missing, kept_articles(base, replaced))
+
+
+def kept_articles(base: storage.Snapshot, replaced: Collection[str]) -> dict[str, str]:
+    """article_id -> where it is, for the committed articles whose input this run does not replace."""
+    rows = storage.rows_not_from(base.read("articles", ["article_id", "source_uri"]), replaced)
+    return {str(a): f"in the warehouse from {u}" for a, u in zip(rows["article_id"].to_pylist(),
+                                                                  rows["source_uri"].to_pylist(), strict=True)}
 
 
 def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, int], now: datetime,
@@ -99,49 +140,50 @@ def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
-def merge(out: Path, run: RunOutput, read_files: Collection[str], now: datetime, version: str,
-          registry: Registry) -> dict[str, pa.Table]:
-    """The detail tables (articles, sentences, entities, quarantine) after merging ``run`` into the warehouse."""
-    old_articles = storage.rows_not_from(storage.read_table(out, "articles"), read_files)
-    kept_old = {str(i) for i in old_articles["article_id"].to_pylist()}
-    fresh = [a for a in run.articles if a.article_id not in kept_old]
-    quarantined = list(run.quarantined) + [
-        Quarantined(source_uri=a.source_uri, reason="duplicate",
-                    detail=f"article {a.article_id} is already in the warehouse from another input")
-        for a in run.articles if a.article_id in kept_old
-    ]
-    fresh_ids = {a.article_id for a in fresh}
+def merge(base: storage.Snapshot, run: RunOutput, processed: Sequence[manifest.InputFile],
+          replaced: Collection[str], stamp: RunStamp, registry: Registry) -> dict[str, pa.Table]:
+    """The detail tables (articles, sentences, entities, quotes, quarantine) and the manifest after merging
+    ``run`` into ``base``; ``replaced`` are the inputs whose earlier rows this run's rows replace."""
+    old_articles = storage.rows_not_from(base.read("articles"), replaced)
+    kept = {str(i) for i in old_articles["article_id"].to_pylist()}
     return {
         "articles": pa.concat_tables([old_articles,
-                                      articles_table(fresh, run.sentence_counts, now, version, registry)]),
-        "sentences": _merge_detail(out, "sentences", kept_old, run.sentences, fresh_ids),
-        "entities": _merge_detail(out, "entities", kept_old, run.entities, fresh_ids),
-        "quotes": _merge_detail(out, "quotes", kept_old, run.quotes, fresh_ids),
-        "quarantine": pa.concat_tables([storage.rows_not_from(storage.read_table(out, "quarantine"), read_files),
-                                        quarantine_table(quarantined, now)]),
+                                      articles_table(run.articles, run.sentence_counts, stamp.at,
+                                                     stamp.pipeline_version, registry)]),
+        "sentences": _merge_detail(base, "sentences", kept, run.sentences),
+        "entities": _merge_detail(base, "entities", kept, run.entities),
+        "quotes": _merge_detail(base, "quotes", kept, run.quotes),
+        "quarantine": pa.concat_tables([storage.rows_not_from(base.read("quarantine"), replaced),
+                                        quarantine_table(run.quarantined, stamp.at)]),
+        "inputs": manifest.updated(base.read("inputs"), processed, run.articles, run.quarantined,
+                                   stamp.warehouse_version, stamp.at),
     }
 
 
-def write_all(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
-    """Write every table and the DuckDB file of views over them; returns rows per table."""
+def commit(base: storage.Snapshot, version: str, tables: dict[str, pa.Table]) -> storage.Snapshot:
+    """Write every table as version ``version`` and make it current, all at once."""
+    new = storage.Commit(base, version)
     for name in TABLES:
-        storage.write_table(out, name, tables[name])
-    storage.publish_duckdb(out, TABLES)
-    return {name: tables[name].num_rows for name in TABLES}
+        new.write(name, tables[name])
+    return new.publish()
 
 
-def _merge_detail(out: Path, name: str, kept_old: set[str], new: list[pa.Table], fresh_ids: set[str]) -> pa.Table:
-    old = storage.rows_with_ids(storage.read_table(out, name), "article_id", kept_old)
-    added = pa.concat_tables([TABLES[name].empty_table(), *new])
-    return pa.concat_tables([old, storage.rows_with_ids(added, "article_id", fresh_ids)])
+def _merge_detail(base: storage.Snapshot, name: str, kept: set[str], new: list[pa.Table]) -> pa.Table:
+    old = storage.rows_with_ids(base.read(name), "article_id", kept)
+    return pa.concat_tables([old, *(t.select(TABLES[name].names).cast(TABLES[name]) for t in new)])
+
+
+@task(name="start", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+def start_task(out: Path, inputs: list[str]) -> RunStart:
+    return start(out, inputs)
 
 
 @task(name="merge", cache_policy=NONE)
-def merge_task(out: Path, run: RunOutput, read_files: list[str], now: datetime, version: str,
-               registry: Registry) -> dict[str, pa.Table]:
-    return merge(out, run, read_files, now, version, registry)
+def merge_task(base: storage.Snapshot, run: RunOutput, processed: list[manifest.InputFile], replaced: list[str],
+               stamp: RunStamp, registry: Registry) -> dict[str, pa.Table]:
+    return merge(base, run, processed, replaced, stamp, registry)
 
 
-@task(name="write", retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NONE)
-def write_task(out: Path, tables: dict[str, pa.Table]) -> dict[str, int]:
-    return write_all(out, tables)
+@task(name="commit", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+def commit_task(base: storage.Snapshot, version: str, tables: dict[str, pa.Table]) -> storage.Snapshot:
+    return commit(base, version, tables)

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from flows import cli
-from flows.news_pipeline import RunSummary, news_pipeline
+from flows.news_pipeline import news_pipeline
 from tasks.names import entity_key
+from tasks.report import RunSummary
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -136,10 +137,13 @@ def test_offsets_index_the_article_text(sample_run: tuple[Path, RunSummary]) -> 
     assert not sentences.duplicated(["article_id", "sentence_index"]).any()
 
 
-def test_rerun_gives_same_ids_and_no_duplicates(sample_run: tuple[Path, RunSummary], tmp_path: Path) -> None:
-    first_out = sample_run[0]
-    shutil.copytree(first_out, tmp_path / "w")
-    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"), outlets_registry=str(REGISTRY))
+def test_rerun_over_unchanged_inputs_does_no_work_and_adds_nothing(sample_run: tuple[Path, RunSummary],
+                                                                   tmp_path: Path) -> None:
+    first_out, first = sample_run
+    shutil.copytree(first_out, tmp_path / "w", symlinks=True)
+    second = news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path / "w"), outlets_registry=str(REGISTRY))
+    assert second.version is None and second.files_processed == 0 and second.articles_in_run == 0
+    assert second.files_unchanged == first.files_processed and set(second.added.values()) == {0}
     for table, key in [("articles", ["article_id"]), ("sentences", ["article_id", "sentence_index"]),
                        ("entities", ["article_id", "char_start", "char_end"]), ("outlets", ["outlet_id"]),
                        ("quotes", ["article_id", "char_start"]), ("entity_catalog", ["entity_id"]),

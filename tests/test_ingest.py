@@ -134,10 +134,11 @@ def test_discover_walks_folders_and_sets_aside_what_it_cannot_read(tmp_path: Pat
     (tmp_path / "sub" / ".hidden" / "b.txt").write_text("x", encoding="utf-8")
     (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<p>x</p>"))
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    files, bad = discover_inputs([str(tmp_path), str(tmp_path / "missing.txt")])
-    assert [f.name for f in files] == ["c.html.gz", "a.TXT"]
-    assert sorted((Path(q.source_uri).name, q.reason) for q in bad) == [
-        ("missing.txt", "not_found"), ("notes.pdf", "unsupported_format")]
+    files, missing = discover_inputs([str(tmp_path), str(tmp_path / "missing.txt")])
+    assert [f.name for f in files] == ["c.html.gz", "notes.pdf", "a.TXT"]
+    assert [(Path(q.source_uri).name, q.reason) for q in missing] == [("missing.txt", "not_found")]
+    [(pdf, reason)] = [(Path(q.source_uri).name, q.reason) for q in ingest_files(files).quarantined]
+    assert (pdf, reason) == ("notes.pdf", "unsupported_format")
 
 
 def test_ingest_files_splits_good_and_bad(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
-"""Storage: atomic table writes and the merge rules of a run."""
+"""Storage: versioned commits of every table at once, the writer lock, compaction, and the merge rules of a run."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,26 +11,40 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tasks import storage
+from tasks import manifest, storage
 from tasks.aggregate import aggregate_tables
+from tasks.nlp import NlpRows
 from tasks.outlets import Outlet, Registry
 from tasks.records import CleanArticle, Quarantined
-from tasks.schemas import ARTICLES, TABLES, data_dictionary
-from tasks.warehouse import RunOutput, merge, write_all
+from tasks.schemas import ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
+from tasks.warehouse import RunOutput, RunStamp, commit, kept_articles, merge
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
+NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
 
 
-def _article(n: int, source: str) -> CleanArticle:
+def _article(n: int, source: str, outlet: str = "Daily Ledger") -> CleanArticle:
     return CleanArticle(article_id=f"id{n}", text=f"Text {n}.", content_hash=f"h{n}", source_uri=source,
-                        source_format="txt", outlet_name="Daily Ledger", outlet_domain="dailyledger.example",
+                        source_format="txt", outlet_name=outlet, outlet_domain="dailyledger.example",
                         published_at=datetime(2025, 6, n, tzinfo=UTC))
 
 
-def _commit(out: Path, articles: list[CleanArticle], read: list[str], bad: list[Quarantined] = ()) -> dict:  # type: ignore[assignment, type-arg]
-    run = RunOutput(articles=articles, quarantined=list(bad))
+def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list[Quarantined] = ()) -> dict:  # type: ignore[assignment, type-arg]
+    """One run as the flow does it: lock, open, skip articles already there, merge, aggregate, commit."""
     registry = Registry([Outlet(domain="dailyledger.example", name="The Daily Ledger", aliases=("Daily Ledger",))])
-    return write_all(out, aggregate_tables(merge(out, run, read, NOW, "test", registry), registry))
+    with storage.writer_lock(out):
+        base = storage.open_for_writing(out)
+        run = RunOutput(quarantined=list(bad), seen=kept_articles(base, replaced))
+        run.add(run.take_new(articles), NO_ROWS)
+        stamp = RunStamp(NOW, "test", storage.next_version(base))
+        processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]
+        tables = aggregate_tables(merge(base, run, processed, replaced, stamp, registry), registry)
+        snapshot = commit(base, stamp.warehouse_version, tables)
+    return {name: snapshot.num_rows(name) for name in TABLES}
+
+
+def _files(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if p.is_file() and not p.is_symlink()]
 
 
 def test_every_schema_column_is_described() -> None:
@@ -38,27 +54,92 @@ def test_every_schema_column_is_described() -> None:
     assert "| `article_id` |" in data_dictionary()
 
 
-def test_write_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None:
-    table = pa.Table.from_pylist([], schema=ARTICLES)
-    path = storage.write_table(tmp_path, "articles", table)
-    assert [p.name for p in (tmp_path / "articles").iterdir()] == [storage.DATA_FILE]
-    assert pd.read_parquet(path.parent).empty
+def test_a_commit_shows_every_table_at_once_through_plain_paths(tmp_path: Path) -> None:
+    assert storage.current(tmp_path).version is None
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    for name in TABLES:  # pandas reads DIR/<table> like any Parquet folder
+        frame = pd.read_parquet(tmp_path / name)
+        assert list(frame.columns) == TABLES[name].names
+    assert pd.read_parquet(tmp_path / "articles")["article_id"].tolist() == ["id1"]
+    old = (tmp_path / "articles").resolve()  # what a reader resolved before the next commit
+    _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
+    assert pd.read_parquet(old)["article_id"].tolist() == ["id1"]  # still readable, still the old version
+    assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
 
 
-def test_failed_write_keeps_the_previous_table(tmp_path: Path) -> None:
-    _commit(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
-    bad = pa.table({"article_id": [None]})  # violates the schema: cannot be written
+def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(tmp_path: Path) -> None:
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    before = storage.current(tmp_path)
+    attempt = storage.Commit(storage.open_for_writing(tmp_path))
+    attempt.write("articles", pa.Table.from_pylist([], schema=TABLES["articles"]))
     with pytest.raises((pa.ArrowInvalid, KeyError, ValueError)):
-        storage.write_table(tmp_path, "articles", bad)
+        attempt.write("outlets", pa.table({"outlet_id": [None]}))  # violates the schema
+    assert storage.current(tmp_path) == before
     assert storage.read_table(tmp_path, "articles")["article_id"].to_pylist() == ["id1"]
-    assert len(list((tmp_path / "articles").iterdir())) == 1
+    storage.open_for_writing(tmp_path)
+    assert not attempt.path.exists()
+
+
+def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> None:
+    base = storage.open_for_writing(tmp_path)
+    counts = []
+    for n in range(200):  # a small append to one table every commit, the rest carried over unchanged
+        commit_ = storage.Commit(base)
+        commit_.keep("articles")
+        commit_.write("articles", pa.Table.from_pylist([{**_row(n)}], schema=TABLES["articles"]))
+        base = commit_.publish()
+        counts.append(len(_files(tmp_path)))
+    assert storage.read_table(tmp_path, "articles").num_rows == 200
+    assert len(base.parts("articles")) <= storage.MAX_PARTS
+    bound = storage.KEEP_VERSIONS * (len(TABLES) * storage.MAX_PARTS + 1) + 1
+    assert max(counts) <= bound and max(counts[100:]) <= max(counts[:100])  # flat: not growing with the runs
+
+
+def _row(n: int) -> dict:  # type: ignore[type-arg]
+    return {"article_id": f"id{n}", "outlet_id": "o", "text": "t", "word_count": 1, "sentence_count": 0,
+            "source_uri": f"/in/{n}.txt", "source_format": "txt", "content_hash": "h", "story_id": "s",
+            "ingested_at": NOW, "pipeline_version": "test"}
+
+
+def test_a_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
+    events: list[str] = []
+
+    def second() -> None:
+        with storage.writer_lock(tmp_path):
+            events.append("second has the lock")
+
+    with storage.writer_lock(tmp_path):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)
+        events.append("first releases")
+    thread.join(timeout=10)
+    assert events == ["first releases", "second has the lock"]
+
+
+def test_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "data.parquet").write_bytes(b"")
+    with pytest.raises(storage.WarehouseError, match="not a link"):
+        storage.open_for_writing(tmp_path)
+
+
+def test_values_from_the_data_never_become_paths(tmp_path: Path) -> None:
+    out = tmp_path / "wh"
+    hostile = CleanArticle(article_id="../../escape", text="Text.", content_hash="../h", source_uri="/in/../x.txt",
+                           source_format="txt", outlet_name="../../../etc/passwd", outlet_domain="..",
+                           url="file:///etc/passwd", section="../../s")
+    _run(out, [hostile], ["/in/../x.txt"])
+    assert [p for p in tmp_path.rglob("*") if not p.is_relative_to(out)] == []
+    names = {p.name for p in _files(out)}
+    assert all(n.startswith("part-") or n in {storage.DUCKDB_FILE, "lock"} for n in names), names
 
 
 def test_rerun_replaces_rows_of_the_inputs_it_read(tmp_path: Path) -> None:
-    _commit(tmp_path, [_article(1, "/in/a.txt"), _article(2, "/in/b.jsonl#1")], ["/in/a.txt", "/in/b.jsonl"],
-            [Quarantined(source_uri="/in/b.jsonl#2", reason="invalid_json", detail="x")])
-    counts = _commit(tmp_path, [_article(3, "/in/b.jsonl#1")], ["/in/b.jsonl"])  # b.jsonl changed
-    assert counts["articles"] == 2 and counts["quarantine"] == 0
+    _run(tmp_path, [_article(1, "/in/a.txt"), _article(2, "/in/b.jsonl#1")], ["/in/a.txt", "/in/b.jsonl"],
+         [Quarantined(source_uri="/in/b.jsonl#2", reason="invalid_json", detail="x")])
+    counts = _run(tmp_path, [_article(3, "/in/b.jsonl#1")], ["/in/b.jsonl"])  # b.jsonl changed
+    assert counts["articles"] == 2 and counts["quarantine"] == 0 and counts["inputs"] == 2
     assert sorted(storage.read_table(tmp_path, "articles")["article_id"].to_pylist()) == ["id1", "id3"]
     [outlet] = storage.read_table(tmp_path, "outlets").to_pylist()
     assert outlet["article_count"] == 2 and outlet["name"] == "The Daily Ledger" and outlet["in_registry"]
@@ -67,11 +148,12 @@ def test_rerun_replaces_rows_of_the_inputs_it_read(tmp_path: Path) -> None:
 
 
 def test_same_article_from_another_input_is_quarantined_as_duplicate(tmp_path: Path) -> None:
-    _commit(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
-    counts = _commit(tmp_path, [_article(1, "/in/copy.txt")], ["/in/copy.txt"])
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    counts = _run(tmp_path, [_article(1, "/in/copy.txt")], ["/in/copy.txt"])
     assert counts["articles"] == 1
     [q] = storage.read_table(tmp_path, "quarantine").to_pylist()
     assert (q["source_uri"], q["reason"]) == ("/in/copy.txt", "duplicate")
+    assert "in the warehouse from /in/a.txt" in q["detail"]
 
 
 @pytest.mark.parametrize(("uri", "file"), [("a.jsonl#12", "a.jsonl"), ("dir#1/a.txt", "dir#1/a.txt"), ("a", "a")])

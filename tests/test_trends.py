@@ -50,10 +50,10 @@ def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
 
 
 def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
-    for name, schema in TABLES.items():
-        storage.write_table(tmp_path, name, schema.empty_table())
-    storage.write_table(tmp_path, "articles", _articles())
-    path = storage.publish_duckdb(tmp_path, TABLES)
+    commit = storage.Commit(storage.open_for_writing(tmp_path))
+    commit.write("articles", _articles())
+    commit.publish()
+    path = tmp_path / storage.DUCKDB_FILE
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("select count(*) from articles").fetchone() == (3,)
         assert {r[0] for r in con.sql("select view_name from duckdb_views() where not internal").fetchall()} == set(
@@ -63,4 +63,4 @@ def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
     shown = subprocess.run([cli, str(path), "select outlet_id from articles order by 1"], capture_output=True,
                            text=True, check=True).stdout
     assert "o1" in shown and "o2" in shown
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [storage.STATE_DIR]
