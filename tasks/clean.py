@@ -30,13 +30,20 @@ _TZINFOS = {name: tzoffset(name, hours * 3600) for name, hours in
              "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "ET": -5, "PT": -8}.items()}
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+MAX_BODY_CHARS = 300_000  # ~50,000 words: far beyond long-form journalism, well under spaCy's 1,000,000 limit
 
 
 def clean_records(records: Iterable[RawRecord]) -> StageResult[CleanArticle]:
-    """Clean a batch; records without a body are quarantined with reason ``no_body``."""
+    """Clean a batch; records without a body (or with one too long to be an article) are quarantined, and so is a
+    record the extractors fail on (``clean_error``, logged with its traceback), so one page never stops a run."""
     result: StageResult[CleanArticle] = StageResult()
     for record in records:
-        article = clean_record(record)
+        try:
+            article = clean_record(record)
+        except Exception as exc:  # hostile HTML can break a third-party parser; the other records go on
+            log.exception("cleaning %s failed", record.source_uri)
+            article = Quarantined(source_uri=record.source_uri, reason="clean_error",
+                                  detail=f"the extractor failed: {type(exc).__name__}: {exc}"[:500])
         if isinstance(article, Quarantined):
             log.warning("quarantined %s: %s", article.source_uri, article.detail)
             result.quarantined.append(article)
@@ -52,6 +59,10 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
         what = {"txt": "text dump", "html": "HTML page", "json": "record"}[record.source_format]
         return Quarantined(source_uri=record.source_uri, reason="no_body",
                            detail=f"no article body left after cleaning the {what}")
+    if len(text) > MAX_BODY_CHARS:
+        return Quarantined(source_uri=record.source_uri, reason="too_long",
+                           detail=f"body of {len(text):,} characters after cleaning; an article has at most "
+                                  f"{MAX_BODY_CHARS:,} (a book or a concatenated archive is not one article)")
     url = record.url or extracted.url
     return CleanArticle(
         article_id=ids.article_id(url, record.html or record.text or ""),

@@ -93,24 +93,49 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes → text: BOM-marked UTF-16/UTF-8, else UTF-8, else cp1252; binary and empty input are refused."""
+    """Bytes → text: UTF-16 (with a BOM, or recognised by its zero bytes), else UTF-8, else cp1252 — line by line,
+    so a file mixing UTF-8 and cp1252 lines decodes both. Binary and empty input are refused."""
     if not data.strip():
         raise BadInput("empty", "the input is empty or only whitespace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise BadInput("decode_error", f"invalid UTF-16: {exc}") from exc
-    if b"\x00" in data[:8192]:
+    encoding = _utf16(data)
+    if encoding:
+        text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
+    elif b"\x00" in data[:8192]:
         raise BadInput("binary", "contains NUL bytes: not a text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > 0.02 * min(len(text), 8192):
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = "".join(_decode_line(line) for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(True))
+    if not text.strip():
+        raise BadInput("empty", "the input is only whitespace")
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.02 * len(sample):
         raise BadInput("binary", f"{controls} control characters in the first 8 KiB: not a text file")
     return text
+
+
+def _utf16(data: bytes) -> str | None:
+    """"utf-16" for a BOM-marked file, "utf-16-le"/"-be" for one whose odd (even) bytes are mostly zero and even
+    (odd) bytes are not (Latin-script text without a BOM), else None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 8:
+        odd, even = head[1::2], head[0::2]
+        if odd.count(0) > 0.7 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.7 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
 
 
 def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = None,
@@ -145,15 +170,15 @@ def _json_records(text: str, uri: str, json_fields: Mapping[str, str]) -> Iterat
     if stripped.startswith("["):  # one JSON array of records
         try:
             array = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield Quarantined(source_uri=uri, reason="invalid_json", detail=f"JSON array does not parse: {exc}")
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield Quarantined(source_uri=uri, reason="invalid_json", detail=f"JSON array does not parse: {exc!r}")
             return
         items = enumerate(array if isinstance(array, list) else [array], start=1)
     else:  # JSON lines; a single pretty-printed object is one record, or a wrapper {"articles": [...]}
         try:
             whole = json.loads(stripped)
             items = enumerate(_wrapped_records(whole) or [whole], start=1)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             lines = (line for line in text.splitlines() if line.strip())
             items = enumerate(lines, start=1)
     for n, item in items:
@@ -161,8 +186,9 @@ def _json_records(text: str, uri: str, json_fields: Mapping[str, str]) -> Iterat
         if isinstance(item, str):
             try:
                 item = json.loads(item)
-            except json.JSONDecodeError as exc:
-                yield Quarantined(source_uri=record_uri, reason="invalid_json", detail=f"line does not parse: {exc}")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                yield Quarantined(source_uri=record_uri, reason="invalid_json",
+                                  detail=f"line does not parse: {exc!r}")
                 continue
         try:
             yield record_from_json(item, record_uri, json_fields)
@@ -215,16 +241,21 @@ def record_from_json(obj: Any, uri: str, json_fields: Mapping[str, str]) -> RawR
 
 def _as_text(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
-        return value
+        return _valid_unicode(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "\n\n".join(value)  # a list of paragraphs
+        return _valid_unicode("\n\n".join(value))  # a list of paragraphs
     raise BadInput("bad_field_type", f"field {name!r} should be text, got {type(value).__name__}")
 
 
 def _as_scalar(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
-    return str(value).strip() or None
+    return _valid_unicode(str(value).strip()) or None
+
+
+def _valid_unicode(text: str | None) -> str | None:
+    """JSON may escape lone surrogates ("\\ud800"), which no UTF-8 writer accepts: they become "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8") if text is not None else None
 
 
 def _as_authors(value: Any) -> tuple[str, ...]:
@@ -236,7 +267,7 @@ def _as_authors(value: Any) -> tuple[str, ...]:
         parts = [str(value.get("name", ""))]
     else:
         parts = []
-    return tuple(p.strip() for p in parts if p and p.strip())
+    return tuple(str(_valid_unicode(p.strip())) for p in parts if p and p.strip())
 
 
 def ingest_files(paths: Sequence[Path], *, json_fields: Mapping[str, str] | None = None,

@@ -34,6 +34,7 @@ def markdown(summary: RunSummary) -> str:
         "| quarantined because | inputs or records |",
         "| --- | ---: |",
         *(f"| {reason} | {n} |" for reason, n in summary.quarantined.items()),
+        *(["| (none) | 0 |"] if not summary.quarantined else []),
         "",
         "Languages: " + (", ".join(f"{lang} {n}" for lang, n in summary.languages.items()) or "none"),
     ]
