@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import CacheKeyFnPolicy
 
 from tasks import report, storage
 from tasks.aggregate import aggregate_task
@@ -69,7 +70,7 @@ def news_pipeline(
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
         run = RunOutput(quarantined=list(begin.missing), seen=dict(begin.seen))
-        nlp = nlp_task.with_options(cache_key_fn=nlp_cache_key, persist_result=True,
+        nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,
                                     result_storage=storage.cache_dir(out_dir))
         for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
             ingested = ingest_task(file_batch, json_fields, max_input_bytes)

@@ -154,6 +154,7 @@ class Commit:
         part = folder / f"part-{len(list(folder.iterdir())):05d}-{uuid.uuid4().hex[:8]}.parquet"
         pq.write_table(table.select(schema.names).cast(schema), part, compression="zstd")
         _fsync(part)
+        log.debug("wrote %s/%s (%d rows)", name, part.name, table.num_rows)
 
     def keep(self, name: str, parts: Collection[Path] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
@@ -175,13 +176,16 @@ class Commit:
             if len(self.parts(name)) > MAX_PARTS:
                 self._compact(name)
         _publish_duckdb(self.path / DUCKDB_FILE, {name: self.path / name for name in TABLES})
+        log.debug("wrote %s", DUCKDB_FILE)
         for folder in [*(self.path / name for name in TABLES), self.path, self.path.parent]:
             _fsync(folder)
+        log.debug("synced version %s", self.version)
         state = self.base.out / STATE_DIR
         for name in [*TABLES, DUCKDB_FILE]:  # dangling until the first commit: a reader sees no table, not half
             link = self.base.out / name
             if not link.is_symlink():
                 link.symlink_to(Path(STATE_DIR) / "current" / name)
+                log.debug("linked %s", name)
         tmp = state / f".current.{uuid.uuid4().hex}"
         tmp.symlink_to(Path("versions") / self.version)
         tmp.replace(state / "current")  # the commit

@@ -12,10 +12,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
+from prefect.states import State
 
 from tasks import aggregate, ids, manifest, storage
 from tasks.ingest import discover_inputs
@@ -173,7 +175,12 @@ def _merge_detail(base: storage.Snapshot, name: str, kept: set[str], new: list[p
     return pa.concat_tables([old, *(t.select(TABLES[name].names).cast(TABLES[name]) for t in new)])
 
 
-@task(name="start", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> bool:
+    """Retry an I/O task after an OS error (a network file system's hiccup), not after one that would repeat."""
+    return isinstance(state.result(raise_on_failure=False), OSError)
+
+
+@task(name="start", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error, cache_policy=NONE)
 def start_task(out: Path, inputs: list[str]) -> RunStart:
     return start(out, inputs)
 
@@ -184,6 +191,7 @@ def merge_task(base: storage.Snapshot, run: RunOutput, processed: list[manifest.
     return merge(base, run, processed, replaced, stamp, registry)
 
 
-@task(name="commit", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+@task(name="commit", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error,
+      cache_policy=NONE)
 def commit_task(base: storage.Snapshot, version: str, tables: dict[str, pa.Table]) -> storage.Snapshot:
     return commit(base, version, tables)

@@ -159,3 +159,12 @@ def test_same_article_from_another_input_is_quarantined_as_duplicate(tmp_path: P
 @pytest.mark.parametrize(("uri", "file"), [("a.jsonl#12", "a.jsonl"), ("dir#1/a.txt", "dir#1/a.txt"), ("a", "a")])
 def test_source_file(uri: str, file: str) -> None:
     assert storage.source_file(uri) == file
+
+
+def test_io_tasks_retry_os_errors_only() -> None:
+    from prefect.states import Failed
+
+    from tasks.warehouse import transient_io_error
+
+    assert transient_io_error(None, None, Failed(data=OSError("stale NFS handle")))
+    assert not transient_io_error(None, None, Failed(data=storage.WarehouseError("not a warehouse")))
