@@ -89,6 +89,7 @@ def start(out: Path, inputs: Sequence[str]) -> RunStart:
     """Open the warehouse for writing (hold its lock) and plan the run from the manifest."""
     base = storage.open_for_writing(out)
     files, missing = discover_inputs(inputs)
+    files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
     plan = manifest.plan(files, base.read("inputs"))
     replaced = [f.path for f in plan.todo] + [q.source_uri for q in missing]
     return RunStart(base, plan, missing, kept_articles(base, replaced))
