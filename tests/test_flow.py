@@ -205,3 +205,20 @@ def test_cli_run_on_the_seeds_prints_a_summary(tmp_path: Path, capsys: pytest.Ca
 def test_unknown_json_field_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown json_fields"):
         news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), json_fields={"bodytext": "x"})
+
+
+def test_other_languages_are_kept_and_counted_without_english_entities(tmp_path: Path) -> None:
+    records = [
+        {"id": "de-1", "source": "Hafenblatt", "text": "Die Hafenbehörde hat am Montag in Hamburg eine neue Fährlinie "
+         "nach Helsinki eröffnet. Bürgermeister Peter Tschentscher sprach von einem großen Tag für die Stadt und "
+         "kündigte weitere Verbindungen in den kommenden Jahren an."},
+        {"id": "en-1", "source": "Harbor Tribune", "text": "The harbour authority opened a ferry line from Hamburg to "
+         "Helsinki on Monday. Mayor Peter Tschentscher called it a great day for the city."},
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    summary = news_pipeline(inputs=[str(tmp_path / "feed.jsonl")], out=str(tmp_path / "w"))
+    assert summary.languages == {"de": 1, "en": 1} and summary.quarantined == {}
+    articles = _read(tmp_path / "w", "articles").set_index("source_id")
+    assert articles.loc["de-1", "language"] == "de" and articles.loc["de-1", "sentence_count"] >= 2
+    entities = _read(tmp_path / "w", "entities")
+    assert set(entities.article_id) == {articles.loc["en-1", "article_id"]}
