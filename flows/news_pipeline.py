@@ -65,28 +65,37 @@ def news_pipeline(
     model_name = model or default_model()
     out_dir = Path(out).expanduser().resolve()
     registry = Registry.from_csv(outlets_registry)
+    clock = report.StageClock()
     with storage.writer_lock(out_dir):
-        begin = start_task(out_dir, inputs)
+        with clock("start"):
+            begin = start_task(out_dir, inputs)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
         run = RunOutput(quarantined=list(begin.missing), seen=dict(begin.seen))
         nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,
                                     result_storage=storage.cache_dir(out_dir))
         for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
-            ingested = ingest_task(file_batch, json_fields, max_input_bytes)
+            with clock("ingest"):
+                ingested = ingest_task(file_batch, json_fields, max_input_bytes)
             run.quarantined += ingested.quarantined
             for record_batch in batched(ingested.records, batch_size):
-                cleaned = clean_task(record_batch)
+                with clock("clean"):
+                    cleaned = clean_task(record_batch)
                 run.quarantined += cleaned.quarantined
                 if articles := run.take_new(cleaned.records):
-                    run.add(articles, nlp(articles, model_name, batch_size))
+                    with clock("nlp"):
+                        run.add(articles, nlp(articles, model_name, batch_size))
         logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", len(run.articles),
                     sum(t.num_rows for t in run.sentences), sum(t.num_rows for t in run.entities), model_name)
         after = begin.base
         if begin.plan.todo:
             stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
-            merged = merge_task(begin.base, run, begin.plan.todo, begin.replaced, stamp, registry)
-            after = commit_task(begin.base, stamp.warehouse_version, aggregate_task(merged, registry))
+            with clock("merge"):
+                merged = merge_task(begin.base, run, begin.plan.todo, begin.replaced, stamp, registry)
+            with clock("aggregate"):
+                tables = aggregate_task(merged, registry)
+            with clock("commit"):
+                after = commit_task(begin.base, stamp.warehouse_version, tables)
     summary = report.RunSummary(
         out=str(out_dir),
         version=after.version if after is not begin.base else None,
@@ -97,6 +106,7 @@ def news_pipeline(
         tables={name: after.num_rows(name) for name in TABLES},
         added={name: after.num_rows(name) - begin.base.num_rows(name) for name in TABLES},
         quarantined=dict(Counter(q.reason for q in run.quarantined).most_common()),
+        stage_seconds=clock.rounded(),
         seconds=round(time.perf_counter() - started, 2),
     )
     logger.info("run: %s", summary.model_dump_json())

@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pydantic import BaseModel
+
+
+class StageClock:
+    """Wall time per stage, summed over a run's batches."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
+
+    def rounded(self) -> dict[str, float]:
+        return {stage: round(seconds, 2) for stage, seconds in self.seconds.items()}
 
 
 class RunSummary(BaseModel):
@@ -15,6 +38,7 @@ class RunSummary(BaseModel):
     tables: dict[str, int]  # rows per table in the warehouse after the run
     added: dict[str, int]  # rows per table after the run minus before (negative when replaced inputs shrank)
     quarantined: dict[str, int]  # this run's quarantined inputs and records by reason
+    stage_seconds: dict[str, float]  # wall time per stage (start, ingest, clean, nlp, merge, aggregate, commit)
     seconds: float
 
 
@@ -37,5 +61,7 @@ def markdown(summary: RunSummary) -> str:
         *(["| (none) | 0 |"] if not summary.quarantined else []),
         "",
         "Languages: " + (", ".join(f"{lang} {n}" for lang, n in summary.languages.items()) or "none"),
+        "",
+        "Seconds per stage: " + ", ".join(f"{stage} {s:.1f}" for stage, s in summary.stage_seconds.items()),
     ]
     return "\n".join(lines)
