@@ -77,12 +77,8 @@ class RunStart:
     base: storage.Snapshot
     plan: manifest.Plan
     missing: list[Quarantined]  # input paths that do not exist
+    replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, missing paths
     seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
-
-    @property
-    def replaced(self) -> list[str]:
-        """Inputs whose earlier rows this run's rows replace."""
-        return [f.path for f in self.plan.todo] + [q.source_uri for q in self.missing]
 
 
 def start(out: Path, inputs: Sequence[str]) -> RunStart:
@@ -92,7 +88,7 @@ def start(out: Path, inputs: Sequence[str]) -> RunStart:
     files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
     plan = manifest.plan(files, base.read("inputs"))
     replaced = [f.path for f in plan.todo] + [q.source_uri for q in missing]
-    return RunStart(base, plan, missing, kept_articles(base, replaced))
+    return RunStart(base, plan, missing, replaced, kept_articles(base, replaced))
 
 
 def kept_articles(base: storage.Snapshot, replaced: Collection[str]) -> dict[str, str]:
