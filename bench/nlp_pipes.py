@@ -19,7 +19,7 @@ from pathlib import Path
 import spacy
 
 from tasks.clean import clean_record
-from tasks.nlp import analyze, default_model, load_model
+from tasks.nlp import PIPE_BATCH, analyze, default_model, load_model
 from tasks.records import CleanArticle, RawRecord
 
 
@@ -49,15 +49,15 @@ def main() -> None:
     full = spacy.load(model)
     started = time.perf_counter()
     baseline_ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                     for doc in full.pipe((a.text for a in articles), batch_size=64)]
+                     for doc in full.pipe((a.text for a in articles), batch_size=PIPE_BATCH)]
     baseline = time.perf_counter() - started
 
     started = time.perf_counter()
-    rows = analyze(articles, model, batch_size=64)
+    rows = analyze(articles, model)
     ours = time.perf_counter() - started
 
     trimmed = load_model(model)  # the same model without the unused components, before newslake's entity rules
-    docs = trimmed.pipe((a.text for a in articles), batch_size=64)
+    docs = trimmed.pipe((a.text for a in articles), batch_size=PIPE_BATCH)
     same = sum([(e.start_char, e.end_char, e.label_) for e in doc.ents] == ents
                for doc, ents in zip(docs, baseline_ents, strict=True))
 

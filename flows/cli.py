@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="name the JSON key of a field, e.g. --field text=story_body --field id=uid")
         command.add_argument("--max-input-mb", type=float, default=256,
                              help="quarantine larger inputs (default: 256)")
+        command.add_argument("--workers", type=int, default=1,
+                             help="processes for NLP on this machine (default: 1; one per core is fastest)")
+        command.add_argument("--dask-address", default=None, metavar="ADDRESS",
+                             help="run NLP on a Dask cluster, e.g. tcp://10.0.0.5:8786 (prefect-dask)")
         command.add_argument("--outlets", default=str(DEFAULT_REGISTRY) if DEFAULT_REGISTRY.exists() else None,
                              help="CSV registry of outlets and aliases (default: data/outlets.csv)")
     return parser
@@ -59,6 +63,8 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "json_fields": dict(args.field) or None,
         "max_input_bytes": int(args.max_input_mb * 1024 * 1024),
         "outlets_registry": args.outlets,
+        "workers": args.workers,
+        "dask_address": args.dask_address,
     }
 
 

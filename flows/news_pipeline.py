@@ -3,29 +3,40 @@
 Tasks work on batches of articles, never one task per article; inputs are passed as paths, not texts. One run
 writes a warehouse at a time (a lock); it reads only inputs that are new or changed since the manifest, and its
 tables become visible all at once, in one commit.
+
+NLP batches (nearly all of a run's time) go to a task runner while this process ingests and cleans the next ones:
+a thread (``workers=1``), a pool of worker processes (``workers=N``) or a Dask cluster (``dask_address``); each
+worker process loads the model once. At most two batches per worker are in flight, so memory does not grow with the
+number of inputs, and results are taken in submission order, so the tables do not depend on the runner.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import CacheKeyFnPolicy
+from prefect.client.orchestration import get_client
+from prefect.futures import PrefectFuture
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from tasks import report, storage
 from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
-from tasks.nlp import default_model, nlp_cache_key, nlp_task
+from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
+from tasks.records import CleanArticle
 from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
 
@@ -39,6 +50,28 @@ def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+@contextmanager
+def nlp_runner(model: str, workers: int, dask_address: str | None) -> Iterator[TaskRunner[Any]]:
+    """Where NLP batches run: a Dask cluster, ``workers`` local processes, or a thread of this process. Workers in
+    other processes report to this run's Prefect API, also when it is the ephemeral one this process started
+    (left alone, each would start an ephemeral server of its own)."""
+    runner: TaskRunner[Any]
+    if dask_address:
+        from prefect_dask import DaskTaskRunner  # imported only when asked for: dask is a heavy import
+
+        runner = DaskTaskRunner(address=dask_address)
+    elif workers > 1:
+        runner = ProcessPoolTaskRunner(max_workers=workers, initializer=preload_model, initargs=(model,))
+    else:
+        with ThreadPoolTaskRunner[Any](max_workers=1) as in_process:
+            yield in_process
+        return
+    with get_client(sync_client=True) as client:
+        api_url = str(client.api_url)
+    with temporary_settings(updates={PREFECT_API_URL: api_url}), runner:
+        yield runner
+
+
 @flow(name="news_pipeline")
 def news_pipeline(
     inputs: list[str],
@@ -48,6 +81,8 @@ def news_pipeline(
     json_fields: dict[str, str] | None = None,
     max_input_bytes: int = DEFAULT_MAX_BYTES,
     outlets_registry: str | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
 ) -> report.RunSummary:
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
@@ -56,6 +91,8 @@ def news_pipeline(
     e.g. {"text": "story_body"}; fields not named are found from common spellings.
     max_input_bytes: inputs larger than this (after decompression) are quarantined as too_large.
     outlets_registry: CSV of known outlets and their aliases (the CLI passes data/outlets.csv).
+    workers: processes for NLP on this machine (1: a thread of this process). dask_address: a Dask scheduler
+    (e.g. tcp://127.0.0.1:8786) whose workers run the NLP instead.
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -74,17 +111,29 @@ def news_pipeline(
         run = RunOutput(quarantined=list(begin.missing), seen=dict(begin.seen))
         nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,
                                     result_storage=storage.cache_dir(out_dir))
-        for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
-            with clock("ingest"):
-                ingested = ingest_task(file_batch, json_fields, max_input_bytes)
-            run.quarantined += ingested.quarantined
-            for record_batch in batched(ingested.records, batch_size):
-                with clock("clean"):
-                    cleaned = clean_task(record_batch)
-                run.quarantined += cleaned.quarantined
-                if articles := run.take_new(cleaned.records):
-                    with clock("nlp"):
-                        run.add(articles, nlp(articles, model_name, batch_size))
+        in_flight: deque[tuple[list[CleanArticle], PrefectFuture[NlpRows]]] = deque()
+
+        def take_oldest() -> None:
+            articles, future = in_flight.popleft()
+            with clock("nlp"):  # time spent waiting for the runner, beyond what overlapped ingest and clean
+                run.add(articles, future.result())
+
+        with nlp_runner(model_name, workers, dask_address) as runner:
+            for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
+                with clock("ingest"):
+                    ingested = ingest_task(file_batch, json_fields, max_input_bytes)
+                run.quarantined += ingested.quarantined
+                for record_batch in batched(ingested.records, batch_size):
+                    with clock("clean"):
+                        cleaned = clean_task(record_batch)
+                    run.quarantined += cleaned.quarantined
+                    if articles := run.take_new(cleaned.records):
+                        parameters = {"articles": articles, "model": model_name}
+                        in_flight.append((articles, runner.submit(nlp, parameters)))
+                    while len(in_flight) > 2 * max(workers, 1):
+                        take_oldest()
+            while in_flight:
+                take_oldest()
         logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", len(run.articles),
                     sum(t.num_rows for t in run.sentences), sum(t.num_rows for t in run.entities), model_name)
         after = begin.base

