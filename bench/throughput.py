@@ -1,16 +1,20 @@
 """Throughput of the whole pipeline against raw spaCy and a naive script, on the same AllSides texts.
 
-    .venv/bin/python -m bench.throughput [-n 2000] [--naive-n 500] [--corpora ../shared/corpora]
+    .venv/bin/python -m bench.throughput [-n 2000] [--naive-n 500] [--workers 2] [--corpora ../shared/corpora]
 
 Each contender runs in its own fresh process (so peak RSS is its own) over the first N article texts of
 allsides_news/articles.jsonl.gz; words are the whitespace words of those texts, the same count for all:
   pipeline  the newslake flow over the texts as JSONL files (100 records each), into a new warehouse;
             a one-record warm-up run first starts Prefect's ephemeral server and loads the model
-  raw       spaCy nlp.pipe over the texts with the model and components newslake uses (senter + ner): the limit
+  pipeline-N  the same with --workers N (NLP in N worker processes)
+  raw       spaCy nlp.pipe over the texts with the model and components newslake uses (senter + ner), in one
+            process, with newslake's pipe batch (its fastest): the practical limit of one process
+  raw-N     the same with spaCy's own n_process=N
   naive     spacy.load() with every default component, nlp(text) per article, entities to pandas.to_parquet
             (on the first --naive-n texts: its words/s does not depend on N)
-Prints words/s, ratios to raw, peak RSS (the process and, if any, its worker processes) and the pipeline's
-seconds per stage.
+Prints words/s, ratios to raw, peak RSS and the pipeline's seconds per stage. Peak RSS is sampled every 0.2 s
+over the process tree: the contender's own process, its worker processes (summed) and, apart, the ephemeral
+Prefect server the flow starts (a deployment talks to a server that runs anyway).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from itertools import islice
 from pathlib import Path
@@ -36,13 +41,41 @@ def load_texts(corpora: Path, n: int) -> list[dict[str, Any]]:
         return [json.loads(line) for line in islice(fh, n)]
 
 
-def peak_rss_mb() -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"peak_rss_mb": round(own, 1), "peak_rss_children_mb": round(children, 1)}
+class PeakRss:
+    """Peak resident memory of this process, of its worker processes (summed) and of a Prefect server child."""
+
+    def __init__(self) -> None:
+        self.peak = {"peak_rss_mb": 0.0, "peak_rss_workers_mb": 0.0, "peak_rss_server_mb": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the kernel's, between samples too
+        self.peak["peak_rss_mb"] = max(self.peak["peak_rss_mb"], round(own_peak, 1))
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            now = {"peak_rss_mb": me.memory_info().rss, "peak_rss_workers_mb": 0, "peak_rss_server_mb": 0}
+            for child in me.children(recursive=True):
+                try:
+                    key = "peak_rss_server_mb" if "uvicorn" in " ".join(child.cmdline()) else "peak_rss_workers_mb"
+                    now[key] += child.memory_info().rss
+                except psutil.Error:  # ended between listing and reading
+                    continue
+            for key, value in now.items():
+                self.peak[key] = max(self.peak[key], round(value / 2**20, 1))
 
 
-def run_pipeline(records: list[dict[str, Any]], batch_size: int) -> dict[str, Any]:
+def run_pipeline(records: list[dict[str, Any]], batch_size: int, workers: int = 1) -> dict[str, Any]:
     for key, value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                        "PREFECT_LOGGING_LEVEL": "WARNING",
                        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}.items():
@@ -60,28 +93,28 @@ def run_pipeline(records: list[dict[str, Any]], batch_size: int) -> dict[str, An
                       outlets_registry=REGISTRY)
         started = time.perf_counter()
         summary = news_pipeline(inputs=[str(inbox)], out=str(Path(tmp) / "warehouse"), batch_size=batch_size,
-                                outlets_registry=REGISTRY)
+                                outlets_registry=REGISTRY, workers=workers)
         seconds = time.perf_counter() - started
         rerun_started = time.perf_counter()
         news_pipeline(inputs=[str(inbox)], out=str(Path(tmp) / "warehouse"), batch_size=batch_size,
-                      outlets_registry=REGISTRY)
+                      outlets_registry=REGISTRY, workers=workers)
         rerun = time.perf_counter() - rerun_started
     return {"seconds": seconds, "stages": summary.stage_seconds, "articles": summary.articles_in_run,
             "rerun_seconds": rerun}
 
 
-def run_raw(records: list[dict[str, Any]], batch_size: int) -> dict[str, Any]:
-    from tasks.nlp import default_model, load_model
+def run_raw(records: list[dict[str, Any]], _batch_size: int, workers: int = 1) -> dict[str, Any]:
+    from tasks.nlp import PIPE_BATCH, default_model, load_model
 
     nlp = load_model(default_model())
     texts = [r["content_original"] for r in records]
     started = time.perf_counter()
-    for _doc in nlp.pipe(texts, batch_size=batch_size):
+    for _doc in nlp.pipe(texts, batch_size=PIPE_BATCH, n_process=workers):
         pass
     return {"seconds": time.perf_counter() - started}
 
 
-def run_naive(records: list[dict[str, Any]], _batch_size: int) -> dict[str, Any]:
+def run_naive(records: list[dict[str, Any]], _batch_size: int, _workers: int = 1) -> dict[str, Any]:
     import pandas as pd
     import spacy
 
@@ -101,10 +134,14 @@ def run_naive(records: list[dict[str, Any]], _batch_size: int) -> dict[str, Any]
 MODES = {"pipeline": run_pipeline, "raw": run_raw, "naive": run_naive}
 
 
-def measure(mode: str, corpora: Path, n: int, batch_size: int) -> dict[str, Any]:
-    """Run one contender in a fresh process; its JSON result."""
+def measure(contender: str, corpora: Path, n: int, batch_size: int) -> dict[str, Any]:
+    """Run one contender ("raw", "raw-2", "pipeline-2", ...) in a fresh process; its JSON result."""
+    mode, _, workers = contender.partition("-")
     done = subprocess.run([sys.executable, "-m", "bench.throughput", "--mode", mode, "-n", str(n), "--corpora",
-                           str(corpora), "--batch-size", str(batch_size)], capture_output=True, text=True, check=True)
+                           str(corpora), "--batch-size", str(batch_size), "--workers", workers or "1"],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{contender} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -113,27 +150,34 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
     parser.add_argument("-n", type=int, default=2000, help="articles (default 2000)")
     parser.add_argument("--naive-n", type=int, default=500, help="articles for the naive script (default 500)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64, help="articles per NLP task (default 64)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the parallel runs (default 2)")
     parser.add_argument("--mode", choices=sorted(MODES), help=argparse.SUPPRESS)  # one contender, in this process
     args = parser.parse_args()
     if args.mode:
         records = load_texts(args.corpora, args.n)
-        result = MODES[args.mode](records, args.batch_size)
+        with PeakRss() as rss:
+            result = MODES[args.mode](records, args.batch_size, args.workers)
         result["words"] = sum(len(r["content_original"].split()) for r in records)
-        print(json.dumps(result | peak_rss_mb()))
+        print(json.dumps(result | rss.peak))
         return
-    results = {mode: measure(mode, args.corpora, args.naive_n if mode == "naive" else args.n, args.batch_size)
-               for mode in ("raw", "pipeline", "naive")}
+    contenders = ["raw", f"raw-{args.workers}", "pipeline", f"pipeline-{args.workers}", "naive"]
+    results = {c: measure(c, args.corpora, args.naive_n if c == "naive" else args.n, args.batch_size)
+               for c in contenders}
     rate = {mode: r["words"] / r["seconds"] for mode, r in results.items()}
     print(f"{args.n} AllSides articles, {results['raw']['words']:,} words (naive: first {args.naive_n})")
-    print(f"{'contender':<10}{'words/s':>10}{'vs raw':>8}{'seconds':>9}{'peak RSS MB':>13}{'+workers':>10}")
-    for mode, r in results.items():
-        print(f"{mode:<10}{rate[mode]:>10,.0f}{rate[mode] / rate['raw']:>8.2f}{r['seconds']:>9.1f}"
-              f"{r['peak_rss_mb']:>13.0f}{r['peak_rss_children_mb']:>10.0f}")
-    pipeline = results["pipeline"]
-    print(f"pipeline / naive: {rate['pipeline'] / rate['naive']:.2f}x;  re-run over unchanged inputs: "
-          f"{pipeline['rerun_seconds']:.2f} s = {pipeline['rerun_seconds'] / pipeline['seconds']:.3f} of the first run")
-    print("pipeline seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in pipeline["stages"].items()))
+    print(f"{'contender':<12}{'words/s':>9}{'vs raw':>8}{'seconds':>9}   peak RSS MB: process + workers (server)")
+    for c, r in results.items():
+        print(f"{c:<12}{rate[c]:>9,.0f}{rate[c] / rate['raw']:>8.2f}{r['seconds']:>9.1f}   {r['peak_rss_mb']:>6.0f} + "
+              f"{r['peak_rss_workers_mb']:.0f} ({r['peak_rss_server_mb']:.0f})")
+    parallel = f"pipeline-{args.workers}"
+    print(f"pipeline / naive: {rate['pipeline'] / rate['naive']:.2f}x; {parallel} / naive: "
+          f"{rate[parallel] / rate['naive']:.2f}x")
+    for c in ("pipeline", parallel):
+        r = results[c]
+        print(f"{c}: re-run over unchanged inputs {r['rerun_seconds']:.2f} s = "
+              f"{r['rerun_seconds'] / r['seconds']:.3f} of the first run; seconds per stage: "
+              + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
 
 
 if __name__ == "__main__":
