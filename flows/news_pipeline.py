@@ -34,6 +34,7 @@ from tasks import report, storage
 from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
+from tasks.manifest import InputFile
 from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
 from tasks.records import CleanArticle
@@ -41,6 +42,7 @@ from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
 
 FILES_PER_INGEST_TASK = 256
+BYTES_PER_INGEST_TASK = 32 * 1024 * 1024  # on disk: what one ingest task holds in memory, whatever the corpus size
 T = TypeVar("T")
 
 
@@ -48,6 +50,22 @@ def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def file_batches(files: Sequence[InputFile], max_files: int = FILES_PER_INGEST_TASK,
+                 max_bytes: int = BYTES_PER_INGEST_TASK) -> Iterator[list[Path]]:
+    """Consecutive input files in batches of at most ``max_files`` files and ``max_bytes`` bytes (a larger file
+    is a batch of its own)."""
+    batch: list[Path] = []
+    size = 0
+    for f in files:
+        if batch and (len(batch) == max_files or size + f.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(Path(f.path))
+        size += f.size
+    if batch:
+        yield batch
 
 
 @contextmanager
@@ -100,7 +118,7 @@ def news_pipeline(
     if unknown:
         raise ValueError(f"unknown json_fields {sorted(unknown)}; known: {sorted(FIELD_ALIASES)}")
     model_name = model or default_model()
-    out_dir = Path(out).expanduser().resolve()
+    out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
     clock = report.StageClock()
     with storage.writer_lock(out_dir):
@@ -119,7 +137,7 @@ def news_pipeline(
                 run.add(articles, future.result())
 
         with nlp_runner(model_name, workers, dask_address) as runner:
-            for file_batch in batched([Path(f.path) for f in begin.plan.todo], FILES_PER_INGEST_TASK):
+            for file_batch in file_batches(begin.plan.todo):
                 with clock("ingest"):
                     ingested = ingest_task(file_batch, json_fields, max_input_bytes)
                 run.quarantined += ingested.quarantined
@@ -146,7 +164,7 @@ def news_pipeline(
             with clock("commit"):
                 after = commit_task(begin.base, stamp.warehouse_version, tables)
     summary = report.RunSummary(
-        out=str(out_dir),
+        out=out_dir,
         version=after.version if after is not begin.base else None,
         files_processed=len(begin.plan.todo),
         files_unchanged=len(begin.plan.unchanged),

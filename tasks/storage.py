@@ -14,15 +14,24 @@ old version or the new one, never a mix, and a run killed at any point leaves ``
 next writer removes versions that never became current. The last ``KEEP_VERSIONS`` versions are kept so a reader
 that resolved a path before a commit can finish; tables with more than ``MAX_PARTS`` parts are compacted. Names of
 files and folders come from table names and generated ids only, never from the data.
+
+A warehouse may also live at any URL fsspec can write (``s3://bucket/prefix``, ``gs://…``; s3fs for S3, which
+reads the usual AWS_* settings, AWS_ENDPOINT_URL included). An object store has no links and no rename, so there
+the commit point is the object ``.newslake/CURRENT`` (one PUT, atomic) naming the current version; readers open
+``table_url(out, name)``, the current version's folder of that table (``read_table`` does this). The writer lock
+is then a lock on this machine: runs from several machines must be serialised by their deployment (concurrency
+limit 1, as in prefect.yaml). The DuckDB file is written for local warehouses only.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -30,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -49,56 +59,110 @@ class WarehouseError(Exception):
     """A warehouse folder newslake cannot write to as it is."""
 
 
+def location(out: str | Path) -> str:
+    """A warehouse's canonical name: an absolute local path, or a URL (``s3://bucket/prefix``) as given."""
+    text = str(out)
+    if "://" in text and not text.startswith("file://"):
+        return text.rstrip("/")
+    return str(Path(text.removeprefix("file://")).expanduser().resolve())
+
+
+def is_local(out: str) -> bool:
+    return "://" not in out
+
+
+def filesystem(out: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The fsspec file system holding the warehouse, and the warehouse's path on it."""
+    fs, root = fsspec.core.url_to_fs(out)
+    return fs, root.rstrip("/")
+
+
+def _arrow_fs(out: str) -> fsspec.AbstractFileSystem | None:
+    return None if is_local(out) else filesystem(out)[0]  # local files: pyarrow's own, faster I/O
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """One committed version of a warehouse (``version`` None: nothing committed yet)."""
 
-    out: Path
+    out: str  # location(): an absolute local path or a URL
     version: str | None
 
     @property
-    def path(self) -> Path | None:
-        return self.out / STATE_DIR / "versions" / self.version if self.version else None
+    def path(self) -> str | None:
+        return f"{filesystem(self.out)[1]}/{STATE_DIR}/versions/{self.version}" if self.version else None
 
     @property
     def sequence(self) -> int:
         return int(self.version.split("-")[0]) if self.version else 0
 
-    def parts(self, name: str) -> list[Path]:
-        return sorted((self.path / name).glob("*.parquet")) if self.path else []
+    def parts(self, name: str) -> list[str]:
+        return _parts(self.out, f"{self.path}/{name}") if self.path else []
 
     def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """The table in this version, or an empty one with the declared schema."""
         schema = TABLES[name]
         if columns:
             schema = pa.schema([schema.field(c) for c in columns])
-        tables = [pq.read_table(p, schema=schema, columns=columns) for p in self.parts(name)]
+        fs = _arrow_fs(self.out)
+        tables = [pq.read_table(p, schema=schema, columns=columns, filesystem=fs) for p in self.parts(name)]
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def num_rows(self, name: str) -> int:
-        return sum(pq.ParquetFile(p).metadata.num_rows for p in self.parts(name))
+        fs = _arrow_fs(self.out)
+        return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
 
 
-def current(out: Path) -> Snapshot:
+def _parts(out: str, folder: str) -> list[str]:
+    fs = filesystem(out)[0]
+    fs.invalidate_cache(folder)
+    return sorted(fs.glob(f"{folder}/*.parquet"))
+
+
+def current(out: str | Path) -> Snapshot:
     """The last committed version of the warehouse at ``out``."""
-    link = out / STATE_DIR / "current"
-    return Snapshot(out, link.readlink().name if link.is_symlink() else None)
+    out = location(out)
+    if is_local(out):
+        link = Path(out) / STATE_DIR / "current"
+        return Snapshot(out, link.readlink().name if link.is_symlink() else None)
+    fs, root = filesystem(out)
+    pointer = f"{root}/{STATE_DIR}/CURRENT"
+    fs.invalidate_cache(f"{root}/{STATE_DIR}")
+    return Snapshot(out, fs.cat_file(pointer).decode().strip() if fs.exists(pointer) else None)
 
 
-def cache_dir(out: Path) -> Path:
-    """Where a run keeps task results (NLP batches) it may reuse if it is killed before its commit."""
-    return out / STATE_DIR / "cache"
+def table_url(out: str | Path, name: str) -> str | None:
+    """The folder of Parquet parts of table ``name`` in the current version (None before the first commit)."""
+    snapshot = current(out)
+    if snapshot.version is None:
+        return None
+    if is_local(snapshot.out):
+        return f"{snapshot.path}/{name}"
+    return f"{snapshot.out}/{STATE_DIR}/versions/{snapshot.version}/{name}"
 
 
-def read_table(out: Path, name: str) -> pa.Table:
+def cache_dir(out: str | Path) -> Path:
+    """Where a run keeps task results (NLP batches) it may reuse if it is killed before its commit: in the
+    warehouse when it is local, else in a local folder named after the warehouse's URL."""
+    out = location(out)
+    return Path(out) / STATE_DIR / "cache" if is_local(out) else _local_state(out) / "cache"
+
+
+def _local_state(out: str) -> Path:
+    return Path(tempfile.gettempdir()) / "newslake" / hashlib.sha256(out.encode()).hexdigest()[:16]
+
+
+def read_table(out: str | Path, name: str) -> pa.Table:
     return current(out).read(name)
 
 
 @contextmanager
-def writer_lock(out: Path) -> Iterator[None]:
+def writer_lock(out: str | Path) -> Iterator[None]:
     """Hold the warehouse's writer lock: a second run on the same folder waits until the first has finished.
-    The lock is an ``flock``: the kernel releases it when its process dies, so a killed run never leaves it held."""
-    state = out / STATE_DIR
+    The lock is an ``flock``: the kernel releases it when its process dies, so a killed run never leaves it held.
+    For a warehouse at a URL it is a lock on this machine (see the module's docstring)."""
+    out = location(out)
+    state = Path(out) / STATE_DIR if is_local(out) else _local_state(out)
     state.mkdir(parents=True, exist_ok=True)
     fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -112,21 +176,26 @@ def writer_lock(out: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def open_for_writing(out: Path) -> Snapshot:
+def open_for_writing(out: str | Path) -> Snapshot:
     """The committed state a run starts from, after removing what killed runs left behind. Hold the lock."""
+    out = location(out)
+    fs, root = filesystem(out)
     for name in [*TABLES, DUCKDB_FILE]:
-        entry = out / name
-        if entry.exists() and not entry.is_symlink():
+        entry = Path(out) / name
+        if is_local(out) and entry.exists() and not entry.is_symlink():
             raise WarehouseError(f"{entry} is not a link into {STATE_DIR}/: {out} holds files newslake did not "
                                  f"write, or a warehouse of newslake < 0.2; write to a new folder")
     base = current(out)
-    versions = out / STATE_DIR / "versions"
-    for folder in sorted(versions.glob("*")) if versions.exists() else []:
-        if folder.name != base.version and int(folder.name.split("-")[0]) > base.sequence:
-            log.warning("removing version %s, which a killed run left uncommitted", folder.name)
-            shutil.rmtree(folder)
-    for tmp in (out / STATE_DIR).glob(".current.*"):
-        tmp.unlink()
+    versions = f"{root}/{STATE_DIR}/versions"
+    fs.invalidate_cache(versions)
+    for folder in sorted(fs.ls(versions, detail=False)) if fs.exists(versions) else []:
+        name = folder.rstrip("/").rsplit("/", 1)[-1]
+        if name != base.version and int(name.split("-")[0]) > base.sequence:
+            log.warning("removing version %s, which a killed run left uncommitted", name)
+            fs.rm(folder, recursive=True)
+    if is_local(out):
+        for tmp in (Path(out) / STATE_DIR).glob(".current.*"):
+            tmp.unlink()
     return base
 
 
@@ -141,76 +210,102 @@ class Commit:
     def __init__(self, base: Snapshot, version: str | None = None) -> None:
         self.base = base
         self.version = version or next_version(base)
-        self.path = base.out / STATE_DIR / "versions" / self.version
-        if self.path.exists():  # a retried commit: this name is new with every run, so the folder is ours
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
+        self.fs, root = filesystem(base.out)
+        self.local = is_local(base.out)
+        self.path = f"{root}/{STATE_DIR}/versions/{self.version}"
+        self.touched: set[str] = set()  # tables written or kept: publish carries the others over
+        if self.fs.exists(self.path):  # a retried commit: this name is new with every run, so the folder is ours
+            self.fs.rm(self.path, recursive=True)
+        self.fs.makedirs(self.path, exist_ok=True)
 
     def write(self, name: str, table: pa.Table) -> None:
         """Add ``table``'s rows to table ``name`` as a new part (several calls add several parts)."""
         schema = TABLES[name]
-        folder = self.path / name
-        folder.mkdir(exist_ok=True)
-        part = folder / f"part-{len(list(folder.iterdir())):05d}-{uuid.uuid4().hex[:8]}.parquet"
-        pq.write_table(table.select(schema.names).cast(schema), part, compression="zstd")
-        _fsync(part)
-        log.debug("wrote %s/%s (%d rows)", name, part.name, table.num_rows)
+        folder = f"{self.path}/{name}"
+        self.fs.makedirs(folder, exist_ok=True)
+        self.touched.add(name)
+        part = f"{folder}/part-{len(self.parts(name)):05d}-{uuid.uuid4().hex[:8]}.parquet"
+        pq.write_table(table.select(schema.names).cast(schema), part, compression="zstd",
+                       filesystem=_arrow_fs(self.base.out))
+        if self.local:
+            _fsync(Path(part))
+        log.debug("wrote %s/%s (%d rows)", name, part.rsplit("/", 1)[-1], table.num_rows)
 
-    def keep(self, name: str, parts: Collection[Path] | None = None) -> None:
+    def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
-        folder = self.path / name
-        folder.mkdir(exist_ok=True)
+        folder = f"{self.path}/{name}"
+        self.fs.makedirs(folder, exist_ok=True)
+        self.touched.add(name)
         for part in self.base.parts(name) if parts is None else parts:
-            try:
-                os.link(part, folder / part.name)
-            except OSError:  # a file system without hard links
-                shutil.copy2(part, folder / part.name)
+            target = f"{folder}/{part.rsplit('/', 1)[-1]}"
+            if self.local:
+                try:
+                    os.link(part, target)
+                    continue
+                except OSError:  # a file system without hard links
+                    pass
+            self.fs.copy(part, target)  # an object store copies on the server
 
     def publish(self) -> Snapshot:
         """Make this version the current one, atomically; then drop versions beyond ``KEEP_VERSIONS``."""
         for name in TABLES:
-            if not (self.path / name).exists():
+            if name not in self.touched:
                 self.keep(name)
             if not self.parts(name):
                 self.write(name, TABLES[name].empty_table())
             if len(self.parts(name)) > MAX_PARTS:
                 self._compact(name)
-        _publish_duckdb(self.path / DUCKDB_FILE, {name: self.path / name for name in TABLES})
+        if self.local:
+            self._swap_links()
+        else:
+            self.fs.pipe_file(f"{self.path.rsplit('/', 2)[0]}/CURRENT", self.version.encode())  # the commit
+        log.info("committed version %s of %s", self.version, self.base.out)
+        self._drop_old_versions()
+        shutil.rmtree(cache_dir(self.base.out), ignore_errors=True)  # the committed version holds that work now
+        return Snapshot(self.base.out, self.version)
+
+    def _swap_links(self) -> None:
+        """Local commit: the DuckDB file, fsync, reader links, then ``current`` swapped by one rename."""
+        path = Path(self.path)
+        _publish_duckdb(path / DUCKDB_FILE, {name: path / name for name in TABLES})
         log.debug("wrote %s", DUCKDB_FILE)
-        for folder in [*(self.path / name for name in TABLES), self.path, self.path.parent]:
+        for folder in [*(path / name for name in TABLES), path, path.parent]:
             _fsync(folder)
         log.debug("synced version %s", self.version)
-        state = self.base.out / STATE_DIR
+        out = Path(self.base.out)
         for name in [*TABLES, DUCKDB_FILE]:  # dangling until the first commit: a reader sees no table, not half
-            link = self.base.out / name
+            link = out / name
             if not link.is_symlink():
                 link.symlink_to(Path(STATE_DIR) / "current" / name)
                 log.debug("linked %s", name)
+        state = out / STATE_DIR
         tmp = state / f".current.{uuid.uuid4().hex}"
         tmp.symlink_to(Path("versions") / self.version)
         tmp.replace(state / "current")  # the commit
         _fsync(state)
-        log.info("committed version %s of %s", self.version, self.base.out)
-        _drop_old_versions(state / "versions", self.version)
-        shutil.rmtree(cache_dir(self.base.out), ignore_errors=True)  # the committed version holds that work now
-        return Snapshot(self.base.out, self.version)
 
-    def parts(self, name: str) -> list[Path]:
-        return sorted((self.path / name).glob("*.parquet"))
+    def parts(self, name: str) -> list[str]:
+        return _parts(self.base.out, f"{self.path}/{name}")
 
     def _compact(self, name: str) -> None:
         parts = self.parts(name)
-        merged = pa.concat_tables([pq.read_table(p, schema=TABLES[name]) for p in parts])
+        fs = _arrow_fs(self.base.out)
+        merged = pa.concat_tables([pq.read_table(p, schema=TABLES[name], filesystem=fs) for p in parts])
         for part in parts:
-            part.unlink()
+            self.fs.rm(part)
         self.write(name, merged)
         log.info("compacted %d parts of %s into one", len(parts), name)
 
-
-def _drop_old_versions(versions: Path, keep_newest: str) -> None:
-    older = sorted(p for p in versions.iterdir() if p.name < keep_newest)
-    for folder in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
-        shutil.rmtree(folder, ignore_errors=True)
+    def _drop_old_versions(self) -> None:
+        versions = self.path.rsplit("/", 1)[0]
+        self.fs.invalidate_cache(versions)
+        older = sorted(p.rstrip("/") for p in self.fs.ls(versions, detail=False)
+                       if p.rstrip("/").rsplit("/", 1)[-1] < self.version)
+        for folder in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
+            try:
+                self.fs.rm(folder, recursive=True)
+            except FileNotFoundError:  # removed meanwhile
+                continue
 
 
 def _publish_duckdb(target: Path, tables: dict[str, Path]) -> None:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -81,11 +80,13 @@ class RunStart:
     seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
 
 
-def start(out: Path, inputs: Sequence[str]) -> RunStart:
-    """Open the warehouse for writing (hold its lock) and plan the run from the manifest."""
+def start(out: str, inputs: Sequence[str]) -> RunStart:
+    """Open the warehouse at ``out`` (a storage.location) for writing (hold its lock) and plan the run from the
+    manifest."""
     base = storage.open_for_writing(out)
     files, missing = discover_inputs(inputs)
-    files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
+    if storage.is_local(out):
+        files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
     plan = manifest.plan(files, base.read("inputs"))
     replaced = [f.path for f in plan.todo] + [q.source_uri for q in missing]
     return RunStart(base, plan, missing, replaced, kept_articles(base, replaced))
@@ -178,7 +179,7 @@ def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> b
 
 
 @task(name="start", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error, cache_policy=NONE)
-def start_task(out: Path, inputs: list[str]) -> RunStart:
+def start_task(out: str, inputs: list[str]) -> RunStart:
     return start(out, inputs)
 
 

@@ -10,6 +10,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+import pyarrow as pa
 import pytest
 from hypothesis import settings
 
@@ -40,3 +41,22 @@ def seeds_gold() -> dict:  # type: ignore[type-arg]
 @pytest.fixture(scope="session")
 def seed_texts() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted((SAMPLES / "txt").glob("*.txt"))}
+
+
+RUN_COLUMNS = {"ingested_at", "processed_at", "version"}  # when and in which commit a row was written
+
+
+def comparable_tables(out: str | Path) -> dict[str, pa.Table]:
+    """Every table of a warehouse without the columns that say when it was written, rows in a canonical order:
+    two runs over the same inputs must give equal ones, however and wherever they ran."""
+    from tasks import storage
+    from tasks.schemas import TABLES
+
+    tables = {}
+    for name in TABLES:
+        table = storage.read_table(out, name)
+        table = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS])
+        keys = [c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)
+                or pa.types.is_integer(table.schema.field(c).type)]
+        tables[name] = table.sort_by([(c, "ascending") for c in keys])
+    return tables

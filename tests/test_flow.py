@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from flows import cli
-from flows.news_pipeline import news_pipeline
+from flows.news_pipeline import file_batches, news_pipeline
+from tasks.manifest import InputFile
 from tasks.names import entity_key
 from tasks.report import RunSummary
 from tests.conftest import ROOT, SAMPLES
@@ -223,3 +224,9 @@ def test_other_languages_are_kept_and_counted_without_english_entities(tmp_path:
     assert articles.loc["de-1", "language"] == "de" and articles.loc["de-1", "sentence_count"] >= 2
     entities = _read(tmp_path / "w", "entities")
     assert set(entities.article_id) == {articles.loc["en-1", "article_id"]}
+
+
+def test_ingest_batches_are_bounded_by_files_and_bytes() -> None:
+    files = [InputFile(f"/in/{n}.jsonl", size, 0, "") for n, size in enumerate([10, 10, 25, 100, 1, 1, 1])]
+    batches = [[p.name for p in batch] for batch in file_batches(files, max_files=2, max_bytes=30)]
+    assert batches == [["0.jsonl", "1.jsonl"], ["2.jsonl"], ["3.jsonl"], ["4.jsonl", "5.jsonl"], ["6.jsonl"]]

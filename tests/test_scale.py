@@ -9,34 +9,19 @@ import pyarrow as pa
 import pytest
 
 from flows.news_pipeline import news_pipeline
-from tasks import storage
-from tasks.schemas import TABLES
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, comparable_tables
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 REGISTRY = str(ROOT / "data" / "outlets.csv")
 BATCH = 2  # articles per NLP task: the samples' 9 articles make 5 tasks, so both workers get some
-RUN_COLUMNS = {"ingested_at", "processed_at", "version"}  # when and in which commit a row was written
-
-
-def _tables(out: Path) -> dict[str, pa.Table]:
-    """Every table, without the columns that say when it was written, in a canonical row order."""
-    tables = {}
-    for name in TABLES:
-        table = storage.read_table(out, name)
-        table = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS])
-        keys = [c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)
-                or pa.types.is_integer(table.schema.field(c).type)]
-        tables[name] = table.sort_by([(c, "ascending") for c in keys])
-    return tables
 
 
 @pytest.fixture(scope="module")
 def single_process(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
     out = tmp_path_factory.mktemp("single")
     news_pipeline(inputs=[str(SAMPLES)], out=str(out), batch_size=BATCH, outlets_registry=REGISTRY)
-    return _tables(out)
+    return comparable_tables(out)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +34,7 @@ def dask_cluster() -> Iterator[str]:
 
 
 def _assert_same(expected: dict[str, pa.Table], out: Path) -> None:
-    got = _tables(out)
+    got = comparable_tables(out)
     assert expected["articles"].num_rows >= 9 and expected["entities"].num_rows > 100
     for name, table in expected.items():
         assert got[name].equals(table), f"{name} differs from the single-process run"

@@ -77,7 +77,7 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(tmp_path:
     assert storage.current(tmp_path) == before
     assert storage.read_table(tmp_path, "articles")["article_id"].to_pylist() == ["id1"]
     storage.open_for_writing(tmp_path)
-    assert not attempt.path.exists()
+    assert not Path(attempt.path).exists()
 
 
 def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> None:
