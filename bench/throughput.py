@@ -5,7 +5,7 @@
 Each contender runs in its own fresh process (so peak RSS is its own) over the first N article texts of
 allsides_news/articles.jsonl.gz; words are the whitespace words of those texts, the same count for all:
   pipeline  the newslake flow over the texts as JSONL files (100 records each), into a new warehouse;
-            a one-record warm-up run first starts Prefect's ephemeral server and loads the model
+            a one-record warm-up run first starts Prefect's ephemeral server (and loads the model, with one process)
   pipeline-N  the same with --workers N (NLP in N worker processes)
   raw       spaCy nlp.pipe over the texts with the model and components newslake uses (senter + ner), in one
             process, with newslake's pipe batch (its fastest): the practical limit of one process
@@ -90,7 +90,7 @@ def run_pipeline(records: list[dict[str, Any]], batch_size: int, workers: int = 
                 "".join(json.dumps(r) + "\n" for r in records[start : start + 100]), encoding="utf-8")
         (Path(tmp) / "warmup.jsonl").write_text(json.dumps(records[0]) + "\n", encoding="utf-8")
         news_pipeline(inputs=[str(Path(tmp) / "warmup.jsonl")], out=str(Path(tmp) / "warmup"),
-                      outlets_registry=REGISTRY)
+                      outlets_registry=REGISTRY, workers=workers)  # with workers, the model stays out of here
         started = time.perf_counter()
         summary = news_pipeline(inputs=[str(inbox)], out=str(Path(tmp) / "warehouse"), batch_size=batch_size,
                                 outlets_registry=REGISTRY, workers=workers)
