@@ -6,8 +6,9 @@ tables become visible all at once, in one commit.
 
 NLP batches (nearly all of a run's time) go to a task runner while this process ingests and cleans the next ones:
 a thread (``workers=1``), a pool of worker processes (``workers=N``) or a Dask cluster (``dask_address``); each
-worker process loads the model once. At most two batches per worker are in flight, so memory does not grow with the
-number of inputs, and results are taken in submission order, so the tables do not depend on the runner.
+worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, so memory does
+not grow with the number of inputs, and results are taken in submission order, so the tables do not depend on the
+runner.
 """
 
 from __future__ import annotations
@@ -69,25 +70,29 @@ def file_batches(files: Sequence[InputFile], max_files: int = FILES_PER_INGEST_T
 
 
 @contextmanager
-def nlp_runner(model: str, workers: int, dask_address: str | None) -> Iterator[TaskRunner[Any]]:
-    """Where NLP batches run: a Dask cluster, ``workers`` local processes, or a thread of this process. Workers in
-    other processes report to this run's Prefect API, also when it is the ephemeral one this process started
-    (left alone, each would start an ephemeral server of its own)."""
+def nlp_runner(model: str, workers: int, dask_address: str | None) -> Iterator[tuple[TaskRunner[Any], int]]:
+    """Where NLP batches run, and how many run at once: a Dask cluster (its worker threads), ``workers`` local
+    processes, or a thread of this process. Workers in other processes report to this run's Prefect API, also when
+    it is the ephemeral one this process started (left alone, each would start an ephemeral server of its own)."""
     runner: TaskRunner[Any]
     if dask_address:
-        from prefect_dask import DaskTaskRunner  # imported only when asked for: dask is a heavy import
+        from distributed import Client  # imported only when asked for: dask is a heavy import
+        from prefect_dask import DaskTaskRunner
 
+        with Client(dask_address) as client:
+            slots = sum(client.nthreads().values())
         runner = DaskTaskRunner(address=dask_address)
     elif workers > 1:
         runner = ProcessPoolTaskRunner(max_workers=workers, initializer=preload_model, initargs=(model,))
+        slots = workers
     else:
         with ThreadPoolTaskRunner[Any](max_workers=1) as in_process:
-            yield in_process
+            yield in_process, 1
         return
-    with get_client(sync_client=True) as client:
-        api_url = str(client.api_url)
+    with get_client(sync_client=True) as prefect:
+        api_url = str(prefect.api_url)
     with temporary_settings(updates={PREFECT_API_URL: api_url}), runner:
-        yield runner
+        yield runner, max(slots, 1)
 
 
 @flow(name="news_pipeline")
@@ -136,7 +141,7 @@ def news_pipeline(
             with clock("nlp"):  # time spent waiting for the runner, beyond what overlapped ingest and clean
                 run.add(articles, future.result())
 
-        with nlp_runner(model_name, workers, dask_address) as runner:
+        with nlp_runner(model_name, workers, dask_address) as (runner, slots):
             for file_batch in file_batches(begin.plan.todo):
                 with clock("ingest"):
                     ingested = ingest_task(file_batch, json_fields, max_input_bytes)
@@ -148,7 +153,7 @@ def news_pipeline(
                     if articles := run.take_new(cleaned.records):
                         parameters = {"articles": articles, "model": model_name}
                         in_flight.append((articles, runner.submit(nlp, parameters)))
-                    while len(in_flight) > 2 * max(workers, 1):
+                    while len(in_flight) > 2 * slots:
                         take_oldest()
             while in_flight:
                 take_oldest()
