@@ -25,6 +25,7 @@ limit 1, as in prefect.yaml). The DuckDB file is written for local warehouses on
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -90,7 +91,7 @@ class Snapshot:
 
     @property
     def path(self) -> str | None:
-        return f"{filesystem(self.out)[1]}/{STATE_DIR}/versions/{self.version}" if self.version else None
+        return _version_path(filesystem(self.out)[1], self.version) if self.version else None
 
     @property
     def sequence(self) -> int:
@@ -113,6 +114,10 @@ class Snapshot:
         return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
 
 
+def _version_path(root: str, version: str) -> str:
+    return f"{root}/{STATE_DIR}/versions/{version}"
+
+
 def _parts(out: str, folder: str) -> list[str]:
     fs = filesystem(out)[0]
     fs.invalidate_cache(folder)
@@ -126,19 +131,17 @@ def current(out: str | Path) -> Snapshot:
         link = Path(out) / STATE_DIR / "current"
         return Snapshot(out, link.readlink().name if link.is_symlink() else None)
     fs, root = filesystem(out)
-    pointer = f"{root}/{STATE_DIR}/CURRENT"
     fs.invalidate_cache(f"{root}/{STATE_DIR}")
-    return Snapshot(out, fs.cat_file(pointer).decode().strip() if fs.exists(pointer) else None)
+    try:
+        return Snapshot(out, fs.cat_file(f"{root}/{STATE_DIR}/CURRENT").decode().strip())
+    except FileNotFoundError:
+        return Snapshot(out, None)
 
 
 def table_url(out: str | Path, name: str) -> str | None:
     """The folder of Parquet parts of table ``name`` in the current version (None before the first commit)."""
     snapshot = current(out)
-    if snapshot.version is None:
-        return None
-    if is_local(snapshot.out):
-        return f"{snapshot.path}/{name}"
-    return f"{snapshot.out}/{STATE_DIR}/versions/{snapshot.version}/{name}"
+    return f"{_version_path(snapshot.out, snapshot.version)}/{name}" if snapshot.version else None
 
 
 def cache_dir(out: str | Path) -> Path:
@@ -179,24 +182,29 @@ def writer_lock(out: str | Path) -> Iterator[None]:
 def open_for_writing(out: str | Path) -> Snapshot:
     """The committed state a run starts from, after removing what killed runs left behind. Hold the lock."""
     out = location(out)
-    fs, root = filesystem(out)
-    for name in [*TABLES, DUCKDB_FILE]:
-        entry = Path(out) / name
-        if is_local(out) and entry.exists() and not entry.is_symlink():
-            raise WarehouseError(f"{entry} is not a link into {STATE_DIR}/: {out} holds files newslake did not "
-                                 f"write, or a warehouse of newslake < 0.2; write to a new folder")
+    if is_local(out):
+        for name in [*TABLES, DUCKDB_FILE]:
+            entry = Path(out) / name
+            if entry.exists() and not entry.is_symlink():
+                raise WarehouseError(f"{entry} is not a link into {STATE_DIR}/: {out} holds files newslake did "
+                                     f"not write, or a warehouse of newslake < 0.2; write to a new folder")
+        for tmp in (Path(out) / STATE_DIR).glob(".current.*"):
+            tmp.unlink()
     base = current(out)
-    versions = f"{root}/{STATE_DIR}/versions"
-    fs.invalidate_cache(versions)
-    for folder in sorted(fs.ls(versions, detail=False)) if fs.exists(versions) else []:
-        name = folder.rstrip("/").rsplit("/", 1)[-1]
+    fs, root = filesystem(out)
+    for name, folder in _versions(fs, f"{root}/{STATE_DIR}").items():
         if name != base.version and int(name.split("-")[0]) > base.sequence:
             log.warning("removing version %s, which a killed run left uncommitted", name)
             fs.rm(folder, recursive=True)
-    if is_local(out):
-        for tmp in (Path(out) / STATE_DIR).glob(".current.*"):
-            tmp.unlink()
     return base
+
+
+def _versions(fs: fsspec.AbstractFileSystem, state: str) -> dict[str, str]:
+    """Name → path of every version folder of a warehouse, in commit order."""
+    folder = f"{state}/versions"
+    fs.invalidate_cache(folder)
+    paths = sorted(p.rstrip("/") for p in fs.ls(folder, detail=False)) if fs.exists(folder) else []
+    return {p.rsplit("/", 1)[-1]: p for p in paths}
 
 
 def next_version(base: Snapshot) -> str:
@@ -212,7 +220,8 @@ class Commit:
         self.version = version or next_version(base)
         self.fs, root = filesystem(base.out)
         self.local = is_local(base.out)
-        self.path = f"{root}/{STATE_DIR}/versions/{self.version}"
+        self.state = f"{root}/{STATE_DIR}"
+        self.path = _version_path(root, self.version)
         self.touched: set[str] = set()  # tables written or kept: publish carries the others over
         if self.fs.exists(self.path):  # a retried commit: this name is new with every run, so the folder is ours
             self.fs.rm(self.path, recursive=True)
@@ -237,14 +246,15 @@ class Commit:
         self.fs.makedirs(folder, exist_ok=True)
         self.touched.add(name)
         for part in self.base.parts(name) if parts is None else parts:
-            target = f"{folder}/{part.rsplit('/', 1)[-1]}"
-            if self.local:
-                try:
-                    os.link(part, target)
-                    continue
-                except OSError:  # a file system without hard links
-                    pass
-            self.fs.copy(part, target)  # an object store copies on the server
+            self._carry(part, f"{folder}/{part.rsplit('/', 1)[-1]}")
+
+    def _carry(self, part: str, target: str) -> None:
+        """A hard link on a local file system that has them, else a copy (on the server, in an object store)."""
+        if self.local:
+            with contextlib.suppress(OSError):
+                os.link(part, target)
+                return
+        self.fs.copy(part, target)
 
     def publish(self) -> Snapshot:
         """Make this version the current one, atomically; then drop versions beyond ``KEEP_VERSIONS``."""
@@ -258,7 +268,7 @@ class Commit:
         if self.local:
             self._swap_links()
         else:
-            self.fs.pipe_file(f"{self.path.rsplit('/', 2)[0]}/CURRENT", self.version.encode())  # the commit
+            self.fs.pipe_file(f"{self.state}/CURRENT", self.version.encode())  # the commit: one PUT
         log.info("committed version %s of %s", self.version, self.base.out)
         self._drop_old_versions()
         shutil.rmtree(cache_dir(self.base.out), ignore_errors=True)  # the committed version holds that work now
@@ -297,10 +307,7 @@ class Commit:
         log.info("compacted %d parts of %s into one", len(parts), name)
 
     def _drop_old_versions(self) -> None:
-        versions = self.path.rsplit("/", 1)[0]
-        self.fs.invalidate_cache(versions)
-        older = sorted(p.rstrip("/") for p in self.fs.ls(versions, detail=False)
-                       if p.rstrip("/").rsplit("/", 1)[-1] < self.version)
+        older = [folder for name, folder in _versions(self.fs, self.state).items() if name < self.version]
         for folder in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
             try:
                 self.fs.rm(folder, recursive=True)
