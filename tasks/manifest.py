@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import INPUTS
-from tasks.storage import source_file
+from tasks.storage import is_in, source_file
 
 RETRY_REASONS = frozenset({"read_error"})  # transient: such a file is tried again by the next run
 
@@ -77,6 +77,5 @@ def updated(manifest: pa.Table, processed: Sequence[InputFile], articles: Sequen
     rows = [{"source_file": f.path, "content_hash": f.sha256, "size_bytes": f.size, "mtime_ns": f.mtime_ns,
              "articles": added[f.path], "quarantined": set_aside[f.path], "version": version, "processed_at": now}
             for f in done]
-    paths = pa.array(sorted(f.path for f in processed), pa.string())
-    kept = manifest.filter(pc.invert(pc.is_in(manifest["source_file"], value_set=paths)))
+    kept = manifest.filter(pc.invert(is_in(manifest["source_file"], [f.path for f in processed])))
     return pa.concat_tables([kept, pa.Table.from_pylist(rows, schema=INPUTS)])

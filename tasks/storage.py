@@ -345,9 +345,14 @@ def rows_not_from(table: pa.Table, files: Collection[str]) -> pa.Table:
     if table.num_rows == 0 or not files:
         return table
     origin = pa.array([source_file(str(u)) for u in table["source_uri"].to_pylist()], pa.string())
-    return table.filter(pc.invert(pc.is_in(origin, value_set=pa.array(sorted(files), pa.string()))))
+    return table.filter(pc.invert(is_in(origin, files)))
 
 
 def rows_with_ids(table: pa.Table, column: str, keep: Collection[str]) -> pa.Table:
-    return table.filter(pc.is_in(table[column], value_set=pa.array(sorted(keep), pa.string())))
+    return table.filter(is_in(table[column], keep))
+
+
+def is_in(values: pa.Array | pa.ChunkedArray, keys: Collection[str]) -> pa.Array:
+    """A mask: which ``values`` are among the string ``keys``."""
+    return pc.is_in(values, value_set=pa.array(sorted(keys), pa.string()))
 
