@@ -21,7 +21,6 @@ from tasks.aggregate import build_outlets
 from tasks.clean import clean_records
 from tasks.ingest import ingest_files
 from tasks.outlets import Registry
-from tasks.schemas import ENTITIES
 from tasks.warehouse import articles_table
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
@@ -40,7 +39,7 @@ def main() -> None:
     seen: set[str] = set()
     unique = [a for a in cleaned.records if not (a.article_id in seen or seen.add(a.article_id))]  # type: ignore[func-returns-value]
     articles = articles_table(unique, {}, datetime.now(UTC), "bench", registry)
-    outlets = build_outlets(articles, ENTITIES.empty_table(), registry)
+    outlets = build_outlets(articles, registry)
     print(f"{len(raw.records)} records read, {len(cleaned.records)} cleaned, {len(unique)} distinct articles, "
           f"quarantined {Counter(q.reason for q in raw.quarantined + cleaned.quarantined)} "
           f"({time.perf_counter() - started:.0f} s)")

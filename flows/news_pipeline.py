@@ -6,9 +6,10 @@ tables become visible all at once, in one commit.
 
 NLP batches (nearly all of a run's time) go to a task runner while this process ingests and cleans the next ones:
 a thread (``workers=1``), a pool of worker processes (``workers=N``) or a Dask cluster (``dask_address``); each
-worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, so memory does
-not grow with the number of inputs, and results are taken in submission order, so the tables do not depend on the
-runner.
+worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, and results
+are taken in submission order, so the tables do not depend on the runner. A batch's rows are written into the new
+version as soon as it is done, and the merge and aggregate stages read the warehouse a batch at a time (DuckDB for
+the aggregates), so this process's memory does not grow with the number of inputs or the size of the warehouse.
 """
 
 from __future__ import annotations
@@ -131,15 +132,22 @@ def news_pipeline(
             begin = start_task(out_dir, inputs)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
-        run = RunOutput(quarantined=list(begin.missing), seen=dict(begin.seen))
+        after = begin.base
+        stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
+        commit = storage.Commit(begin.base, stamp.warehouse_version) if begin.plan.todo else None
+        run = RunOutput(commit, stamp, registry, quarantined=list(begin.missing), seen=dict(begin.seen))
+        # NLP results are persisted, so a re-run after a kill reuses finished batches, and not also kept in memory,
+        # where Prefect's result store would hold up to 1,000 of them for the rest of the run.
         nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,
-                                    result_storage=storage.cache_dir(out_dir))
+                                    result_storage=storage.cache_dir(out_dir), cache_result_in_memory=False)
         in_flight: deque[tuple[list[CleanArticle], PrefectFuture[NlpRows]]] = deque()
 
         def take_oldest() -> None:
             articles, future = in_flight.popleft()
             with clock("nlp"):  # time spent waiting for the runner, beyond what overlapped ingest and clean
-                run.add(articles, future.result())
+                rows = future.result()
+            with clock("write"):
+                run.add(articles, rows)
 
         with nlp_runner(model_name, workers, dask_address) as (runner, slots):
             for file_batch in file_batches(begin.plan.todo):
@@ -157,25 +165,23 @@ def news_pipeline(
                         take_oldest()
             while in_flight:
                 take_oldest()
-        logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", len(run.articles),
-                    sum(t.num_rows for t in run.sentences), sum(t.num_rows for t in run.entities), model_name)
-        after = begin.base
-        if begin.plan.todo:
-            stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
+        logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", run.articles, run.sentences,
+                    run.entities, model_name)
+        if commit is not None:
             with clock("merge"):
-                merged = merge_task(begin.base, run, begin.plan.todo, begin.replaced, stamp, registry)
+                merged = merge_task(run, begin.plan.todo, begin.replaced)
             with clock("aggregate"):
-                tables = aggregate_task(merged, registry)
+                aggregate_task(merged, registry)
             with clock("commit"):
-                after = commit_task(begin.base, stamp.warehouse_version, tables)
+                after = commit_task(commit)
     rows_after = {name: after.num_rows(name) for name in TABLES}  # Parquet footers: one read per part
     summary = report.RunSummary(
         out=out_dir,
         version=after.version if after is not begin.base else None,
         files_processed=len(begin.plan.todo),
         files_unchanged=len(begin.plan.unchanged),
-        articles_in_run=len(run.articles),
-        languages=dict(Counter(a.language or "unknown" for a in run.articles).most_common()),
+        articles_in_run=run.articles,
+        languages=dict(run.languages.most_common()),
         tables=rows_after,
         added={name: rows - begin.base.num_rows(name) for name, rows in rows_after.items()},
         quarantined=dict(Counter(q.reason for q in run.quarantined).most_common()),

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import duplicates, entities, stories, trends
+from tasks import duplicates, entities, sql, stories, trends
 from tasks.names import NAME_LABELS
 from tasks.outlets import Registry
-from tasks.schemas import OUTLETS, STORIES
+from tasks.schemas import ARTICLES, OUTLETS, QUOTES, STORIES
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
 
 UNKNOWN_OUTLET = "unknown"  # outlet_id of articles whose source names no outlet
 WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Images", "Getty", "Bloomberg", "PA",
@@ -23,48 +28,70 @@ WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Ima
 TOP_ENTITIES = 5
 
 
-def aggregate_tables(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
-    """The merged tables with entity ids merged and canonical names set, and the catalog and outlets rebuilt."""
-    articles = mark_articles(tables["articles"])
-    resolved = entities.resolve(tables["entities"])
-    outlets = build_outlets(articles, resolved, registry)
-    return tables | trends.entity_trends(articles, resolved) | {
-        "articles": articles,
-        "outlets": outlets,
-        "stories": build_stories(articles, resolved, outlets),
-        "entities": resolved,
-        "entity_catalog": entities.catalog(resolved, articles),
-        "quotes": entities.with_speakers(tables["quotes"], resolved),
-    }
+ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "outlet_id", "published_at", "ingested_at"]
+ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "published_at", "word_count",
+                 "image_credits", "story_id", "title"]
 
 
-def mark_articles(articles: pa.Table) -> pa.Table:
-    """Articles with duplicate_of, duplicate_kind and story_id set over the whole warehouse (the columns both
-    need are read out of Arrow once)."""
-    cols = articles.select(["article_id", "title", "text", "content_hash", "outlet_id", "published_at",
-                            "ingested_at"]).to_pydict()
-    rows = list(zip(*cols.values(), strict=True))
-    copies = duplicates.find_copies([duplicates.Doc(a, x, h, p, i) for a, _, x, h, _, p, i in rows])
-    assigned = stories.cluster_stories([stories.StoryDoc(a, t, x, None if o == UNKNOWN_OUTLET else o, p)
-                                        for a, t, x, _, o, p, _ in rows])
-    ids_ = [str(a) for a in cols["article_id"]]
+def aggregate(merged: Merged, registry: Registry) -> None:
+    """Write the derived tables of ``merged``'s version, reading the warehouse a batch at a time: articles
+    with duplicate and story marks, entities with merged ids and canonical names, quotes with speakers, then
+    catalog, trends, outlets and stories computed by DuckDB over those parts."""
+    commit = merged.commit
+    copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS))
+    with commit.writer("articles") as articles:
+        articles.write_all(with_marks(batch, copies, assigned) for batch in merged.batches("articles"))
+    names = entities.resolution(entities.name_counts(merged.batches("entities", ["label", "name_key", "text"])))
+    with commit.writer("entities") as mentions:
+        mentions.write_all(entities.with_ids(batch, names) for batch in merged.batches("entities"))
+    facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
+                                  schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
+    quotes = pa.RecordBatchReader.from_batches(QUOTES, merged.batches("quotes"))
+    with sql.connect(articles=commit.dataset("articles"), entities=commit.dataset("entities"),
+                     quotes=quotes) as con:
+        commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
+        commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
+        for name, batches in trends.trend_batches(con).items():
+            commit.writer(name).write_all(batches).close()
+        outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
+        commit.write("outlets", outlets)
+        commit.write("stories", build_stories(facts, outlets, top_entities(con, "story_id")))
+
+
+def article_marks(batches: Iterable[pa.RecordBatch]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """Copies (article_id → (original, kind)) and stories (article_id → story_id) over all articles, read a
+    batch at a time: each article is kept as its fingerprint and the opening its story clustering reads."""
+    prints: list[duplicates.Fingerprint] = []
+    leads: list[stories.StoryDoc] = []
+    for batch in batches:
+        for a, t, x, h, o, p, i in zip(*batch.to_pydict().values(), strict=True):
+            prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
+            leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS], None if o == UNKNOWN_OUTLET else o, p))
+    return duplicates.find_copies(prints), stories.cluster_stories(leads)
+
+
+def with_marks(batch: pa.RecordBatch, copies: dict[str, tuple[str, str]], assigned: dict[str, str]) -> pa.Table:
+    """Articles with duplicate_of, duplicate_kind and story_id set."""
+    table = pa.table(batch)
+    ids_ = [str(a) for a in table["article_id"].to_pylist()]
     values: dict[str, list[str | None]] = {
         "duplicate_of": [copies[a][0] if a in copies else None for a in ids_],
         "duplicate_kind": [copies[a][1] if a in copies else None for a in ids_],
         "story_id": [assigned[a] for a in ids_],
     }
     for name, column in values.items():
-        articles = articles.set_column(articles.schema.get_field_index(name), name, pa.array(column, pa.string()))
-    return articles
+        table = table.set_column(table.schema.get_field_index(name), name, pa.array(column, pa.string()))
+    return table
 
 
-def build_outlets(articles: pa.Table, mentions: pa.Table, registry: Registry) -> pa.Table:
-    """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits, top entities."""
+def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[str]] | None = None) -> pa.Table:
+    """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits and ``top``
+    entities."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits"]
     for row in articles.select(cols).to_pylist():
         grouped[str(row["outlet_id"])].append(row)
-    top = top_entities(articles, mentions, "outlet_id")
+    top = top or {}
     rows = []
     for oid in sorted(grouped):
         arts = grouped[oid]
@@ -95,13 +122,12 @@ def build_outlets(articles: pa.Table, mentions: pa.Table, registry: Registry) ->
     return pa.Table.from_pylist(rows, schema=OUTLETS)
 
 
-def build_stories(articles: pa.Table, mentions: pa.Table, outlets: pa.Table) -> pa.Table:
+def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str]]) -> pa.Table:
     """One row per story_id in ``articles``: dates, outlets, counts, a representative title, top entities."""
     names = dict(zip(outlets["outlet_id"].to_pylist(), outlets["name"].to_pylist(), strict=True))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in articles.select(["story_id", "outlet_id", "published_at", "title", "article_id"]).to_pylist():
         grouped[str(row["story_id"])].append(row)
-    top = top_entities(articles, mentions, "story_id")
     rows = []
     for sid in sorted(grouped):
         arts = sorted(grouped[sid], key=lambda a: (a["published_at"] is None, a["published_at"] or 0, a["article_id"]))
@@ -120,20 +146,26 @@ def build_stories(articles: pa.Table, mentions: pa.Table, outlets: pa.Table) -> 
     return pa.Table.from_pylist(rows, schema=STORIES)
 
 
-def top_entities(articles: pa.Table, mentions: pa.Table, key: str) -> dict[str, list[str]]:
+def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
     """Most-mentioned named entities per value of an articles column (people, organisations, places ...;
-    not dates or numbers)."""
-    named = mentions.filter(pa.compute.is_in(mentions["label"], value_set=pa.array(NAME_LABELS)))
-    counts = (named.select(["article_id", "canonical_name"])
-              .join(articles.select(["article_id", key]), "article_id")
-              .group_by([key, "canonical_name"]).aggregate([("canonical_name", "count")]))
-    per_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for value, name, n in zip(*(counts[c].to_pylist() for c in (key, "canonical_name", "canonical_name_count")),
-                              strict=True):
-        per_key[str(value)].append((-n, str(name)))
-    return {value: [name for _, name in sorted(pairs)[:TOP_ENTITIES]] for value, pairs in per_key.items()}
+    not dates or numbers), from the relations ``articles`` and ``entities`` of ``con``."""
+    named = ", ".join(f"'{label}'" for label in NAME_LABELS)
+    query = f"""
+        with counts as (
+            select a.{key}, e.canonical_name, count(*) as n
+            from entities e join articles a using (article_id) where e.label in ({named})
+            group by a.{key}, e.canonical_name
+        ),
+        top as (
+            select * from counts
+            qualify row_number() over (partition by {key} order by n desc, canonical_name) <= {TOP_ENTITIES}
+        )
+        select {key}, list(canonical_name order by n desc, canonical_name) as names from top group by {key}"""
+    result = con.sql(query).to_arrow_table()
+    return {str(value): [str(n) for n in names or []] for value, names in zip(result[key].to_pylist(),
+                                                                        result["names"].to_pylist(), strict=True)}
 
 
 @task(name="aggregate", cache_policy=NONE)
-def aggregate_task(tables: dict[str, pa.Table], registry: Registry) -> dict[str, pa.Table]:
-    return aggregate_tables(tables, registry)
+def aggregate_task(merged: Merged, registry: Registry) -> None:
+    aggregate(merged, registry)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 
+import duckdb
 import pyarrow as pa
 
-from tasks import ids
+from tasks import ids, sql
 from tasks.entity_merge import merge_keys
 from tasks.names import LABEL_FAMILY, display_name, entity_key
 from tasks.schemas import ENTITY_CATALOG, QUOTES
@@ -14,16 +16,33 @@ from tasks.schemas import ENTITY_CATALOG, QUOTES
 NameKey = tuple[str, str]  # (label family, name key)
 
 
+NameCounts = Counter[tuple[str, str, str]]  # (label, name key, spelling) -> mentions
+Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (entity_id, canonical_name)
+
+
 def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
-    if entities.num_rows == 0:
-        return entities
-    grouped = entities.group_by(["label", "name_key", "text"]).aggregate([("text", "count")])
+    return with_ids(entities, resolution(name_counts([entities])))
+
+
+def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
+    """Mentions per (label, name key, spelling), summed over parts of the entities table (read one at a time)."""
+    counts: NameCounts = Counter()
+    for part in parts:
+        columns = ["label", "name_key", "text"]
+        grouped = pa.table(part.select(columns)).group_by(columns).aggregate([("text", "count")])
+        for label, key, text, n in zip(*(grouped[c].to_pylist() for c in ("label", "name_key", "text", "text_count")),
+                                       strict=True):
+            counts[(label, key, text)] += n
+    return counts
+
+
+def resolution(mentions: NameCounts) -> Resolution:
+    """Where each (label, name key) goes: the merged entity's id and canonical name."""
     counts: Counter[NameKey] = Counter()
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
-    for label, key, text, n in zip(*(grouped[c].to_pylist() for c in ("label", "name_key", "text", "text_count")),
-                                   strict=True):
+    for (label, key, text), n in mentions.items():
         name: NameKey = (LABEL_FAMILY.get(label, label), key)
         counts[name] += n
         if entity_key(text) == key:  # a full form, not a short form resolved to this name
@@ -32,14 +51,22 @@ def resolve(entities: pa.Table) -> pa.Table:
     forms: dict[NameKey, Counter[str]] = defaultdict(Counter)
     for name, spelled in spellings.items():
         forms[target[name]].update(spelled)
-    canonical = {t: min(forms[t].items(), key=_preference)[0] if forms[t] else t[1] for t in set(target.values())}
-    labels = [str(label) for label in entities["label"].to_pylist()]
-    keys = [str(key) for key in entities["name_key"].to_pylist()]
-    merged = [target[(LABEL_FAMILY.get(label, label), key)] for label, key in zip(labels, keys, strict=True)]
-    table = entities.set_column(entities.schema.get_field_index("entity_id"), "entity_id",
-                                pa.array([ids.entity_id(*t) for t in merged], pa.string()))
+    entity = {t: (ids.entity_id(*t), min(forms[t].items(), key=_preference)[0] if forms[t] else t[1])
+              for t in set(target.values())}
+    return {(label, key): entity[target[(LABEL_FAMILY.get(label, label), key)]] for label, key, _ in mentions}
+
+
+def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution) -> pa.Table:
+    """Mentions with ``entity_id`` and ``canonical_name`` set from ``names``."""
+    table = pa.table(entities)
+    if table.num_rows == 0:
+        return table
+    labels = [str(label) for label in table["label"].to_pylist()]
+    merged = [names[(label, str(key))] for label, key in zip(labels, table["name_key"].to_pylist(), strict=True)]
+    table = table.set_column(table.schema.get_field_index("entity_id"), "entity_id",
+                             pa.array([m[0] for m in merged], pa.string()))
     return table.set_column(table.schema.get_field_index("canonical_name"), "canonical_name",
-                            pa.array([canonical[t] for t in merged], pa.string()))
+                            pa.array([m[1] for m in merged], pa.string()))
 
 
 def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
@@ -48,45 +75,48 @@ def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
     return -count, shouting, -len(form), form
 
 
+SPEAKERS_SQL = """
+select q.* exclude (speaker_entity_id, speaker_name), e.entity_id as speaker_entity_id,
+       e.canonical_name as speaker_name
+from quotes q left join entities e on e.article_id = q.article_id and e.char_start = q.speaker_char_start
+order by q.article_id, q.char_start
+"""
+
+CATALOG_SQL = """
+with mentions as (
+    select e.entity_id, e.canonical_name, e.label, e.text, e.article_id, a.outlet_id, a.published_at
+    from entities e left join articles a using (article_id)
+),
+majority as (  -- the label most mentions carry; on a tie, the last alphabetically
+    select entity_id, first(label order by n desc, label desc) as label
+    from (select entity_id, label, count(*) as n from mentions group by all) group by entity_id
+)
+select entity_id, min(canonical_name) as canonical_name, any_value(m.label) as label,
+       count(text) as mention_count, count(distinct article_id) as article_count,
+       count(distinct outlet_id) as outlet_count, min(published_at) as first_seen, max(published_at) as last_seen,
+       list(distinct text) as spellings
+from mentions join majority m using (entity_id)
+group by entity_id
+order by mention_count desc, entity_id
+"""
+
+
 def with_speakers(quotes: pa.Table, entities: pa.Table) -> pa.Table:
     """Quotes with the speaker's current entity_id and canonical name, looked up by the speaker's mention."""
-    speakers = entities.select(["article_id", "char_start", "entity_id", "canonical_name"]).rename_columns(
-        ["article_id", "speaker_char_start", "speaker_entity_id", "speaker_name"])
-    bare = quotes.drop_columns(["speaker_entity_id", "speaker_name"])
-    joined = bare.join(speakers, ["article_id", "speaker_char_start"], join_type="left outer")
-    return joined.select(QUOTES.names).cast(QUOTES).sort_by([("article_id", "ascending"), ("char_start", "ascending")])
+    with sql.connect(quotes=quotes, entities=entities) as con:
+        return sql.table(con, SPEAKERS_SQL, QUOTES)
 
 
 def catalog(entities: pa.Table, articles: pa.Table) -> pa.Table:
     """One row per entity: its name, majority label, spellings, and how widely and when it was mentioned."""
-    context = articles.select(["article_id", "outlet_id", "published_at"])
-    joined = entities.select(["entity_id", "canonical_name", "label", "text", "article_id"]).join(
-        context, "article_id", join_type="left outer")
-    stats = joined.group_by("entity_id").aggregate([
-        ("canonical_name", "min"), ("text", "count"), ("article_id", "count_distinct"),
-        ("outlet_id", "count_distinct"), ("published_at", "min"), ("published_at", "max"),
-        ("text", "distinct"), ("label", "distinct"),
-    ])
-    labels = joined.group_by(["entity_id", "label"]).aggregate([("label", "count")])
-    majority: dict[str, tuple[int, str]] = {}
-    for eid, label, n in zip(*(labels[c].to_pylist() for c in ("entity_id", "label", "label_count")), strict=True):
-        if eid not in majority or (n, label) > majority[eid]:
-            majority[eid] = (n, label)
-    rows = [{
-        "entity_id": eid,
-        "canonical_name": name,
-        "label": majority[eid][1],
-        "aliases": sorted({display_name(t) for t in texts} - {name}),
-        "mention_count": mentions,
-        "article_count": n_articles,
-        "outlet_count": n_outlets,
-        "first_seen": first,
-        "last_seen": last,
-    } for eid, name, mentions, n_articles, n_outlets, first, last, texts, _labels in zip(
-        *(stats[c].to_pylist() for c in (
-            "entity_id", "canonical_name_min", "text_count", "article_id_count_distinct",
-            "outlet_id_count_distinct", "published_at_min", "published_at_max", "text_distinct", "label_distinct")),
-        strict=True)]
-    table = pa.Table.from_pylist(rows, schema=ENTITY_CATALOG)
-    return table.sort_by([("mention_count", "descending"), ("entity_id", "ascending")]) if rows else table
+    with sql.connect(entities=entities, articles=articles) as con:
+        return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 
+
+def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
+    """The entity catalog, most mentioned first, from the relations ``entities`` and ``articles`` of ``con``."""
+    for batch in sql.stream(con, CATALOG_SQL):
+        rows = batch.to_pylist()
+        for row in rows:
+            row["aliases"] = sorted({display_name(t) for t in row.pop("spellings")} - {row["canonical_name"]})
+        yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)

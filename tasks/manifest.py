@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.records import CleanArticle, Quarantined
+from tasks.records import Quarantined
 from tasks.schemas import INPUTS
 from tasks.storage import is_in, source_file
 
@@ -66,16 +66,16 @@ def plan(files: Sequence[Path], manifest: pa.Table) -> Plan:
     return Plan(todo, unchanged)
 
 
-def updated(manifest: pa.Table, processed: Sequence[InputFile], articles: Sequence[CleanArticle],
+def updated(manifest: pa.Table, processed: Sequence[InputFile], added: Mapping[str, int],
             quarantined: Sequence[Quarantined], version: str, now: datetime) -> pa.Table:
-    """The manifest after a run: earlier rows of files it did not process, and one row per file it did. A file
-    that could not be read is left out, so the next run tries it again."""
-    added = Counter(source_file(a.source_uri) for a in articles)
+    """The manifest after a run: earlier rows of files it did not process, and one row per file it did (``added``:
+    articles per file). A file that could not be read is left out, so the next run tries it again."""
     set_aside = Counter(source_file(q.source_uri) for q in quarantined)
     retry = {source_file(q.source_uri) for q in quarantined if q.reason in RETRY_REASONS}
     done = [f for f in processed if f.sha256 and f.path not in retry]
     rows = [{"source_file": f.path, "content_hash": f.sha256, "size_bytes": f.size, "mtime_ns": f.mtime_ns,
-             "articles": added[f.path], "quarantined": set_aside[f.path], "version": version, "processed_at": now}
+             "articles": added.get(f.path, 0), "quarantined": set_aside[f.path], "version": version,
+             "processed_at": now}
             for f in done]
     kept = manifest.filter(pc.invert(is_in(manifest["source_file"], [f.path for f in processed])))
     return pa.concat_tables([kept, pa.Table.from_pylist(rows, schema=INPUTS)])

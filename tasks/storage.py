@@ -12,8 +12,12 @@ A commit writes a complete new version folder (parts of tables it did not change
 version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader resolves ``DIR/articles`` to the
 old version or the new one, never a mix, and a run killed at any point leaves ``current`` at the last commit. The
 next writer removes versions that never became current. The last ``KEEP_VERSIONS`` versions are kept so a reader
-that resolved a path before a commit can finish; tables with more than ``MAX_PARTS`` parts are compacted. Names of
-files and folders come from table names and generated ids only, never from the data.
+that resolved a path before a commit can finish; more than ``MAX_PARTS`` small parts of a table are compacted. Names
+of files and folders come from table names and generated ids only, never from the data.
+
+Tables are written and read as streams (``PartWriter``, ``scan``): parts of about ``PART_BYTES`` of Arrow data, read
+back a batch at a time, so no stage holds a whole table. Rows a later stage of the same run rewrites are set aside
+in the version's ``.staged`` folder, removed before the version is published.
 
 A warehouse may also live at any URL fsspec can write (``s3://bucket/prefix``, ``gs://…``; s3fs for S3, which
 reads the usual AWS_* settings, AWS_ENDPOINT_URL included). An object store has no links and no rename, so there
@@ -33,8 +37,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +48,7 @@ import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from tasks.schemas import TABLES
@@ -51,8 +57,13 @@ log = logging.getLogger(__name__)
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
+STAGED = ".staged"  # in a version being written: rows a later stage reads back; removed before publish
 KEEP_VERSIONS = 3
-MAX_PARTS = 8
+MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
+PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
+ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
+SMALL_PART_BYTES = 4 * 2**20  # on disk: a part below this is small, and compacted with others
+SCAN_ROWS = 16_384  # rows per batch when a table is read batch by batch
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
@@ -112,6 +123,85 @@ class Snapshot:
     def num_rows(self, name: str) -> int:
         fs = _arrow_fs(self.out)
         return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
+
+    def batches(self, name: str, columns: list[str] | None = None,
+                where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
+        """The table's rows (those matching ``where``) batch by batch: memory holds a batch, not the table."""
+        return scan(self.out, name, self.parts(name), columns, where)
+
+
+def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
+         where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
+    """Batches of the rows of Parquet ``parts`` of table ``name`` (declared schema, chosen columns, filtered)."""
+    if not parts:
+        return iter(())
+    dataset = ds.dataset(parts, schema=TABLES[name], format="parquet", filesystem=_arrow_fs(out))
+    return iter(dataset.to_batches(columns=columns, filter=where, batch_size=SCAN_ROWS, batch_readahead=1,
+                                   fragment_readahead=1))
+
+
+class PartWriter:
+    """Appends tables to one table of a commit as Parquet parts of about ``PART_BYTES`` each (in memory) and row
+    groups of about ``ROW_GROUP_BYTES``, written as they come: a writer holds one row group, not the table."""
+
+    def __init__(self, commit: Commit, folder: str, name: str) -> None:
+        self.commit, self.folder, self.name = commit, folder, name
+        self.schema = TABLES[name]
+        self._writer: pq.ParquetWriter | None = None
+        self._path = ""
+        self._buffer: list[pa.Table] = []
+        self._buffered = self._bytes = self.rows = 0
+
+    def write(self, table: pa.Table | pa.RecordBatch) -> None:
+        if table.num_rows == 0:
+            return
+        self._buffer.append(pa.table(table).select(self.schema.names).cast(self.schema))
+        self._buffered += table.nbytes
+        self.rows += table.num_rows
+        if self._buffered >= ROW_GROUP_BYTES:
+            self._flush()
+
+    def write_all(self, tables: Iterable[pa.Table | pa.RecordBatch]) -> PartWriter:
+        for table in tables:
+            self.write(table)
+        return self
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self.commit.fs.makedirs(self.folder, exist_ok=True)
+            self._path = f"{self.folder}/{_part_name()}"
+            self._writer = pq.ParquetWriter(self._path, self.schema, compression="zstd",
+                                            filesystem=_arrow_fs(self.commit.base.out))
+        self._writer.write_table(pa.concat_tables(self._buffer))
+        self._bytes += self._buffered
+        self._buffer, self._buffered = [], 0
+        if self._bytes >= PART_BYTES:
+            self._finish_part()
+
+    def _finish_part(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            if self.commit.local:
+                _fsync(Path(self._path))
+            log.debug("wrote %s/%s (%d rows so far)", self.name, self._path.rsplit("/", 1)[-1], self.rows)
+        self._writer, self._bytes = None, 0
+
+    def close(self) -> None:
+        self._flush()
+        self._finish_part()
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _part_name() -> str:
+    """A new part's file name; names sort in the order parts were written, so rows keep their order."""
+    return f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
 
 
 def _version_path(root: str, version: str) -> str:
@@ -229,16 +319,28 @@ class Commit:
 
     def write(self, name: str, table: pa.Table) -> None:
         """Add ``table``'s rows to table ``name`` as a new part (several calls add several parts)."""
-        schema = TABLES[name]
-        folder = f"{self.path}/{name}"
-        self.fs.makedirs(folder, exist_ok=True)
+        with self.writer(name) as writer:
+            writer.write(table)
+
+    def writer(self, name: str) -> PartWriter:
+        """A writer adding parts to table ``name`` of this version."""
         self.touched.add(name)
-        part = f"{folder}/part-{len(self.parts(name)):05d}-{uuid.uuid4().hex[:8]}.parquet"
-        pq.write_table(table.select(schema.names).cast(schema), part, compression="zstd",
-                       filesystem=_arrow_fs(self.base.out))
-        if self.local:
-            _fsync(Path(part))
-        log.debug("wrote %s/%s (%d rows)", name, part.rsplit("/", 1)[-1], table.num_rows)
+        return PartWriter(self, f"{self.path}/{name}", name)
+
+    def stager(self, name: str) -> PartWriter:
+        """A writer of rows set aside for a later stage (read back by ``staged``), not part of the version."""
+        return PartWriter(self, f"{self.path}/{STAGED}/{name}", name)
+
+    def staged(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        return scan(self.base.out, name, _parts(self.base.out, f"{self.path}/{STAGED}/{name}"), columns)
+
+    def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows written to table ``name`` of this version so far, batch by batch."""
+        return scan(self.base.out, name, self.parts(name), columns)
+
+    def dataset(self, name: str) -> ds.Dataset:
+        """Table ``name`` as written to this version so far, for a query engine to scan."""
+        return ds.dataset(self.parts(name), schema=TABLES[name], format="parquet", filesystem=_arrow_fs(self.base.out))
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
@@ -258,13 +360,16 @@ class Commit:
 
     def publish(self) -> Snapshot:
         """Make this version the current one, atomically; then drop versions beyond ``KEEP_VERSIONS``."""
+        if self.fs.exists(f"{self.path}/{STAGED}"):
+            self.fs.rm(f"{self.path}/{STAGED}", recursive=True)
         for name in TABLES:
             if name not in self.touched:
                 self.keep(name)
             if not self.parts(name):
-                self.write(name, TABLES[name].empty_table())
-            if len(self.parts(name)) > MAX_PARTS:
-                self._compact(name)
+                self.fs.makedirs(f"{self.path}/{name}", exist_ok=True)
+                pq.write_table(TABLES[name].empty_table(), f"{self.path}/{name}/{_part_name()}",
+                               filesystem=_arrow_fs(self.base.out))
+            self._compact(name)
         if self.local:
             self._swap_links()
         else:
@@ -298,13 +403,17 @@ class Commit:
         return _parts(self.base.out, f"{self.path}/{name}")
 
     def _compact(self, name: str) -> None:
-        parts = self.parts(name)
-        fs = _arrow_fs(self.base.out)
-        merged = pa.concat_tables([pq.read_table(p, schema=TABLES[name], filesystem=fs) for p in parts])
-        for part in parts:
+        """More than ``MAX_PARTS`` small parts: rewrite them as few large ones, streaming."""
+        small = [p for p, size in self.fs.du(f"{self.path}/{name}", total=False).items()
+                 if p.endswith(".parquet") and size < SMALL_PART_BYTES]
+        if len(small) <= MAX_PARTS:
+            return
+        small.sort()
+        with self.writer(name) as writer:
+            writer.write_all(scan(self.base.out, name, small))
+        for part in small:
             self.fs.rm(part)
-        self.write(name, merged)
-        log.info("compacted %d parts of %s into one", len(parts), name)
+        log.info("compacted %d small parts of %s", len(small), name)
 
     def _drop_old_versions(self) -> None:
         older = [folder for name, folder in _versions(self.fs, self.state).items() if name < self.version]

@@ -6,7 +6,8 @@ clusters stays above ``threshold``. Never joined: two articles more than ``windo
 dated), two of the same outlet (a story is the coverage of one event across outlets), and two whose openings
 each name three or more people or places and share none (two earthquakes, two injured players: the hard
 negatives of event clustering). The similarity matrix is dense numpy, so up to MAX_BLOCK articles are
-clustered at once and, past that, a calendar month at a time (a story then does not cross a month boundary).
+clustered at once and, past that, a calendar month at a time (a story then does not cross a month boundary), a
+month with more in date order, MAX_BLOCK at a time: memory stays the same however large the warehouse grows.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tasks import ids
 
 THRESHOLD = 0.18
 WINDOW_DAYS = 4
-MAX_BLOCK = 4000  # articles clustered at once: the similarity matrix is MAX_BLOCK² floats
+MAX_BLOCK = 2000  # articles clustered at once: the similarity matrix is MAX_BLOCK² floats (32 MB)
 LEAD_CHARS = 1500
 SALIENT_CHARS = 300
 MIN_NAMES = 3  # the body's opening, where a story names its event
@@ -55,13 +56,16 @@ class StoryDoc:
 def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
                     one_per_outlet: bool = True) -> dict[str, str]:
     """article_id → story_id (derived from the story's earliest article, so it is deterministic). Up to
-    ``MAX_BLOCK`` articles are clustered together; more are split by calendar month (undated ones apart)."""
+    ``MAX_BLOCK`` articles are clustered together; more are split by calendar month (undated ones apart), and a
+    month with more than ``MAX_BLOCK`` into consecutive runs of its articles in date order."""
     blocks: dict[tuple[int, int], list[StoryDoc]] = {}
     for doc in docs:
         month = (doc.published_at.year, doc.published_at.month) if doc.published_at else (0, 0)
         blocks.setdefault(month if len(docs) > MAX_BLOCK else (0, 0), []).append(doc)
     stories: dict[str, str] = {}
     for block in blocks.values():
+        if len(block) > MAX_BLOCK:
+            block.sort(key=lambda d: (_ts(d.published_at), d.article_id))
         for start in range(0, len(block), MAX_BLOCK):
             stories |= _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
     return stories
@@ -132,26 +136,47 @@ def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: i
 
 def _average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
     """Merge the two clusters with the highest average similarity until none reaches ``threshold``; a pair with a
-    forbidden link (-inf) never merges."""
+    forbidden link (-inf) never merges. Each row's best partner is cached and a row is rescanned only when its
+    partner merged or its link to the merged cluster beats it: O(n²) in all, with one n×n matrix."""
     n = sim.shape[0]
-    total = sim.astype(np.float64).copy()  # sum of pairwise similarities between clusters
+    total = sim.astype(np.float64)  # sum of pairwise similarities between clusters
     size = np.ones(n)
     alive = np.ones(n, dtype=bool)
     groups: list[list[int]] = [[i] for i in range(n)]
-    while True:
-        avg = total / np.outer(size, size)
-        avg[~alive, :] = -np.inf
-        avg[:, ~alive] = -np.inf
-        np.fill_diagonal(avg, -np.inf)
-        i, j = np.unravel_index(np.argmax(avg), avg.shape)
-        if avg[i, j] < threshold:
+    best = np.full(n, -np.inf)  # per row: the highest average link to another live cluster, and to which
+    partner = np.zeros(n, dtype=np.intp)
+
+    def rescan(k: int) -> None:
+        row = total[k] / (size[k] * size)
+        row[~alive] = -np.inf
+        row[k] = -np.inf
+        partner[k] = np.argmax(row)
+        best[k] = row[partner[k]]
+
+    for k in range(n):
+        rescan(k)
+    while n:
+        i = int(np.argmax(best))  # the first row holding the highest link, its first partner: as a full argmax
+        j = int(partner[i])
+        if best[i] < threshold:
             break
         total[i, :] += total[j, :]
         total[:, i] += total[:, j]
         size[i] += size[j]
         alive[j] = False
+        best[j] = -np.inf
         groups[i] += groups[j]
         groups[j] = []
+        link = total[:, i] / (size * size[i])  # every cluster's new average link to the merged one
+        others = alive.copy()
+        others[i] = False
+        lost = others & ((partner == i) | (partner == j))  # its best link changed or died: look again
+        gained = others & ~lost & ((link > best) | ((link == best) & (i < partner)))
+        best[gained] = link[gained]
+        partner[gained] = i
+        for row in np.flatnonzero(lost):
+            rescan(int(row))
+        rescan(i)
     return [g for g in groups if g]
 
 

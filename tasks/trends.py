@@ -1,11 +1,15 @@
-"""Entity trends for dashboards, computed by DuckDB over the Arrow tables (no pandas, no Python loops):
-entity_daily (entity × outlet × day) and entity_pairs (co-mentions within an article and within a sentence)."""
+"""Entity trends for dashboards, computed by DuckDB over Arrow tables or the warehouse's parts (no pandas, no
+Python loops): entity_daily (entity × outlet × day) and entity_pairs (co-mentions within an article and within a
+sentence)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import duckdb
 import pyarrow as pa
 
+from tasks import sql
 from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 
@@ -43,18 +47,18 @@ from in_article p left join in_sentence s using (entity_a, entity_b)
 """
 
 
+DAILY_ORDER = " order by day, entity_id, outlet_id"
+PAIRS_ORDER = " order by article_count desc, entity_a, entity_b"
+
+
 def entity_trends(articles: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
     """entity_daily and entity_pairs from the articles and (resolved) entities tables."""
-    con = duckdb.connect()
-    try:
-        con.register("articles", articles)
-        con.register("entities", entities)
-        daily = con.sql(ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id").to_arrow_table()
-        pairs = con.sql(ENTITY_PAIRS_SQL + " order by article_count desc, entity_a, entity_b").to_arrow_table()
-    finally:
-        con.close()
-    return {"entity_daily": _as(daily, ENTITY_DAILY), "entity_pairs": _as(pairs, ENTITY_PAIRS)}
+    with sql.connect(articles=articles, entities=entities) as con:
+        return {"entity_daily": sql.table(con, ENTITY_DAILY_SQL + DAILY_ORDER, ENTITY_DAILY),
+                "entity_pairs": sql.table(con, ENTITY_PAIRS_SQL + PAIRS_ORDER, ENTITY_PAIRS)}
 
 
-def _as(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    return table.select(schema.names).cast(schema)
+def trend_batches(con: duckdb.DuckDBPyConnection) -> dict[str, Iterator[pa.RecordBatch]]:
+    """entity_daily and entity_pairs as batch streams, from the relations ``articles`` and ``entities`` of ``con``."""
+    return {"entity_daily": sql.stream(con, ENTITY_DAILY_SQL + DAILY_ORDER),
+            "entity_pairs": sql.stream(con, ENTITY_PAIRS_SQL + PAIRS_ORDER)}

@@ -1,5 +1,8 @@
 """Merge a run into the warehouse's committed state, then commit every table as one new version.
 
+A run writes its rows into the new version as they come (``RunOutput``): sentences as parts of the version,
+articles, entities and quotes set aside for the aggregate stage, which rewrites them with marks and merged ids.
+
 Merge rule: rows that came from an input file this run read (a new or changed file) replace that file's earlier
 rows; rows from other inputs stay. An article already in the warehouse from another input, or earlier in this run,
 is quarantined as ``duplicate`` before any NLP work is spent on it.
@@ -8,12 +11,15 @@ is quarantined as ``duplicate`` before any NLP work is spent on it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
@@ -23,41 +29,11 @@ from tasks.ingest import discover_inputs
 from tasks.nlp import NlpRows
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
-from tasks.schemas import ARTICLES, QUARANTINE, TABLES
+from tasks.schemas import ARTICLES, QUARANTINE
+
+STAGED = ("articles", "entities", "quotes")  # tables the aggregate stage rewrites
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(kw_only=True, slots=True)
-class RunOutput:
-    """Everything one run produced, before it is merged into the warehouse."""
-
-    articles: list[CleanArticle] = field(default_factory=list)
-    sentences: list[pa.Table] = field(default_factory=list)
-    entities: list[pa.Table] = field(default_factory=list)
-    quotes: list[pa.Table] = field(default_factory=list)
-    sentence_counts: dict[str, int] = field(default_factory=dict)
-    quarantined: list[Quarantined] = field(default_factory=list)
-    seen: dict[str, str] = field(default_factory=dict)  # article_id -> where it already is
-
-    def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
-        """The articles neither the warehouse nor this run has yet; a repeat is quarantined as ``duplicate``."""
-        new = []
-        for article in articles:
-            if where := self.seen.get(article.article_id):
-                self.quarantined.append(Quarantined(source_uri=article.source_uri, reason="duplicate",
-                                                    detail=f"article {article.article_id} is already {where}"))
-            else:
-                self.seen[article.article_id] = "earlier in this run"
-                new.append(article)
-        return new
-
-    def add(self, articles: Sequence[CleanArticle], rows: NlpRows) -> None:
-        self.articles += articles
-        self.sentences.append(rows.sentences)
-        self.entities.append(rows.entities)
-        self.quotes.append(rows.quotes)
-        self.sentence_counts.update(rows.sentence_counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +54,69 @@ class RunStart:
     missing: list[Quarantined]  # input paths that do not exist
     replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, missing paths
     seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
+
+
+class RunOutput:
+    """What a run has produced so far. Rows go into the version the run will commit as soon as an NLP batch is
+    done: sentences as parts of that version, articles, entities and quotes set aside for the aggregate stage,
+    which rewrites them. What stays in memory is counts, the quarantine and the ids of articles seen."""
+
+    def __init__(self, commit: storage.Commit | None, stamp: RunStamp | None, registry: Registry,
+                 quarantined: list[Quarantined], seen: dict[str, str]) -> None:
+        self.commit, self.stamp, self.registry = commit, stamp, registry
+        self.quarantined = quarantined
+        self.seen = seen  # article_id -> where it already is
+        self.articles = self.sentences = self.entities = 0
+        self.languages: Counter[str] = Counter()
+        self.per_file: Counter[str] = Counter()  # input file -> articles from it
+        self._writers: dict[str, storage.PartWriter] = {}
+
+    def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
+        """The articles neither the warehouse nor this run has yet; a repeat is quarantined as ``duplicate``."""
+        new = []
+        for article in articles:
+            if where := self.seen.get(article.article_id):
+                self.quarantined.append(Quarantined(source_uri=article.source_uri, reason="duplicate",
+                                                    detail=f"article {article.article_id} is already {where}"))
+            else:
+                self.seen[article.article_id] = "earlier in this run"
+                new.append(article)
+        return new
+
+    def add(self, articles: Sequence[CleanArticle], rows: NlpRows) -> None:
+        if self.commit is None or self.stamp is None:
+            raise ValueError("this run reads no input: it has no version to add rows to")
+        if not self._writers:
+            self._writers = {name: self.commit.stager(name) for name in STAGED}
+            self._writers["sentences"] = self.commit.writer("sentences")
+        self._writers["articles"].write(articles_table(articles, rows.sentence_counts, self.stamp.at,
+                                                       self.stamp.pipeline_version, self.registry))
+        for name, table in (("sentences", rows.sentences), ("entities", rows.entities), ("quotes", rows.quotes)):
+            self._writers[name].write(table)
+        self.articles += len(articles)
+        self.sentences += rows.sentences.num_rows
+        self.entities += rows.entities.num_rows
+        self.languages.update(a.language or "unknown" for a in articles)
+        self.per_file.update(storage.source_file(a.source_uri) for a in articles)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A run merged into the version it writes: sentences, quarantine and inputs are final; articles, entities
+    and quotes are the kept rows of the base version plus the run's, read batch by batch by the aggregate."""
+
+    base: storage.Snapshot
+    commit: storage.Commit
+    kept: frozenset[str]  # articles of the base version that stay
+
+    def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        yield from self.base.batches(name, columns, pc.field("article_id").isin(pa.array(sorted(self.kept),
+                                                                                          pa.string())))
+        yield from self.commit.staged(name, columns)
 
 
 def start(out: str, inputs: Sequence[str]) -> RunStart:
@@ -140,37 +179,28 @@ def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
-def merge(base: storage.Snapshot, run: RunOutput, processed: Sequence[manifest.InputFile],
-          replaced: Collection[str], stamp: RunStamp, registry: Registry) -> dict[str, pa.Table]:
-    """The detail tables (articles, sentences, entities, quotes, quarantine) and the manifest after merging
-    ``run`` into ``base``; ``replaced`` are the inputs whose earlier rows this run's rows replace."""
-    old_articles = storage.rows_not_from(base.read("articles"), replaced)
-    kept = {str(i) for i in old_articles["article_id"].to_pylist()}
-    return {
-        "articles": pa.concat_tables([old_articles,
-                                      articles_table(run.articles, run.sentence_counts, stamp.at,
-                                                     stamp.pipeline_version, registry)]),
-        "sentences": _merge_detail(base, "sentences", kept, run.sentences),
-        "entities": _merge_detail(base, "entities", kept, run.entities),
-        "quotes": _merge_detail(base, "quotes", kept, run.quotes),
-        "quarantine": pa.concat_tables([storage.rows_not_from(base.read("quarantine"), replaced),
-                                        quarantine_table(run.quarantined, stamp.at)]),
-        "inputs": manifest.updated(base.read("inputs"), processed, run.articles, run.quarantined,
-                                   stamp.warehouse_version, stamp.at),
-    }
-
-
-def commit(base: storage.Snapshot, version: str, tables: dict[str, pa.Table]) -> storage.Snapshot:
-    """Write every table as version ``version`` and make it current, all at once."""
-    new = storage.Commit(base, version)
-    for name in TABLES:
-        new.write(name, tables[name])
-    return new.publish()
-
-
-def _merge_detail(base: storage.Snapshot, name: str, kept: set[str], new: list[pa.Table]) -> pa.Table:
-    old = storage.rows_with_ids(base.read(name), "article_id", kept)
-    return pa.concat_tables([old, *(t.select(TABLES[name].names).cast(TABLES[name]) for t in new)])
+def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Collection[str]) -> Merged:
+    """Merge ``run`` into its version; ``replaced`` are the inputs whose earlier rows this run's rows replace.
+    A part of the base version's sentences none of whose rows go is carried over as it is (a hard link)."""
+    if run.commit is None or run.stamp is None:
+        raise ValueError("this run reads no input: it has nothing to merge")
+    run.close()
+    commit, base = run.commit, run.commit.base
+    kept = frozenset(kept_articles(base, replaced))
+    fs = storage.filesystem(base.out)[0] if not storage.is_local(base.out) else None
+    with commit.writer("sentences") as sentences:
+        for part in base.parts("sentences"):
+            ids_ = pq.read_table(part, columns=["article_id"], filesystem=fs)["article_id"]
+            if pc.all(storage.is_in(ids_, kept)).as_py() is not False:
+                commit.keep("sentences", [part])
+            else:
+                sentences.write_all(storage.scan(base.out, "sentences", [part], where=pc.field("article_id").isin(
+                    pa.array(sorted(kept), pa.string()))))
+    commit.write("quarantine", pa.concat_tables([storage.rows_not_from(base.read("quarantine"), replaced),
+                                                 quarantine_table(run.quarantined, run.stamp.at)]))
+    commit.write("inputs", manifest.updated(base.read("inputs"), processed, run.per_file, run.quarantined,
+                                            run.stamp.warehouse_version, run.stamp.at))
+    return Merged(base, commit, kept)
 
 
 def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> bool:
@@ -184,12 +214,12 @@ def start_task(out: str, inputs: list[str]) -> RunStart:
 
 
 @task(name="merge", cache_policy=NONE)
-def merge_task(base: storage.Snapshot, run: RunOutput, processed: list[manifest.InputFile], replaced: list[str],
-               stamp: RunStamp, registry: Registry) -> dict[str, pa.Table]:
-    return merge(base, run, processed, replaced, stamp, registry)
+def merge_task(run: RunOutput, processed: list[manifest.InputFile], replaced: list[str]) -> Merged:
+    return merge(run, processed, replaced)
 
 
 @task(name="commit", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error,
       cache_policy=NONE)
-def commit_task(base: storage.Snapshot, version: str, tables: dict[str, pa.Table]) -> storage.Snapshot:
-    return commit(base, version, tables)
+def commit_task(commit: storage.Commit) -> storage.Snapshot:
+    """Make the version current, all tables at once."""
+    return commit.publish()

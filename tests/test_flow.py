@@ -43,7 +43,7 @@ def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
     for table, rows in summary.tables.items():
         assert len(_read(out, table)) == rows
     assert summary.quarantined == {}
-    assert set(summary.stage_seconds) == {"start", "ingest", "clean", "nlp", "merge", "aggregate", "commit"}
+    assert set(summary.stage_seconds) == {"start", "ingest", "clean", "nlp", "write", "merge", "aggregate", "commit"}
     articles = _read(out, "articles")
     assert articles["article_id"].is_unique
     assert set(articles["source_format"]) == {"txt", "html", "json"}

@@ -12,12 +12,12 @@ import pyarrow as pa
 import pytest
 
 from tasks import manifest, storage
-from tasks.aggregate import aggregate_tables
+from tasks.aggregate import aggregate
 from tasks.nlp import NlpRows
 from tasks.outlets import Outlet, Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
-from tasks.warehouse import RunOutput, RunStamp, commit, kept_articles, merge
+from tasks.warehouse import RunOutput, RunStamp, kept_articles, merge
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
@@ -34,12 +34,13 @@ def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list
     registry = Registry([Outlet(domain="dailyledger.example", name="The Daily Ledger", aliases=("Daily Ledger",))])
     with storage.writer_lock(out):
         base = storage.open_for_writing(out)
-        run = RunOutput(quarantined=list(bad), seen=kept_articles(base, replaced))
-        run.add(run.take_new(articles), NO_ROWS)
         stamp = RunStamp(NOW, "test", storage.next_version(base))
+        commit = storage.Commit(base, stamp.warehouse_version)
+        run = RunOutput(commit, stamp, registry, quarantined=list(bad), seen=kept_articles(base, replaced))
+        run.add(run.take_new(articles), NO_ROWS)
         processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]
-        tables = aggregate_tables(merge(base, run, processed, replaced, stamp, registry), registry)
-        snapshot = commit(base, stamp.warehouse_version, tables)
+        aggregate(merge(run, processed, replaced), registry)
+        snapshot = commit.publish()
     return {name: snapshot.num_rows(name) for name in TABLES}
 
 
