@@ -63,7 +63,7 @@ MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
 PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
 ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
 SMALL_PART_BYTES = 4 * 2**20  # on disk: a part below this is small, and compacted with others
-SCAN_ROWS = 16_384  # rows per batch when a table is read batch by batch
+SCAN_ROWS = 4096  # rows per batch when a table is read batch by batch (articles: ~25 MB)
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
@@ -155,11 +155,14 @@ class PartWriter:
     def write(self, table: pa.Table | pa.RecordBatch) -> None:
         if table.num_rows == 0:
             return
-        self._buffer.append(pa.table(table).select(self.schema.names).cast(self.schema))
-        self._buffered += table.nbytes
-        self.rows += table.num_rows
-        if self._buffered >= ROW_GROUP_BYTES:
-            self._flush()
+        rows = max(1, table.num_rows * ROW_GROUP_BYTES // max(table.nbytes, 1))  # a large table: in row groups
+        for start in range(0, table.num_rows, rows):
+            chunk = pa.table(table.slice(start, rows)).select(self.schema.names).cast(self.schema)
+            self._buffer.append(chunk)
+            self._buffered += chunk.nbytes
+            self.rows += chunk.num_rows
+            if self._buffered >= ROW_GROUP_BYTES:
+                self._flush()
 
     def write_all(self, tables: Iterable[pa.Table | pa.RecordBatch]) -> PartWriter:
         for table in tables:
