@@ -17,7 +17,7 @@ from prefect.cache_policies import NONE
 from tasks import duplicates, entities, sql, stories, trends
 from tasks.names import NAME_LABELS
 from tasks.outlets import Registry
-from tasks.schemas import ARTICLES, OUTLETS, QUOTES, STORIES
+from tasks.schemas import ARTICLES, ENTITIES, OUTLETS, QUOTES, STORIES
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -38,24 +38,40 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     with duplicate and story marks, entities with merged ids and canonical names, quotes with speakers, then
     catalog, trends, outlets and stories computed by DuckDB over those parts."""
     commit = merged.commit
-    copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS))
-    with commit.writer("articles") as articles:
-        articles.write_all(with_marks(batch, copies, assigned) for batch in merged.batches("articles"))
-    names = entities.resolution(entities.name_counts(merged.batches("entities", ["label", "name_key", "text"])))
-    with commit.writer("entities") as mentions:
-        mentions.write_all(entities.with_ids(batch, names) for batch in merged.batches("entities"))
+    write_articles(merged)
+    write_entities(merged)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
     quotes = pa.RecordBatchReader.from_batches(QUOTES, merged.batches("quotes"))
-    with sql.connect(articles=commit.dataset("articles"), entities=commit.dataset("entities"),
-                     quotes=quotes) as con:
+    fs = None if commit.local else commit.fs
+    with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
         commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
+    detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
+              "entities": sql.Parquet(commit.urls("entities"), ENTITIES)}
+    with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-        for name, batches in trends.trend_batches(con).items():
-            commit.writer(name).write_all(batches).close()
-        outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
-        commit.write("outlets", outlets)
-        commit.write("stories", build_stories(facts, outlets, top_entities(con, "story_id")))
+    for name, query in trends.QUERIES.items():
+        with sql.connect(fs, **detail) as con:
+            commit.writer(name).write_all(sql.stream(con, query)).close()
+    with sql.connect(fs, **detail) as con:
+        top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
+    outlets = build_outlets(facts, registry, top["outlet_id"])
+    commit.write("outlets", outlets)
+    commit.write("stories", build_stories(facts, outlets, top["story_id"]))
+
+
+def write_articles(merged: Merged) -> None:
+    """The articles with duplicate and story marks over the whole warehouse."""
+    copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS))
+    with merged.commit.writer("articles") as articles:
+        articles.write_all(with_marks(batch, copies, assigned) for batch in merged.batches("articles"))
+
+
+def write_entities(merged: Merged) -> None:
+    """The entity mentions with merged ids and canonical names over the whole warehouse."""
+    names = entities.resolution(entities.name_counts(merged.batches("entities", ["label", "name_key", "text"])))
+    with merged.commit.writer("entities") as mentions:
+        mentions.write_all(entities.with_ids(batch, names) for batch in merged.batches("entities"))
 
 
 def article_marks(batches: Iterable[pa.RecordBatch]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:

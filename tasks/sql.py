@@ -1,31 +1,51 @@
-"""DuckDB for the aggregates that span the whole warehouse: it reads the tables' Parquet parts as streams (Arrow
-datasets, any file system pyarrow reads) and spills to a local temporary folder past ``MEMORY_LIMIT``, so an
-aggregate's memory does not grow with the warehouse. Results come back as Arrow batch streams."""
+"""DuckDB for the aggregates that span the whole warehouse: it reads the tables' Parquet parts itself (through
+fsspec for an object store) and spills to a local temporary folder past ``MEMORY_LIMIT``, so an aggregate's memory
+does not grow with the warehouse. Results come back as Arrow batch streams. DuckDB keeps the memory a query used
+until its connection closes: one connection per large query."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
 
 import duckdb
+import fsspec
 import pyarrow as pa
 
 MEMORY_LIMIT = "256MB"
 BATCH_ROWS = 16_384
 
 
+@dataclass(frozen=True, slots=True)
+class Parquet:
+    """A table's Parquet parts (paths, or URLs of the file system given to ``connect``)."""
+
+    urls: list[str]
+    schema: pa.Schema
+
+
 @contextmanager
-def connect(**relations: Any) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with a memory limit, with ``relations`` (Arrow tables, datasets or batch
-    readers) registered under their names."""
+def connect(filesystem: fsspec.AbstractFileSystem | None = None,
+            **relations: Parquet | pa.Table | pa.RecordBatchReader) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with a memory limit, with ``relations`` (Parquet parts, Arrow tables or batch readers)
+    as views or tables of their names."""
     with tempfile.TemporaryDirectory(prefix="newslake-duckdb-") as spill:
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "threads": 2,
-                                     "preserve_insertion_order": False})
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "threads": 1,
+                                     "preserve_insertion_order": False,  # give freed memory back as it goes:
+                                     "allocator_flush_threshold": "16MB",
+                                     "allocator_bulk_deallocation_flush_threshold": "16MB",
+                                     "allocator_background_threads": True})
         try:
+            if filesystem is not None:
+                con.register_filesystem(filesystem)
             for name, relation in relations.items():
-                con.register(name, relation)
+                if isinstance(relation, Parquet) and relation.urls:
+                    files = ", ".join("'" + url.replace("'", "''") + "'" for url in relation.urls)
+                    con.execute(f"create view {name} as select * from read_parquet([{files}])")
+                else:
+                    con.register(name, relation.schema.empty_table() if isinstance(relation, Parquet) else relation)
             yield con
         finally:
             con.close()

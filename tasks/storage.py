@@ -48,7 +48,6 @@ import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from tasks.schemas import TABLES
@@ -63,7 +62,7 @@ MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
 PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
 ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
 SMALL_PART_BYTES = 4 * 2**20  # on disk: a part below this is small, and compacted with others
-SCAN_ROWS = 4096  # rows per batch when a table is read batch by batch (articles: ~25 MB)
+SCAN_ROWS = 1024  # rows per batch when a table is read batch by batch (articles: ~6 MB)
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
@@ -125,19 +124,26 @@ class Snapshot:
         return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
 
     def batches(self, name: str, columns: list[str] | None = None,
-                where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
-        """The table's rows (those matching ``where``) batch by batch: memory holds a batch, not the table."""
-        return scan(self.out, name, self.parts(name), columns, where)
+                articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The table's rows (of ``articles`` only, if given) batch by batch: memory holds a batch, not the table."""
+        return scan(self.out, name, self.parts(name), columns, articles)
 
 
 def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
-         where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
-    """Batches of the rows of Parquet ``parts`` of table ``name`` (declared schema, chosen columns, filtered)."""
-    if not parts:
-        return iter(())
-    dataset = ds.dataset(parts, schema=TABLES[name], format="parquet", filesystem=_arrow_fs(out))
-    return iter(dataset.to_batches(columns=columns, filter=where, batch_size=SCAN_ROWS, batch_readahead=1,
-                                   fragment_readahead=1))
+         articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; rows whose article_id is among
+    ``articles``, if given), read a row group at a time."""
+    names = columns or TABLES[name].names
+    read = names if articles is None or "article_id" in names else [*names, "article_id"]
+    keep = None if articles is None else pa.array(sorted(articles), pa.string())
+    fs = _arrow_fs(out)
+    for part in parts:
+        with pq.ParquetFile(part, filesystem=fs) as file:
+            for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
+                if keep is not None:
+                    batch = batch.filter(pc.is_in(batch["article_id"], value_set=keep))
+                yield batch.select(names)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator would keep the pages it read into
 
 
 class PartWriter:
@@ -341,9 +347,9 @@ class Commit:
         """The rows written to table ``name`` of this version so far, batch by batch."""
         return scan(self.base.out, name, self.parts(name), columns)
 
-    def dataset(self, name: str) -> ds.Dataset:
-        """Table ``name`` as written to this version so far, for a query engine to scan."""
-        return ds.dataset(self.parts(name), schema=TABLES[name], format="parquet", filesystem=_arrow_fs(self.base.out))
+    def urls(self, name: str) -> list[str]:
+        """The parts of table ``name`` written to this version so far, as paths or URLs DuckDB can read."""
+        return [p if self.local else self.fs.unstrip_protocol(p) for p in self.parts(name)]
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""

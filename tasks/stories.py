@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from scipy import sparse
 
 from tasks import ids
 
@@ -89,13 +90,13 @@ def _similarities(docs: Sequence[StoryDoc]) -> np.ndarray:
     df = Counter(t for bag in bags for t in bag)
     vocab = {t: i for i, t in enumerate(sorted(t for t, n in df.items() if n >= 1))}
     n = len(docs)
-    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
-    for row, bag in enumerate(bags):
-        for token, count in bag.items():
-            matrix[row, vocab[token]] = (1 + math.log(count)) * (math.log((1 + n) / (1 + df[token])) + 1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix /= np.where(norms == 0, 1, norms)
-    sim = matrix @ matrix.T
+    cells = [(row, vocab[token], (1 + math.log(count)) * (math.log((1 + n) / (1 + df[token])) + 1))
+             for row, bag in enumerate(bags) for token, count in bag.items()]
+    rows, columns, weights = zip(*cells, strict=True) if cells else ((), (), ())
+    matrix = sparse.csr_array((np.array(weights, dtype=np.float32), (rows, columns)), shape=(n, len(vocab)))
+    norms = np.sqrt(matrix.multiply(matrix).sum(axis=1))
+    matrix = sparse.diags_array(1 / np.where(norms == 0, 1, norms)) @ matrix
+    sim = (matrix @ matrix.T).toarray().astype(np.float32)  # sparse: memory is the words, not articles × vocabulary
     np.fill_diagonal(sim, 0.0)
     return sim
 
@@ -125,11 +126,12 @@ def _apply_constraints(sim: np.ndarray, docs: Sequence[StoryDoc], window_days: i
         forbidden |= outlet_code[:, None] == outlet_code[None, :]
     names = [_salient_names(d) for d in docs]
     vocab = {w: k for k, w in enumerate(sorted(set().union(*names)))}
-    incidence = np.zeros((len(docs), len(vocab)), dtype=np.float32)
-    for row, doc_names in enumerate(names):
-        incidence[row, [vocab[w] for w in doc_names]] = 1.0
-    named = incidence.sum(axis=1) >= MIN_NAMES
-    forbidden |= named[:, None] & named[None, :] & ((incidence @ incidence.T) == 0)
+    cells = [(row, vocab[w]) for row, doc_names in enumerate(names) for w in doc_names]
+    rows, columns = zip(*cells, strict=True) if cells else ((), ())
+    incidence = sparse.csr_array((np.ones(len(cells), dtype=np.float32), (rows, columns)),
+                                 shape=(len(docs), len(vocab)))
+    named = np.asarray(incidence.sum(axis=1)) >= MIN_NAMES
+    forbidden |= named[:, None] & named[None, :] & ((incidence @ incidence.T).toarray() == 0)
     np.fill_diagonal(forbidden, False)
     sim[forbidden] = -np.inf
 

@@ -4,9 +4,6 @@ sentence)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import pyarrow as pa
 
 from tasks import sql
@@ -47,18 +44,14 @@ from in_article p left join in_sentence s using (entity_a, entity_b)
 """
 
 
-DAILY_ORDER = " order by day, entity_id, outlet_id"
-PAIRS_ORDER = " order by article_count desc, entity_a, entity_b"
+QUERIES = {  # over the relations articles and (resolved) entities
+    "entity_daily": ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id",
+    "entity_pairs": ENTITY_PAIRS_SQL + " order by article_count desc, entity_a, entity_b",
+}
+SCHEMAS = {"entity_daily": ENTITY_DAILY, "entity_pairs": ENTITY_PAIRS}
 
 
 def entity_trends(articles: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
     """entity_daily and entity_pairs from the articles and (resolved) entities tables."""
     with sql.connect(articles=articles, entities=entities) as con:
-        return {"entity_daily": sql.table(con, ENTITY_DAILY_SQL + DAILY_ORDER, ENTITY_DAILY),
-                "entity_pairs": sql.table(con, ENTITY_PAIRS_SQL + PAIRS_ORDER, ENTITY_PAIRS)}
-
-
-def trend_batches(con: duckdb.DuckDBPyConnection) -> dict[str, Iterator[pa.RecordBatch]]:
-    """entity_daily and entity_pairs as batch streams, from the relations ``articles`` and ``entities`` of ``con``."""
-    return {"entity_daily": sql.stream(con, ENTITY_DAILY_SQL + DAILY_ORDER),
-            "entity_pairs": sql.stream(con, ENTITY_PAIRS_SQL + PAIRS_ORDER)}
+        return {name: sql.table(con, query, SCHEMAS[name]) for name, query in QUERIES.items()}

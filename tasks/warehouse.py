@@ -114,8 +114,7 @@ class Merged:
     kept: frozenset[str]  # articles of the base version that stay
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        yield from self.base.batches(name, columns, pc.field("article_id").isin(pa.array(sorted(self.kept),
-                                                                                          pa.string())))
+        yield from self.base.batches(name, columns, self.kept)
         yield from self.commit.staged(name, columns)
 
 
@@ -194,8 +193,7 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
             if pc.all(storage.is_in(ids_, kept)).as_py() is not False:
                 commit.keep("sentences", [part])
             else:
-                sentences.write_all(storage.scan(base.out, "sentences", [part], where=pc.field("article_id").isin(
-                    pa.array(sorted(kept), pa.string()))))
+                sentences.write_all(storage.scan(base.out, "sentences", [part], articles=kept))
     commit.write("quarantine", pa.concat_tables([storage.rows_not_from(base.read("quarantine"), replaced),
                                                  quarantine_table(run.quarantined, run.stamp.at)]))
     commit.write("inputs", manifest.updated(base.read("inputs"), processed, run.per_file, run.quarantined,
