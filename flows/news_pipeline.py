@@ -44,7 +44,8 @@ from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
 
 FILES_PER_INGEST_TASK = 256
-BYTES_PER_INGEST_TASK = 32 * 1024 * 1024  # on disk: what one ingest task holds in memory, whatever the corpus size
+# on disk: what one ingest task holds in memory, whatever the corpus size (its records take ~4x that as objects)
+BYTES_PER_INGEST_TASK = 8 * 1024 * 1024
 T = TypeVar("T")
 
 
