@@ -4,7 +4,8 @@
 
 Each contender runs in its own fresh process (so peak RSS is its own) over the first N article texts of
 allsides_news/articles.jsonl.gz; words are the whitespace words of those texts, the same count for all:
-  pipeline  the newslake flow over the texts as JSONL files (100 records each), into a new warehouse;
+  pipeline  the newslake flow over the texts as JSONL files (100 records each, written as the corpus streams by:
+            the process holds no texts of its own), into a new warehouse;
             a one-record warm-up run first starts Prefect's ephemeral server (and loads the model, with one process)
   pipeline-N  the same with --workers N (NLP in N worker processes)
   raw       spaCy nlp.pipe over the texts with the model and components newslake uses (senter + ner), in one
@@ -29,16 +30,30 @@ import sys
 import tempfile
 import threading
 import time
-from itertools import islice
+from collections.abc import Iterable, Iterator
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 
 REGISTRY = str(Path(__file__).resolve().parents[1] / "data" / "outlets.csv")
 
 
-def load_texts(corpora: Path, n: int) -> list[dict[str, Any]]:
+def read_records(corpora: Path, n: int) -> Iterator[dict[str, Any]]:
+    """The first n AllSides records, one at a time."""
     with gzip.open(corpora / "allsides_news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in islice(fh, n)]
+        yield from (json.loads(line) for line in islice(fh, n))
+
+
+def write_inbox(records: Iterable[dict[str, Any]], inbox: Path) -> None:
+    """The records as JSONL files of 100 each, written as they stream by (the corpus is never held whole)."""
+    inbox.mkdir()
+    stream = iter(records)
+    for number in count():
+        chunk = list(islice(stream, 100))
+        if not chunk:
+            return
+        (inbox / f"export-{number:05d}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chunk),
+                                                          encoding="utf-8")
 
 
 class PeakRss:
@@ -75,7 +90,7 @@ class PeakRss:
                 self.peak[key] = max(self.peak[key], round(value / 2**20, 1))
 
 
-def run_pipeline(records: list[dict[str, Any]], batch_size: int, workers: int = 1) -> dict[str, Any]:
+def run_pipeline(corpora: Path, n: int, batch_size: int, workers: int = 1) -> dict[str, Any]:
     for key, value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                        "PREFECT_LOGGING_LEVEL": "WARNING",
                        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}.items():
@@ -84,11 +99,8 @@ def run_pipeline(records: list[dict[str, Any]], batch_size: int, workers: int = 
 
     with tempfile.TemporaryDirectory() as tmp:
         inbox = Path(tmp) / "inbox"
-        inbox.mkdir()
-        for start in range(0, len(records), 100):
-            (inbox / f"export-{start // 100:05d}.jsonl").write_text(
-                "".join(json.dumps(r) + "\n" for r in records[start : start + 100]), encoding="utf-8")
-        (Path(tmp) / "warmup.jsonl").write_text(json.dumps(records[0]) + "\n", encoding="utf-8")
+        write_inbox(read_records(corpora, n), inbox)
+        (Path(tmp) / "warmup.jsonl").write_text(json.dumps(next(read_records(corpora, 1))) + "\n", encoding="utf-8")
         news_pipeline(inputs=[str(Path(tmp) / "warmup.jsonl")], out=str(Path(tmp) / "warmup"),
                       outlets_registry=REGISTRY, workers=workers)  # with workers, the model stays out of here
         started = time.perf_counter()
@@ -103,18 +115,18 @@ def run_pipeline(records: list[dict[str, Any]], batch_size: int, workers: int = 
             "rerun_seconds": rerun}
 
 
-def run_raw(records: list[dict[str, Any]], _batch_size: int, workers: int = 1) -> dict[str, Any]:
+def run_raw(corpora: Path, n: int, _batch_size: int, workers: int = 1) -> dict[str, Any]:
     from tasks.nlp import PIPE_BATCH, default_model, load_model
 
     nlp = load_model(default_model())
-    texts = [r["content_original"] for r in records]
+    texts = [r["content_original"] for r in read_records(corpora, n)]
     started = time.perf_counter()
     for _doc in nlp.pipe(texts, batch_size=PIPE_BATCH, n_process=workers):
         pass
     return {"seconds": time.perf_counter() - started}
 
 
-def run_naive(records: list[dict[str, Any]], _batch_size: int, _workers: int = 1) -> dict[str, Any]:
+def run_naive(corpora: Path, n: int, _batch_size: int, _workers: int = 1) -> dict[str, Any]:
     import pandas as pd
     import spacy
 
@@ -123,7 +135,7 @@ def run_naive(records: list[dict[str, Any]], _batch_size: int, _workers: int = 1
     nlp = spacy.load(default_model())
     started = time.perf_counter()
     rows = []
-    for i, record in enumerate(records):
+    for i, record in enumerate(read_records(corpora, n)):
         doc = nlp(record["content_original"])
         rows += [{"article": i, "text": e.text, "label": e.label_, "start": e.start_char} for e in doc.ents]
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,10 +167,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=sorted(MODES), help=argparse.SUPPRESS)  # one contender, in this process
     args = parser.parse_args()
     if args.mode:
-        records = load_texts(args.corpora, args.n)
         with PeakRss() as rss:
-            result = MODES[args.mode](records, args.batch_size, args.workers)
-        result["words"] = sum(len(r["content_original"].split()) for r in records)
+            result = MODES[args.mode](args.corpora, args.n, args.batch_size, args.workers)
+        result["words"] = sum(len(r["content_original"].split()) for r in read_records(args.corpora, args.n))
         print(json.dumps(result | rss.peak))
         return
     contenders = ["raw", f"raw-{args.workers}", "pipeline", f"pipeline-{args.workers}", "naive"]
