@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from tasks.names import entity_key, is_acronym
@@ -72,11 +74,16 @@ def harmonise(mentions: list[Mention], texts: list[str]) -> list[Mention]:
         votes[key][mention.label] += 1
     majority = {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
     label_of = dict(majority)
-    long_names = [k for k in majority if " " in k]
+    end_word_labels: dict[str, set[str]] = defaultdict(set)  # first or last word of a multi-word name → its labels
+    for key, label in majority.items():
+        if " " in key:
+            words = key.split()
+            end_word_labels[words[0]].add(label)
+            end_word_labels[words[-1]].add(label)
     for key in majority:
-        owners = {majority[k] for k in long_names if " " not in key and key in (k.split()[0], k.split()[-1])}
+        owners = end_word_labels.get(key, set()) if " " not in key else set()
         if len(owners) == 1:
-            label_of[key] = owners.pop()
+            label_of[key] = next(iter(owners))
     result = []
     for mention, key, text in zip(mentions, keys, texts, strict=True):
         label = majority[key] if is_acronym(text) else label_of[key]
@@ -85,8 +92,11 @@ def harmonise(mentions: list[Mention], texts: list[str]) -> list[Mention]:
 
 
 def propagate(text: str, mentions: list[Mention], blocked: set[str] | None = None) -> list[Mention]:
-    """Tag the other occurrences of each tagged name (two or more letters, capitalised) that overlap no mention."""
-    taken = sorted((m.start, m.end) for m in mentions)
+    """Tag the other occurrences of each tagged name (two or more letters, capitalised) that overlap no mention.
+    Names are taken in order of first mention; an occurrence is a whole word (no letter, digit, "_" or "-" on
+    either side)."""
+    taken = sorted((m.start, m.end) for m in mentions)  # disjoint spans, so their ends are sorted too
+    starts, ends = [s for s, _ in taken], [e for _, e in taken]
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for m in mentions:
         labels[text[m.start : m.end]][m.label] += 1
@@ -95,10 +105,28 @@ def propagate(text: str, mentions: list[Mention], blocked: set[str] | None = Non
         if len(name) < 2 or not name[:1].isupper() or (blocked and name in blocked):
             continue
         label = counts.most_common(1)[0][0]
-        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
-            s, e = match.span()
-            if any(s < te and e > ts for ts, te in taken):
+        for s, e in _whole_word_occurrences(text, name):
+            i = bisect.bisect_left(starts, e)  # spans before i start before e: the last of them ends last
+            if i and ends[i - 1] > s:
                 continue
             added.append(Mention(s, e, label, "(propagated)"))
-            taken.append((s, e))
+            starts.insert(i, s)
+            ends.insert(i, e)
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
+
+
+def _whole_word_occurrences(text: str, name: str) -> Iterator[tuple[int, int]]:
+    """Non-overlapping occurrences of ``name``, left to right, as the regex ``(?<![\\w-])name(?![\\w-])`` finds them
+    (str.find: one compiled regex per name cost more than the search)."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
+            yield start, end
+            start = text.find(name, end)
+        else:
+            start = text.find(name, start + 1)
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -50,6 +51,20 @@ def test_propagate_tags_missed_repeats_only_where_free() -> None:
     tagged = propagate(text, [Mention(0, 5, "GPE", "GPE"), Mention(11, 16, "GPE", "GPE")])
     assert [(text[m.start:m.end], m.model_label) for m in tagged] == [
         ("Syria", "GPE"), ("Japan", "GPE"), ("Japan", "(propagated)"), ("Syria", "(propagated)")]
+
+
+def test_propagate_finds_whole_words_where_a_regex_would() -> None:
+    text = "Kim, Kim-Jong, Kims, _Kim, Kim_ KimKim é Kimé 2Kim (Kim) Kim.\nKim"
+    tagged = propagate(text, [Mention(0, 3, "PERSON", "PERSON")])
+    expected = [m.span() for m in re.finditer(r"(?<![\w-])Kim(?![\w-])", text)]
+    assert [(m.start, m.end) for m in tagged] == expected
+    assert len(expected) == 4  # "Kim," "(Kim)" "Kim." and the last line
+
+
+def test_propagate_never_overlaps_a_taken_span() -> None:
+    text = "New York and York. New York again, York again."
+    tagged = propagate(text, [Mention(0, 8, "GPE", "GPE"), Mention(13, 17, "GPE", "GPE")])
+    assert [text[m.start:m.end] for m in tagged] == ["New York", "York", "New York", "York"]
 
 
 def test_role_appositive_makes_a_person() -> None:
