@@ -13,7 +13,7 @@ Merge rules, each with its guard:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from tasks.groups import DisjointSets
 
@@ -55,21 +55,43 @@ def _one_edit(x: str, y: str) -> bool:
 def merge_keys(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], tuple[str, str]]:
     """(family, key) → the (family, key) it merges into: the most-mentioned of its group of near-identical names
     (then the longest, then the first alphabetically)."""
-    by_family: dict[str, list[str]] = defaultdict(list)
-    for family, key in counts:
-        by_family[family].append(key)
     sets = DisjointSets(counts)
-    for family, keys in by_family.items():
-        by_shape: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for key in keys:  # only names with the same word count and first letter can merge: compare within those
-            by_shape[(len(key.split()), key[:1])].append(key)
-        for group in by_shape.values():
-            for i, a in enumerate(group):
-                for b in group[i + 1 :]:
-                    if same_entity(a, b):
-                        sets.union((family, a), (family, b))
+    for a, b in candidate_pairs(counts):
+        if same_entity(a[1], b[1]):
+            sets.union(a, b)
     target: dict[tuple[str, str], tuple[str, str]] = {}
     for members in sets.groups():
         best = min(members, key=lambda k: (-counts[k], -len(k[1]), k[1]))
         target.update({k: best for k in members})
     return target
+
+
+def candidate_pairs(names: Iterable[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], tuple[str, str]]]:
+    """Pairs of (family, key) that may be ``same_entity``: same family, word count and first letter (the merge
+    guard), every word equal but one, and that word's variants (itself, without its last one or two letters,
+    and, from five letters, without any one letter) shared. Every pair ``same_entity`` accepts is among them:
+    a short suffix leaves the shorter word as a variant of the longer, one edit leaves a shared one-letter
+    deletion. Names are indexed a guard group at a time (memory: the largest group's index), not compared all
+    against all (115,000 names of 12,800 articles)."""
+    groups: dict[tuple[str, int, str], list[tuple[str, str]]] = defaultdict(list)
+    for name in names:
+        groups[(name[0], len(name[1].split()), name[1][:1])].append(name)
+    for group in groups.values():
+        blocks: dict[tuple[int, tuple[str, ...], str], list[tuple[str, str]]] = defaultdict(list)
+        for name in group:
+            words = name[1].split()
+            for i, word in enumerate(words):
+                if len(word) >= MIN_EDIT_LENGTH - 1:  # shorter words never differ by a suffix or an edit
+                    others = (*words[:i], *words[i + 1 :])
+                    for variant in _variants(word):
+                        blocks[(i, others, variant)].append(name)
+        for block in blocks.values():  # a pair may share several variants: it is then yielded more than once
+            for i, a in enumerate(block):
+                yield from ((a, b) for b in block[i + 1 :])
+
+
+def _variants(word: str) -> set[str]:
+    cut = {word, word[:-1], word[:-MAX_SUFFIX]}
+    if len(word) >= MIN_EDIT_LENGTH:
+        cut.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return cut

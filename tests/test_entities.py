@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tasks import entities, ids
-from tasks.entity_merge import merge_keys, same_entity, short_form_owner
+from tasks.entity_merge import candidate_pairs, merge_keys, same_entity, short_form_owner
 from tasks.entity_rules import Mention, harmonise, propagate, relabel_people, trim
 from tasks.names import is_acronym
 from tasks.quotes import find_quotes
@@ -105,6 +106,31 @@ def test_merge_keys_picks_the_most_mentioned_spelling() -> None:
     assert target[("PERSON", "olga lyubimov")] == ("PERSON", "olga lyubimova")
     assert target[("PERSON", "kim ju ae")] == ("PERSON", "kim ju ae")
     assert target[("ORG", "olga lyubimov")] == ("ORG", "olga lyubimov")  # types never merge
+
+
+def test_candidate_pairs_hold_every_pair_that_merges() -> None:
+    """The index finds what comparing every pair of a guard group (family, word count, first letter) finds."""
+    rng = random.Random(7)
+    letters = "abcdeklmnorsuvyz"
+
+    def variant(word: str) -> str:
+        i = rng.randrange(len(word))
+        return rng.choice([word + rng.choice(letters) * rng.randint(1, 3), word[:i] + word[i + 1 :],
+                           word[:i] + rng.choice(letters) + word[i + 1 :], word[:i] + rng.choice(letters) + word[i:],
+                           rng.choice(letters) + word[1:]])
+
+    names = set()
+    for _ in range(300):
+        words = ["".join(rng.choices(letters, k=rng.randint(2, 8))) for _ in range(rng.randint(1, 3))]
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(words))
+            words = [*words[:i], variant(words[i]), *words[i + 1 :]]
+            names.add((rng.choice(["PERSON", "ORG"]), " ".join(words)))
+    found = {frozenset(p) for p in candidate_pairs(names) if same_entity(p[0][1], p[1][1])}
+    expected = {frozenset((a, b)) for a in names for b in names if a < b and a[0] == b[0]
+                and len(a[1].split()) == len(b[1].split()) and a[1][:1] == b[1][:1] and same_entity(a[1], b[1])}
+    assert found == expected
+    assert len(expected) > 50  # the names do hold many merges
 
 
 def _mention(article: str, start: int, text: str, key: str, label: str = "PERSON") -> dict[str, object]:
