@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tasks.duplicates import Doc, find_copies
+import numpy as np
+
+from tasks.duplicates import Doc, find_copies, shingle_hashes
 
 STORY = (" ".join(f"Sentence {i} of the wire story says the council met on Tuesday to debate the harbour budget."
                   for i in range(30)))
@@ -26,3 +28,12 @@ def test_articles_sharing_a_topic_are_not_duplicates() -> None:
     a = " ".join(f"The mayor said on day {i} that the tram line would open in 2030." for i in range(20))
     b = " ".join(f"Critics said on day {i} that the tram budget relied on optimistic ridership." for i in range(20))
     assert find_copies([Doc("a", a, "ha", None), Doc("b", b, "hb", None)]) == {}
+
+
+def test_shingle_hashes_are_per_word_5_shingle_and_order_sensitive() -> None:
+    one = shingle_hashes("The cat sat on the mat today")
+    assert one.dtype == np.uint32 and len(one) == 3  # 7 words: 3 shingles of 5
+    assert list(shingle_hashes("THE CAT, sat on the... mat")) == list(shingle_hashes("the cat sat on the mat")[:2])
+    assert shingle_hashes("cat the sat on the mat")[0] != one[0]  # same words, another order
+    assert len(shingle_hashes("three short words")) == 1 and len(shingle_hashes("  ")) == 0
+    assert len(set(shingle_hashes(" ".join(f"w{i}" for i in range(5000))))) == 4996  # no collisions
