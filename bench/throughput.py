@@ -111,8 +111,8 @@ def run_pipeline(corpora: Path, n: int, batch_size: int, workers: int = 1) -> di
         news_pipeline(inputs=[str(inbox)], out=str(Path(tmp) / "warehouse"), batch_size=batch_size,
                       outlets_registry=REGISTRY, workers=workers)
         rerun = time.perf_counter() - rerun_started
-    return {"seconds": seconds, "stages": summary.stage_seconds, "articles": summary.articles_in_run,
-            "rerun_seconds": rerun}
+    return {"seconds": seconds, "stages": summary.stage_seconds, "stage_peak_rss_mb": summary.stage_peak_rss_mb,
+            "articles": summary.articles_in_run, "rerun_seconds": rerun}
 
 
 def run_raw(corpora: Path, n: int, _batch_size: int, workers: int = 1) -> dict[str, Any]:
@@ -189,6 +189,8 @@ def main() -> None:
         print(f"{c}: re-run over unchanged inputs {r['rerun_seconds']:.2f} s = "
               f"{r['rerun_seconds'] / r['seconds']:.3f} of the first run; seconds per stage: "
               + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
+        print(f"{c}: the process's peak RSS MB when each stage last ended: "
+              + ", ".join(f"{k} {v:.0f}" for k, v in r["stage_peak_rss_mb"].items()))
 
 
 if __name__ == "__main__":

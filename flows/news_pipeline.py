@@ -187,6 +187,7 @@ def news_pipeline(
         added={name: rows - begin.base.num_rows(name) for name, rows in rows_after.items()},
         quarantined=dict(Counter(q.reason for q in run.quarantined).most_common()),
         stage_seconds=clock.rounded(),
+        stage_peak_rss_mb=clock.peak_rss_mb,
         seconds=round(time.perf_counter() - started, 2),
     )
     logger.info("run: %s", summary.model_dump_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -11,10 +12,12 @@ from pydantic import BaseModel
 
 
 class StageClock:
-    """Wall time per stage, summed over a run's batches."""
+    """Wall time per stage, summed over a run's batches, and this process's peak memory when each stage last
+    ended (it only rises: the stage where it rose is where memory went)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.peak_rss_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
@@ -23,6 +26,7 @@ class StageClock:
             yield
         finally:
             self.seconds[stage] += time.perf_counter() - started
+            self.peak_rss_mb[stage] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB
 
     def rounded(self) -> dict[str, float]:
         return {stage: round(seconds, 2) for stage, seconds in self.seconds.items()}
@@ -39,6 +43,7 @@ class RunSummary(BaseModel):
     added: dict[str, int]  # rows per table after the run minus before (negative when replaced inputs shrank)
     quarantined: dict[str, int]  # this run's quarantined inputs and records by reason
     stage_seconds: dict[str, float]  # wall time per stage (start, ingest, clean, nlp, merge, aggregate, commit)
+    stage_peak_rss_mb: dict[str, float] = {}  # the flow process's peak memory so far when each stage last ended
     seconds: float
 
 
@@ -63,5 +68,8 @@ def markdown(summary: RunSummary) -> str:
         "Languages: " + (", ".join(f"{lang} {n}" for lang, n in summary.languages.items()) or "none"),
         "",
         "Seconds per stage: " + ", ".join(f"{stage} {s:.1f}" for stage, s in summary.stage_seconds.items()),
+        "",
+        "Peak memory (MB) of the flow's process when each stage ended: "
+        + ", ".join(f"{stage} {mb:.0f}" for stage, mb in summary.stage_peak_rss_mb.items()),
     ]
     return "\n".join(lines)
