@@ -83,20 +83,32 @@ order by q.article_id, q.char_start
 """
 
 CATALOG_SQL = """
-with mentions as (
-    select e.entity_id, e.canonical_name, e.label, e.text, e.article_id, a.outlet_id, a.published_at
-    from entities e left join articles a using (article_id)
+with by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
+    select b.*, a.outlet_id, a.published_at
+    from (select entity_id, article_id, count(text) as mentions from entities group by all) b
+    left join articles a using (article_id)
+),
+spread as (
+    select entity_id, cast(sum(mentions) as bigint) as mention_count, count(*) as article_count,
+           min(published_at) as first_seen, max(published_at) as last_seen
+    from by_article group by entity_id
+),
+outlets as (
+    select entity_id, count(outlet_id) as outlet_count
+    from (select entity_id, outlet_id from by_article group by all) group by entity_id
 ),
 majority as (  -- the label most mentions carry; on a tie, the last alphabetically
     select entity_id, first(label order by n desc, label desc) as label
-    from (select entity_id, label, count(*) as n from mentions group by all) group by entity_id
+    from (select entity_id, label, count(*) as n from entities group by all) group by entity_id
+),
+spellings as (
+    select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
+    from (select entity_id, text, min(canonical_name) as canonical_name from entities group by all)
+    group by entity_id
 )
-select entity_id, min(canonical_name) as canonical_name, any_value(m.label) as label,
-       count(text) as mention_count, count(distinct article_id) as article_count,
-       count(distinct outlet_id) as outlet_count, min(published_at) as first_seen, max(published_at) as last_seen,
-       list(distinct text) as spellings
-from mentions join majority m using (entity_id)
-group by entity_id
+select entity_id, s.canonical_name, m.label, mention_count, article_count, outlet_count, first_seen, last_seen,
+       s.spellings
+from spread join outlets using (entity_id) join majority m using (entity_id) join spellings s using (entity_id)
 order by mention_count desc, entity_id
 """
 

@@ -16,13 +16,13 @@ LABEL_FAMILY = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 
 
-@functools.lru_cache(maxsize=2**16)  # names repeat within and across articles
+@functools.lru_cache(maxsize=4096)  # names repeat within an article and across a batch
 def display_name(mention: str) -> str:
     """A mention as a name: whitespace collapsed, possessive "’s" removed."""
     return _POSSESSIVE.sub("", " ".join(mention.split())).strip() or mention.strip()
 
 
-@functools.lru_cache(maxsize=2**16)
+@functools.lru_cache(maxsize=4096)
 def entity_key(mention: str) -> str:
     """Normalised name: case, hyphen, apostrophe, diacritic and leading-"the" variants give one key."""
     text = unicodedata.normalize("NFKD", display_name(mention))

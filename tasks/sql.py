@@ -1,10 +1,17 @@
 """DuckDB for the aggregates that span the whole warehouse: it reads the tables' Parquet parts itself (through
 fsspec for an object store) and spills to a local temporary folder past ``MEMORY_LIMIT``, so an aggregate's memory
 does not grow with the warehouse. Results come back as Arrow batch streams. DuckDB keeps the memory a query used
-until its connection closes: one connection per large query."""
+until its connection closes: one connection per large query.
+
+The queries avoid what DuckDB cannot spill: DISTINCT aggregates (a plain GROUP BY first) and sorting millions of
+rows. On the 12,800-article AllSides warehouse each aggregate query then peaks at 120-180 MB above where it started
+with a 128 MB limit (270-320 MB with 256 MB); sorting entity_pairs ran out of memory at 128 and 160 MB."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +21,7 @@ import duckdb
 import fsspec
 import pyarrow as pa
 
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "128MB"
 BATCH_ROWS = 16_384
 
 
@@ -49,6 +56,7 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
             yield con
         finally:
             con.close()
+            give_back_memory()
 
 
 def stream(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:
@@ -60,3 +68,18 @@ def table(con: duckdb.DuckDBPyConnection, query: str, schema: pa.Schema) -> pa.T
     """The query's (small) result as a table of ``schema``."""
     result = con.sql(query).to_arrow_table()
     return result.select(schema.names).cast(schema)
+
+
+def give_back_memory() -> None:
+    """Hand the heap pages freed by a step back to the system, so that the next step does not stack on them:
+    glibc's malloc and Arrow's pool keep freed pages for reuse."""
+    pa.default_memory_pool().release_unused()
+    if libc := _glibc():
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # musl and macOS have none
