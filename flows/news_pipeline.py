@@ -37,6 +37,7 @@ from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
 from tasks.manifest import InputFile
+from tasks.memory import give_back_memory
 from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
 from tasks.records import CleanArticle
@@ -164,6 +165,8 @@ def news_pipeline(
                         in_flight.append((articles, runner.submit(nlp, parameters)))
                     while len(in_flight) > 2 * slots:
                         take_oldest()
+                del ingested  # its records are not alive while the next file batch is read
+                give_back_memory()
             while in_flight:
                 take_oldest()
         logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", run.articles, run.sentences,

@@ -15,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks import duplicates, entities, sql, stories, trends
+from tasks.memory import give_back_memory
 from tasks.names import NAME_LABELS
 from tasks.outlets import Registry
 from tasks.schemas import ARTICLES, ENTITIES, OUTLETS, QUOTES, STORIES
@@ -63,7 +64,7 @@ def aggregate(merged: Merged, registry: Registry) -> None:
 def write_articles(merged: Merged) -> None:
     """The articles with duplicate and story marks over the whole warehouse."""
     copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS))
-    sql.give_back_memory()
+    give_back_memory()
     with merged.commit.writer("articles") as articles:
         articles.write_all(with_marks(batch, copies, assigned) for batch in merged.batches("articles"))
 
@@ -71,11 +72,11 @@ def write_articles(merged: Merged) -> None:
 def write_entities(merged: Merged) -> None:
     """The entity mentions with merged ids and canonical names over the whole warehouse."""
     names = entities.resolution(entities.name_counts(merged.batches("entities", ["label", "name_key", "text"])))
-    sql.give_back_memory()
+    give_back_memory()
     with merged.commit.writer("entities") as mentions:
         mentions.write_all(entities.with_ids(batch, names) for batch in merged.batches("entities"))
     del names
-    sql.give_back_memory()
+    give_back_memory()
 
 
 def article_marks(batches: Iterable[pa.RecordBatch]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:

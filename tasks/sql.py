@@ -9,9 +9,6 @@ with a 128 MB limit (270-320 MB with 256 MB); sorting entity_pairs ran out of me
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +17,8 @@ from dataclasses import dataclass
 import duckdb
 import fsspec
 import pyarrow as pa
+
+from tasks.memory import give_back_memory
 
 MEMORY_LIMIT = "128MB"
 BATCH_ROWS = 16_384
@@ -68,18 +67,3 @@ def table(con: duckdb.DuckDBPyConnection, query: str, schema: pa.Schema) -> pa.T
     """The query's (small) result as a table of ``schema``."""
     result = con.sql(query).to_arrow_table()
     return result.select(schema.names).cast(schema)
-
-
-def give_back_memory() -> None:
-    """Hand the heap pages freed by a step back to the system, so that the next step does not stack on them:
-    glibc's malloc and Arrow's pool keep freed pages for reuse."""
-    pa.default_memory_pool().release_unused()
-    if libc := _glibc():
-        libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # musl and macOS have none
