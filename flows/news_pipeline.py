@@ -37,7 +37,7 @@ from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
 from tasks.manifest import InputFile
-from tasks.memory import give_back_memory
+from tasks.memory import give_back_memory, steady_heap
 from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
 from tasks.records import CleanArticle
@@ -129,7 +129,7 @@ def news_pipeline(
     out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
     clock = report.StageClock()
-    with storage.writer_lock(out_dir):
+    with storage.writer_lock(out_dir), steady_heap():
         with clock("start"):
             begin = start_task(out_dir, inputs)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -57,8 +58,10 @@ def load_model(name: str) -> Language:
 
 
 def preload_model(name: str) -> None:
-    """Load the model in a new worker process before its first batch arrives."""
+    """Load the model in a new worker process before its first batch arrives, then leave what is alive now (modules,
+    the model) out of the garbage collector's passes for the life of the worker (see ``tasks.memory``)."""
     load_model(name)
+    gc.freeze()
 
 
 @dataclass(frozen=True, slots=True)
