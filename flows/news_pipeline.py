@@ -6,10 +6,11 @@ tables become visible all at once, in one commit.
 
 NLP batches (nearly all of a run's time) go to a task runner while this process ingests and cleans the next ones:
 a thread (``workers=1``), a pool of worker processes (``workers=N``) or a Dask cluster (``dask_address``); each
-worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, and results
-are taken in submission order, so the tables do not depend on the runner. A batch's rows are written into the new
-version as soon as it is done, and the merge and aggregate stages read the warehouse a batch at a time (DuckDB for
-the aggregates), so this process's memory does not grow with the number of inputs or the size of the warehouse.
+worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, a run's last
+ones a quarter of the size so that the workers finish together, and results are taken in submission order, so the
+tables do not depend on the runner. A batch's rows are written into the new version as soon as it is done, and the
+merge and aggregate stages read the warehouse a batch at a time (DuckDB for the aggregates), so this process's
+memory does not grow with the number of inputs or the size of the warehouse.
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def batches_with_small_tail(items: Sequence[T], size: int, tail: int) -> Iterator[list[T]]:
+    """``items`` in batches of ``size``, their last ``tail`` items in batches of a quarter of that: on a pool of
+    workers the run's last batches then end close together, instead of one worker finishing a full batch while
+    the others wait."""
+    cut = max(len(items) - tail, 0)
+    yield from batched(items[:cut], size)
+    yield from batched(items[cut:], max(size // 4, 1))
 
 
 def file_batches(files: Sequence[InputFile], max_files: int = FILES_PER_INGEST_TASK,
@@ -152,11 +162,13 @@ def news_pipeline(
                 run.add(articles, rows)
 
         with nlp_runner(model_name, workers, dask_address) as (runner, slots):
-            for file_batch in file_batches(begin.plan.todo):
+            all_file_batches = list(file_batches(begin.plan.todo))
+            for number, file_batch in enumerate(all_file_batches, 1):
                 with clock("ingest"):
                     ingested = ingest_task(file_batch, json_fields, max_input_bytes)
                 run.quarantined += ingested.quarantined
-                for record_batch in batched(ingested.records, batch_size):
+                tail = 2 * slots * batch_size if slots > 1 and number == len(all_file_batches) else 0
+                for record_batch in batches_with_small_tail(ingested.records, batch_size, tail):
                     with clock("clean"):
                         cleaned = clean_task(record_batch)
                     run.quarantined += cleaned.quarantined
