@@ -94,9 +94,10 @@ class PeakRss:
 
 
 def run_pipeline(corpora: Path, n: int, batch_size: int, workers: int = 1) -> dict[str, Any]:
-    for key, value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                       "PREFECT_LOGGING_LEVEL": "WARNING",
-                       "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}.items():
+    environment = {"ARROW_DEFAULT_MEMORY_POOL": "system",  # as the newslake command sets it (tasks.memory)
+                   "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+                   "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    for key, value in environment.items():
         os.environ.setdefault(key, value)
     from flows.news_pipeline import news_pipeline
 

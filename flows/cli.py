@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tasks import storage
-
 DEFAULT_OUT = "data/warehouse"
 DEFAULT_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
-_PREFECT_DEFAULTS = {
+_ENVIRONMENT_DEFAULTS = {  # read at import by Prefect and pyarrow: set before main imports either
+    "ARROW_DEFAULT_MEMORY_POOL": "system",  # see tasks.memory
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -58,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """The flow's parameters from the command line; paths made absolute so a served run finds them."""
+    from tasks import storage
+
     return {
         "inputs": [str(Path(p).expanduser().resolve()) for p in args.paths],
         "out": storage.location(args.out),
@@ -73,9 +74,9 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for key, value in _PREFECT_DEFAULTS.items():
+    for key, value in _ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    from flows.news_pipeline import news_pipeline  # imported late: Prefect reads its settings at import
+    from flows.news_pipeline import news_pipeline  # imported late: Prefect and pyarrow read the environment
 
     if args.command == "serve":
         news_pipeline.serve(name=args.name, cron=args.cron, parameters=flow_parameters(args), limit=1,

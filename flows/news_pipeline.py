@@ -38,7 +38,7 @@ from tasks.aggregate import aggregate_task
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
 from tasks.manifest import InputFile
-from tasks.memory import give_back_memory, steady_heap
+from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
 from tasks.records import CleanArticle
@@ -138,6 +138,9 @@ def news_pipeline(
     model_name = model or default_model()
     out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
+    if arrow_pool() != ARROW_POOL:
+        logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
+                    "more memory back between steps (see tasks/memory.py)", arrow_pool(), ARROW_POOL)
     clock = report.StageClock()
     with storage.writer_lock(out_dir), steady_heap():
         with clock("start"):

@@ -1,4 +1,5 @@
-"""Shared fixtures. Prefect reads its settings at import, so the environment is set before anything imports it."""
+"""Shared fixtures. Prefect and pyarrow read their settings at import, so the environment is set before anything
+imports them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # as newslake's entry points set it (tasks.memory)
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
