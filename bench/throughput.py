@@ -94,11 +94,11 @@ class PeakRss:
 
 
 def run_pipeline(corpora: Path, n: int, batch_size: int, workers: int = 1) -> dict[str, Any]:
-    environment = {"ARROW_DEFAULT_MEMORY_POOL": "system",  # as the newslake command sets it (tasks.memory)
-                   "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-                   "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
-    for key, value in environment.items():
-        os.environ.setdefault(key, value)
+    from flows.cli import set_environment_defaults
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    set_environment_defaults()  # as the newslake command sets them, before Prefect and pyarrow are imported
     from flows.news_pipeline import news_pipeline
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ from typing import Any
 
 DEFAULT_OUT = "data/warehouse"
 DEFAULT_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
-_ENVIRONMENT_DEFAULTS = {  # read at import by Prefect and pyarrow: set before main imports either
+ENVIRONMENT_DEFAULTS = {  # read at import by Prefect and pyarrow: set before either is imported
     "ARROW_DEFAULT_MEMORY_POOL": "system",  # see tasks.memory
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -72,10 +72,16 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def set_environment_defaults() -> None:
+    """``ENVIRONMENT_DEFAULTS`` for what this process has not set: call before anything imports Prefect or pyarrow
+    (this module imports neither)."""
+    for key, value in ENVIRONMENT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for key, value in _ENVIRONMENT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
+    set_environment_defaults()
     from flows.news_pipeline import news_pipeline  # imported late: Prefect and pyarrow read the environment
 
     if args.command == "serve":

@@ -7,14 +7,14 @@ import json
 import os
 from pathlib import Path
 
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # as newslake's entry points set it (tasks.memory)
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+from flows.cli import set_environment_defaults
 
-import pyarrow as pa
-import pytest
-from hypothesis import settings
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+set_environment_defaults()  # as the newslake command sets them
+
+import pyarrow as pa  # noqa: E402 (after the environment: see the module's docstring)
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 # Fuzz tests: 150 examples each in CI; HYPOTHESIS_PROFILE=thorough for a long hunt.
 settings.register_profile("ci", max_examples=150)
