@@ -3,9 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= data/warehouse
-export DO_NOT_TRACK := 1
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+# the environment newslake needs (Prefect's settings, Arrow's allocator) is set by the newslake command and the tests
+# themselves: flows/cli.py ENVIRONMENT_DEFAULTS
 
 .PHONY: demo test lint setup clean
 

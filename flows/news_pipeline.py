@@ -138,9 +138,9 @@ def news_pipeline(
     model_name = model or default_model()
     out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
-    if arrow_pool() != ARROW_POOL:
+    if (pool := arrow_pool()) != ARROW_POOL:
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
-                    "more memory back between steps (see tasks/memory.py)", arrow_pool(), ARROW_POOL)
+                    "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
     clock = report.StageClock()
     with storage.writer_lock(out_dir), steady_heap():
         with clock("start"):
