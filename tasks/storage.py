@@ -6,14 +6,18 @@ Layout of a warehouse folder ``DIR``::
     DIR/newslake.duckdb         -> .newslake/current/newslake.duckdb
     DIR/.newslake/current       -> versions/<version>             the commit point
     DIR/.newslake/versions/<version>/<table>/part-*.parquet
+    DIR/.newslake/versions/<version>/lease                        readers of the version hold a shared flock on it
     DIR/.newslake/lock                                            held by the one run that writes
 
 A commit writes a complete new version folder (parts of tables it did not change are hard links to the previous
-version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader resolves ``DIR/articles`` to the
-old version or the new one, never a mix, and a run killed at any point leaves ``current`` at the last commit. The
-next writer removes versions that never became current. The last ``KEEP_VERSIONS`` versions are kept so a reader
-that resolved a path before a commit can finish; more than ``MAX_PARTS`` small parts of a table are compacted. Names
-of files and folders come from table names and generated ids only, never from the data.
+version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader that resolves ``current`` once
+(``snapshot``, or the DuckDB file, whose views name a version's files) sees the old version or the new one, never a
+mix, and a run killed at any point leaves ``current`` at the last commit (a Parquet reader given ``DIR/<table>``
+resolves it again at every file: what that can give is in tasks/snapshot.py). The next writer removes versions
+that never became current. Versions beyond the last ``KEEP_VERSIONS`` are pruned, except one a reader holds
+(``snapshot``, a DuckDB connection; the reading side is in tasks/snapshot.py); more than ``MAX_PARTS`` small parts
+of a table are compacted. Names of files and folders come from table names and generated ids only, never
+from the data, and no path is ever read as a pattern (the warehouse may live at ``wh[1]``).
 
 Tables are written and read as streams (``PartWriter``, ``scan``): parts of about ``PART_BYTES`` of Arrow data, read
 back a batch at a time, so no stage holds a whole table. Rows a later stage of the same run rewrites are set aside
@@ -22,7 +26,7 @@ in the version's ``.staged`` folder, removed before the version is published.
 A warehouse may also live at any URL fsspec can write (``s3://bucket/prefix``, ``gs://…``; s3fs for S3, which
 reads the usual AWS_* settings, AWS_ENDPOINT_URL included). An object store has no links and no rename, so there
 the commit point is the object ``.newslake/CURRENT`` (one PUT, atomic) naming the current version; readers open
-``table_url(out, name)``, the current version's folder of that table (``read_table`` does this). The writer lock
+``snapshot(out)`` (or ``table_url(out, name)``, the current version's folder of that table). The writer lock
 is then a lock on this machine: runs from several machines must be serialised by their deployment (concurrency
 limit 1, as in prefect.yaml). The DuckDB file is written for local warehouses only.
 """
@@ -41,7 +45,6 @@ import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -51,99 +54,40 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.schemas import TABLES
+from tasks.snapshot import (  # noqa: F401 (read_table, snapshot, table_url: the reader API, also storage.X)
+    DUCKDB_FILE,
+    LEASE_FILE,
+    STATE_DIR,
+    Snapshot,
+    arrow_fs,
+    current,
+    filesystem,
+    is_local,
+    list_parts,
+    location,
+    read_table,
+    remove,
+    remove_version,
+    scan,
+    snapshot,
+    table_url,
+    version_path,
+)
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = ".newslake"
-DUCKDB_FILE = "newslake.duckdb"
 STAGED = ".staged"  # in a version being written: rows a later stage reads back; removed before publish
 KEEP_VERSIONS = 3
 MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
 PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
 ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
 SMALL_PART_BYTES = 4 * 2**20  # on disk: a part below this is small, and compacted with others
-SCAN_ROWS = 1024  # rows per batch when a table is read batch by batch (articles: ~6 MB)
 _RECORD_SUFFIX = re.compile(r"#\d+$")
+_GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 class WarehouseError(Exception):
     """A warehouse folder newslake cannot write to as it is."""
-
-
-def location(out: str | Path) -> str:
-    """A warehouse's canonical name: an absolute local path, or a URL (``s3://bucket/prefix``) as given."""
-    text = str(out)
-    if "://" in text and not text.startswith("file://"):
-        return text.rstrip("/")
-    return str(Path(text.removeprefix("file://")).expanduser().resolve())
-
-
-def is_local(out: str) -> bool:
-    return "://" not in out
-
-
-def filesystem(out: str) -> tuple[fsspec.AbstractFileSystem, str]:
-    """The fsspec file system holding the warehouse, and the warehouse's path on it."""
-    fs, root = fsspec.core.url_to_fs(out)
-    return fs, root.rstrip("/")
-
-
-def _arrow_fs(out: str) -> fsspec.AbstractFileSystem | None:
-    return None if is_local(out) else filesystem(out)[0]  # local files: pyarrow's own, faster I/O
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """One committed version of a warehouse (``version`` None: nothing committed yet)."""
-
-    out: str  # location(): an absolute local path or a URL
-    version: str | None
-
-    @property
-    def path(self) -> str | None:
-        return _version_path(filesystem(self.out)[1], self.version) if self.version else None
-
-    @property
-    def sequence(self) -> int:
-        return int(self.version.split("-")[0]) if self.version else 0
-
-    def parts(self, name: str) -> list[str]:
-        return _parts(self.out, f"{self.path}/{name}") if self.path else []
-
-    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        """The table in this version, or an empty one with the declared schema."""
-        schema = TABLES[name]
-        if columns:
-            schema = pa.schema([schema.field(c) for c in columns])
-        fs = _arrow_fs(self.out)
-        tables = [pq.read_table(p, schema=schema, columns=columns, filesystem=fs) for p in self.parts(name)]
-        return pa.concat_tables(tables) if tables else schema.empty_table()
-
-    def num_rows(self, name: str) -> int:
-        fs = _arrow_fs(self.out)
-        return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
-
-    def batches(self, name: str, columns: list[str] | None = None,
-                articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """The table's rows (of ``articles`` only, if given) batch by batch: memory holds a batch, not the table."""
-        return scan(self.out, name, self.parts(name), columns, articles)
-
-
-def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
-         articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; rows whose article_id is among
-    ``articles``, if given), read a row group at a time."""
-    names = columns or TABLES[name].names
-    read = names if articles is None or "article_id" in names else [*names, "article_id"]
-    keep = None if articles is None else pa.array(sorted(articles), pa.string())
-    fs = _arrow_fs(out)
-    for part in parts:
-        with pq.ParquetFile(part, filesystem=fs) as file:
-            for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
-                if keep is not None:
-                    batch = batch.filter(pc.is_in(batch["article_id"], value_set=keep))
-                yield batch.select(names)
-    pa.default_memory_pool().release_unused()  # Arrow's allocator would keep the pages it read into
 
 
 class PartWriter:
@@ -182,7 +126,7 @@ class PartWriter:
             self.commit.fs.makedirs(self.folder, exist_ok=True)
             self._path = f"{self.folder}/{_part_name()}"
             self._writer = pq.ParquetWriter(self._path, self.schema, compression="zstd",
-                                            filesystem=_arrow_fs(self.commit.base.out))
+                                            filesystem=arrow_fs(self.commit.base.out))
         self._writer.write_table(pa.concat_tables(self._buffer))
         self._bytes += self._buffered
         self._buffer, self._buffered = [], 0
@@ -213,36 +157,6 @@ def _part_name() -> str:
     return f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
 
 
-def _version_path(root: str, version: str) -> str:
-    return f"{root}/{STATE_DIR}/versions/{version}"
-
-
-def _parts(out: str, folder: str) -> list[str]:
-    fs = filesystem(out)[0]
-    fs.invalidate_cache(folder)
-    return sorted(fs.glob(f"{folder}/*.parquet"))
-
-
-def current(out: str | Path) -> Snapshot:
-    """The last committed version of the warehouse at ``out``."""
-    out = location(out)
-    if is_local(out):
-        link = Path(out) / STATE_DIR / "current"
-        return Snapshot(out, link.readlink().name if link.is_symlink() else None)
-    fs, root = filesystem(out)
-    fs.invalidate_cache(f"{root}/{STATE_DIR}")
-    try:
-        return Snapshot(out, fs.cat_file(f"{root}/{STATE_DIR}/CURRENT").decode().strip())
-    except FileNotFoundError:
-        return Snapshot(out, None)
-
-
-def table_url(out: str | Path, name: str) -> str | None:
-    """The folder of Parquet parts of table ``name`` in the current version (None before the first commit)."""
-    snapshot = current(out)
-    return f"{_version_path(snapshot.out, snapshot.version)}/{name}" if snapshot.version else None
-
-
 def cache_dir(out: str | Path) -> Path:
     """Where a run keeps task results (NLP batches) it may reuse if it is killed before its commit: in the
     warehouse when it is local, else in a local folder named after the warehouse's URL."""
@@ -252,10 +166,6 @@ def cache_dir(out: str | Path) -> Path:
 
 def _local_state(out: str) -> Path:
     return Path(tempfile.gettempdir()) / "newslake" / hashlib.sha256(out.encode()).hexdigest()[:16]
-
-
-def read_table(out: str | Path, name: str) -> pa.Table:
-    return current(out).read(name)
 
 
 @contextmanager
@@ -279,7 +189,7 @@ def writer_lock(out: str | Path) -> Iterator[None]:
 
 
 def open_for_writing(out: str | Path) -> Snapshot:
-    """The committed state a run starts from, after removing what killed runs left behind. Hold the lock."""
+    """The committed state a run starts from, after removing what failed or killed runs left. Hold the lock."""
     out = location(out)
     if is_local(out):
         for name in [*TABLES, DUCKDB_FILE]:
@@ -287,14 +197,16 @@ def open_for_writing(out: str | Path) -> Snapshot:
             if entry.exists() and not entry.is_symlink():
                 raise WarehouseError(f"{entry} is not a link into {STATE_DIR}/: {out} holds files newslake did "
                                      f"not write, or a warehouse of newslake < 0.2; write to a new folder")
-        for tmp in (Path(out) / STATE_DIR).glob(".current.*"):
-            tmp.unlink()
+        state = Path(out) / STATE_DIR
+        for tmp in state.iterdir() if state.is_dir() else ():
+            if tmp.name.startswith(".current."):
+                tmp.unlink()
     base = current(out)
     fs, root = filesystem(out)
     for name, folder in _versions(fs, f"{root}/{STATE_DIR}").items():
         if name != base.version and int(name.split("-")[0]) > base.sequence:
-            log.warning("removing version %s, which a killed run left uncommitted", name)
-            fs.rm(folder, recursive=True)
+            log.warning("removing version %s, left uncommitted by a run that failed or was killed", name)
+            remove(fs, folder)
     return base
 
 
@@ -320,10 +232,9 @@ class Commit:
         self.fs, root = filesystem(base.out)
         self.local = is_local(base.out)
         self.state = f"{root}/{STATE_DIR}"
-        self.path = _version_path(root, self.version)
+        self.path = version_path(root, self.version)
         self.touched: set[str] = set()  # tables written or kept: publish carries the others over
-        if self.fs.exists(self.path):  # a retried commit: this name is new with every run, so the folder is ours
-            self.fs.rm(self.path, recursive=True)
+        remove(self.fs, self.path)  # a retried commit: this name is new with every run, so the folder is ours
         self.fs.makedirs(self.path, exist_ok=True)
 
     def write(self, name: str, table: pa.Table) -> None:
@@ -341,7 +252,7 @@ class Commit:
         return PartWriter(self, f"{self.path}/{STAGED}/{name}", name)
 
     def staged(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        return scan(self.base.out, name, _parts(self.base.out, f"{self.path}/{STAGED}/{name}"), columns)
+        return scan(self.base.out, name, list_parts(self.base.out, f"{self.path}/{STAGED}/{name}"), columns)
 
     def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows written to table ``name`` of this version so far, batch by batch."""
@@ -349,7 +260,7 @@ class Commit:
 
     def urls(self, name: str) -> list[str]:
         """The parts of table ``name`` written to this version so far, as paths or URLs DuckDB can read."""
-        return [p if self.local else self.fs.unstrip_protocol(p) for p in self.parts(name)]
+        return [duckdb_path(p if self.local else self.fs.unstrip_protocol(p)) for p in self.parts(name)]
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
@@ -365,19 +276,18 @@ class Commit:
             with contextlib.suppress(OSError):
                 os.link(part, target)
                 return
-        self.fs.copy(part, target)
+        self.fs.cp_file(part, target)  # one file: fsspec's copy would expand a pattern in the path
 
     def publish(self) -> Snapshot:
         """Make this version the current one, atomically; then drop versions beyond ``KEEP_VERSIONS``."""
-        if self.fs.exists(f"{self.path}/{STAGED}"):
-            self.fs.rm(f"{self.path}/{STAGED}", recursive=True)
+        remove(self.fs, f"{self.path}/{STAGED}")
         for name in TABLES:
             if name not in self.touched:
                 self.keep(name)
             if not self.parts(name):
                 self.fs.makedirs(f"{self.path}/{name}", exist_ok=True)
                 pq.write_table(TABLES[name].empty_table(), f"{self.path}/{name}/{_part_name()}",
-                               filesystem=_arrow_fs(self.base.out))
+                               filesystem=arrow_fs(self.base.out))
             self._compact(name)
         if self.local:
             self._swap_links()
@@ -391,9 +301,10 @@ class Commit:
     def _swap_links(self) -> None:
         """Local commit: the DuckDB file, fsync, reader links, then ``current`` swapped by one rename."""
         path = Path(self.path)
-        _publish_duckdb(path / DUCKDB_FILE, {name: path / name for name in TABLES})
+        _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES})
         log.debug("wrote %s", DUCKDB_FILE)
-        for folder in [*(path / name for name in TABLES), path, path.parent]:
+        (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (tasks/snapshot.py)
+        for folder in [*(path / name for name in TABLES), path / LEASE_FILE, path, path.parent]:
             _fsync(folder)
         log.debug("synced version %s", self.version)
         out = Path(self.base.out)
@@ -409,7 +320,7 @@ class Commit:
         _fsync(state)
 
     def parts(self, name: str) -> list[str]:
-        return _parts(self.base.out, f"{self.path}/{name}")
+        return list_parts(self.base.out, f"{self.path}/{name}")
 
     def _compact(self, name: str) -> None:
         """More than ``MAX_PARTS`` small parts: rewrite them as few large ones, streaming."""
@@ -421,27 +332,37 @@ class Commit:
         with self.writer(name) as writer:
             writer.write_all(scan(self.base.out, name, small))
         for part in small:
-            self.fs.rm(part)
+            remove(self.fs, part)
         log.info("compacted %d small parts of %s", len(small), name)
 
     def _drop_old_versions(self) -> None:
+        """Versions beyond the last ``KEEP_VERSIONS``, except those a reader holds: pruned at a later commit."""
         older = [folder for name, folder in _versions(self.fs, self.state).items() if name < self.version]
         for folder in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
-            try:
-                self.fs.rm(folder, recursive=True)
-            except FileNotFoundError:  # removed meanwhile
-                continue
+            if not remove_version(self.base.out, folder):
+                log.info("kept version %s: a reader has it open", folder.rsplit("/", 1)[-1])
 
 
-def _publish_duckdb(target: Path, tables: dict[str, Path]) -> None:
-    """A DuckDB file with one view per table over its Parquet parts (absolute paths), for the CLI and BI tools."""
-    con = duckdb.connect(str(target))
-    try:
-        for name, folder in tables.items():
-            pattern = str(folder.resolve() / "*.parquet").replace("'", "''")
-            con.execute(f"create or replace view {name} as select * from read_parquet('{pattern}')")
-    finally:
-        con.close()
+def duckdb_path(path: str) -> str:
+    """``path`` as DuckDB reads it literally: it expands ``*``, ``?`` and ``[`` in every file name it is given,
+    a list's too, so each becomes a class of that one character (``wh[1]`` → ``wh[[]1]``)."""
+    return _GLOB_CHARS.sub(lambda m: f"[{m[0]}]", path)
+
+
+def _publish_duckdb(target: Path, tables: dict[str, list[str]]) -> None:
+    """A DuckDB file with one view per table over its Parquet parts (absolute paths, listed: a view reads the
+    files it was given, not a pattern), for the CLI and BI tools. Built in a temporary folder and moved in:
+    DuckDB puts its write-ahead log at a path cut at the first ``?`` of the database's path."""
+    with tempfile.TemporaryDirectory(prefix="newslake-duckdb-") as scratch:
+        built = Path(scratch) / DUCKDB_FILE
+        con = duckdb.connect(str(built))
+        try:
+            for name, parts in tables.items():
+                files = ", ".join("'" + duckdb_path(str(Path(p).resolve())).replace("'", "''") + "'" for p in parts)
+                con.execute(f"create or replace view {name} as select * from read_parquet([{files}])")
+        finally:
+            con.close()
+        shutil.move(built, target)
     _fsync(target)
 
 

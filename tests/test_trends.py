@@ -52,6 +52,10 @@ def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
 def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
     commit = storage.Commit(storage.open_for_writing(tmp_path))
     commit.write("articles", _articles())
+    commit.write("inputs", pa.Table.from_pylist([  # the manifest rows of the inputs they came from, as a run writes
+        {"source_file": a, "content_hash": a, "size_bytes": 1, "mtime_ns": 1, "articles": 1, "quarantined": 0,
+         "version": commit.version, "processed_at": datetime(2025, 1, 1, tzinfo=UTC)} for a in ("a1", "a2", "a3")],
+        schema=TABLES["inputs"]))
     commit.publish()
     path = tmp_path / storage.DUCKDB_FILE
     with duckdb.connect(str(path), read_only=True) as con:
