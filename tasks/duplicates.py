@@ -43,15 +43,19 @@ class Fingerprint:
 
     article_id: str
     content_hash: str
-    signature: LeanMinHash | None  # None: no words
+    signature: LeanMinHash | int | None  # None: no words; an int: the one shingle of a text of SHINGLE words or fewer
     published_at: datetime | None
     ingested_at: datetime | None
 
 
 def fingerprint(doc: Doc) -> Fingerprint:
+    """A text of one shingle is its hash: two such sets are alike (Jaccard 1) only when equal, which a dictionary
+    finds exactly, so a 1 KB MinHash per very short text (a feed of one-word records) is not needed."""
     shingles = shingle_hashes(doc.text)
-    signature = None
-    if shingles.size:
+    signature: LeanMinHash | int | None = None
+    if shingles.size == 1:
+        signature = int(shingles[0])
+    elif shingles.size:
         minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_permutations(), scheme=SCHEME)
         minhash.update_batch(shingles.tolist())
         signature = LeanMinHash(minhash)
@@ -94,8 +98,12 @@ def find_copies(docs: Sequence[Doc | Fingerprint]) -> dict[str, tuple[str, str]]
             by_hash[d.content_hash] = d.article_id
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     signatures: dict[str, LeanMinHash] = {}
+    by_shingle: dict[int, str] = {}
     for d in prints:
         if d.article_id in exact or d.signature is None:
+            continue
+        if isinstance(d.signature, int):
+            sets.union(d.article_id, by_shingle.setdefault(d.signature, d.article_id))
             continue
         for other in lsh.query(d.signature):
             if d.signature.jaccard(signatures[other]) >= THRESHOLD:

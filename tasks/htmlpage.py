@@ -23,10 +23,15 @@ _WORD = re.compile(r"\w+")
 _MIN_TITLE_OVERLAP = 0.5
 _PLAIN_SEPARATORS = (" | ", " - ", " – ", "｜", " » ", " :: ", "：", "_", "|")
 _SITE_SEPARATORS = (*_PLAIN_SEPARATORS, " — ", ": ", " · ")
+# Character references to C0 controls other than tab and line ends ("&#1;", "&#x1B;"): not text, and lxml's parser
+# inside trafilatura gives up on the whole page at one of them.
+_CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])(?![0-9])"
+                                r"|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])(?![0-9a-fA-F]));?")
 
 
 def extract(html: str, url: str | None = None) -> Extracted:
     """Body paragraphs and metadata of one HTML page; empty ``paragraphs`` when no article was found."""
+    html = _CONTROL_REFERENCE.sub("", html)
     tree = _parse(html)
     meta = page_meta(tree) if tree is not None else {}
     doc = trafilatura.bare_extraction(

@@ -14,6 +14,7 @@ import functools
 import gc
 import hashlib
 import re
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -59,7 +60,9 @@ def load_model(name: str) -> Language:
 
 def preload_model(name: str) -> None:
     """Load the model in a new worker process before its first batch arrives, then leave what is alive now (modules,
-    the model) out of the garbage collector's passes for the life of the worker (see ``tasks.memory``)."""
+    the model) out of the garbage collector's passes for the life of the worker (see ``tasks.memory``). A Ctrl-C
+    reaches the workers too: they end quietly and leave reporting it to the run's own process."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     load_model(name)
     gc.freeze()
 
@@ -83,34 +86,35 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
     texts = {a.article_id: a.text for a in articles}
     languages = {a.article_id: a.language for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
-    for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=pipe_batch):
-        text = texts[article_id]
-        spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
-        counts[article_id] = len(spans)
-        starts = [start for start, _ in spans]
-        for index, (start, end) in enumerate(spans):
-            sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
-                              "char_end": end, "text": text[start:end]})
-        if languages[article_id] not in (None, nlp.lang):  # the model's entities in another language are noise
-            continue
-        mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
-        for m, (key, name) in zip(mentions, resolved_names(text, mentions), strict=True):
-            mention = text[m.start : m.end]
-            entities.append({
-                "article_id": article_id,
-                "sentence_index": max(bisect.bisect_right(starts, m.start) - 1, 0),
-                "char_start": m.start,
-                "char_end": m.end,
-                "text": mention,
-                "label": m.label,
-                "model_label": m.model_label,
-                "name_key": key,
-                "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), key),
-                "canonical_name": name,
-            })
-        for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
-            quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
-                           "char_end": q.end, "text": text[q.start : q.end], "speaker_char_start": q.speaker_start})
+    with nlp.memory_zone():  # the words this batch adds to the vocabulary go with it: it does not grow per run
+        for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=pipe_batch):
+            text = texts[article_id]
+            spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
+            counts[article_id] = len(spans)
+            starts = [start for start, _ in spans]
+            for index, (start, end) in enumerate(spans):
+                sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
+                                  "char_end": end, "text": text[start:end]})
+            if languages[article_id] not in (None, nlp.lang):  # the model's entities in another language are noise
+                continue
+            mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+            for m, (key, name) in zip(mentions, resolved_names(text, mentions), strict=True):
+                mention = text[m.start : m.end]
+                entities.append({
+                    "article_id": article_id,
+                    "sentence_index": max(bisect.bisect_right(starts, m.start) - 1, 0),
+                    "char_start": m.start,
+                    "char_end": m.end,
+                    "text": mention,
+                    "label": m.label,
+                    "model_label": m.model_label,
+                    "name_key": key,
+                    "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), key),
+                    "canonical_name": name,
+                })
+            for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
+                quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
+                               "char_end": q.end, "text": text[q.start : q.end], "speaker_char_start": q.speaker_start})
     return NlpRows(
         sentences=pa.Table.from_pylist(sentences, schema=SENTENCES),
         entities=pa.Table.from_pylist(entities, schema=ENTITIES),

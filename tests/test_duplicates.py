@@ -37,3 +37,12 @@ def test_shingle_hashes_are_per_word_5_shingle_and_order_sensitive() -> None:
     assert shingle_hashes("cat the sat on the mat")[0] != one[0]  # same words, another order
     assert len(shingle_hashes("three short words")) == 1 and len(shingle_hashes("  ")) == 0
     assert len(set(shingle_hashes(" ".join(f"w{i}" for i in range(5000))))) == 4996  # no collisions
+
+
+def test_very_short_texts_are_copies_only_when_their_words_match() -> None:
+    """Texts of one shingle are compared by that shingle's hash, not a MinHash: the same outcome for far less."""
+    docs = [Doc("first", "Storm warning!", "h1", datetime(2025, 7, 1, tzinfo=UTC)),
+            Doc("shout", "STORM WARNING", "h2", datetime(2025, 7, 2, tzinfo=UTC)),
+            Doc("other", "Storm over", "h3", datetime(2025, 7, 1, tzinfo=UTC)),
+            Doc("again", "Storm warning!", "h1", None)]
+    assert find_copies(docs) == {"shout": ("first", "near"), "again": ("first", "exact")}

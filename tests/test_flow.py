@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from flows import cli
-from flows.news_pipeline import batches_with_small_tail, file_batches, news_pipeline
+from flows.news_pipeline import news_pipeline
+from tasks.batching import file_batches
 from tasks.manifest import InputFile
 from tasks.names import entity_key
 from tasks.report import RunSummary
@@ -232,10 +233,3 @@ def test_ingest_batches_are_bounded_by_files_and_bytes() -> None:
     files = [InputFile(f"/in/{n}.jsonl", size, 0, "") for n, size in enumerate([10, 10, 25, 100, 1, 1, 1])]
     batches = [[p.name for p in batch] for batch in file_batches(files, max_files=2, max_bytes=30)]
     assert batches == [["0.jsonl", "1.jsonl"], ["2.jsonl"], ["3.jsonl"], ["4.jsonl", "5.jsonl"], ["6.jsonl"]]
-
-
-def test_the_last_nlp_batches_are_smaller() -> None:
-    sizes = [len(b) for b in batches_with_small_tail(list(range(50)), 8, tail=16)]
-    assert sizes == [8, 8, 8, 8, 2] + [2] * 8  # 34 items in batches of 8, the last 16 in batches of 2
-    assert [len(b) for b in batches_with_small_tail(list(range(5)), 8, tail=0)] == [5]
-    assert [len(b) for b in batches_with_small_tail(list(range(5)), 3, tail=16)] == [1, 1, 1, 1, 1]

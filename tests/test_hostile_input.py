@@ -46,6 +46,61 @@ def test_latin1_and_mixed_encodings_decode_line_by_line(tmp_path: Path) -> None:
     assert _one(tmp_path / "mixed.txt").text == "Zürich in UTF-8\nGenève in cp1252 – yes\n"  # type: ignore[union-attr]
 
 
+def test_one_invalid_sequence_falls_back_alone_not_its_whole_line(tmp_path: Path) -> None:
+    line = "Café Zürich in UTF-8, then one cp1252 dash ".encode() + "– and Genève".encode("cp1252") + b"\n"
+    (tmp_path / "a.txt").write_bytes(line * 3)
+    assert _one(tmp_path / "a.txt").text == "Café Zürich in UTF-8, then one cp1252 dash – and Genève\n" * 3  # type: ignore[union-attr]
+
+
+def test_decoding_does_not_depend_on_where_reads_split_the_bytes() -> None:
+    from tasks.readers import read_pieces, text_chunks
+
+    text = "Zürich “quoted” café – Genève 東京 🚢 end\n" * 50
+    data = text.encode() + "Genève – cp1252\n".encode("cp1252")
+    expected = text + "Genève – cp1252\n"
+    for size in (1, 2, 3, 5, 7, 64):
+        stream = __import__("io").BytesIO(data)
+        assert "".join(text_chunks(stream, read_bytes=size)) == expected, size
+    utf16 = "".join(read_pieces(text, 1000)).encode("utf-16")
+    assert "".join(text_chunks(__import__("io").BytesIO(utf16), read_bytes=5)) == text
+
+
+def test_nul_and_control_characters_never_reach_the_text(tmp_path: Path) -> None:
+    dirty = "\x00Ferry\x00 line\x1b[31m opens\x08\x07 in spring;\tnew\fpage\vbreak\x1fend\r\n"
+    (tmp_path / "late.txt").write_text(PARAGRAPH * 100 + "\n" + dirty, encoding="utf-8")  # NULs after 8 KiB
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"text": PARAGRAPH + dirty, "title": "A\u0000B"}) + "\n",
+                                         encoding="utf-8")
+    txt, record = _one(tmp_path / "late.txt"), _one(tmp_path / "feed.jsonl")
+    assert isinstance(txt, RawRecord) and isinstance(record, RawRecord)
+    for text in (txt.text, record.text):
+        assert text is not None and text.endswith("Ferry line[31m opens in spring;\tnew\fpage\nbreak end\r\n")
+    assert record.title == "AB"
+    for item in (txt, record):
+        article = clean_record(item)
+        assert isinstance(article, CleanArticle)
+        assert not [c for c in article.text if ord(c) < 32 and c not in "\n\t\r\f"], article.text[-80:]
+
+
+def test_character_references_to_control_characters_neither_reach_the_text_nor_lose_the_page() -> None:
+    page = (f"<html><body><article><h1>Ferry line</h1><p>{PARAGRAPH}</p><p>Ferry&#1;line&#x1B;[31m opens&#12; "
+            f"now&#x8;&#9;. {PARAGRAPH}</p></article></body></html>")
+    article = clean_record(RawRecord(source_uri="p.html", source_format="html", html=page))
+    assert isinstance(article, CleanArticle), article
+    assert "Ferryline[31m opens now ." in article.text
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize(("parameter", "value"), [("batch_size", 0), ("batch_size", -1), ("workers", 0),
+                                                  ("max_input_bytes", 0)])
+def test_flow_parameters_are_checked_before_anything_runs(tmp_path: Path, parameter: str, value: int) -> None:
+    from flows.news_pipeline import news_pipeline
+
+    (tmp_path / "a.txt").write_text(PARAGRAPH, encoding="utf-8")
+    with pytest.raises(ValueError, match=f"{parameter} must be at least 1, got {value}"):
+        news_pipeline(inputs=[str(tmp_path / "a.txt")], out=str(tmp_path / "w"), **{parameter: value})
+    assert not (tmp_path / "w").exists()
+
+
 def test_gzip_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
     path = tmp_path / "bomb.jsonl.gz"
     with gzip.open(path, "wb", compresslevel=9) as fh:
@@ -75,7 +130,7 @@ def test_json_of_wrong_types_deep_nesting_and_lone_surrogates(tmp_path: Path) ->
     reasons = [(Path(q.source_uri).name, q.reason) for q in result.quarantined]
     assert reasons == [("feed.jsonl#1", "bad_field_type"), ("feed.jsonl#2", "bad_field_type"),
                        ("feed.jsonl#3", "not_an_object"), ("feed.jsonl#4", "not_an_object"),
-                       ("feed.jsonl#5", "invalid_json"), ("deep.json", "invalid_json")]
+                       ("feed.jsonl#5", "invalid_json"), ("deep.json#1", "invalid_json")]  # the item nested too deeply
     [record] = result.records
     assert record.source_id == "7" and record.title is None and "Bad ? surrogate" in (record.text or "")
     article = clean_record(record)
@@ -137,6 +192,9 @@ def test_fuzz_ingest_never_raises(tmp_path: Path, data: bytes, suffix: str) -> N
         assert isinstance(item, (RawRecord, Quarantined))
         if isinstance(item, Quarantined):
             assert item.reason and item.detail
+        else:
+            text = (item.text or "") + (item.html or "")
+            assert not [c for c in text if ord(c) < 32 and c not in "\t\n\r\f"]
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),

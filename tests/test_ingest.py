@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ingest import discover_inputs, ingest_files, records_from_file
+from tasks.discover import discover_inputs
+from tasks.ingest import ingest_files, records_from_file
 from tasks.records import Quarantined, RawRecord
 
 
@@ -134,7 +135,8 @@ def test_discover_walks_folders_and_sets_aside_what_it_cannot_read(tmp_path: Pat
     (tmp_path / "sub" / ".hidden" / "b.txt").write_text("x", encoding="utf-8")
     (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<p>x</p>"))
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    files, missing = discover_inputs([str(tmp_path), str(tmp_path / "missing.txt")])
+    found = discover_inputs([str(tmp_path), str(tmp_path / "missing.txt")])
+    files, missing = found.files, found.quarantined
     assert [f.name for f in files] == ["c.html.gz", "notes.pdf", "a.TXT"]
     assert [(Path(q.source_uri).name, q.reason) for q in missing] == [("missing.txt", "not_found")]
     [(pdf, reason)] = [(Path(q.source_uri).name, q.reason) for q in ingest_files(files).quarantined]
