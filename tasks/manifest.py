@@ -8,8 +8,7 @@ costs one ``stat`` per file. A new or changed file is read again and its rows re
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.records import Quarantined
 from tasks.schemas import INPUTS
 from tasks.storage import is_in, source_file
 
@@ -38,6 +36,12 @@ class Plan:
     unchanged: list[InputFile]
 
 
+def input_file(source_uri: str, files: Collection[str]) -> str:
+    """The input file a source_uri names: itself when it is one of ``files`` (a file may be called "x.jsonl#2"),
+    else the file whose record it is ("a.jsonl#3" → "a.jsonl")."""
+    return source_uri if source_uri in files else source_file(source_uri)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -46,36 +50,64 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def plan(files: Sequence[Path], manifest: pa.Table) -> Plan:
-    """Split ``files`` into those to process and those the manifest already holds unchanged."""
+def plan(files: Sequence[Path], manifest: pa.Table, quarantine: pa.Table, size_limit: int) -> Plan:
+    """Split ``files`` into those to process and those the manifest already holds unchanged. A file refused as
+    too_large under a smaller limit than ``size_limit`` is processed again, although unchanged."""
     known = {str(r["source_file"]): r for r in manifest.select(["source_file", "content_hash", "size_bytes",
-                                                                 "mtime_ns"]).to_pylist()}
+                                                                 "mtime_ns", "size_limit"]).to_pylist()}
+    refused = {str(u) for u, reason in zip(quarantine["source_uri"].to_pylist(), quarantine["reason"].to_pylist(),
+                                           strict=True) if reason == "too_large"}
     todo: list[InputFile] = []
     unchanged: list[InputFile] = []
     for path in files:
-        try:
-            st = path.stat()
-            row = known.get(str(path))
-            same_stat = row is not None and (row["size_bytes"], row["mtime_ns"]) == (st.st_size, st.st_mtime_ns)
-            sha = str(row["content_hash"]) if row is not None and same_stat else file_sha256(path)
-            item = InputFile(str(path), st.st_size, st.st_mtime_ns, sha)
-        except OSError:
-            todo.append(InputFile(str(path), 0, 0, ""))
-            continue
-        (unchanged if row is not None and row["content_hash"] == sha else todo).append(item)
+        row = known.get(str(path))
+        item = describe(path, row)
+        retry = row is not None and str(path) in refused and (row["size_limit"] or 0) < size_limit
+        (unchanged if row is not None and row["content_hash"] == item.sha256 and not retry else todo).append(item)
     return Plan(todo, unchanged)
 
 
+def describe(path: Path, row: Mapping[str, object] | None = None) -> InputFile:
+    """``path`` as an input, hashed unless the manifest's ``row`` holds it with the same size and mtime."""
+    try:
+        st = path.stat()
+        same_stat = row is not None and (row["size_bytes"], row["mtime_ns"]) == (st.st_size, st.st_mtime_ns)
+        sha = str(row["content_hash"]) if row is not None and same_stat else file_sha256(path)
+    except OSError:
+        return InputFile(str(path), 0, 0, "")
+    return InputFile(str(path), st.st_size, st.st_mtime_ns, sha)
+
+
+def providers(articles: pa.Table, quarantine: pa.Table, replaced: Collection[str],
+              files: Collection[str]) -> set[str]:
+    """Input files outside ``replaced`` that must be read again so no article is lost: those holding, as a
+    ``duplicate`` record, an article that a replaced file provided (and may no longer provide)."""
+    dropped = {a for a, u in zip(articles["article_id"].to_pylist(), articles["source_uri"].to_pylist(), strict=True)
+               if source_file(str(u)) in replaced}
+    rows = zip(quarantine["source_uri"].to_pylist(), quarantine["reason"].to_pylist(),
+               quarantine["article_id"].to_pylist(), strict=True)
+    holders = {input_file(str(u), files) for u, reason, a in rows if reason == "duplicate" and a in dropped}
+    return holders - set(replaced)
+
+
+def from_files(table: pa.Table, files: Collection[str], known: Collection[str]) -> pa.Array:
+    """A mask of the rows (of a table with ``source_uri``) that came from one of ``files``; ``known`` are the
+    warehouse's input files (see ``input_file``)."""
+    origin = [input_file(str(u), known) for u in table["source_uri"].to_pylist()]
+    return is_in(pa.array(origin, pa.string()), files)
+
+
 def updated(manifest: pa.Table, processed: Sequence[InputFile], added: Mapping[str, int],
-            quarantined: Sequence[Quarantined], version: str, now: datetime) -> pa.Table:
+            set_aside: Mapping[str, int], retry: Collection[str], version: str, now: datetime,
+            size_limit: int) -> pa.Table:
     """The manifest after a run: earlier rows of files it did not process, and one row per file it did (``added``:
-    articles per file). A file that could not be read is left out, so the next run tries it again."""
-    set_aside = Counter(source_file(q.source_uri) for q in quarantined)
-    retry = {source_file(q.source_uri) for q in quarantined if q.reason in RETRY_REASONS}
+    articles per file, ``set_aside``: records quarantined per file). A file that could not be read (``retry``) is
+    left out, so the next run tries it again."""
+    paths = {f.path for f in processed}
     done = [f for f in processed if f.sha256 and f.path not in retry]
     rows = [{"source_file": f.path, "content_hash": f.sha256, "size_bytes": f.size, "mtime_ns": f.mtime_ns,
-             "articles": added.get(f.path, 0), "quarantined": set_aside[f.path], "version": version,
-             "processed_at": now}
+             "articles": added.get(f.path, 0), "quarantined": set_aside.get(f.path, 0), "size_limit": size_limit,
+             "version": version, "processed_at": now}
             for f in done]
-    kept = manifest.filter(pc.invert(is_in(manifest["source_file"], [f.path for f in processed])))
+    kept = manifest.filter(pc.invert(is_in(manifest["source_file"], paths)))
     return pa.concat_tables([kept, pa.Table.from_pylist(rows, schema=INPUTS)])

@@ -33,6 +33,7 @@ class Quarantined:
     source_uri: str
     reason: str  # short machine-readable reason, e.g. "empty", "binary", "invalid_json"
     detail: str  # what a person needs to find and fix it
+    article_id: str | None = None  # a "duplicate": the article it repeats, which this record can provide again
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -170,6 +170,8 @@ QUARANTINE = pa.schema(
         _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record of a file.", False),
         _field("reason", pa.string(), "Short machine-readable reason (empty, binary, invalid_json, ...).", False),
         _field("detail", pa.string(), "Human-readable explanation.", False),
+        _field("article_id", pa.string(), "For a 'duplicate': the article it repeats. Should that article's "
+                                          "input stop providing it, the next run reads this record again."),
         _field("ingested_at", _UTC, "When this row was written.", False),
     ]
 )
@@ -183,6 +185,8 @@ INPUTS = pa.schema(
                                        "re-hashing an untouched file.", False),
         _field("articles", pa.int64(), "Articles it added.", False),
         _field("quarantined", pa.int64(), "Records (or the whole file) set aside into quarantine.", False),
+        _field("size_limit", pa.int64(), "The run's max_input_bytes: a file refused as too_large is read again by "
+                                         "a run that allows more."),
         _field("version", pa.string(), "Warehouse version that processed it.", False),
         _field("processed_at", _UTC, "When it was processed.", False),
     ]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -25,13 +26,15 @@ from prefect.cache_policies import NONE
 from prefect.states import State
 
 from tasks import aggregate, ids, manifest, storage
-from tasks.ingest import discover_inputs
+from tasks.discover import discover_inputs
+from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.nlp import NlpRows
 from tasks.outlets import Registry
 from tasks.records import CleanArticle, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE
 
 STAGED = ("articles", "entities", "quotes")  # tables the aggregate stage rewrites
+PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
 log = logging.getLogger(__name__)
 
@@ -51,33 +54,67 @@ class RunStart:
 
     base: storage.Snapshot
     plan: manifest.Plan
-    missing: list[Quarantined]  # input paths that do not exist
-    replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, missing paths
+    missing: list[Quarantined]  # paths given that cannot be read as files: missing, FIFOs, symlink loops
+    skipped: dict[str, int]  # reason -> entries inside folders skipped on purpose (hidden files)
+    replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, and files
+    # read again because they hold an article a changed file no longer provides
     seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
 
 
 class RunOutput:
     """What a run has produced so far. Rows go into the version the run will commit as soon as an NLP batch is
     done: sentences as parts of that version, articles, entities and quotes set aside for the aggregate stage,
-    which rewrites them. What stays in memory is counts, the quarantine and the ids of articles seen."""
+    which rewrites them; quarantined records as they come. What stays in memory is counts and the ids of articles
+    seen, so a file of a million duplicates costs what its batches cost."""
+
+    QUARANTINE_BATCH = 4096  # quarantined records gathered before they are written as rows
 
     def __init__(self, commit: storage.Commit | None, stamp: RunStamp | None, registry: Registry,
-                 quarantined: list[Quarantined], seen: dict[str, str]) -> None:
+                 files: Collection[str], seen: dict[str, str]) -> None:
         self.commit, self.stamp, self.registry = commit, stamp, registry
-        self.quarantined = quarantined
+        self.files = frozenset(files)  # the input files this run reads
         self.seen = seen  # article_id -> where it already is
         self.articles = self.sentences = self.entities = 0
         self.languages: Counter[str] = Counter()
         self.per_file: Counter[str] = Counter()  # input file -> articles from it
+        self.reasons: Counter[str] = Counter()  # quarantined inputs and records by reason
+        self.set_aside_per_file: Counter[str] = Counter()  # input file -> records of it quarantined
+        self.retry: set[str] = set()  # input files to try again next run (manifest.RETRY_REASONS)
+        self.paths_again: set[str] = set()  # paths given that this run found missing, not a file or a loop
+        self._pending: list[Quarantined] = []
         self._writers: dict[str, storage.PartWriter] = {}
+
+    def set_aside(self, items: Iterable[Quarantined]) -> None:
+        """Quarantine ``items``: counted now, written as rows of the run's version in batches."""
+        for q in items:
+            self.reasons[q.reason] += 1
+            origin = manifest.input_file(q.source_uri, self.files)
+            self.set_aside_per_file[origin] += 1
+            if q.reason in manifest.RETRY_REASONS:
+                self.retry.add(origin)
+            if q.reason in PATH_REASONS:
+                self.paths_again.add(q.source_uri)
+            if self.commit is not None:
+                self._pending.append(q)
+        if len(self._pending) >= self.QUARANTINE_BATCH:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self.commit is None or self.stamp is None or not self._pending:
+            return
+        if "quarantine" not in self._writers:
+            self._writers["quarantine"] = self.commit.stager("quarantine")
+        self._writers["quarantine"].write(quarantine_table(self._pending, self.stamp.at))
+        self._pending = []
 
     def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """The articles neither the warehouse nor this run has yet; a repeat is quarantined as ``duplicate``."""
         new = []
         for article in articles:
             if where := self.seen.get(article.article_id):
-                self.quarantined.append(Quarantined(source_uri=article.source_uri, reason="duplicate",
-                                                    detail=f"article {article.article_id} is already {where}"))
+                self.set_aside([Quarantined(source_uri=article.source_uri, reason="duplicate",
+                                            detail=f"article {article.article_id} is already {where}",
+                                            article_id=article.article_id)])
             else:
                 self.seen[article.article_id] = "earlier in this run"
                 new.append(article)
@@ -86,8 +123,8 @@ class RunOutput:
     def add(self, articles: Sequence[CleanArticle], rows: NlpRows) -> None:
         if self.commit is None or self.stamp is None:
             raise ValueError("this run reads no input: it has no version to add rows to")
-        if not self._writers:
-            self._writers = {name: self.commit.stager(name) for name in STAGED}
+        if "articles" not in self._writers:
+            self._writers |= {name: self.commit.stager(name) for name in STAGED}
             self._writers["sentences"] = self.commit.writer("sentences")
         self._writers["articles"].write(articles_table(articles, rows.sentence_counts, self.stamp.at,
                                                        self.stamp.pipeline_version, self.registry))
@@ -100,6 +137,7 @@ class RunOutput:
         self.per_file.update(storage.source_file(a.source_uri) for a in articles)
 
     def close(self) -> None:
+        self._write_pending()
         for writer in self._writers.values():
             writer.close()
 
@@ -118,21 +156,34 @@ class Merged:
         yield from self.commit.staged(name, columns)
 
 
-def start(out: str, inputs: Sequence[str]) -> RunStart:
+def start(out: str, inputs: Sequence[str], size_limit: int = DEFAULT_MAX_BYTES) -> RunStart:
     """Open the warehouse at ``out`` (a storage.location) for writing (hold its lock) and plan the run from the
-    manifest."""
+    manifest. Inputs that are missing keep their rows (the warehouse is an archive); an input that holds, as a
+    duplicate, an article whose file this run reads again is read again too, so the article stays while any input
+    still provides it."""
     base = storage.open_for_writing(out)
-    files, missing = discover_inputs(inputs)
+    found = discover_inputs(inputs)
+    files = found.files
     if storage.is_local(out):
         files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
-    plan = manifest.plan(files, base.read("inputs"))
-    replaced = [f.path for f in plan.todo] + [q.source_uri for q in missing]
-    return RunStart(base, plan, missing, replaced, kept_articles(base, replaced))
+    known = base.read("inputs")
+    quarantine = base.read("quarantine", ["source_uri", "reason", "article_id"])
+    plan = manifest.plan(files, known, quarantine, size_limit)
+    articles = base.read("articles", ["article_id", "source_uri"])
+    known_files = {str(f) for f in known["source_file"].to_pylist()}
+    replaced = {f.path for f in plan.todo}
+    while extra := manifest.providers(articles, quarantine, replaced, known_files):
+        plan.todo.extend(manifest.describe(Path(path)) for path in sorted(extra))
+        replaced |= extra
+        log.info("reading %d unchanged inputs again: they hold articles that changed inputs no longer provide",
+                 len(extra))
+    return RunStart(base, plan, found.quarantined, found.skipped, sorted(replaced), kept_articles(base, replaced))
 
 
 def kept_articles(base: storage.Snapshot, replaced: Collection[str]) -> dict[str, str]:
     """article_id -> where it is, for the committed articles whose input this run does not replace."""
-    rows = storage.rows_not_from(base.read("articles", ["article_id", "source_uri"]), replaced)
+    rows = base.read("articles", ["article_id", "source_uri"])
+    rows = rows.filter(pc.invert(manifest.from_files(rows, replaced, ())))
     return {str(a): f"in the warehouse from {u}" for a, u in zip(rows["article_id"].to_pylist(),
                                                                   rows["source_uri"].to_pylist(), strict=True)}
 
@@ -174,11 +225,13 @@ def _outlet_id(registry: Registry, article: CleanArticle) -> str:
 
 
 def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:
-    rows = [{"source_uri": q.source_uri, "reason": q.reason, "detail": q.detail, "ingested_at": now} for q in items]
+    rows = [{"source_uri": q.source_uri, "reason": q.reason, "detail": q.detail, "article_id": q.article_id,
+             "ingested_at": now} for q in items]
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
-def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Collection[str]) -> Merged:
+def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Collection[str],
+          size_limit: int = DEFAULT_MAX_BYTES) -> Merged:
     """Merge ``run`` into its version; ``replaced`` are the inputs whose earlier rows this run's rows replace.
     A part of the base version's sentences none of whose rows go is carried over as it is (a hard link)."""
     if run.commit is None or run.stamp is None:
@@ -194,11 +247,25 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
                 commit.keep("sentences", [part])
             else:
                 sentences.write_all(storage.scan(base.out, "sentences", [part], articles=kept))
-    commit.write("quarantine", pa.concat_tables([storage.rows_not_from(base.read("quarantine"), replaced),
-                                                 quarantine_table(run.quarantined, run.stamp.at)]))
-    commit.write("inputs", manifest.updated(base.read("inputs"), processed, run.per_file, run.quarantined,
-                                            run.stamp.warehouse_version, run.stamp.at))
+    inputs = base.read("inputs")
+    with commit.writer("quarantine") as quarantine:
+        quarantine.write(kept_quarantine(base.read("quarantine"), run.paths_again, replaced,
+                                         [str(f) for f in inputs["source_file"].to_pylist()]))
+        quarantine.write_all(commit.staged("quarantine"))
+    commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
+                                            run.stamp.warehouse_version, run.stamp.at, size_limit))
     return Merged(base, commit, kept)
+
+
+def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],
+                    files: Collection[str]) -> pa.Table:
+    """The earlier quarantine rows that stay: not from an input this run read again, and no row about a path given
+    to a run (missing, not a file, a loop) that this run found so ``again`` (its own row says so) or that is now a
+    file or folder."""
+    stale_path = [r in PATH_REASONS and (u in again or Path(u).is_file() or Path(u).is_dir())
+                  for u, r in zip(map(str, table["source_uri"].to_pylist()), table["reason"].to_pylist(), strict=True)]
+    stale = pc.or_(manifest.from_files(table, replaced, files), pa.array(stale_path, pa.bool_()))
+    return table.filter(pc.invert(stale))
 
 
 def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> bool:
@@ -207,13 +274,14 @@ def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> b
 
 
 @task(name="start", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error, cache_policy=NONE)
-def start_task(out: str, inputs: list[str]) -> RunStart:
-    return start(out, inputs)
+def start_task(out: str, inputs: list[str], size_limit: int = DEFAULT_MAX_BYTES) -> RunStart:
+    return start(out, inputs, size_limit)
 
 
 @task(name="merge", cache_policy=NONE)
-def merge_task(run: RunOutput, processed: list[manifest.InputFile], replaced: list[str]) -> Merged:
-    return merge(run, processed, replaced)
+def merge_task(run: RunOutput, processed: list[manifest.InputFile], replaced: list[str],
+               size_limit: int = DEFAULT_MAX_BYTES) -> Merged:
+    return merge(run, processed, replaced, size_limit)
 
 
 @task(name="commit", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error,

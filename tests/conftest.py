@@ -62,3 +62,24 @@ def comparable_tables(out: str | Path) -> dict[str, pa.Table]:
                 or pa.types.is_integer(table.schema.field(c).type)]
         tables[name] = table.sort_by([(c, "ascending") for c in keys])
     return tables
+
+
+
+_checked_until = [0.0]  # commits before this time were checked after an earlier test
+
+
+@pytest.fixture(autouse=True)
+def warehouses_stay_consistent(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """After every test, every local warehouse committed since the last check (by the test or by a fixture set up
+    for it) passes tasks.invariants: each article is provided by an input of the manifest, the manifest's counts
+    agree with the tables, no child row lacks its article."""
+    yield
+    import time
+
+    from tasks import invariants, storage
+
+    since, _checked_until[0] = _checked_until[0], time.time()
+    for link in Path(tmp_path_factory.getbasetemp()).rglob(".newslake/current"):
+        if link.is_symlink() and link.lstat().st_mtime >= since - 1:
+            broken = invariants.problems(storage.current(link.parents[1]))
+            assert not broken, f"{link.parents[1]}: " + "; ".join(broken)

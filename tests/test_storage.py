@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tasks import manifest, storage
+from tasks import manifest, sql, storage
 from tasks.aggregate import aggregate
 from tasks.nlp import NlpRows
 from tasks.outlets import Outlet, Registry
 from tasks.records import CleanArticle, Quarantined
-from tasks.schemas import ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
+from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
 from tasks.warehouse import RunOutput, RunStamp, kept_articles, merge
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
@@ -36,7 +38,8 @@ def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list
         base = storage.open_for_writing(out)
         stamp = RunStamp(NOW, "test", storage.next_version(base))
         commit = storage.Commit(base, stamp.warehouse_version)
-        run = RunOutput(commit, stamp, registry, quarantined=list(bad), seen=kept_articles(base, replaced))
+        run = RunOutput(commit, stamp, registry, files=replaced, seen=kept_articles(base, replaced))
+        run.set_aside(bad)
         run.add(run.take_new(articles), NO_ROWS)
         processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]
         aggregate(merge(run, processed, replaced), registry)
@@ -68,7 +71,8 @@ def test_a_commit_shows_every_table_at_once_through_plain_paths(tmp_path: Path) 
     assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
 
 
-def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(tmp_path: Path) -> None:
+def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
     before = storage.current(tmp_path)
     attempt = storage.Commit(storage.open_for_writing(tmp_path))
@@ -77,8 +81,11 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(tmp_path:
         attempt.write("outlets", pa.table({"outlet_id": [None]}))  # violates the schema
     assert storage.current(tmp_path) == before
     assert storage.read_table(tmp_path, "articles")["article_id"].to_pylist() == ["id1"]
-    storage.open_for_writing(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="tasks.storage"):
+        storage.open_for_writing(tmp_path)
     assert not Path(attempt.path).exists()
+    [warning] = [r.getMessage() for r in caplog.records if attempt.version in r.getMessage()]
+    assert "failed" in warning and "killed run" not in warning  # this run failed: the log must not say killed
 
 
 def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> None:
@@ -87,12 +94,13 @@ def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> No
     for n in range(200):  # a small append to one table every commit, the rest carried over unchanged
         commit_ = storage.Commit(base)
         commit_.keep("articles")
-        commit_.write("articles", pa.Table.from_pylist([{**_row(n)}], schema=TABLES["articles"]))
+        commit_.keep("inputs")
+        _add_article(commit_, n)
         base = commit_.publish()
         counts.append(len(_files(tmp_path)))
     assert storage.read_table(tmp_path, "articles").num_rows == 200
     assert len(base.parts("articles")) <= storage.MAX_PARTS
-    bound = storage.KEEP_VERSIONS * (len(TABLES) * storage.MAX_PARTS + 1) + 1
+    bound = storage.KEEP_VERSIONS * (len(TABLES) * storage.MAX_PARTS + 2) + 1  # + its DuckDB file and lease
     assert max(counts) <= bound and max(counts[100:]) <= max(counts[:100])  # flat: not growing with the runs
 
 
@@ -100,6 +108,14 @@ def _row(n: int) -> dict:  # type: ignore[type-arg]
     return {"article_id": f"id{n}", "outlet_id": "o", "text": "t", "word_count": 1, "sentence_count": 0,
             "source_uri": f"/in/{n}.txt", "source_format": "txt", "content_hash": "h", "story_id": "s",
             "ingested_at": NOW, "pipeline_version": "test"}
+
+
+def _add_article(commit: storage.Commit, n: int) -> None:
+    """Article ``n`` and the manifest row of the input it came from, as a run writes them."""
+    commit.write("articles", pa.Table.from_pylist([_row(n)], schema=TABLES["articles"]))
+    commit.write("inputs", pa.Table.from_pylist([{
+        "source_file": f"/in/{n}.txt", "content_hash": "sha", "size_bytes": 1, "mtime_ns": 1, "articles": 1,
+        "quarantined": 0, "version": commit.version, "processed_at": NOW}], schema=TABLES["inputs"]))
 
 
 def test_a_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
@@ -133,7 +149,29 @@ def test_values_from_the_data_never_become_paths(tmp_path: Path) -> None:
     _run(out, [hostile], ["/in/../x.txt"])
     assert [p for p in tmp_path.rglob("*") if not p.is_relative_to(out)] == []
     names = {p.name for p in _files(out)}
-    assert all(n.startswith("part-") or n in {storage.DUCKDB_FILE, "lock"} for n in names), names
+    assert all(n.startswith("part-") or n in {storage.DUCKDB_FILE, storage.LEASE_FILE, "lock"} for n in names), names
+
+
+PATTERN_NAMES = ["wh[1]", "wh1", "wh?", "wh*", "wh{a,b}", "wha", "it's", "wh[[]x"]
+
+
+def test_warehouse_paths_are_never_patterns(tmp_path: Path) -> None:
+    """Side by side, so a name read as a glob (``wh?``, ``wh*``, ``wh[1]``) would match its neighbours."""
+    for n, name in enumerate(PATTERN_NAMES):
+        commit = storage.Commit(storage.open_for_writing(tmp_path / name))
+        _add_article(commit, n)
+        with sql.connect(articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:  # as the aggregate reads
+            assert con.sql("select article_id from articles").fetchall() == [(f"id{n}",)], name
+        commit.publish()
+    for n, name in enumerate(PATTERN_NAMES):
+        out = tmp_path / name
+        assert storage.read_table(out, "articles")["article_id"].to_pylist() == [f"id{n}"], name
+        assert pd.read_parquet(out / "articles")["article_id"].tolist() == [f"id{n}"], name
+        with storage.snapshot(out) as snap:
+            assert pd.read_parquet(snap.table_path("articles"))["article_id"].tolist() == [f"id{n}"], name
+        with duckdb.connect(str(out / storage.DUCKDB_FILE), read_only=True) as con:
+            assert con.sql("select article_id from articles").fetchall() == [(f"id{n}",)], name
+            assert con.sql("select count(*) from entities").fetchall() == [(0,)], name
 
 
 def test_rerun_replaces_rows_of_the_inputs_it_read(tmp_path: Path) -> None:

@@ -1,0 +1,76 @@
+"""Fingerprints of every table the flow writes, for checking that a refactoring changes no output.
+
+    .venv/bin/python -m bench.fingerprint OUT.json [-n 300] [--corpora ../shared/corpora]
+    .venv/bin/python -m bench.fingerprint OUT.json --compare BEFORE.json
+
+Runs the real flow over the seeds, data/samples and the first N AllSides articles (as JSON lines), each into a new
+warehouse, and writes one SHA-256 per table: of its rows without the columns that say when they were written, in a
+canonical order. With --compare it prints which tables differ from an earlier file and exits 1 if any does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+import tempfile
+from itertools import islice
+from pathlib import Path
+
+from flows.cli import set_environment_defaults
+
+set_environment_defaults()
+
+from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
+from tasks import storage  # noqa: E402
+from tasks.schemas import TABLES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_COLUMNS = {"ingested_at", "processed_at", "version", "pipeline_version"}
+
+
+def table_digests(out: Path) -> dict[str, str]:
+    digests = {}
+    with storage.snapshot(out) as snap:
+        for name in TABLES:
+            table = snap.read(name)
+            rows = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS]).to_pylist()
+            lines = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+            digests[name] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16] + f" ({len(lines)} rows)"
+    return digests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path, help="JSON file to write the fingerprints to")
+    parser.add_argument("-n", type=int, default=300, help="AllSides articles (default 300)")
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--compare", type=Path, help="an earlier fingerprint file to compare with")
+    args = parser.parse_args()
+    registry = str(ROOT / "data" / "outlets.csv")
+    result: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        allsides = Path(tmp) / "allsides.jsonl"
+        with gzip.open(args.corpora / "allsides_news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+            allsides.write_text("".join(islice(fh, args.n)), encoding="utf-8")
+        inputs = {"seeds": ROOT / "data" / "samples" / "txt", "samples": ROOT / "data" / "samples",
+                  "allsides": allsides}
+        for name, path in inputs.items():
+            out = Path(tmp) / f"w-{name}"
+            news_pipeline(inputs=[str(path)], out=str(out), outlets_registry=registry)
+            result[name] = table_digests(out)
+    args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if not args.compare:
+        return 0
+    before = json.loads(args.compare.read_text(encoding="utf-8"))
+    differ = [f"{run}/{table}: {before.get(run, {}).get(table)} -> {digest}"
+              for run, tables in result.items() for table, digest in tables.items()
+              if before.get(run, {}).get(table) != digest]
+    print("\n".join(differ) or f"identical: {sum(len(t) for t in result.values())} tables in {len(result)} runs")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
