@@ -375,20 +375,10 @@ def _fsync(path: Path) -> None:
 
 
 def source_file(source_uri: str) -> str:
-    """The input file a source_uri came from ("a.jsonl#3" → "a.jsonl")."""
+    """The input file an article's source_uri came from ("a.jsonl#3" → "a.jsonl"). An article always comes from a
+    file of a known format, whose name cannot end like a record number; for a quarantine row, which may name any
+    file ("x.jsonl#2"), use ``manifest.input_file``."""
     return _RECORD_SUFFIX.sub("", source_uri)
-
-
-def rows_not_from(table: pa.Table, files: Collection[str]) -> pa.Table:
-    """Rows of a table with a ``source_uri`` column whose input file is not in ``files``."""
-    if table.num_rows == 0 or not files:
-        return table
-    origin = pa.array([source_file(str(u)) for u in table["source_uri"].to_pylist()], pa.string())
-    return table.filter(pc.invert(is_in(origin, files)))
-
-
-def rows_with_ids(table: pa.Table, column: str, keep: Collection[str]) -> pa.Table:
-    return table.filter(is_in(table[column], keep))
 
 
 def is_in(values: pa.Array | pa.ChunkedArray, keys: Collection[str]) -> pa.Array:
