@@ -28,16 +28,24 @@ from tasks import storage  # noqa: E402
 from tasks.schemas import TABLES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_COLUMNS = {"ingested_at", "processed_at", "version", "pipeline_version"}
+RUN_COLUMNS = {"ingested_at", "processed_at", "version", "pipeline_version", "mtime_ns"}  # when, not what
 
 
-def table_digests(out: Path) -> dict[str, str]:
+def table_digests(out: Path, roots: dict[str, str]) -> dict[str, str]:
+    """A digest per table; input paths under ``roots`` (path → placeholder) are written as the placeholder, so the
+    same inputs in another folder or checkout give the same digests."""
     digests = {}
     with storage.snapshot(out) as snap:
         for name in TABLES:
             table = snap.read(name)
             rows = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS]).to_pylist()
-            lines = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+            lines = []
+            for row in rows:
+                line = json.dumps(row, sort_keys=True, default=str)
+                for root, placeholder in roots.items():
+                    line = line.replace(root, placeholder)
+                lines.append(line)
+            lines.sort()
             digests[name] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16] + f" ({len(lines)} rows)"
     return digests
 
@@ -60,7 +68,7 @@ def main() -> int:
         for name, path in inputs.items():
             out = Path(tmp) / f"w-{name}"
             news_pipeline(inputs=[str(path)], out=str(out), outlets_registry=registry)
-            result[name] = table_digests(out)
+            result[name] = table_digests(out, {tmp: "<tmp>", str(ROOT): "<repo>"})
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if not args.compare:
         return 0

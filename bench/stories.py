@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.groups import DisjointSets
 from tasks.stories import STOPWORDS, THRESHOLD, StoryDoc, cluster_stories
 
 
@@ -61,17 +62,10 @@ def single_link_baseline(docs: Sequence[StoryDoc], threshold: float = 0.25) -> d
             matrix[row, vocab[t]] = (1 + math.log(n)) * (math.log((1 + len(docs)) / (1 + df[t])) + 1)
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     sim = matrix @ matrix.T
-    parent = list(range(len(docs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(range(len(docs)))
     for i, j in zip(*np.nonzero(np.triu(sim, 1) >= threshold), strict=True):
-        parent[find(int(i))] = find(int(j))
-    return {d.article_id: str(find(k)) for k, d in enumerate(docs)}
+        sets.union(int(i), int(j))
+    return {d.article_id: str(sets.find(k)) for k, d in enumerate(docs)}
 
 
 def load(path: Path) -> tuple[list[StoryDoc], dict[str, str], dict[str, str]]:

@@ -14,7 +14,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import duplicates, entities, sql, stories, trends
+from tasks import duplicates, entities, ids, sql, stories, trends
 from tasks.memory import give_back_memory
 from tasks.names import NAME_LABELS
 from tasks.outlets import Registry
@@ -151,7 +151,7 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
         grouped[str(row["story_id"])].append(row)
     rows = []
     for sid in sorted(grouped):
-        arts = sorted(grouped[sid], key=lambda a: (a["published_at"] is None, a["published_at"] or 0, a["article_id"]))
+        arts = sorted(grouped[sid], key=lambda a: ids.first_order(a["published_at"], a["article_id"]))
         dates = [a["published_at"] for a in arts if a["published_at"] is not None]
         outlet_names = sorted({str(names.get(a["outlet_id"]) or a["outlet_id"]) for a in arts})
         rows.append({

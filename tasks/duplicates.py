@@ -18,6 +18,7 @@ from datetime import datetime
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from tasks import ids
 from tasks.groups import DisjointSets
 
 SHINGLE = 5
@@ -110,8 +111,7 @@ def find_copies(docs: Sequence[Doc | Fingerprint]) -> dict[str, tuple[str, str]]
                 sets.union(d.article_id, other)
         lsh.insert(d.article_id, d.signature)
         signatures[d.article_id] = d.signature
-    order = {d.article_id: (d.published_at is None, _timestamp(d.published_at or d.ingested_at), d.article_id)
-             for d in prints}
+    order = {d.article_id: ids.first_order(d.published_at, d.article_id, d.ingested_at) for d in prints}
     copies: dict[str, tuple[str, str]] = {}
     hashes = {d.article_id: d.content_hash for d in prints}
     for members in sets.groups():
@@ -120,7 +120,3 @@ def find_copies(docs: Sequence[Doc | Fingerprint]) -> dict[str, tuple[str, str]]
             if member != original:
                 copies[member] = (original, "exact" if hashes[member] == hashes[original] else "near")
     return copies
-
-
-def _timestamp(moment: datetime | None) -> float:
-    return moment.timestamp() if moment else 0.0

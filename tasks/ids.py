@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _WWW = re.compile(r"^www\d*\.")
@@ -69,3 +70,12 @@ def entity_id(label: str, key: str) -> str:
 def story_id(first_article_id: str) -> str:
     """Id of a story: its earliest article's id, so it stays put while later coverage joins."""
     return _digest("story", first_article_id)
+
+
+def first_order(published_at: datetime | None, article_id: str,
+                ingested_at: datetime | None = None) -> tuple[bool, float, str]:
+    """Sort key of "the earliest article", the one a duplicate group or a story is named after: dated before
+    undated, then by publication (undated ones by ingestion, when known), then by id, so the choice never depends
+    on the order articles were read in."""
+    moment = published_at or ingested_at
+    return published_at is None, moment.timestamp() if moment else 0.0, article_id

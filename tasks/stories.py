@@ -66,7 +66,7 @@ def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, wind
     stories: dict[str, str] = {}
     for block in blocks.values():
         if len(block) > MAX_BLOCK:
-            block.sort(key=lambda d: (_ts(d.published_at), d.article_id))
+            block.sort(key=lambda d: ids.first_order(d.published_at, d.article_id)[1:])  # in a month: all dated
         for start in range(0, len(block), MAX_BLOCK):
             stories |= _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
     return stories
@@ -79,7 +79,7 @@ def _cluster_block(docs: Sequence[StoryDoc], threshold: float, window_days: int,
     members = _average_link(sim, threshold)
     stories: dict[str, str] = {}
     for group in members:
-        first = min(group, key=lambda i: (docs[i].published_at is None, _ts(docs[i].published_at), docs[i].article_id))
+        first = min(group, key=lambda i: ids.first_order(docs[i].published_at, docs[i].article_id))
         story = ids.story_id(docs[first].article_id)
         stories.update({docs[i].article_id: story for i in group})
     return stories
@@ -180,7 +180,3 @@ def _average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
             rescan(int(row))
         rescan(i)
     return [g for g in groups if g]
-
-
-def _ts(moment: datetime | None) -> float:
-    return moment.timestamp() if moment else 0.0

@@ -46,7 +46,7 @@ def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
     assert summary.quarantined == {}
     assert set(summary.stage_seconds) == {"start", "ingest", "clean", "nlp", "write", "merge", "aggregate", "commit"}
     assert set(summary.stage_peak_rss_mb) == set(summary.stage_seconds)
-    assert summary.stage_peak_rss_mb["commit"] == max(summary.stage_peak_rss_mb.values()) > 100  # MB; the last stage
+    assert all(mb > 100 for mb in summary.stage_peak_rss_mb.values())  # MB, with the model loaded: not KiB, not GB
     articles = _read(out, "articles")
     assert articles["article_id"].is_unique
     assert set(articles["source_format"]) == {"txt", "html", "json"}
