@@ -114,12 +114,12 @@ def news_pipeline(
         with clock("start"):
             begin = start_task(out_dir, inputs, max_input_bytes)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths quarantined",
-                    len(begin.plan.todo), len(begin.plan.unchanged), len(begin.missing))
+                    len(begin.plan.todo), len(begin.plan.unchanged), len(begin.unreadable))
         after = begin.base
         stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
         commit = storage.Commit(begin.base, stamp.warehouse_version) if begin.plan.todo else None
         run = RunOutput(commit, stamp, registry, files=[f.path for f in begin.plan.todo], seen=dict(begin.seen))
-        run.set_aside(begin.missing)
+        run.set_aside(begin.unreadable)
         # NLP results are persisted, so a re-run after a kill reuses finished batches, and not also kept in memory,
         # where Prefect's result store would hold up to 1,000 of them for the rest of the run.
         nlp = nlp_task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=nlp_cache_key), persist_result=True,

@@ -54,7 +54,7 @@ class RunStart:
 
     base: storage.Snapshot
     plan: manifest.Plan
-    missing: list[Quarantined]  # paths given that cannot be read as files: missing, FIFOs, symlink loops
+    unreadable: list[Quarantined]  # paths given that cannot be read as files: missing, FIFOs, symlink loops
     skipped: dict[str, int]  # reason -> entries inside folders skipped on purpose (hidden files)
     replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, and files
     # read again because they hold an article a changed file no longer provides
@@ -177,12 +177,15 @@ def start(out: str, inputs: Sequence[str], size_limit: int = DEFAULT_MAX_BYTES) 
         replaced |= extra
         log.info("reading %d unchanged inputs again: they hold articles that changed inputs no longer provide",
                  len(extra))
-    return RunStart(base, plan, found.quarantined, found.skipped, sorted(replaced), kept_articles(base, replaced))
+    return RunStart(base, plan, found.quarantined, found.skipped, sorted(replaced),
+                    kept_articles(base, replaced, articles))
 
 
-def kept_articles(base: storage.Snapshot, replaced: Collection[str]) -> dict[str, str]:
-    """article_id -> where it is, for the committed articles whose input this run does not replace."""
-    rows = base.read("articles", ["article_id", "source_uri"])
+def kept_articles(base: storage.Snapshot, replaced: Collection[str],
+                  articles: pa.Table | None = None) -> dict[str, str]:
+    """article_id -> where it is, for the committed articles whose input this run does not replace (``articles``:
+    their ids and source_uris, when already read)."""
+    rows = base.read("articles", ["article_id", "source_uri"]) if articles is None else articles
     rows = rows.filter(pc.invert(manifest.from_files(rows, replaced, ())))
     return {str(a): f"in the warehouse from {u}" for a, u in zip(rows["article_id"].to_pylist(),
                                                                   rows["source_uri"].to_pylist(), strict=True)}
