@@ -18,9 +18,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.aggregate import build_outlets
+from tasks.aggregate.outlets import Registry
 from tasks.clean import clean_records
 from tasks.ingest import ingest_files
-from tasks.outlets import Registry
 from tasks.warehouse import articles_table
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"

@@ -25,8 +25,7 @@ from pathlib import Path
 import trafilatura
 
 from bench.scoring import HEADER, date_scores, extraction_scores
-from tasks import htmlpage, textdump
-from tasks.clean import parse_published
+from tasks.clean import htmlpage, parse_published, textdump
 from tasks.ingest import decode_text
 
 

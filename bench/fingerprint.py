@@ -24,8 +24,8 @@ from flows.cli import set_environment_defaults
 set_environment_defaults()
 
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
-from tasks import storage  # noqa: E402
 from tasks.schemas import TABLES  # noqa: E402
+from tasks.warehouse import storage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_COLUMNS = {"ingested_at", "processed_at", "version", "pipeline_version", "mtime_ns"}  # when, not what

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import py3langid
 
-from tasks import htmlpage
+from tasks.clean import htmlpage
 
 
 def load_texts(corpora: Path) -> list[str]:

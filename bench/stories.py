@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.groups import DisjointSets
-from tasks.stories import STOPWORDS, THRESHOLD, StoryDoc, cluster_stories
+from tasks.aggregate.groups import DisjointSets
+from tasks.aggregate.stories import STOPWORDS, THRESHOLD, StoryDoc, cluster_stories
 
 
 def scores(gold: Mapping[str, str], pred: Mapping[str, str]) -> dict[str, float]:

@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """The flow's parameters from the command line; paths made absolute so a served run finds them."""
-    from tasks import storage
+    from tasks.warehouse import storage
 
     return {
         "inputs": [str(Path(p).expanduser().resolve()) for p in args.paths],

@@ -33,17 +33,17 @@ from prefect.futures import PrefectFuture
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from tasks import batching, report, storage
+from flows import report, scheduling
+from flows.scheduling import file_batches
 from tasks.aggregate import aggregate_task
-from tasks.batching import file_batches
+from tasks.aggregate.outlets import Registry
 from tasks.clean import clean_task
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, ingest_task
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
-from tasks.nlp import NlpRows, default_model, nlp_cache_key, nlp_task, preload_model
-from tasks.outlets import Registry
-from tasks.records import CleanArticle, RawRecord, StageResult
+from tasks.nlp import default_model, nlp_cache_key, nlp_task, preload_model
+from tasks.records import CleanArticle, NlpRows, RawRecord, StageResult
 from tasks.schemas import TABLES
-from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task
+from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task, storage
 
 
 @contextmanager
@@ -138,7 +138,7 @@ def news_pipeline(
                 yield from ingest_task(file_batch, json_fields, max_input_bytes)
 
         with nlp_runner(model_name, workers, dask_address) as (runner, slots):
-            batcher = batching.NlpBatcher(batch_size, tail=2 * slots if slots > 1 else 0)
+            batcher = scheduling.NlpBatcher(batch_size, tail=2 * slots if slots > 1 else 0)
 
             def submit(articles: list[CleanArticle]) -> None:
                 in_flight.append((articles, runner.submit(nlp, {"articles": articles, "model": model_name})))
@@ -147,14 +147,14 @@ def news_pipeline(
 
             def clean(chunk: StageResult[RawRecord]) -> None:
                 run.set_aside(chunk.quarantined)
-                for records in batching.clean_batches(chunk.records):
+                for records in scheduling.clean_batches(chunk.records):
                     with clock("clean"):
                         cleaned = clean_task(records)
                     run.set_aside(cleaned.quarantined)
                     for articles in batcher.add(run.take_new(cleaned.records)):
                         submit(articles)
 
-            for chunk in batching.timed(batching.in_own_thread(ingested), clock, "ingest"):
+            for chunk in scheduling.timed(scheduling.in_own_thread(ingested), clock, "ingest"):
                 clean(chunk)
                 del chunk  # its records are not alive while the next chunk is read
                 give_back_memory()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+import pyarrow as pa
+
 T = TypeVar("T")
 
 
@@ -84,3 +86,13 @@ class Extracted:
     canonical_url: str | None = None
     section: str | None = None
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NlpRows:
+    """What the NLP stage makes of a batch of articles: rows of the sentences, entities and quotes tables."""
+
+    sentences: pa.Table
+    entities: pa.Table
+    quotes: pa.Table
+    sentence_counts: dict[str, int]  # article_id -> sentences

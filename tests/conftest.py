@@ -51,8 +51,8 @@ RUN_COLUMNS = {"ingested_at", "processed_at", "version"}  # when and in which co
 def comparable_tables(out: str | Path) -> dict[str, pa.Table]:
     """Every table of a warehouse without the columns that say when it was written, rows in a canonical order:
     two runs over the same inputs must give equal ones, however and wherever they ran."""
-    from tasks import storage
     from tasks.schemas import TABLES
+    from tasks.warehouse import storage
 
     tables = {}
     for name in TABLES:
@@ -71,12 +71,12 @@ _checked_until = [0.0]  # commits before this time were checked after an earlier
 @pytest.fixture(autouse=True)
 def warehouses_stay_consistent(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """After every test, every local warehouse committed since the last check (by the test or by a fixture set up
-    for it) passes tasks.invariants: each article is provided by an input of the manifest, the manifest's counts
-    agree with the tables, no child row lacks its article."""
+    for it) passes tasks.warehouse.invariants: each article is provided by an input of the manifest, the manifest's
+    counts agree with the tables, no child row lacks its article."""
     yield
     import time
 
-    from tasks import invariants, storage
+    from tasks.warehouse import invariants, storage
 
     since, _checked_until[0] = _checked_until[0], time.time()
     for link in Path(tmp_path_factory.getbasetemp()).rglob(".newslake/current"):

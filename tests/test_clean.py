@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks import lines, textdump
-from tasks.bylines import clean_authors, parse_byline
-from tasks.clean import clean_record, parse_published
+from tasks.clean import clean_record, lines, parse_published, textdump
+from tasks.clean.bylines import clean_authors, parse_byline
 from tasks.records import CleanArticle, Quarantined, RawRecord
 from tests.conftest import SAMPLES
 

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.news_pipeline import news_pipeline
-from tasks import storage
 from tasks.schemas import TABLES
+from tasks.warehouse import storage
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover import Discovered, discover_inputs
+from tasks.ingest.discover import Discovered, discover_inputs
 
 TIMEOUT_SECONDS = 10
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from tasks.duplicates import Doc, find_copies, shingle_hashes
+from tasks.aggregate.duplicates import Doc, find_copies, shingle_hashes
 
 STORY = (" ".join(f"Sentence {i} of the wire story says the council met on Tuesday to debate the harbour budget."
                   for i in range(30)))

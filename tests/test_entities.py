@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from tasks import entities, ids
-from tasks.entity_merge import candidate_pairs, merge_keys, same_entity, short_form_owner
-from tasks.entity_rules import Mention, harmonise, propagate, relabel_people, trim
+from tasks import ids
+from tasks.aggregate import entities
+from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity, short_form_owner
 from tasks.names import is_acronym
-from tasks.quotes import find_quotes
+from tasks.nlp.entity_rules import Mention, harmonise, propagate, relabel_people, trim
+from tasks.nlp.quotes import find_quotes
 from tasks.schemas import ARTICLES, ENTITIES
 
 

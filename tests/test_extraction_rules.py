@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks import htmlpage, textdump
-from tasks.clean import clean_record
+from tasks.clean import clean_record, htmlpage, textdump
 from tasks.records import CleanArticle, RawRecord
 
 PROSE = [

@@ -14,10 +14,10 @@ import pytest
 
 from flows import cli
 from flows.news_pipeline import news_pipeline
-from tasks.batching import file_batches
-from tasks.manifest import InputFile
+from flows.report import RunSummary
+from flows.scheduling import file_batches
 from tasks.names import entity_key
-from tasks.report import RunSummary
+from tasks.warehouse.manifest import InputFile
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover import discover_inputs
 from tasks.ingest import ingest_files, records_from_file
+from tasks.ingest.discover import discover_inputs
 from tasks.records import Quarantined, RawRecord
 
 

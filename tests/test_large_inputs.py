@@ -104,10 +104,10 @@ json_values = st.recursive(
 @settings(max_examples=150, deadline=None)
 @given(items=st.lists(json_values, max_size=8), piece=st.integers(1, 9), spaced=st.booleans())
 def test_array_items_come_out_whole_however_the_text_is_cut(items: list[object], piece: int, spaced: bool) -> None:
-    from tasks import readers
+    from tasks.ingest import decode, jsonstream
 
     text = json.dumps(items, indent=1 if spaced else None, ensure_ascii=False)
-    got = list(readers.json_records(readers.read_pieces(text, piece), lambda: iter([text]), lambda _: None))
+    got = list(jsonstream.json_records(decode.read_pieces(text, piece), lambda: iter([text]), lambda _: None))
     assert got == list(enumerate(items, start=1))
 
 
@@ -115,36 +115,36 @@ def test_array_items_come_out_whole_however_the_text_is_cut(items: list[object],
 @given(lines=st.lists(st.dictionaries(st.text(max_size=4), json_values, max_size=3), min_size=2, max_size=6),
        piece=st.integers(1, 9))
 def test_json_lines_come_out_whole_however_the_text_is_cut(lines: list[object], piece: int) -> None:
-    from tasks import readers
+    from tasks.ingest import decode, jsonstream
 
     text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
-    got = list(readers.json_records(readers.read_pieces(text, piece), lambda: iter([text]), lambda _: None))
+    got = list(jsonstream.json_records(decode.read_pieces(text, piece), lambda: iter([text]), lambda _: None))
     assert got == list(enumerate(lines, start=1))
 
 
 def test_a_record_over_the_cap_is_set_aside_without_being_kept(tmp_path: Path) -> None:
-    from tasks import readers
+    from tasks.ingest import decode, jsonstream
 
     huge = json.dumps({"text": "word " * 400})
     for name, text in (("a.jsonl", f'{{"text": "one"}}\n{huge}\n{{"text": "three"}}\n'),
                        ("b.json", f'[{{"text": "one"}}, {huge}, {{"text": "three"}}]')):
-        chunks = readers.read_pieces(text, 64)
+        chunks = decode.read_pieces(text, 64)
         got = [(n, getattr(v, "reason", None) or v["text"]) for n, v in
-               readers.json_records(chunks, lambda t=text: iter([t]), lambda _: None, max_record=1000)]
+               jsonstream.json_records(chunks, lambda t=text: iter([t]), lambda _: None, max_record=1000)]
         assert got == [(1, "one"), (2, "too_large"), (3, "three")], name
 
 
 def test_a_file_that_is_one_value_over_the_cap_is_set_aside_whole() -> None:
-    from tasks import readers
+    from tasks.ingest import decode, jsonstream
 
     wrapper = json.dumps({"articles": [{"text": f"Article {n}. {PARAGRAPH}"} for n in range(40)]}, indent=2)
     lines = json.dumps({"text": "word " * 400}) + "\n" + json.dumps({"text": "two"}) + "\n"
     for text, expected in ((wrapper, "too_large"), (lines, [(1, "too_large"), (2, "two")])):
-        records = readers.json_records(readers.read_pieces(text, 64), lambda t=text: readers.read_pieces(t, 64),
+        records = jsonstream.json_records(decode.read_pieces(text, 64), lambda t=text: decode.read_pieces(t, 64),
                                        lambda _: None, max_record=1000)
         try:
             got: object = [(n, getattr(v, "reason", None) or v["text"]) for n, v in records]
-        except readers.BadInput as exc:
+        except decode.BadInput as exc:
             got = exc.reason
         assert got == expected
 
@@ -181,7 +181,7 @@ def test_a_huge_page_reaches_the_extractor_without_its_scripts_styles_and_images
     ("dump.txt", (PARAGRAPH + "\n") * 30_000),
 ])
 def test_a_page_too_long_for_an_article_is_set_aside_at_a_bounded_cost(tmp_path: Path, name: str, text: str) -> None:
-    from tasks import readers
+    from tasks.ingest import markup
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")  # ~5.6 MB
@@ -192,7 +192,7 @@ def test_a_page_too_long_for_an_article_is_set_aside_at_a_bounded_cost(tmp_path:
     finally:
         tracemalloc.stop()
     assert isinstance(item, Quarantined) and item.reason == "too_long", item
-    assert peak < 2.5 * readers.MAX_PAGE_CHARS
+    assert peak < 2.5 * markup.MAX_PAGE_CHARS
 
 
 def test_a_huge_html_field_of_a_json_record_is_cut_down_too(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_a_huge_html_field_of_a_json_record_is_cut_down_too(tmp_path: Path) -> N
 
 
 def test_own_thread_keeps_the_generators_context_and_passes_on_its_errors() -> None:
-    from tasks.batching import in_own_thread
+    from flows.scheduling import in_own_thread
 
     threads: set[str] = set()
 
@@ -227,7 +227,7 @@ def _article(n: int, text: str) -> CleanArticle:
 
 
 def test_nlp_batches_hold_batch_size_articles_or_more_when_they_are_short() -> None:
-    from tasks.batching import NlpBatcher
+    from flows.scheduling import NlpBatcher
 
     ordinary = [_article(n, "word " * 400) for n in range(200)]
     batcher = NlpBatcher(64)
@@ -243,7 +243,7 @@ def test_nlp_batches_hold_batch_size_articles_or_more_when_they_are_short() -> N
 
 
 def test_clean_batches_follow_the_volume_of_text() -> None:
-    from tasks.batching import CLEAN_BATCH_CHARS, clean_batches
+    from flows.scheduling import CLEAN_BATCH_CHARS, clean_batches
 
     tiny = [RawRecord(source_uri=f"f#{n}", source_format="json", text="word") for n in range(10_000)]
     pages = [RawRecord(source_uri=f"p{n}", source_format="html", html="x" * 300_000) for n in range(10)]
@@ -259,7 +259,7 @@ def test_many_tiny_records_make_few_task_runs(tmp_path: Path) -> None:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from flows.news_pipeline import news_pipeline
-    from tasks import storage
+    from tasks.warehouse import storage
 
     words = ["harbour", "ferry", "island", "council", "storm", "spring", "vote", "line", "port", "tide"]
     path = tmp_path / "tiny.jsonl"
@@ -276,14 +276,14 @@ def test_many_tiny_records_make_few_task_runs(tmp_path: Path) -> None:
 
 
 def test_markup_is_reduced_the_same_however_the_page_is_cut() -> None:
-    from tasks import readers
+    from tasks.ingest import decode, markup
 
     page = _page('<script type="application/ld+json">{"author": "Ann Lee"}</script><SCRIPT src=a.js></SCRIPT >'
                  "<style>p{}</style><!-- a -- comment --><svg><path d='M0'/></svg>",
                  '<p>One</p><img src="data:image/png;base64,QUJDRA=="><noscript><img src=x></noscript><p>Two</p>'
                  "<template><p>hidden</p></template><p>Three</p>")
-    whole = readers.reduced_markup(iter([page]))
+    whole = markup.reduced_markup(iter([page]))
     assert "Ann Lee" in whole and "<p>One</p>" in whole and "<p>Three</p>" in whole and 'src="data:,"' in whole
     assert not any(gone in whole for gone in ("a.js", "p{}", "comment", "M0", "QUJD", "src=x", "hidden"))
     for size in range(1, 40):
-        assert readers.reduced_markup(readers.read_pieces(page, size)) == whole, size
+        assert markup.reduced_markup(decode.read_pieces(page, size)) == whole, size

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pytest
 
 from flows.news_pipeline import news_pipeline
-from tasks import storage
 from tasks.schemas import TABLES
+from tasks.warehouse import storage
 from tests.conftest import ROOT, SAMPLES, comparable_tables
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.outlets import Registry
+from tasks.aggregate.outlets import Registry
 from tests.conftest import ROOT
 
 

@@ -1,5 +1,5 @@
 """Readers while commits land: a snapshot (or the DuckDB file) reads every table at one version, however slow the
-reader; a plain ``DIR/<table>`` read never mixes two versions of a table (it may come short: tasks/snapshot.py)."""
+reader; a plain ``DIR/<table>`` read never mixes two versions of a table (it may come short: tasks/warehouse/snapshot.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tasks import storage
 from tasks.schemas import TABLES
+from tasks.warehouse import storage
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 COMMITS = 25
@@ -81,7 +81,7 @@ def _reader(out: str, started: Event, stop: Event, results: mp.Queue[dict[str, i
         kind = ("pandas", "arrow", "duckdb", "plain")[counts["passes"] % 4]
         slow = counts["passes"] // 4 % SLOW_ROUNDS == 0  # the first round, then every sixth
         counts["passes"] += 1
-        if kind == "plain":  # one table through DIR/articles: see tasks/snapshot.py for what it may give
+        if kind == "plain":  # one table through DIR/articles: see tasks/warehouse/snapshot.py for what it may give
             try:
                 frame = pd.read_parquet(Path(out) / "articles")
             except FileNotFoundError:

@@ -13,13 +13,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tasks import manifest, sql, storage
-from tasks.aggregate import aggregate
-from tasks.nlp import NlpRows
-from tasks.outlets import Outlet, Registry
-from tasks.records import CleanArticle, Quarantined
+from tasks.aggregate import aggregate, sql
+from tasks.aggregate.outlets import Outlet, Registry
+from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
-from tasks.warehouse import RunOutput, RunStamp, kept_articles, merge
+from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, storage
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
@@ -81,7 +79,7 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(
         attempt.write("outlets", pa.table({"outlet_id": [None]}))  # violates the schema
     assert storage.current(tmp_path) == before
     assert storage.read_table(tmp_path, "articles")["article_id"].to_pylist() == ["id1"]
-    with caplog.at_level(logging.WARNING, logger="tasks.storage"):
+    with caplog.at_level(logging.WARNING, logger="tasks.warehouse.storage"):
         storage.open_for_writing(tmp_path)
     assert not Path(attempt.path).exists()
     [warning] = [r.getMessage() for r in caplog.records if attempt.version in r.getMessage()]

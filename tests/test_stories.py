@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tasks.stories import StoryDoc, cluster_stories
+from tasks.aggregate.stories import StoryDoc, cluster_stories
 
 QUAKE = ("A magnitude 6.1 earthquake struck Napa County in California on Sunday, injuring 120 people and damaging "
          "historic buildings, the US Geological Survey said.")

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks import storage
+from tasks.aggregate.trends import entity_trends
 from tasks.schemas import ARTICLES, ENTITIES, TABLES
-from tasks.trends import entity_trends
+from tasks.warehouse import storage
 
 
 def _articles() -> pa.Table:

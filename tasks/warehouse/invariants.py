@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tasks.manifest import input_file
-from tasks.storage import Snapshot, source_file
+from tasks.warehouse.manifest import input_file
+from tasks.warehouse.storage import Snapshot, source_file
 
 CHILD_TABLES = ("sentences", "entities", "quotes")
 

@@ -19,8 +19,9 @@ from dateutil.tz import tzoffset
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import htmlpage, ids, textdump
-from tasks.bylines import clean_authors
+from tasks import ids
+from tasks.clean import htmlpage, textdump
+from tasks.clean.bylines import clean_authors
 from tasks.records import CleanArticle, Extracted, Quarantined, RawRecord, StageResult
 
 log = logging.getLogger(__name__)

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from scipy import sparse
 
 from tasks import ids
+from tasks.schemas import STORIES
 
 THRESHOLD = 0.18
 WINDOW_DAYS = 4
@@ -180,3 +183,27 @@ def _average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
             rescan(int(row))
         rescan(i)
     return [g for g in groups if g]
+
+
+def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str]]) -> pa.Table:
+    """One row per story_id in ``articles``: dates, outlets, counts, a representative title, top entities."""
+    names = dict(zip(outlets["outlet_id"].to_pylist(), outlets["name"].to_pylist(), strict=True))
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in articles.select(["story_id", "outlet_id", "published_at", "title", "article_id"]).to_pylist():
+        grouped[str(row["story_id"])].append(row)
+    rows = []
+    for sid in sorted(grouped):
+        arts = sorted(grouped[sid], key=lambda a: ids.first_order(a["published_at"], a["article_id"]))
+        dates = [a["published_at"] for a in arts if a["published_at"] is not None]
+        outlet_names = sorted({str(names.get(a["outlet_id"]) or a["outlet_id"]) for a in arts})
+        rows.append({
+            "story_id": sid,
+            "title": next((a["title"] for a in arts if a["title"]), None),
+            "first_published_at": min(dates) if dates else None,
+            "last_published_at": max(dates) if dates else None,
+            "article_count": len(arts),
+            "outlet_count": len({a["outlet_id"] for a in arts}),
+            "outlets": outlet_names,
+            "top_entities": top.get(sid, []),
+        })
+    return pa.Table.from_pylist(rows, schema=STORIES)

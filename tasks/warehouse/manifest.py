@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.schemas import INPUTS
-from tasks.storage import is_in, source_file
+from tasks.warehouse.storage import is_in, source_file
 
 RETRY_REASONS = frozenset({"read_error"})  # transient: such a file is tried again by the next run
 

@@ -1,0 +1,58 @@
+"""Aggregate: what is derived from the merged detail tables, rebuilt over the whole warehouse on every run so it
+is always consistent with them: duplicate and story marks on articles (``articles``), merged entity ids and
+canonical names on mentions and the speakers of quotes (``entities``), then the entity catalog, entity trends
+(``trends``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over those parts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks.aggregate import entities, sql, trends
+from tasks.aggregate.articles import write_articles
+from tasks.aggregate.entities import top_entities, write_entities
+from tasks.aggregate.outlets import Registry, build_outlets
+from tasks.aggregate.stories import build_stories
+from tasks.schemas import ARTICLES, ENTITIES, QUOTES
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
+
+ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "published_at", "word_count",
+                 "image_credits", "story_id", "title"]
+
+
+def aggregate(merged: Merged, registry: Registry) -> None:
+    """Write the derived tables of ``merged``'s version, reading the warehouse a batch at a time: articles
+    with duplicate and story marks, entities with merged ids and canonical names, quotes with speakers, then
+    catalog, trends, outlets and stories computed by DuckDB over those parts."""
+    commit = merged.commit
+    write_articles(merged)
+    write_entities(merged)
+    facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
+                                  schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
+    quotes = pa.RecordBatchReader.from_batches(QUOTES, merged.batches("quotes"))
+    fs = None if commit.local else commit.fs
+    with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
+        commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
+    detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
+              "entities": sql.Parquet(commit.urls("entities"), ENTITIES)}
+    with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
+        commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
+    for name, query in trends.QUERIES.items():
+        with sql.connect(fs, **detail) as con:
+            commit.writer(name).write_all(sql.stream(con, query)).close()
+    with sql.connect(fs, **detail) as con:
+        top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
+    outlets = build_outlets(facts, registry, top["outlet_id"])
+    commit.write("outlets", outlets)
+    commit.write("stories", build_stories(facts, outlets, top["story_id"]))
+
+
+@task(name="aggregate", cache_policy=NONE)
+def aggregate_task(merged: Merged, registry: Registry) -> None:
+    aggregate(merged, registry)
+
