@@ -1,5 +1,6 @@
 """Readers while commits land: a snapshot (or the DuckDB file) reads every table at one version, however slow the
-reader; a plain ``DIR/<table>`` read never mixes two versions of a table (it may come short: tasks/warehouse/snapshot.py)."""
+reader; a plain ``DIR/<table>`` read never mixes two versions of a table (it may come short:
+tasks/warehouse/snapshot.py)."""
 
 from __future__ import annotations
 
