@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tasks.aggregate import build_outlets
-from tasks.aggregate.outlets import Registry
+from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.clean import clean_records
 from tasks.ingest import ingest_files
 from tasks.warehouse import articles_table
@@ -38,7 +37,9 @@ def main() -> None:
     registry = Registry.from_csv(REGISTRY)
     seen: set[str] = set()
     unique = [a for a in cleaned.records if not (a.article_id in seen or seen.add(a.article_id))]  # type: ignore[func-returns-value]
-    articles = articles_table(unique, {}, datetime.now(UTC), "bench", registry)
+    articles = articles_table(unique, {}, datetime.now(UTC), "bench")
+    sources = zip(articles["source_outlet"].to_pylist(), articles["source_domain"].to_pylist(), strict=True)
+    articles = articles.append_column("outlet_id", pa.array([registry.outlet_id(n, d) for n, d in sources]))
     outlets = build_outlets(articles, registry)
     print(f"{len(raw.records)} records read, {len(cleaned.records)} cleaned, {len(unique)} distinct articles, "
           f"quarantined {Counter(q.reason for q in raw.quarantined + cleaned.quarantined)} "

@@ -8,6 +8,7 @@ in its metadata under ``b"description"``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -205,6 +206,27 @@ TABLES: dict[str, pa.Schema] = {
     "quarantine": QUARANTINE,
     "inputs": INPUTS,
 }
+
+
+# Columns that need the whole warehouse, so the aggregate stage alone fills them: the stages before it write these
+# tables without them (``STAGED``), and the aggregate stage writes each table whole.
+ASSIGNED_BY_AGGREGATE: dict[str, tuple[str, ...]] = {
+    "articles": ("outlet_id", "story_id", "duplicate_of", "duplicate_kind"),
+    "entities": ("entity_id", "canonical_name"),
+    "quotes": ("speaker_entity_id", "speaker_name"),
+}
+STAGED: dict[str, pa.Schema] = {
+    name: pa.schema([f for f in schema if f.name not in ASSIGNED_BY_AGGREGATE.get(name, ())])
+    for name, schema in TABLES.items()
+}
+
+
+def completed(rows: pa.Table | pa.RecordBatch, name: str, assigned: Mapping[str, pa.Array]) -> pa.Table:
+    """Staged rows of table ``name`` with the ``assigned`` columns added: the table as it is committed."""
+    table = pa.table(rows)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in STAGED[name].names}
+    columns |= assigned
+    return pa.Table.from_arrays([columns[f.name] for f in TABLES[name]], schema=TABLES[name])
 
 
 def data_dictionary() -> str:

@@ -11,9 +11,9 @@ import pytest
 
 from tasks import ids
 from tasks.aggregate import entities
-from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity, short_form_owner
+from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
 from tasks.names import is_acronym
-from tasks.nlp.entity_rules import Mention, harmonise, propagate, relabel_people, trim
+from tasks.nlp.entity_rules import Mention, harmonise, propagate, relabel_people, short_form_owner, trim
 from tasks.nlp.quotes import find_quotes
 from tasks.schemas import ARTICLES, ENTITIES
 

@@ -36,7 +36,7 @@ def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list
         base = storage.open_for_writing(out)
         stamp = RunStamp(NOW, "test", storage.next_version(base))
         commit = storage.Commit(base, stamp.warehouse_version)
-        run = RunOutput(commit, stamp, registry, files=replaced, seen=kept_articles(base, replaced))
+        run = RunOutput(commit, stamp, files=replaced, seen=kept_articles(base, replaced))
         run.set_aside(bad)
         run.add(run.take_new(articles), NO_ROWS)
         processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]

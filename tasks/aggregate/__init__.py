@@ -16,7 +16,7 @@ from tasks.aggregate.articles import write_articles
 from tasks.aggregate.entities import top_entities, write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.stories import build_stories
-from tasks.schemas import ARTICLES, ENTITIES, QUOTES
+from tasks.schemas import ARTICLES, ENTITIES, STAGED
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -30,11 +30,11 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     with duplicate and story marks, entities with merged ids and canonical names, quotes with speakers, then
     catalog, trends, outlets and stories computed by DuckDB over those parts."""
     commit = merged.commit
-    write_articles(merged)
+    write_articles(merged, registry)
     write_entities(merged)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
-    quotes = pa.RecordBatchReader.from_batches(QUOTES, merged.batches("quotes"))
+    quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes"))
     fs = None if commit.local else commit.fs
     with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
         commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()

@@ -14,7 +14,7 @@ from tasks.aggregate import sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.memory import give_back_memory
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key
-from tasks.schemas import ENTITY_CATALOG, QUOTES
+from tasks.schemas import ENTITY_CATALOG, completed
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -65,16 +65,12 @@ def resolution(mentions: NameCounts) -> Resolution:
 
 
 def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution) -> pa.Table:
-    """Mentions with ``entity_id`` and ``canonical_name`` set from ``names``."""
+    """Mentions with ``entity_id`` and ``canonical_name`` from ``names``."""
     table = pa.table(entities)
-    if table.num_rows == 0:
-        return table
     labels = [str(label) for label in table["label"].to_pylist()]
     merged = [names[(label, str(key))] for label, key in zip(labels, table["name_key"].to_pylist(), strict=True)]
-    table = table.set_column(table.schema.get_field_index("entity_id"), "entity_id",
-                             pa.array([m[0] for m in merged], pa.string()))
-    return table.set_column(table.schema.get_field_index("canonical_name"), "canonical_name",
-                            pa.array([m[1] for m in merged], pa.string()))
+    return completed(table, "entities", {"entity_id": pa.array([m[0] for m in merged], pa.string()),
+                                         "canonical_name": pa.array([m[1] for m in merged], pa.string())})
 
 
 def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
@@ -84,8 +80,7 @@ def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
 
 
 SPEAKERS_SQL = """
-select q.* exclude (speaker_entity_id, speaker_name), e.entity_id as speaker_entity_id,
-       e.canonical_name as speaker_name
+select q.*, e.entity_id as speaker_entity_id, e.canonical_name as speaker_name
 from quotes q left join entities e on e.article_id = q.article_id and e.char_start = q.speaker_char_start
 order by q.article_id, q.char_start
 """
@@ -119,12 +114,6 @@ select entity_id, s.canonical_name, m.label, mention_count, article_count, outle
 from spread join outlets using (entity_id) join majority m using (entity_id) join spellings s using (entity_id)
 order by mention_count desc, entity_id
 """
-
-
-def with_speakers(quotes: pa.Table, entities: pa.Table) -> pa.Table:
-    """Quotes with the speaker's current entity_id and canonical name, looked up by the speaker's mention."""
-    with sql.connect(quotes=quotes, entities=entities) as con:
-        return sql.table(con, SPEAKERS_SQL, QUOTES)
 
 
 def catalog(entities: pa.Table, articles: pa.Table) -> pa.Table:

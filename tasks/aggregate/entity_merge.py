@@ -1,13 +1,10 @@
-"""When two entity names are one entity: short forms within an article, near-identical spellings across articles.
+"""When two entity names are one entity across articles (short forms within an article are resolved by the NLP
+stage: ``tasks.nlp.entity_rules.short_form_owner``).
 
-Merge rules, each with its guard:
-- within an article, a one-word person name ("Kim", "Putin") is the full name it starts or ends ("Kim Jong Un",
-  "Vladimir Putin") when exactly one such full name is in the article; with two candidates ("Kim Jong Un",
-  "Kim Ju-ae") it stays as it is;
-- across articles, two names of the same type merge when every word but one is equal and that one differs by a
-  suffix of at most two letters or by one edit in a word of five or more letters (Lyubimov/Lyubimova,
-  Zelensky/Zelenskyy); names with a different number of words, or two differing words (Kim Jong Un/Kim Ju Ae),
-  never merge.
+Merge rule, with its guard: two names of the same type merge when every word but one is equal and that one differs
+by a suffix of at most two letters or by one edit in a word of five or more letters (Lyubimov/Lyubimova,
+Zelensky/Zelenskyy); names with a different number of words, or two differing words (Kim Jong Un/Kim Ju Ae), never
+merge.
 """
 
 from __future__ import annotations
@@ -19,14 +16,6 @@ from tasks.aggregate.groups import DisjointSets
 
 MAX_SUFFIX = 2
 MIN_EDIT_LENGTH = 5
-
-
-def short_form_owner(key: str, full_keys: Iterable[str]) -> str | None:
-    """The one multi-word key that ``key`` (one word) starts or ends, or None when none or several do."""
-    if " " in key:
-        return None
-    owners = {k for k in full_keys if " " in k and (k.split()[0] == key or k.split()[-1] == key)}
-    return owners.pop() if len(owners) == 1 else None
 
 
 def same_entity(a: str, b: str) -> bool:

@@ -48,6 +48,7 @@ class Registry:
     def __init__(self, outlets: Iterable[Outlet] = ()) -> None:
         self.by_domain: dict[str, Outlet] = {}
         self.by_name: dict[str, Outlet] = {}
+        self._ids: dict[tuple[str | None, str | None], str] = {}  # (name, domain) -> outlet_id, as resolved
         for outlet in outlets:
             self.by_domain.setdefault(outlet.domain, outlet)
             for name in (outlet.name, *outlet.aliases):
@@ -64,6 +65,13 @@ class Registry:
                               country=row.get("country") or None, language=row.get("language") or None,
                               media_type=row.get("media_type") or None)
                        for row in csv.DictReader(fh))
+
+    def outlet_id(self, name: str | None, domain: str | None) -> str:
+        """The outlet_id of a source's (name, domain); ``UNKNOWN_OUTLET`` when it names neither."""
+        if (known := self._ids.get((name, domain))) is None:
+            resolved = self.resolve(name, domain)
+            known = self._ids[(name, domain)] = resolved.outlet_id if resolved else UNKNOWN_OUTLET
+        return known
 
     def resolve(self, name: str | None, domain: str | None) -> Resolved | None:
         """The outlet of a source's (name, domain); None when the source names neither."""

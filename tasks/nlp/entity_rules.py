@@ -6,6 +6,9 @@
 - ``harmonise``: one name gets one label within an article (majority of its mentions; a longer name's label wins
   for its short forms).
 - ``propagate``: a name the model tagged once is tagged at its other, missed occurrences in the same article.
+- ``short_form_owner``: a one-word person name ("Kim", "Putin") is the full name it starts or ends ("Kim Jong Un",
+  "Vladimir Putin") when exactly one such full name is in the article; with two candidates ("Kim Jong Un",
+  "Kim Ju-ae") it stays as it is.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from tasks.names import entity_key, is_acronym
@@ -130,3 +133,11 @@ def _whole_word_occurrences(text: str, name: str) -> Iterator[tuple[int, int]]:
 
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_-"
+
+
+def short_form_owner(key: str, full_keys: Iterable[str]) -> str | None:
+    """The one multi-word key that ``key`` (one word) starts or ends, or None when none or several do."""
+    if " " in key:
+        return None
+    owners = {k for k in full_keys if " " in k and (k.split()[0] == key or k.split()[-1] == key)}
+    return owners.pop() if len(owners) == 1 else None

@@ -25,15 +25,12 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
 
-from tasks import ids
-from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry
 from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.ingest.discover import discover_inputs
 from tasks.records import CleanArticle, NlpRows, Quarantined
-from tasks.schemas import ARTICLES, QUARANTINE
+from tasks.schemas import QUARANTINE, STAGED
 from tasks.warehouse import manifest, storage
 
-STAGED = ("articles", "entities", "quotes")  # tables the aggregate stage rewrites
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
 log = logging.getLogger(__name__)
@@ -69,9 +66,9 @@ class RunOutput:
 
     QUARANTINE_BATCH = 4096  # quarantined records gathered before they are written as rows
 
-    def __init__(self, commit: storage.Commit | None, stamp: RunStamp | None, registry: Registry,
-                 files: Collection[str], seen: dict[str, str]) -> None:
-        self.commit, self.stamp, self.registry = commit, stamp, registry
+    def __init__(self, commit: storage.Commit | None, stamp: RunStamp | None, files: Collection[str],
+                 seen: dict[str, str]) -> None:
+        self.commit, self.stamp = commit, stamp
         self.files = frozenset(files)  # the input files this run reads
         self.seen = seen  # article_id -> where it already is
         self.articles = self.sentences = self.entities = 0
@@ -127,7 +124,7 @@ class RunOutput:
             self._writers |= {name: self.commit.stager(name) for name in STAGED}
             self._writers["sentences"] = self.commit.writer("sentences")
         self._writers["articles"].write(articles_table(articles, rows.sentence_counts, self.stamp.at,
-                                                       self.stamp.pipeline_version, self.registry))
+                                                       self.stamp.pipeline_version))
         for name, table in (("sentences", rows.sentences), ("entities", rows.entities), ("quotes", rows.quotes)):
             self._writers[name].write(table)
         self.articles += len(articles)
@@ -152,6 +149,8 @@ class Merged:
     kept: frozenset[str]  # articles of the base version that stay
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows of ``name`` (chosen columns; by default those the stages before aggregate write)."""
+        columns = columns or STAGED[name].names
         yield from self.base.batches(name, columns, self.kept)
         yield from self.commit.staged(name, columns)
 
@@ -192,10 +191,10 @@ def kept_articles(base: storage.Snapshot, replaced: Collection[str],
 
 
 def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, int], now: datetime,
-                   version: str, registry: Registry) -> pa.Table:
+                   version: str) -> pa.Table:
+    """The articles as the run writes them; the aggregate stage adds outlet, story and duplicate marks."""
     rows = [{
         "article_id": a.article_id,
-        "outlet_id": _outlet_id(registry, a),
         "source_outlet": a.outlet_name,
         "source_domain": a.outlet_domain,
         "url": a.url,
@@ -215,16 +214,10 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
         "source_id": a.source_id,
         "source_format": a.source_format,
         "content_hash": a.content_hash,
-        "story_id": ids.story_id(a.article_id),  # its own story until the aggregate stage clusters the warehouse
         "ingested_at": now,
         "pipeline_version": version,
     } for a in articles]
-    return pa.Table.from_pylist(rows, schema=ARTICLES)
-
-
-def _outlet_id(registry: Registry, article: CleanArticle) -> str:
-    resolved = registry.resolve(article.outlet_name, article.outlet_domain)
-    return resolved.outlet_id if resolved else UNKNOWN_OUTLET
+    return pa.Table.from_pylist(rows, schema=STAGED["articles"])
 
 
 def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:

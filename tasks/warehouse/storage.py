@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tasks import schemas
 from tasks.schemas import TABLES
 from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, table_url: the reader API, also storage.X)
     DUCKDB_FILE,
@@ -94,9 +95,9 @@ class PartWriter:
     """Appends tables to one table of a commit as Parquet parts of about ``PART_BYTES`` each (in memory) and row
     groups of about ``ROW_GROUP_BYTES``, written as they come: a writer holds one row group, not the table."""
 
-    def __init__(self, commit: Commit, folder: str, name: str) -> None:
+    def __init__(self, commit: Commit, folder: str, name: str, schema: pa.Schema | None = None) -> None:
         self.commit, self.folder, self.name = commit, folder, name
-        self.schema = TABLES[name]
+        self.schema = TABLES[name] if schema is None else schema
         self._writer: pq.ParquetWriter | None = None
         self._path = ""
         self._buffer: list[pa.Table] = []
@@ -248,11 +249,13 @@ class Commit:
         return PartWriter(self, f"{self.path}/{name}", name)
 
     def stager(self, name: str) -> PartWriter:
-        """A writer of rows set aside for a later stage (read back by ``staged``), not part of the version."""
-        return PartWriter(self, f"{self.path}/{STAGED}/{name}", name)
+        """A writer of rows set aside for the aggregate stage (read back by ``staged``), not part of the version:
+        table ``name`` without the columns that stage assigns (``schemas.STAGED``)."""
+        return PartWriter(self, f"{self.path}/{STAGED}/{name}", name, schemas.STAGED[name])
 
     def staged(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        return scan(self.base.out, name, list_parts(self.base.out, f"{self.path}/{STAGED}/{name}"), columns)
+        parts = list_parts(self.base.out, f"{self.path}/{STAGED}/{name}")
+        return scan(self.base.out, name, parts, columns or schemas.STAGED[name].names)
 
     def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows written to table ``name`` of this version so far, batch by batch."""
