@@ -23,6 +23,7 @@ demo: setup
 test: setup
 	$(BIN)/python -m ruff check flows tasks tests bench
 	$(BIN)/python -m mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 clean:

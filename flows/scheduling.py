@@ -1,9 +1,15 @@
-"""How a run's work is cut into Prefect task runs: by the volume of data, not the number of records.
+"""How a run's work is cut into Prefect task runs and fed to the task runner.
 
-Input files go to ingest in batches of files and bytes; ingest hands on its records in chunks; a clean task takes
-up to ``CLEAN_BATCH_CHARS`` of a chunk; an NLP task takes ``batch_size`` articles, or more when they are tiny, up to
-a character budget. A million one-word records then make a few hundred task runs, not tens of thousands, and an
-NLP batch of tiny articles costs about what a batch of ordinary ones does.
+By the volume of data, not the number of records: input files go to ingest in batches of files and bytes; ingest
+hands on its records in chunks; a clean task takes up to ``CLEAN_BATCH_CHARS`` of a chunk; an NLP task takes
+``batch_size`` articles, or more when they are tiny, up to a character budget. A million one-word records then make
+a few hundred task runs, not tens of thousands, and an NLP batch of tiny articles costs about what a batch of
+ordinary ones does.
+
+NLP batches go to the runner while the flow ingests and cleans the next ones (``in_submission_order``): at most
+``IN_FLIGHT_PER_SLOT`` per slot of the runner at once, results taken in submission order, so the tables do not
+depend on which batch finished first; with several slots the run's last batches are smaller (``nlp_batches``), so
+that the slots finish together.
 """
 
 from __future__ import annotations
@@ -11,17 +17,19 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tasks.ingest import RECORD_WEIGHT
 from tasks.records import CleanArticle, RawRecord
 from tasks.warehouse.manifest import InputFile
 
 T = TypeVar("T")
+R = TypeVar("R", covariant=True)
 
 FILES_PER_INGEST_TASK = 256
 # on disk: what one ingest task reads before it hands on a chunk (``tasks.ingest.CHUNK_CHARS`` bounds the chunks)
@@ -29,6 +37,13 @@ BYTES_PER_INGEST_TASK = 8 * 1024 * 1024
 CLEAN_BATCH_CHARS = 1024 * 1024  # text and markup per clean task, with RECORD_WEIGHT per record
 NLP_CHARS_PER_ARTICLE = 1500  # ~250 words: an NLP batch of shorter articles takes more of them
 NLP_MAX_PACKED = 64  # an NLP batch holds at most this many times batch_size articles, however short
+IN_FLIGHT_PER_SLOT = 2  # NLP batches submitted per runner slot: one running, one waiting, so that no slot idles
+
+
+class Pending(Protocol[R]):
+    """A submitted task run: a Prefect future (or a concurrent.futures one)."""
+
+    def result(self) -> R: ...
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -110,6 +125,31 @@ class NlpBatcher:
             if count >= most or (count >= size and total >= chars):
                 yield index
                 count = total = 0
+
+
+def nlp_batches(articles: Iterable[Sequence[CleanArticle]], batch_size: int,
+                slots: int = 1) -> Iterator[list[CleanArticle]]:
+    """The NLP batches of ``articles`` (arriving a list at a time) as they fill (``NlpBatcher``). With several
+    slots, the last ``IN_FLIGHT_PER_SLOT`` batches per slot are held back and sent in quarter-size batches at the
+    end, so that the slots finish close together instead of one working alone on the last full batch."""
+    batcher = NlpBatcher(batch_size, tail=IN_FLIGHT_PER_SLOT * slots if slots > 1 else 0)
+    for chunk in articles:
+        yield from batcher.add(chunk)
+    yield from batcher.finish()
+
+
+def in_submission_order(items: Iterable[T], submit: Callable[[T], Pending[R]],
+                        slots: int = 1) -> Iterator[tuple[T, Pending[R]]]:
+    """Submit ``items`` as they come and hand each back with its pending run, oldest first, as soon as more than
+    ``IN_FLIGHT_PER_SLOT * slots`` are out; the caller takes the result before the next item is drawn, so the
+    runner has that many at most and ``items`` (ingest and clean) is drawn only as fast as the runner works."""
+    in_flight: deque[tuple[T, Pending[R]]] = deque()
+    for item in items:
+        in_flight.append((item, submit(item)))
+        while len(in_flight) > IN_FLIGHT_PER_SLOT * slots:
+            yield in_flight.popleft()
+    while in_flight:
+        yield in_flight.popleft()
 
 
 def in_own_thread(items: Callable[[], Iterator[T]], ahead: int = 1) -> Iterator[T]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -201,54 +199,6 @@ def test_a_huge_html_field_of_a_json_record_is_cut_down_too(tmp_path: Path) -> N
     path.write_text(json.dumps({"url": "https://news.example/ferry", "html": page}) + "\n", encoding="utf-8")
     [record] = list(records_from_file(path))
     assert isinstance(record, RawRecord) and record.html is not None and len(record.html) < 5_000
-
-
-def test_own_thread_keeps_the_generators_context_and_passes_on_its_errors() -> None:
-    from flows.scheduling import in_own_thread
-
-    threads: set[str] = set()
-
-    def numbers() -> Iterator[int]:
-        for n in range(5):
-            threads.add(threading.current_thread().name)
-            yield n
-        raise ValueError("broken input reader")
-
-    got = []
-    with pytest.raises(ValueError, match="broken input reader"):
-        for n in in_own_thread(numbers):
-            got.append(n)
-    assert got == [0, 1, 2, 3, 4] and threads == {"newslake-ingest"}
-    assert list(in_own_thread(lambda: iter(range(3)))) == [0, 1, 2]
-
-
-def _article(n: int, text: str) -> CleanArticle:
-    return CleanArticle(article_id=f"a{n}", text=text, content_hash="h", source_uri=f"f#{n}", source_format="json")
-
-
-def test_nlp_batches_hold_batch_size_articles_or_more_when_they_are_short() -> None:
-    from flows.scheduling import NlpBatcher
-
-    ordinary = [_article(n, "word " * 400) for n in range(200)]
-    batcher = NlpBatcher(64)
-    assert [len(b) for b in [*batcher.add(ordinary), *batcher.finish()]] == [64, 64, 64, 8]
-    tiny = [_article(n, f"w{n}") for n in range(10_000)]
-    batcher = NlpBatcher(64)
-    batches = [*batcher.add(tiny[:5_000]), *batcher.add(tiny[5_000:]), *batcher.finish()]
-    assert [len(b) for b in batches] == [4096, 4096, 1808]
-    assert [a for b in batches for a in b] == tiny
-    batcher = NlpBatcher(8, tail=4)  # a pool of workers: the run's last batches are a quarter of the size
-    batches = [*batcher.add(ordinary[:50]), *batcher.add(ordinary[50:100]), *batcher.finish()]
-    assert [len(b) for b in batches] == [8] * 8 + [2] * 18 and [a for b in batches for a in b] == ordinary[:100]
-
-
-def test_clean_batches_follow_the_volume_of_text() -> None:
-    from flows.scheduling import CLEAN_BATCH_CHARS, clean_batches
-
-    tiny = [RawRecord(source_uri=f"f#{n}", source_format="json", text="word") for n in range(10_000)]
-    pages = [RawRecord(source_uri=f"p{n}", source_format="html", html="x" * 300_000) for n in range(10)]
-    assert len(list(clean_batches(tiny))) == 10_000 * (4 + 512) // CLEAN_BATCH_CHARS + 1
-    assert [len(b) for b in clean_batches(pages)] == [4, 4, 2]
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -14,6 +14,7 @@ import pytest
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
+from tasks.warehouse.commit import KEEP_VERSIONS, Commit
 from tests.conftest import ROOT, SAMPLES, comparable_tables
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -58,10 +59,10 @@ def test_the_flow_writes_a_warehouse_to_s3(s3: str, tmp_path: Path) -> None:
 
 def test_an_unpublished_commit_is_invisible_and_cleaned_up(s3: str) -> None:
     url = f"{s3}/unpublished"
-    first = storage.Commit(storage.open_for_writing(url))
+    first = Commit(storage.open_for_writing(url))
     first.write("articles", _articles(["a1"]))
     base = first.publish()
-    killed = storage.Commit(base)  # a run killed after writing its parts, before its CURRENT
+    killed = Commit(base)  # a run killed after writing its parts, before its CURRENT
     killed.write("articles", _articles(["a1", "a2"]))
     assert storage.read_table(url, "articles")["article_id"].to_pylist() == ["a1"]
     assert storage.current(url) == base
@@ -69,12 +70,12 @@ def test_an_unpublished_commit_is_invisible_and_cleaned_up(s3: str) -> None:
     assert fs.exists(killed.path)
     storage.open_for_writing(url)  # the next writer removes it
     assert not fs.exists(killed.path)
-    for n in range(storage.KEEP_VERSIONS + 2):  # old versions are dropped from the bucket too
-        commit = storage.Commit(storage.current(url))
+    for n in range(KEEP_VERSIONS + 2):  # old versions are dropped from the bucket too
+        commit = Commit(storage.current(url))
         commit.write("articles", _articles([f"b{n}"]))
         commit.publish()
     versions = fs.ls(killed.path.rsplit("/", 1)[0], detail=False)
-    assert len(versions) == storage.KEEP_VERSIONS
+    assert len(versions) == KEEP_VERSIONS
 
 
 def _articles(ids: list[str]) -> pa.Table:

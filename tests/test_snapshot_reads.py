@@ -19,6 +19,7 @@ import pytest
 
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
+from tasks.warehouse.commit import KEEP_VERSIONS, Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 COMMITS = 25
@@ -27,7 +28,7 @@ SLOW_ROUNDS = 6  # one round of reads in 6 holds its version while KEEP_VERSIONS
 
 def _commit(out: Path, n: int) -> storage.Snapshot:
     """Commit ``n`` replaces every article (two parts), its inputs and entities: ids say which commit wrote a row."""
-    commit = storage.Commit(storage.current(out))
+    commit = Commit(storage.current(out))
     articles = pa.Table.from_pylist([
         {"article_id": f"c{n}-{i}", "outlet_id": "o", "text": "Text.", "word_count": 1, "sentence_count": 1,
          "source_uri": f"/in/{n}-{i}.txt", "source_format": "txt", "content_hash": "h", "story_id": "s",
@@ -46,7 +47,7 @@ def _commit(out: Path, n: int) -> storage.Snapshot:
 
 def _wait_for_commits(out: str, after: int, stop: Event) -> bool:
     """A slow reader: hold on until enough commits have landed that an unpinned version would be pruned."""
-    while storage.current(out).sequence < after + storage.KEEP_VERSIONS + 1:
+    while storage.current(out).sequence < after + KEEP_VERSIONS + 1:
         if stop.is_set():
             return False
         time.sleep(0.01)
@@ -126,22 +127,22 @@ def test_readers_see_one_version_across_25_commits(tmp_path: Path) -> None:
     assert min(counts[f"slow {kind}"] for kind in ("pandas", "arrow", "duckdb")) >= 1, counts  # outlived pruning
     assert counts["passes"] >= 12, counts
     _commit(tmp_path, COMMITS + 1)  # the readers are gone: the versions they held are pruned now
-    assert len(list((tmp_path / storage.STATE_DIR / "versions").iterdir())) == storage.KEEP_VERSIONS
+    assert len(list((tmp_path / storage.STATE_DIR / "versions").iterdir())) == KEEP_VERSIONS
 
 
 def test_a_snapshot_outlives_later_commits_and_is_pruned_after(tmp_path: Path) -> None:
     _commit(tmp_path, 0)
     versions = tmp_path / storage.STATE_DIR / "versions"
     with storage.snapshot(tmp_path) as snap:
-        for n in range(1, storage.KEEP_VERSIONS + 3):
+        for n in range(1, KEEP_VERSIONS + 3):
             _commit(tmp_path, n)
         assert snap.sequence == 1
         assert sorted(pd.read_parquet(snap.table_path("articles"))["article_id"]) == [f"c0-{i}" for i in range(6)]
         assert snap.read("entities").num_rows == 12
-        assert len(list(versions.iterdir())) == storage.KEEP_VERSIONS + 1  # the pinned one, kept past the limit
+        assert len(list(versions.iterdir())) == KEEP_VERSIONS + 1  # the pinned one, kept past the limit
     _commit(tmp_path, 99)
     assert snap.version not in {p.name for p in versions.iterdir()}
-    assert len(list(versions.iterdir())) == storage.KEEP_VERSIONS
+    assert len(list(versions.iterdir())) == KEEP_VERSIONS
     with pytest.raises(FileNotFoundError, match="was removed"):  # unpinned now: an error, not an empty table
         snap.read("articles")
 

@@ -15,9 +15,11 @@ import pytest
 
 from tasks.aggregate import aggregate, sql
 from tasks.aggregate.outlets import Outlet, Registry
+from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
 from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, storage
+from tasks.warehouse.commit import KEEP_VERSIONS, MAX_PARTS, Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
@@ -35,12 +37,12 @@ def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list
     with storage.writer_lock(out):
         base = storage.open_for_writing(out)
         stamp = RunStamp(NOW, "test", storage.next_version(base))
-        commit = storage.Commit(base, stamp.warehouse_version)
+        commit = Commit(base, stamp.warehouse_version)
         run = RunOutput(commit, stamp, files=replaced, seen=kept_articles(base, replaced))
         run.set_aside(bad)
         run.add(run.take_new(articles), NO_ROWS)
         processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]
-        aggregate(merge(run, processed, replaced), registry)
+        aggregate(merge(run, processed, replaced, DEFAULT_MAX_BYTES), registry)
         snapshot = commit.publish()
     return {name: snapshot.num_rows(name) for name in TABLES}
 
@@ -73,7 +75,7 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
     before = storage.current(tmp_path)
-    attempt = storage.Commit(storage.open_for_writing(tmp_path))
+    attempt = Commit(storage.open_for_writing(tmp_path))
     attempt.write("articles", pa.Table.from_pylist([], schema=TABLES["articles"]))
     with pytest.raises((pa.ArrowInvalid, KeyError, ValueError)):
         attempt.write("outlets", pa.table({"outlet_id": [None]}))  # violates the schema
@@ -90,15 +92,15 @@ def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> No
     base = storage.open_for_writing(tmp_path)
     counts = []
     for n in range(200):  # a small append to one table every commit, the rest carried over unchanged
-        commit_ = storage.Commit(base)
+        commit_ = Commit(base)
         commit_.keep("articles")
         commit_.keep("inputs")
         _add_article(commit_, n)
         base = commit_.publish()
         counts.append(len(_files(tmp_path)))
     assert storage.read_table(tmp_path, "articles").num_rows == 200
-    assert len(base.parts("articles")) <= storage.MAX_PARTS
-    bound = storage.KEEP_VERSIONS * (len(TABLES) * storage.MAX_PARTS + 2) + 1  # + its DuckDB file and lease
+    assert len(base.parts("articles")) <= MAX_PARTS
+    bound = KEEP_VERSIONS * (len(TABLES) * MAX_PARTS + 2) + 1  # + its DuckDB file and lease
     assert max(counts) <= bound and max(counts[100:]) <= max(counts[:100])  # flat: not growing with the runs
 
 
@@ -108,7 +110,7 @@ def _row(n: int) -> dict:  # type: ignore[type-arg]
             "ingested_at": NOW, "pipeline_version": "test"}
 
 
-def _add_article(commit: storage.Commit, n: int) -> None:
+def _add_article(commit: Commit, n: int) -> None:
     """Article ``n`` and the manifest row of the input it came from, as a run writes them."""
     commit.write("articles", pa.Table.from_pylist([_row(n)], schema=TABLES["articles"]))
     commit.write("inputs", pa.Table.from_pylist([{
@@ -156,7 +158,7 @@ PATTERN_NAMES = ["wh[1]", "wh1", "wh?", "wh*", "wh{a,b}", "wha", "it's", "wh[[]x
 def test_warehouse_paths_are_never_patterns(tmp_path: Path) -> None:
     """Side by side, so a name read as a glob (``wh?``, ``wh*``, ``wh[1]``) would match its neighbours."""
     for n, name in enumerate(PATTERN_NAMES):
-        commit = storage.Commit(storage.open_for_writing(tmp_path / name))
+        commit = Commit(storage.open_for_writing(tmp_path / name))
         _add_article(commit, n)
         with sql.connect(articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:  # as the aggregate reads
             assert con.sql("select article_id from articles").fetchall() == [(f"id{n}",)], name

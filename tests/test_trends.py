@@ -14,6 +14,7 @@ import pyarrow as pa
 from tasks.aggregate.trends import entity_trends
 from tasks.schemas import ARTICLES, ENTITIES, TABLES
 from tasks.warehouse import storage
+from tasks.warehouse.commit import Commit
 
 
 def _articles() -> pa.Table:
@@ -50,7 +51,7 @@ def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
 
 
 def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
-    commit = storage.Commit(storage.open_for_writing(tmp_path))
+    commit = Commit(storage.open_for_writing(tmp_path))
     commit.write("articles", _articles())
     commit.write("inputs", pa.Table.from_pylist([  # the manifest rows of the inputs they came from, as a run writes
         {"source_file": a, "content_hash": a, "size_bytes": 1, "mtime_ns": 1, "articles": 1, "quarantined": 0,

@@ -2,7 +2,7 @@
 gzipped). ``discover`` finds the files, ``files`` reads each by its format through ``decode`` (bytes → text),
 ``jsonstream`` (JSON arrays and lines, a record at a time) and ``markup`` (large HTML pages, reduced on the way in)."""
 
-from tasks.ingest.discover import Discovered, discover_inputs
+from tasks.ingest.discover import Discovered, discover_inputs, discover_task
 from tasks.ingest.files import (
     DEFAULT_MAX_BYTES,
     FIELD_ALIASES,
@@ -21,6 +21,7 @@ __all__ = [
     "Discovered",
     "decode_text",
     "discover_inputs",
+    "discover_task",
     "ingest_chunks",
     "ingest_files",
     "ingest_task",

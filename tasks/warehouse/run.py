@@ -25,11 +25,10 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
 
-from tasks.ingest import DEFAULT_MAX_BYTES
-from tasks.ingest.discover import discover_inputs
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import QUARANTINE, STAGED
 from tasks.warehouse import manifest, storage
+from tasks.warehouse.commit import Commit, PartWriter
 
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
@@ -51,8 +50,6 @@ class RunStart:
 
     base: storage.Snapshot
     plan: manifest.Plan
-    unreadable: list[Quarantined]  # paths given that cannot be read as files: missing, FIFOs, symlink loops
-    skipped: dict[str, int]  # reason -> entries inside folders skipped on purpose (hidden files)
     replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, and files
     # read again because they hold an article a changed file no longer provides
     seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
@@ -66,7 +63,7 @@ class RunOutput:
 
     QUARANTINE_BATCH = 4096  # quarantined records gathered before they are written as rows
 
-    def __init__(self, commit: storage.Commit | None, stamp: RunStamp | None, files: Collection[str],
+    def __init__(self, commit: Commit | None, stamp: RunStamp | None, files: Collection[str],
                  seen: dict[str, str]) -> None:
         self.commit, self.stamp = commit, stamp
         self.files = frozenset(files)  # the input files this run reads
@@ -79,7 +76,7 @@ class RunOutput:
         self.retry: set[str] = set()  # input files to try again next run (manifest.RETRY_REASONS)
         self.paths_again: set[str] = set()  # paths given that this run found missing, not a file or a loop
         self._pending: list[Quarantined] = []
-        self._writers: dict[str, storage.PartWriter] = {}
+        self._writers: dict[str, PartWriter] = {}
 
     def set_aside(self, items: Iterable[Quarantined]) -> None:
         """Quarantine ``items``: counted now, written as rows of the run's version in batches."""
@@ -145,7 +142,7 @@ class Merged:
     and quotes are the kept rows of the base version plus the run's, read batch by batch by the aggregate."""
 
     base: storage.Snapshot
-    commit: storage.Commit
+    commit: Commit
     kept: frozenset[str]  # articles of the base version that stay
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
@@ -155,14 +152,12 @@ class Merged:
         yield from self.commit.staged(name, columns)
 
 
-def start(out: str, inputs: Sequence[str], size_limit: int = DEFAULT_MAX_BYTES) -> RunStart:
-    """Open the warehouse at ``out`` (a storage.location) for writing (hold its lock) and plan the run from the
-    manifest. Inputs that are missing keep their rows (the warehouse is an archive); an input that holds, as a
-    duplicate, an article whose file this run reads again is read again too, so the article stays while any input
-    still provides it."""
+def start(out: str, files: Sequence[Path], size_limit: int) -> RunStart:
+    """Open the warehouse at ``out`` (a storage.location) for writing (hold its lock) and plan the run over the input
+    ``files`` from the manifest. Inputs that are missing keep their rows (the warehouse is an archive); an input that
+    holds, as a duplicate, an article whose file this run reads again is read again too, so the article stays while
+    any input still provides it."""
     base = storage.open_for_writing(out)
-    found = discover_inputs(inputs)
-    files = found.files
     if storage.is_local(out):
         files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
     known = base.read("inputs")
@@ -176,8 +171,7 @@ def start(out: str, inputs: Sequence[str], size_limit: int = DEFAULT_MAX_BYTES) 
         replaced |= extra
         log.info("reading %d unchanged inputs again: they hold articles that changed inputs no longer provide",
                  len(extra))
-    return RunStart(base, plan, found.quarantined, found.skipped, sorted(replaced),
-                    kept_articles(base, replaced, articles))
+    return RunStart(base, plan, sorted(replaced), kept_articles(base, replaced, articles))
 
 
 def kept_articles(base: storage.Snapshot, replaced: Collection[str],
@@ -227,7 +221,7 @@ def quarantine_table(items: Sequence[Quarantined], now: datetime) -> pa.Table:
 
 
 def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Collection[str],
-          size_limit: int = DEFAULT_MAX_BYTES) -> Merged:
+          size_limit: int) -> Merged:
     """Merge ``run`` into its version; ``replaced`` are the inputs whose earlier rows this run's rows replace.
     A part of the base version's sentences none of whose rows go is carried over as it is (a hard link)."""
     if run.commit is None or run.stamp is None:
@@ -270,18 +264,17 @@ def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> b
 
 
 @task(name="start", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error, cache_policy=NONE)
-def start_task(out: str, inputs: list[str], size_limit: int = DEFAULT_MAX_BYTES) -> RunStart:
-    return start(out, inputs, size_limit)
+def start_task(out: str, files: list[Path], size_limit: int) -> RunStart:
+    return start(out, files, size_limit)
 
 
 @task(name="merge", cache_policy=NONE)
-def merge_task(run: RunOutput, processed: list[manifest.InputFile], replaced: list[str],
-               size_limit: int = DEFAULT_MAX_BYTES) -> Merged:
+def merge_task(run: RunOutput, processed: list[manifest.InputFile], replaced: list[str], size_limit: int) -> Merged:
     return merge(run, processed, replaced, size_limit)
 
 
 @task(name="commit", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error,
       cache_policy=NONE)
-def commit_task(commit: storage.Commit) -> storage.Snapshot:
+def commit_task(commit: Commit) -> storage.Snapshot:
     """Make the version current, all tables at once."""
     return commit.publish()

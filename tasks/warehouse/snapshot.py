@@ -17,7 +17,7 @@ until the block ends. The writer prunes an old version only after taking that lo
 so it keeps a version a reader holds and prunes it at a later commit. A DuckDB connection to ``DIR/newslake.duckdb``
 pins its version too: DuckDB holds a POSIX lock on the database file it opened, which the pruner tests the same way.
 An object store has no locks: there a snapshot reads the version ``.newslake/CURRENT`` named when it began, and the
-writer removes that version once ``storage.KEEP_VERSIONS`` newer ones are committed, even if a reader is still at it.
+writer removes that version once ``commit.KEEP_VERSIONS`` newer ones are committed, even if a reader is still at it.
 
 Paths are never patterns: folders are listed, not globbed, so a warehouse may live at ``wh[1]`` or ``it's?``.
 """
