@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from flows import lifetime
 
@@ -113,8 +116,29 @@ def set_environment_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+def dask_problem(address: str) -> str | None:
+    """Why NLP cannot run on the Dask scheduler at ``address``, found before anything starts; None when it can."""
+    if importlib.util.find_spec("prefect_dask") is None:
+        return "needs the dask extra: pip install 'newslake[dask]'"
+    where = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = where.port
+    except ValueError:
+        port = None
+    if not where.hostname or port is None:
+        return "expected tcp://HOST:PORT"
+    try:
+        socket.create_connection((where.hostname, port), timeout=5).close()
+    except OSError as exc:
+        return f"no Dask scheduler answers there ({exc.strerror or exc})"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
+    parser = build_parser()
+    args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
+    if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
+        parser.error(f"--dask-address {args.dask_address}: {problem}")
     set_environment_defaults()
     try:
         with lifetime.children_end_with_this_process():

@@ -2,7 +2,7 @@
 (kill -9).
 
 What Prefect 3.8 starts: without PREFECT_API_URL, its ephemeral API server (``python -m uvicorn --factory
-prefect.server.api.server:create_app``, ~225 MB, by ``subprocess.Popen``); for ``--workers N``, the NLP worker
+prefect.server.api.server:create_app``, by ``subprocess.Popen``); for ``--workers N``, the NLP worker
 processes and multiprocessing's resource tracker (spawned). Nothing tells them when newslake is killed: they ran on,
 the server for good. On Ctrl-C a terminal signals its whole foreground group: the server stopped at once, and
 newslake then spent minutes retrying to report the interrupted run to it.

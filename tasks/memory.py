@@ -3,12 +3,11 @@
 glibc's malloc keeps the pages a step freed for reuse (in one arena per thread) and Arrow's allocator keeps its
 own, so a long run's footprint would creep upward batch after batch, and a step would stack on the pages the one
 before it freed. Python's cyclic garbage collector, for its part, would walk every object of the process (modules,
-the model, Prefect's state: ~390,000 objects, 0.3 s a pass) each time it collects the young garbage of a run.
+the model, Prefect's state: hundreds of thousands of objects) each time it collects the young garbage of a run.
 
 Arrow allocates from the C library's malloc in a run (``ARROW_POOL``), not from its default mimalloc, whose pages
-stayed with the process after each step of the aggregate: re-running the aggregate over the 12,800-article
-AllSides warehouse, its peak RSS was 522 MB with malloc and 585 MB with mimalloc, 44 and 94 MB more than over
-2,000 articles. Arrow picks its allocator once, when pyarrow is imported, from the ``ARROW_DEFAULT_MEMORY_POOL``
+stayed with the process after each step of the aggregate, so its peak grew with the warehouse (the README's
+figures). Arrow picks its allocator once, when pyarrow is imported, from the ``ARROW_DEFAULT_MEMORY_POOL``
 environment variable, so the entry points (``newslake``, the deployment, the benchmarks, the tests) set it first.
 """
 
@@ -30,8 +29,8 @@ def give_back_memory() -> None:
     """Collect cyclic garbage, then return the pages freed so far to the system (a fraction of a second).
 
     The collection matters: an NLP result unpickled from a worker ends in reference cycles, which Python's
-    collector reached only now and then, so ~20 results (~25 MB, tracemalloc during a 3,000-article run)
-    were alive at any time and the process's footprint rose with the run."""
+    collector reached only now and then, so finished results stayed alive by the dozen and the process's footprint
+    rose with the run."""
     gc.collect()
     pa.default_memory_pool().release_unused()
     if libc := _glibc():

@@ -123,6 +123,9 @@ def test_article_id_is_deterministic_and_ignores_layout() -> None:
         ("2025-07-01T06:15:00Z", datetime(2025, 7, 1, 6, 15, tzinfo=UTC)),
         ("2025-07-02T09:30:00-04:00", datetime(2025, 7, 2, 13, 30, tzinfo=UTC)),
         ("June 30, 2025 10:21am EDT", datetime(2025, 6, 30, 14, 21, tzinfo=UTC)),
+        ("June 30, 2025 10:21am ET", datetime(2025, 6, 30, 14, 21, tzinfo=UTC)),  # ET in summer is EDT
+        ("January 30, 2025 10:21am ET", datetime(2025, 1, 30, 15, 21, tzinfo=UTC)),  # and EST in winter
+        ("Mar 9, 2025 3:30 PM PT", datetime(2025, 3, 9, 22, 30, tzinfo=UTC)),  # the day PDT begins
         ("0001-11-30", None),
         ("2150-01-01", None),
         ("not a date", None),

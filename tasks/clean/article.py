@@ -11,7 +11,8 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import py3langid
 from dateutil import parser as dateparser
@@ -26,13 +27,18 @@ from tasks.records import CleanArticle, Extracted, Quarantined, RawRecord, Stage
 
 log = logging.getLogger(__name__)
 
-_TZINFOS = {name: tzoffset(name, hours * 3600) for name, hours in
-            {"EDT": -4, "EST": -5, "CDT": -5, "CST": -6, "MDT": -6, "MST": -7, "PDT": -7, "PST": -8,
-             "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "ET": -5, "PT": -8}.items()}
+# Zone abbreviations US and European news prints. "EST", "CEST" … name a fixed offset; "ET", "PT" … name a region's
+# time, whose offset depends on the date (EST in winter, EDT in summer), so they map to the zone itself.
+_TZINFOS: dict[str, tzinfo] = {name: tzoffset(name, hours * 3600) for name, hours in
+                               {"EDT": -4, "EST": -5, "CDT": -5, "CST": -6, "MDT": -6, "MST": -7, "PDT": -7, "PST": -8,
+                                "BST": 1, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0}.items()}
+_TZINFOS |= {name: ZoneInfo(zone) for name, zone in
+             {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+              "PT": "America/Los_Angeles"}.items()}
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# py3langid's time grows with the text. On the opening 2,000 characters its label equalled the one on 5,000 for all
-# 1,300 texts of `.venv/bin/python -m bench.language_sample` (221 not English), in about half the time
+# py3langid's time grows with the text, and a few paragraphs settle its label: the opening is judged, not the whole
+# (``bench.language_sample`` counts how often the opening's label is the longer text's; the README gives the figures)
 LANGUAGE_SAMPLE_CHARS = 2000
 MAX_BODY_CHARS = 300_000  # ~50,000 words: far beyond long-form journalism, well under spaCy's 1,000,000 limit
 

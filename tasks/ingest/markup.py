@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from tasks.ingest.decode import BadInput
 
 # What one page may hand to an extractor: a text dump's text, a JSON body, or an HTML page's markup once scripts,
-# styles, SVG, comments and embedded data are gone. trafilatura needs ~2 s and ~25 MB per MB of markup; the largest
-# page of the extraction corpora is 1.9 MB before that reduction.
+# styles, SVG, comments and embedded data are gone: trafilatura's time and memory grow with the markup, and the markup
+# that can hold an article stays far below this on the pages of the extraction corpora.
 MAX_PAGE_CHARS = 4 * 1024 * 1024
 REDUCE_HTML_ABOVE = 2 * 1024 * 1024  # pages up to this size reach trafilatura as they are
 

