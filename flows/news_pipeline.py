@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 
 from prefect import flow, get_run_logger
@@ -39,15 +40,19 @@ from tasks.warehouse.commit import Commit
 from tasks.warehouse.manifest import InputFile
 
 
+def ingested(files: list[InputFile], json_fields: dict[str, str] | None,
+             max_input_bytes: int) -> Iterator[StageResult[RawRecord]]:
+    """The raw records of ``files``, a chunk at a time, ingest task run by ingest task run."""
+    for file_batch in scheduling.file_batches(files):
+        yield from ingest_task(file_batch, json_fields, max_input_bytes)
+
+
 def cleaned_articles(files: list[InputFile], run: RunOutput, clock: report.StageClock,
                      json_fields: dict[str, str] | None, max_input_bytes: int) -> Iterator[list[CleanArticle]]:
     """Ingest and clean ``files`` a chunk at a time (ingest reads ahead in a thread of its own), handing on the
     articles neither the warehouse nor this run has yet; what is set aside goes to ``run``'s quarantine."""
-    def ingested() -> Iterator[StageResult[RawRecord]]:
-        for file_batch in scheduling.file_batches(files):
-            yield from ingest_task(file_batch, json_fields, max_input_bytes)
-
-    for chunk in scheduling.timed(scheduling.in_own_thread(ingested), clock, "ingest"):
+    reading = partial(ingested, files, json_fields, max_input_bytes)
+    for chunk in scheduling.timed(scheduling.in_own_thread(reading), clock, "ingest"):
         run.set_aside(chunk.quarantined)
         for records in scheduling.clean_batches(chunk.records):
             with clock("clean"):

@@ -1,7 +1,9 @@
 """Aggregate: what is derived from the merged detail tables, rebuilt over the whole warehouse on every run so it
-is always consistent with them: duplicate and story marks on articles (``articles``), merged entity ids and
-canonical names on mentions and the speakers of quotes (``entities``), then the entity catalog, entity trends
-(``trends``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over those parts."""
+is always consistent with them. This stage alone assigns what needs the whole warehouse (the columns of
+``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on articles (``articles``), merged entity ids
+and canonical names on mentions and the speakers of quotes (``entities``); then it derives the entity catalog,
+entity trends (``trends``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over those
+parts."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from prefect.cache_policies import NONE
 from prefect.states import State
 
 from tasks.records import CleanArticle, NlpRows, Quarantined
-from tasks.schemas import QUARANTINE, STAGED
+from tasks.schemas import ASSIGNED_BY_AGGREGATE, QUARANTINE, STAGED
 from tasks.warehouse import manifest, storage
 from tasks.warehouse.commit import Commit, PartWriter
 
@@ -118,7 +118,7 @@ class RunOutput:
         if self.commit is None or self.stamp is None:
             raise ValueError("this run reads no input: it has no version to add rows to")
         if "articles" not in self._writers:
-            self._writers |= {name: self.commit.stager(name) for name in STAGED}
+            self._writers |= {name: self.commit.stager(name) for name in ASSIGNED_BY_AGGREGATE}
             self._writers["sentences"] = self.commit.writer("sentences")
         self._writers["articles"].write(articles_table(articles, rows.sentence_counts, self.stamp.at,
                                                        self.stamp.pipeline_version))
