@@ -6,6 +6,9 @@
 Runs the real flow over the seeds, data/samples and the first N AllSides articles (as JSON lines), each into a new
 warehouse, and writes one SHA-256 per table: of its rows without the columns that say when they were written, in a
 canonical order. With --compare it prints which tables differ from an earlier file and exits 1 if any does.
+
+It also checks that an incremental warehouse is the one a single run gives: the AllSides articles as two files, read
+in one run, and read in two (the first file, then the second added), must give the same digests, or it exits 1.
 """
 
 from __future__ import annotations
@@ -69,6 +72,12 @@ def main() -> int:
             out = Path(tmp) / f"w-{name}"
             news_pipeline(inputs=[str(path)], out=str(out), outlets_registry=registry)
             result[name] = table_digests(out, {tmp: "<tmp>", str(ROOT): "<repo>"})
+        single, incremental = _incremental_and_single(Path(tmp), allsides, registry)
+    print(f"incremental (two runs) equals a single run over the same two files: {single == incremental}")
+    if single != incremental:
+        print("\n".join(f"  {t}: single {single[t]}, incremental {incremental[t]}" for t in single
+                        if single[t] != incremental[t]))
+        return 1
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if not args.compare:
         return 0
@@ -78,6 +87,21 @@ def main() -> int:
               if before.get(run, {}).get(table) != digest]
     print("\n".join(differ) or f"identical: {sum(len(t) for t in result.values())} tables in {len(result)} runs")
     return 1 if differ else 0
+
+
+def _incremental_and_single(tmp: Path, articles: Path, registry: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Digests of the warehouse one run makes of ``articles`` split in two files, and of the one two runs make."""
+    lines = articles.read_text(encoding="utf-8").splitlines(keepends=True)
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    halves = [inbox / "first.jsonl", inbox / "second.jsonl"]
+    halves[0].write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    news_pipeline(inputs=[str(inbox)], out=str(tmp / "w-incremental"), outlets_registry=registry)
+    halves[1].write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
+    news_pipeline(inputs=[str(inbox)], out=str(tmp / "w-incremental"), outlets_registry=registry)
+    news_pipeline(inputs=[str(inbox)], out=str(tmp / "w-single"), outlets_registry=registry)
+    roots = {str(tmp): "<tmp>"}
+    return table_digests(tmp / "w-single", roots), table_digests(tmp / "w-incremental", roots)
 
 
 if __name__ == "__main__":

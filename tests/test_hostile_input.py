@@ -53,7 +53,7 @@ def test_one_invalid_sequence_falls_back_alone_not_its_whole_line(tmp_path: Path
 
 
 def test_decoding_does_not_depend_on_where_reads_split_the_bytes() -> None:
-    from tasks.readers import read_pieces, text_chunks
+    from tasks.ingest.decode import read_pieces, text_chunks
 
     text = "Zürich “quoted” café – Genève 東京 🚢 end\n" * 50
     data = text.encode() + "Genève – cp1252\n".encode("cp1252")
