@@ -24,6 +24,7 @@ test: setup
 	$(BIN)/python -m ruff check flows tasks tests bench
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m bench.gate
 	$(BIN)/python -m pytest -q
 
 clean:

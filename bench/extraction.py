@@ -7,24 +7,27 @@
   scorer reproduces ``reference_scores.json`` from ``reference_outputs/``;
 - publication-date F1 on htmldate_pubdate (newslake vs htmldate's extensive search);
 - title and author accuracy on mercury_parser_fixtures (newslake vs trafilatura).
+
+Every figure is given on the validation part of its corpus (``bench/split.py``), the development part beside it:
+rules are developed on the development part, and the README reports the validation part.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import re
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
-from bench.scoring import HEADER, date_scores, extraction_scores
+from bench.scoring import HEADER, Scores, date_scores, extraction_scores
+from bench.split import PARTS, Part, only, part
 from tasks.clean import htmlpage, parse_published, textdump
 from tasks.ingest import decode_text
 
@@ -48,47 +51,56 @@ def check_reference(root: Path) -> None:
     print(f"  largest difference: {worst:.4f}\n")
 
 
-def body_scores(root: Path) -> None:
+Results = dict[str, dict[Part, Scores]]  # system -> part -> scores
+
+
+def body_results(root: Path, systems: list[str] | None = None) -> Results:
+    """Body F1 per system and part on scrapinghub_article_extraction: HTML pages and text dumps."""
     gold = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
     html = {k: _gz_text(root / "html" / f"{k}.html.gz") for k in gold}
     dumps = {k: (root / "textdump" / f"{k}.txt").read_text(encoding="utf-8") for k in gold}
-    runs: list[tuple[str, dict[str, str]]] = []
-    systems: list[tuple[str, Callable[[str, str], str], dict[str, str]]] = [
-        ("HTML: trafilatura (default settings)", lambda h, u: trafilatura.extract(h, url=u) or "", html),
-        ("HTML: newslake", lambda h, u: "\n".join(htmlpage.extract(h, u).paragraphs), html),
-        ("text dump: raw dump", lambda t, u: t, dumps),
-        ("text dump: newslake", lambda t, u: "\n".join(textdump.extract(t).paragraphs), dumps),
-    ]
-    for name, fn, pages in systems:
-        started = time.perf_counter()
+    runs: dict[str, tuple[Callable[[str, str], str], dict[str, str]]] = {
+        "HTML: trafilatura (default settings)": (lambda h, u: trafilatura.extract(h, url=u) or "", html),
+        "HTML: newslake": (lambda h, u: "\n".join(htmlpage.extract(h, u).paragraphs), html),
+        "text dump: raw dump": (lambda t, u: t, dumps),
+        "text dump: newslake": (lambda t, u: "\n".join(textdump.extract(t).paragraphs), dumps),
+    }
+    results: Results = {}
+    for name, (fn, pages) in runs.items():
+        if systems is not None and name not in systems:
+            continue
         predicted = {k: fn(pages[k], gold[k]["url"]) for k in gold}
-        runs.append((f"{name} ({time.perf_counter() - started:.1f} s)", predicted))
-    print(f"body extraction, {len(gold)} pages of scrapinghub_article_extraction\n{HEADER}")
-    for name, predicted in runs:
-        print(extraction_scores((gold[k]["articleBody"], predicted[k]) for k in gold).row(name))
-    halves = [[k for k in gold if int(hashlib.sha256(k.encode()).hexdigest(), 16) % 2 == h] for h in (0, 1)]
-    print("the same, on two halves of the pages (a stability check; the rules were not fitted per page):")
-    for name, predicted in runs:
-        f1s = [extraction_scores((gold[k]["articleBody"], predicted[k]) for k in half).f1 for half in halves]
-        print(f"  {name.split(' (')[0]:<42}{f1s[0]:>7.3f}{f1s[1]:>7.3f}")
-    print()
+        results[name] = {p: extraction_scores(only(((k, (gold[k]["articleBody"], predicted[k])) for k in gold), p))
+                         for p in PARTS}
+    return results
 
 
-def date_benchmark(root: Path) -> None:
+def date_results(root: Path, systems: list[str] | None = None) -> Results:
+    """Publication-date F1 on htmldate_pubdate: htmldate's stored run and newslake, per part."""
     labels = [json.loads(line) for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
     predictions = {
         json.loads(line)["id"]: json.loads(line)
         for line in (root / "htmldate_predictions.jsonl").read_text(encoding="utf-8").splitlines()
     }
-    ours = []
-    for label in labels:
-        html = _gz_text(root / label["html_file"])
-        published = htmlpage.extract(html, label["url"]).published
-        ours.append((label["date"], published[:10] if published else None))
-    reference = [(label["date"], predictions[label["id"]]["htmldate_extensive"]) for label in labels]
-    print(f"publication date, {len(labels)} pages of htmldate_pubdate\n{HEADER}")
-    print(date_scores(reference).row("htmldate 1.11.0 extensive (stored run)"))
-    print(date_scores(ours).row("newslake"))
+    results: Results = {}
+    if systems is None or "htmldate 1.11.0 extensive (stored run)" in systems:
+        pairs = [(label["id"], (label["date"], predictions[label["id"]]["htmldate_extensive"])) for label in labels]
+        results["htmldate 1.11.0 extensive (stored run)"] = {p: date_scores(only(pairs, p)) for p in PARTS}
+    if systems is None or "newslake" in systems:
+        ours = []
+        for label in labels:
+            published = htmlpage.extract(_gz_text(root / label["html_file"]), label["url"]).published
+            ours.append((label["id"], (label["date"], published[:10] if published else None)))
+        results["newslake"] = {p: date_scores(only(ours, p)) for p in PARTS}
+    return results
+
+
+def print_results(title: str, results: Results) -> None:
+    pages = {p: next(iter(results.values()))[p].pages for p in PARTS}
+    print(f"{title}: validation part ({pages['validation']} pages); development part ({pages['development']}) "
+          f"beside it\n{HEADER}{'dev F1':>9}")
+    for name, by_part in results.items():
+        print(f"{by_part['validation'].row(name)}{by_part['development'].f1:>9.3f}")
     print()
 
 
@@ -101,28 +113,42 @@ def _title(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
-def meta_benchmark(root: Path) -> None:
-    """Exact-match rates on mercury_parser_fixtures: title (whitespace-normalised), author (as a set of names),
-    date (day level, within one day), over the pages where the field is asserted."""
+MetaResults = dict[str, dict[Part, dict[str, float]]]  # system -> part -> field -> exact-match rate
+
+
+def meta_results(root: Path, systems: tuple[str, ...] = ("trafilatura", "newslake")) -> MetaResults:
+    """Exact-match rates on mercury_parser_fixtures per part: title (whitespace-normalised), author (as a set of
+    names), date (day level, within one day), over the pages where the field is asserted."""
     labels = [json.loads(line) for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
-    hits: dict[str, Counter[str]] = {"trafilatura": Counter(), "newslake": Counter()}
-    asked: Counter[str] = Counter()
+    hits = {system: {p: Counter[str]() for p in PARTS} for system in systems}
+    asked = {p: Counter[str]() for p in PARTS}
     for label in labels:
-        html, expected = _gz_text(root / label["html_file"]), label["expected"]
-        doc = trafilatura.bare_extraction(html, url=label["url"], with_metadata=True)
-        theirs = {"title": doc.title, "author": (doc.author or "").split(";"), "date": doc.date} if doc else {}
-        ext = htmlpage.extract(html, label["url"])
-        ours = {"title": ext.title, "author": ext.authors, "date": ext.published}
+        html, expected, where = _gz_text(root / label["html_file"]), label["expected"], part(label["id"])
+        got: dict[str, dict[str, object]] = {}
+        if "trafilatura" in systems:
+            doc: Any = trafilatura.bare_extraction(html, url=label["url"], with_metadata=True)
+            got["trafilatura"] = {"title": doc.title, "author": (doc.author or "").split(";"),
+                                  "date": doc.date} if doc else {}
+        if "newslake" in systems:
+            ext = htmlpage.extract(html, label["url"])
+            got["newslake"] = {"title": ext.title, "author": ext.authors, "date": ext.published}
         for field, key in (("title", "title"), ("author", "author"), ("date", "date_published")):
             if key not in label["asserted_fields"]:
                 continue
-            asked[field] += 1
-            for system, got in (("trafilatura", theirs), ("newslake", ours)):
-                hits[system][field] += _meta_match(field, expected[key], got.get(field))
-    print(f"metadata exact-match rate, {len(labels)} pages of mercury_parser_fixtures")
-    print(f"{'system':<44}" + "".join(f"{f + ' (' + str(asked[f]) + ')':>14}" for f in asked))
-    for system, counts in hits.items():
-        print(f"{system:<44}" + "".join(f"{counts[f] / asked[f]:>14.3f}" for f in asked))
+            asked[where][field] += 1
+            for system, values in got.items():
+                hits[system][where][field] += _meta_match(field, expected[key], values.get(field))
+    return {system: {p: {f: hits[system][p][f] / n for f, n in asked[p].items()} for p in PARTS}
+            for system in systems}
+
+
+def print_meta(results: MetaResults) -> None:
+    fields = list(next(iter(results.values()))["validation"])
+    print("metadata exact-match rate on mercury_parser_fixtures: validation part; development part beside it")
+    print(f"{'system':<44}" + "".join(f"{f:>10}" for f in fields) + "".join(f"{'dev ' + f:>12}" for f in fields))
+    for system, by_part in results.items():
+        print(f"{system:<44}" + "".join(f"{by_part['validation'][f]:>10.3f}" for f in fields)
+              + "".join(f"{by_part['development'][f]:>12.3f}" for f in fields))
     print()
 
 
@@ -149,11 +175,11 @@ def main() -> None:
     if args.check_reference:
         check_reference(extraction)
     if "body" in only:
-        body_scores(extraction)
+        print_results(f"body extraction, {extraction.name}", body_results(extraction))
     if "date" in only:
-        date_benchmark(args.corpora / "htmldate_pubdate")
+        print_results("publication date, htmldate_pubdate", date_results(args.corpora / "htmldate_pubdate"))
     if "meta" in only:
-        meta_benchmark(args.corpora / "mercury_parser_fixtures")
+        print_meta(meta_results(args.corpora / "mercury_parser_fixtures"))
     sys.stdout.flush()
 
 
