@@ -19,7 +19,7 @@ _LEAD = re.compile(r"^(?:(?:written|posted|reported|photos?|words)\s+)?by:?\s+|^
 _EMAIL_URL = re.compile(r"\S+@\S+\.\S+|https?://\S+|www\.\S+")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _TAIL_NOISE = re.compile(
-    rf"\s+(?:updated|published|posted|link copied|see full bio|follow|email|twitter|view profile|more by .*|"
+    rf"\s+(?:updated|published|posted|follow|email|twitter|view profile|more by .*|"
     rf"ceo|cfo|founder|editor(?: at large| in chief)?|senior \w+|staff writer|reporter|correspondent|"
     rf"contributor|columnist|producer|{_MONTHS}(?:\s+\d.*)?|\d.*)$",
     re.IGNORECASE,
@@ -72,7 +72,7 @@ def looks_like_name(text: str) -> bool:
     tokens = text.split()
     if not 1 <= len(tokens) <= 5 or any(ch.isdigit() for ch in text) or _ROLE_ONLY.match(text):
         return False
-    if len(tokens) == 1 and text.isupper() and len(text) <= 4:  # an agency acronym: TNN, AP, PTI
+    if len(tokens) == 1 and text.isupper() and len(text) <= 4:  # an agency acronym: AP, AFP, PTI
         return False
     return all(t[:1].isupper() or not t[:1].isascii() or t in {"de", "van", "von", "der", "da", "bin", "al"}
                for t in tokens)
@@ -96,7 +96,7 @@ def _clean_name(part: str) -> str | None:
         name = stripped
     tokens = name.split()
     half = len(tokens) // 2
-    for n in range(half, 0, -1):  # "Ellyn Shook Ellyn Shook ..." and "Confreaks Confreaks"
+    for n in range(half, 0, -1):  # a name printed twice: "Ivo Brandt Ivo Brandt"
         if tokens[:n] == tokens[n : 2 * n]:
             tokens = tokens[:n]
             break

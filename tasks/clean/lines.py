@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-# "…coffinsCredit: Reuters", "… (Credit: Reuters)", "… (Reuters)", "Credit...Doug Mills/The New York Times"
+# "…coffinsCredit: Reuters", "… (Credit: Reuters)", "… (Reuters)", "Credit...Jane Roe/The Daily Ledger"
 _GLUED_CREDIT = re.compile(r"(?:\(\s*)?Credits?\s*(?::|\.{2,}|…)\s*(?P<credit>[^()]{1,80}?)\s*\)?\s*$")
 _PAREN_CREDIT = re.compile(
     r"\(\s*(?:(?:Photo|Image|Picture|Video)s?(?:\s+by)?\s*:?\s*)?"
@@ -28,7 +28,7 @@ _RELATED = re.compile(
 _LABELS = re.compile(
     r"^(?:published|updated|advertisement|ad|close|menu|search|home|video|watch|listen|"
     r"continue reading(?: the main story)?|story continues below(?: advertisement)?|skip to (?:main )?content|"
-    r"image|photo|getty images|ap photo|loading\.*|scroll to continue|enlarge this image)\W*$",
+    r"image|photo|getty images|ap photo|loading\.*|enlarge this image)\W*$",
     re.IGNORECASE,
 )
 _BIO = re.compile(
@@ -47,9 +47,9 @@ _COMMENT_AUTHOR = re.compile(r"^[\w.@-]+(?: [\w.@-]+){0,2} (?:says|wrote|replied
                              re.IGNORECASE)
 _LEGAL = re.compile(
     r"\b(?:cookies?|privacy policy|terms of (?:use|service)|all rights reserved|copyright|newsletter|"
-    r"subscribe|sign up|log ?in|javascript|your browser|ad ?blocker|needs your help|support (?:us|our|\w+ and)|"
+    r"subscribe|sign up|log ?in|javascript|your browser|ad ?blocker|support (?:us|our|\w+ and)|"
     r"learn more|click here|download (?:the|our) app|get (?:breaking|the latest)|listen (?:to|live)|"
-    r"activation link|email address)\b|©",
+    r"email address)\b|©",
     re.IGNORECASE,
 )
 _DOMAIN = re.compile(r"@?\b((?:[a-z0-9-]+\.)+(?:com|net|org|co\.uk|co|news|tv|uk|us|ca|au|de|fr|io|info))\b",
@@ -72,7 +72,7 @@ def caption_credit(line: str) -> str | None:
     if not match:
         return None
     credit = match.group("credit").strip(" .:")
-    if "/" in credit:  # "Doug Mills/The New York Times" -> the agency or outlet after the slash
+    if "/" in credit:  # "Jane Roe/The Daily Ledger" -> the agency or outlet after the slash
         credit = credit.rsplit("/", 1)[1].strip()
     return credit or None
 
@@ -115,7 +115,7 @@ def is_markup(line: str) -> bool:
 
 
 def is_comment_header(line: str) -> bool:
-    """The head of a reader comment or comment section: "joetoronto says:", "34 responses to …"."""
+    """The head of a reader comment or comment section: "reader42 says:", "34 responses to …"."""
     return bool(_COMMENT_AUTHOR.match(line))
 
 

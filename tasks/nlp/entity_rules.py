@@ -1,7 +1,7 @@
 """Rules around spaCy's NER for news text, on plain strings and spans (no spaCy objects), so each is testable.
 
-- ``trim``: a leading "the", trailing possessives, numbers and punctuation come off a span ("the Dallas Cowboys",
-  "Shatskikh Oleg 90").
+- ``trim``: a leading "the", trailing possessives, numbers and punctuation come off a span ("the Lakeside Rovers",
+  "Petrenko Ivan 90").
 - ``relabel_people``: a name with a role appositive ("Hong Min, a senior analyst at …") is a person.
 - ``harmonise``: one name gets one label within an article (majority of its mentions; a longer name's label wins
   for its short forms).
