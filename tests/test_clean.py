@@ -148,6 +148,9 @@ def test_parse_published(value: str, expected: datetime | None) -> None:
         (["Marta Quintero Updated"], ("Marta Quintero",)),
         (["Ivo Brandt Ivo Brandt"], ("Ivo Brandt",)),  # the name printed twice (avatar label and byline)
         (["Dana Whitfield | dwhitfield@gazette.example"], ("Dana Whitfield",)),
+        (["By Inés de la Fuente and Marco del Prato"], ("Inés de la Fuente", "Marco del Prato")),
+        (["Pieter van der Berg, Omar bin Khalid, Samir al-Hassan"], ("Pieter van der Berg", "Omar bin Khalid",
+                                                                     "Samir al-Hassan")),
         (["The Associated Press"], ()),
         (["See full bio"], ()),
         (["A Bee, Cee Dee, Ef Gee, Aitch Eye, Jay Kay, El Em, En Oh"], ()),  # a staff list, not a byline

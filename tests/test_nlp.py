@@ -70,3 +70,17 @@ def test_analyze_handles_many_articles_in_one_batch() -> None:
     rows = analyze(articles, default_model(), pipe_batch=2)
     assert set(rows.sentence_counts) == {a.article_id for a in articles}
     assert rows.entities.num_rows >= 5
+
+
+def test_chinese_and_japanese_sentences_end_at_their_stops() -> None:
+    text = "議会は予算を可決した。市長は「続ける」と述べた。本当か？\nThe ferry runs daily. It's cheap."
+    spans = list(sentence_spans(text, [(0, len(text))]))  # one model sentence, as an English model gives it
+    assert [text[a:b] for a, b in spans] == ["議会は予算を可決した。", "市長は「続ける」と述べた。", "本当か？",
+                                           "The ferry runs daily. It's cheap."]
+    english = "The council met. It voted."
+    assert list(sentence_spans(english, [(0, 16), (17, 26)])) == [(0, 16), (17, 26)]  # no CJK stop: as the model
+
+
+def test_word_count_counts_each_chinese_or_japanese_character() -> None:
+    article = _article("The council met. 市議会は予算を可決した。", "wc.txt")
+    assert article.word_count == 3 + 11  # three English words, eleven kana and Han characters (the stop is not)

@@ -74,8 +74,18 @@ def looks_like_name(text: str) -> bool:
         return False
     if len(tokens) == 1 and text.isupper() and len(text) <= 4:  # an agency acronym: AP, AFP, PTI
         return False
-    return all(t[:1].isupper() or not t[:1].isascii() or t in {"de", "van", "von", "der", "da", "bin", "al"}
-               for t in tokens)
+    return not _is_particle(tokens[0]) and all(t[:1].isupper() or not t[:1].isascii() or _is_particle(t)
+                                               for t in tokens)
+
+
+# Lower-case particles inside personal names: Romance (de la, del, di, dos), Dutch and German (van, der, von, ter),
+# Arabic (bin, ibn, al-, el-). A name never starts with one ("de la Garza" alone is not a byline).
+_PARTICLES = frozenset({"de", "del", "della", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von", "der",
+                        "den", "ter", "ten", "zu", "bin", "bint", "ibn", "al", "el", "y"})
+
+
+def _is_particle(token: str) -> bool:
+    return token in _PARTICLES or (token.split("-", 1)[0] in {"al", "el"} and "-" in token)
 
 
 def clean_authors(values: Iterable[str]) -> tuple[str, ...]:

@@ -38,6 +38,9 @@ UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
 PIPE_BATCH = 8
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
+# A Chinese or Japanese sentence ends at its full stop, exclamation or question mark, with the closing quotes and
+# brackets after it; spaCy's English senter does not know them.
+_CJK_STOP = re.compile(r"[。！？][」』）〕】”’\"']*")
 
 
 def default_model() -> str:
@@ -137,13 +140,21 @@ def name_keys(text: str, mentions: list[entity_rules.Mention]) -> list[str]:
 
 
 def sentence_spans(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """Split model sentences at line breaks and trim whitespace; offsets stay offsets into ``text``."""
+    """Split model sentences at line breaks and after Chinese and Japanese sentence ends, and trim whitespace;
+    offsets stay offsets into ``text``."""
     for start, end in spans:
         piece_start = start
         for brk in _LINE_BREAK.finditer(text, start, end):
-            yield from _trimmed(text, piece_start, brk.start())
+            yield from _cjk_sentences(text, piece_start, brk.start())
             piece_start = brk.end()
-        yield from _trimmed(text, piece_start, end)
+        yield from _cjk_sentences(text, piece_start, end)
+
+
+def _cjk_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for stop in _CJK_STOP.finditer(text, start, end):
+        yield from _trimmed(text, start, stop.end())
+        start = stop.end()
+    yield from _trimmed(text, start, end)
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
