@@ -25,6 +25,12 @@ PROSE = [
         ("メディア芸術祭賞が受賞：朝日新聞デジタル", "朝日新聞デジタル", "メディア芸術祭賞が受賞"),
         ("The keeper's cottage — it's for rent!", None, "The keeper's cottage — it's for rent!"),
         ("Harbor Lights: A Quiet Town Wakes Up", None, "Harbor Lights: A Quiet Town Wakes Up"),
+        ("Should the town build the dam: Yes", "Yesterday's News", "Should the town build the dam: Yes"),  # words
+        ("'The keepers': how a town kept its lighthouse", "The Daily Ledger",
+         "'The keepers': how a town kept its lighthouse"),  # never cut at a colon that does not name the site
+        ("The Daily Ledger | Council passes budget", "The Daily Ledger", "Council passes budget"),  # a site prefix
+        ("Metro | Council passes budget", "The Daily Ledger", "Metro | Council passes budget"),  # not the site
+        ("Council passes budget:Ledger", "Ledger", "Council passes budget"),
     ],
 )
 def test_strip_site_suffix(title: str, site: str | None, expected: str) -> None:
@@ -35,6 +41,9 @@ def test_stray_heading_loses_to_the_declared_title() -> None:
     meta = {"og_title": "Ferry fares rise for the winter timetable", "html_title": "Ferry fares rise | Gazette"}
     assert htmlpage.best_title("Follow us on Twitter", meta, "Gazette") == "Ferry fares rise for the winter timetable"
     assert htmlpage.best_title("Ferry fares rise for winter", meta, "Gazette") == "Ferry fares rise for winter"
+    # a heading longer than the declared title, holding it, is the page's own headline
+    longer = "Ferry fares rise for the winter timetable: 'We had no other choice this year', the harbor operator says"
+    assert htmlpage.best_title(longer, meta, "Gazette") == longer
 
 
 def _page(head: str, body: str) -> str:

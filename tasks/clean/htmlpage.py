@@ -22,7 +22,7 @@ _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains
 _WORD = re.compile(r"\w+")
 _MIN_TITLE_OVERLAP = 0.5
 _PLAIN_SEPARATORS = (" | ", " - ", " – ", "｜", " » ", " :: ", "：", "_", "|")
-_SITE_SEPARATORS = (*_PLAIN_SEPARATORS, " — ", ": ", " · ")
+_SITE_SEPARATORS = (*_PLAIN_SEPARATORS, " — ", ": ", " · ", ":")  # the last four only before the site's name
 # Character references to C0 controls other than tab and line ends ("&#1;", "&#x1B;"): not text, and lxml's parser
 # inside trafilatura gives up on the whole page at one of them.
 _CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])(?![0-9])"
@@ -105,14 +105,14 @@ def page_authors(extracted: str | None, meta: dict[str, str], tree: lxml.html.Ht
 
 
 def best_title(extracted: str | None, meta: dict[str, str], site_name: str | None) -> str | None:
-    """The headline without a site-name suffix: trafilatura's (the page's own heading), unless it shares
-    too few words with the og:/twitter:/<title> titles (then it is a stray heading such as "Follow us")."""
+    """The headline without a site-name suffix: trafilatura's (the page's own heading), unless it shares too few
+    words with the og:/twitter:/<title> titles either way (then it is a stray heading such as "Follow us")."""
     site = site_name or meta.get("site_name")
     declared = [strip_site_suffix(t, site) for t in (meta.get("og_title"), meta.get("twitter_title"),
                                                      meta.get("html_title")) if t]
     own = strip_site_suffix(extracted, site) if extracted else None
-    if own and (not declared or max(_overlap(own, d) for d in declared) >= _MIN_TITLE_OVERLAP):
-        return own
+    if own and (not declared or max(max(_overlap(own, d), _overlap(d, own)) for d in declared) >= _MIN_TITLE_OVERLAP):
+        return own  # the page's heading: it shares most of its words with a declared title, or holds most of one
     return declared[0] if declared else own
 
 
@@ -123,9 +123,11 @@ def _overlap(title: str, other: str) -> float:
 
 def strip_site_suffix(title: str, site_name: str | None) -> str:
     """"Headline | The Site" → "Headline": drop trailing segments that name the site, or that are short and
-    follow a plain separator ("|", " - "); up to two ("Headline | Section | Site")."""
+    follow a plain separator ("|", " - "); up to two ("Headline | Section | Site"). A leading segment goes only
+    when it names the site ("The Site | Headline"). A headline is never cut at a colon or dash that does not set
+    off the site's name."""
     title = " ".join(title.split())
-    site = (site_name or "").casefold().strip()
+    site = _WORD.findall((site_name or "").casefold())
     for _ in range(2):
         cut = None
         for sep in _SITE_SEPARATORS:
@@ -133,14 +135,26 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
             if not found or len(head) < 10:
                 continue
             tail = suffix.strip().casefold()
-            names_site = bool(site) and bool(tail) and (tail in site or site in tail)
             generic = sep in _PLAIN_SEPARATORS and ln.word_count(tail) <= 5 and not re.search(r"[!?、，。]", tail)
-            if names_site or (generic and len(head) >= 20):
+            if _names_site(tail, site) or (generic and len(head) >= 20):
                 cut = head.strip() if cut is None or len(head) > len(cut) else cut
         if cut is None:
             break
         title = cut
+    for sep in _PLAIN_SEPARATORS:
+        lead, found, rest = title.partition(sep)
+        if found and len(rest) >= 10 and _names_site(lead.casefold(), site):
+            return rest.strip()
     return title
+
+
+def _names_site(segment: str, site: list[str]) -> bool:
+    """Whether a title segment is the site's name, or holds it, or is part of it, word for word."""
+    words = _WORD.findall(segment)
+    if not words or not site:
+        return False
+    shorter, longer = sorted((words, site), key=len)
+    return any(longer[i : i + len(shorter)] == shorter for i in range(len(longer) - len(shorter) + 1))
 
 
 def _tags(meta_tags: str | None, doc_tags: list[str] | None) -> list[str]:
