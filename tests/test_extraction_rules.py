@@ -111,3 +111,14 @@ def test_text_dump_drops_captions_without_credits_and_keeps_announced_lists() ->
 
 def test_text_dump_tags_above_the_title(seed_texts: dict) -> None:  # type: ignore[type-arg]
     assert textdump.extract(seed_texts["foxnews_kim_memorial.txt"]).tags == ["Kim Jong Un"]
+
+
+def test_a_single_line_break_does_not_cut_a_paragraph() -> None:
+    wrapped = "The ferry operator said on Monday that fares would rise<br>by a tenth from December."
+    apart = "Commuters who cross twice a day will pay more.<br><br>Students keep their discount, the operator said."
+    html = f"<html><body><article><h1>Ferry fares rise</h1><p>{wrapped}</p><p>{apart}</p>" + "".join(
+        f"<p>{p}</p>" for p in PROSE) + "</article></body></html>"
+    paragraphs = htmlpage.extract(html).paragraphs
+    assert "The ferry operator said on Monday that fares would rise by a tenth from December." in paragraphs
+    assert "Commuters who cross twice a day will pay more." in paragraphs
+    assert "Students keep their discount, the operator said." in paragraphs

@@ -20,6 +20,8 @@ from tasks.records import Extracted
 
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"
 _WORD = re.compile(r"\w+")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SOFT_BREAK = re.compile(r"(?:\s*<br\s*/?>)+\s*", re.IGNORECASE)  # a run of line breaks
 _MIN_TITLE_OVERLAP = 0.5
 _PLAIN_SEPARATORS = (" | ", " - ", " – ", "｜", " » ", " :: ", "：", "_", "|")
 _SITE_SEPARATORS = (*_PLAIN_SEPARATORS, " — ", ": ", " · ", ":")  # the last four only before the site's name
@@ -31,7 +33,7 @@ _CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])(?![0-9]
 
 def extract(html: str, url: str | None = None) -> Extracted:
     """Body paragraphs and metadata of one HTML page; empty ``paragraphs`` when no article was found."""
-    html = _CONTROL_REFERENCE.sub("", html)
+    html = joined_soft_breaks(_CONTROL_REFERENCE.sub("", html))
     tree = _parse(html)
     meta = page_meta(tree) if tree is not None else {}
     doc = trafilatura.bare_extraction(
@@ -58,6 +60,12 @@ def extract(html: str, url: str | None = None) -> Extracted:
         section=meta.get("section") or (doc.categories[0] if doc.categories else None),
         tags=_tags(meta.get("tags"), doc.tags),
     )
+
+
+def joined_soft_breaks(html: str) -> str:
+    """A single ``<br>`` becomes a space: it wraps a line inside a paragraph (a sentence must not be cut there);
+    two or more in a row still separate paragraphs, as pages that put paragraphs in one element do."""
+    return _SOFT_BREAK.sub(lambda m: m.group() if len(_BREAK.findall(m.group())) > 1 else " ", html)
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
