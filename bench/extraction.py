@@ -54,9 +54,10 @@ def check_reference(root: Path) -> None:
 Results = dict[str, dict[Part, Scores]]  # system -> part -> scores
 
 
-def body_results(root: Path, systems: list[str] | None = None) -> Results:
+def body_results(root: Path, systems: list[str] | None = None, parts: tuple[Part, ...] = PARTS) -> Results:
     """Body F1 per system and part on scrapinghub_article_extraction: HTML pages and text dumps."""
-    gold = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    gold = {k: g for k, g in json.loads((root / "ground_truth.json").read_text(encoding="utf-8")).items()
+            if part(k) in parts}
     html = {k: _gz_text(root / "html" / f"{k}.html.gz") for k in gold}
     dumps = {k: (root / "textdump" / f"{k}.txt").read_text(encoding="utf-8") for k in gold}
     runs: dict[str, tuple[Callable[[str, str], str], dict[str, str]]] = {
@@ -71,13 +72,14 @@ def body_results(root: Path, systems: list[str] | None = None) -> Results:
             continue
         predicted = {k: fn(pages[k], gold[k]["url"]) for k in gold}
         results[name] = {p: extraction_scores(only(((k, (gold[k]["articleBody"], predicted[k])) for k in gold), p))
-                         for p in PARTS}
+                         for p in parts}
     return results
 
 
-def date_results(root: Path, systems: list[str] | None = None) -> Results:
+def date_results(root: Path, systems: list[str] | None = None, parts: tuple[Part, ...] = PARTS) -> Results:
     """Publication-date F1 on htmldate_pubdate: htmldate's stored run and newslake, per part."""
     labels = [json.loads(line) for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    labels = [label for label in labels if part(label["id"]) in parts]
     predictions = {
         json.loads(line)["id"]: json.loads(line)
         for line in (root / "htmldate_predictions.jsonl").read_text(encoding="utf-8").splitlines()
@@ -85,13 +87,13 @@ def date_results(root: Path, systems: list[str] | None = None) -> Results:
     results: Results = {}
     if systems is None or "htmldate 1.11.0 extensive (stored run)" in systems:
         pairs = [(label["id"], (label["date"], predictions[label["id"]]["htmldate_extensive"])) for label in labels]
-        results["htmldate 1.11.0 extensive (stored run)"] = {p: date_scores(only(pairs, p)) for p in PARTS}
+        results["htmldate 1.11.0 extensive (stored run)"] = {p: date_scores(only(pairs, p)) for p in parts}
     if systems is None or "newslake" in systems:
         ours = []
         for label in labels:
             published = htmlpage.extract(_gz_text(root / label["html_file"]), label["url"]).published
             ours.append((label["id"], (label["date"], published[:10] if published else None)))
-        results["newslake"] = {p: date_scores(only(ours, p)) for p in PARTS}
+        results["newslake"] = {p: date_scores(only(ours, p)) for p in parts}
     return results
 
 
@@ -116,13 +118,14 @@ def _title(value: str | None) -> str:
 MetaResults = dict[str, dict[Part, dict[str, float]]]  # system -> part -> field -> exact-match rate
 
 
-def meta_results(root: Path, systems: tuple[str, ...] = ("trafilatura", "newslake")) -> MetaResults:
+def meta_results(root: Path, systems: tuple[str, ...] = ("trafilatura", "newslake"),
+                 parts: tuple[Part, ...] = PARTS) -> MetaResults:
     """Exact-match rates on mercury_parser_fixtures per part: title (whitespace-normalised), author (as a set of
     names), date (day level, within one day), over the pages where the field is asserted."""
     labels = [json.loads(line) for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
-    hits = {system: {p: Counter[str]() for p in PARTS} for system in systems}
-    asked = {p: Counter[str]() for p in PARTS}
-    for label in labels:
+    hits = {system: {p: Counter[str]() for p in parts} for system in systems}
+    asked = {p: Counter[str]() for p in parts}
+    for label in (label for label in labels if part(label["id"]) in parts):
         html, expected, where = _gz_text(root / label["html_file"]), label["expected"], part(label["id"])
         got: dict[str, dict[str, object]] = {}
         if "trafilatura" in systems:
@@ -138,7 +141,7 @@ def meta_results(root: Path, systems: tuple[str, ...] = ("trafilatura", "newslak
             asked[where][field] += 1
             for system, values in got.items():
                 hits[system][where][field] += _meta_match(field, expected[key], values.get(field))
-    return {system: {p: {f: hits[system][p][f] / n for f, n in asked[p].items()} for p in PARTS}
+    return {system: {p: {f: hits[system][p][f] / n for f, n in asked[p].items()} for p in parts}
             for system in systems}
 
 

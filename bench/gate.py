@@ -17,15 +17,18 @@ import time
 from pathlib import Path
 
 from bench.extraction import body_results, date_results, meta_results
+from bench.split import Part
 
 FLOORS = Path(__file__).with_name("floors.json")
 
 
 def figures(corpora: Path) -> dict[str, float]:
     """newslake's validation figures, by the names floors.json uses."""
-    body = body_results(corpora / "scrapinghub_article_extraction", ["HTML: newslake", "text dump: newslake"])
-    dates = date_results(corpora / "htmldate_pubdate", ["newslake"])
-    meta = meta_results(corpora / "mercury_parser_fixtures", ("newslake",))["newslake"]["validation"]
+    validation: tuple[Part, ...] = ("validation",)  # only those pages are read and extracted
+    body = body_results(corpora / "scrapinghub_article_extraction", ["HTML: newslake", "text dump: newslake"],
+                        validation)
+    dates = date_results(corpora / "htmldate_pubdate", ["newslake"], validation)
+    meta = meta_results(corpora / "mercury_parser_fixtures", ("newslake",), validation)["newslake"]["validation"]
     return {
         "body F1, HTML pages": body["HTML: newslake"]["validation"].f1,
         "body F1, text dumps": body["text dump: newslake"]["validation"].f1,

@@ -29,8 +29,8 @@ ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "p
 
 def aggregate(merged: Merged, registry: Registry) -> None:
     """Write the derived tables of ``merged``'s version, reading the warehouse a batch at a time: articles
-    with duplicate and story marks, entities with merged ids and canonical names, quotes with speakers, then
-    catalog, trends, outlets and stories computed by DuckDB over those parts."""
+    with outlet, duplicate and story marks, entities with merged ids and canonical names, quotes with speakers,
+    then catalog, trends, outlets and stories computed by DuckDB over those parts."""
     commit = merged.commit
     write_articles(merged, registry)
     write_entities(merged)
