@@ -122,3 +122,20 @@ def test_a_single_line_break_does_not_cut_a_paragraph() -> None:
     assert "The ferry operator said on Monday that fares would rise by a tenth from December." in paragraphs
     assert "Commuters who cross twice a day will pay more." in paragraphs
     assert "Students keep their discount, the operator said." in paragraphs
+
+
+def _split_article(second_layout: str) -> str:
+    first = "".join(f"<p>{p}</p>" for p in PROSE[:3])
+    rest = "".join(f"<p>{p}</p>" for p in PROSE[3:])
+    more = ("<p>The harbor board will publish the full timetable in the spring, after a last round of talks with the"
+            " unions and the ferry operator.</p>")
+    return (f"<html><body><h1>Council passes budget</h1><div class='grid'><div class='article-body'>{first}</div>"
+            f"<aside>Advertisement</aside></div><div class='{second_layout}'><div class='article-body'>{rest}{more}"
+            f"</div><aside>Advertisement</aside></div></body></html>")
+
+
+def test_an_article_split_into_repeated_containers_is_read_whole() -> None:
+    whole = htmlpage.extract(_split_article("grid")).paragraphs
+    assert any(p.startswith("The harbor board will publish") for p in whole)
+    elsewhere = htmlpage.extract(_split_article("sidebar")).paragraphs  # the same class in another layout
+    assert not any(p.startswith("The harbor board will publish") for p in elsewhere)

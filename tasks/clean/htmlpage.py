@@ -21,6 +21,7 @@ from tasks.records import Extracted
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"
 _WORD = re.compile(r"\w+")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_MIN_PROSE_WORDS = 15  # a paragraph of an article's text, not a label or a link
 _SOFT_BREAK = re.compile(r"(?:\s*<br\s*/?>)+\s*", re.IGNORECASE)  # a run of line breaks
 _MIN_TITLE_OVERLAP = 0.5
 _PLAIN_SEPARATORS = (" | ", " - ", " – ", "｜", " » ", " :: ", "：", "_", "|")
@@ -42,7 +43,8 @@ def extract(html: str, url: str | None = None) -> Extracted:
     )
     if not isinstance(doc, Document):
         return Extracted(url=url)
-    paragraphs, credits = filter_body_lines((doc.text or "").splitlines())
+    lines = (doc.text or "").splitlines()
+    paragraphs, credits = filter_body_lines(lines + (continued_body(tree, lines) if tree is not None else []))
     title = best_title(doc.title, meta, doc.sitename)
     if paragraphs and title and _same_text(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the headline repeated as the first block
@@ -60,6 +62,32 @@ def extract(html: str, url: str | None = None) -> Extracted:
         section=meta.get("section") or (doc.categories[0] if doc.categories else None),
         tags=_tags(meta.get("tags"), doc.tags),
     )
+
+
+def continued_body(tree: lxml.html.HtmlElement, lines: list[str]) -> list[str]:
+    """The paragraphs of an article body that the page splits into several containers of the same class in the
+    same layout (the article's block repeated, ad rails between), after the one the extractor read: it reads one
+    container, and the rest of the article is in the others, up to the first that holds no prose. [] when the
+    extracted text is not in such a container."""
+    extracted = {" ".join(line.split()) for line in lines}
+    first = next((p for p in tree.iter("p") if " ".join(p.text_content().split()) in extracted), None)
+    container = first.getparent() if first is not None else None
+    if container is None or not container.get("class"):
+        return []
+    layout = _signature(container.getparent())
+    same = [node for node in tree.iter(container.tag)
+            if node.get("class") == container.get("class") and _signature(node.getparent()) == layout]
+    found = []
+    for node in same[same.index(container) + 1 :]:
+        texts = [" ".join(p.text_content().split()) for p in node.iter("p")]
+        if not any(ln.word_count(text) >= _MIN_PROSE_WORDS for text in texts):
+            break  # the article's layout repeats, but no longer holds its prose
+        found += [text for text in texts if text and text not in extracted]
+    return found
+
+
+def _signature(node: lxml.html.HtmlElement | None) -> tuple[str, str] | None:
+    return (node.tag, node.get("class") or "") if node is not None else None
 
 
 def joined_soft_breaks(html: str) -> str:
