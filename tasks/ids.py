@@ -63,7 +63,7 @@ def outlet_id(name: str | None, domain: str | None) -> str | None:
 
 
 def entity_id(label: str, key: str) -> str:
-    """Id of an entity: its label type and normalised name key (see ``tasks.nlp.entity_key``)."""
+    """Id of an entity: its label type and normalised name key (see ``tasks.names.entity_key``)."""
     return _digest("entity", label, key)
 
 

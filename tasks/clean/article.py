@@ -1,6 +1,6 @@
 """Clean: raw records → articles with a boilerplate-free body and normalised metadata.
 
-Text dumps go through the line cleaner (``tasks.textdump``), HTML through trafilatura (``tasks.htmlpage``),
+Text dumps go through the line cleaner (``textdump``), HTML through trafilatura (``htmlpage``),
 and plain JSON bodies through the same line filter the HTML path uses. A record with no body left is
 quarantined, never dropped silently.
 """

@@ -115,7 +115,7 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
 
 
 def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entity_rules.Mention]:
-    """The model's entity spans after the news rules (``tasks.entity_rules``): trimmed, people known by their
+    """The model's entity spans after the news rules (``entity_rules``): trimmed, people known by their
     role relabelled, one label per name, missed repeats tagged."""
     mentions = []
     for start, end, label in spans:
