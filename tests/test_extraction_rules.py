@@ -139,3 +139,26 @@ def test_an_article_split_into_repeated_containers_is_read_whole() -> None:
     assert any(p.startswith("The harbor board will publish") for p in whole)
     elsewhere = htmlpage.extract(_split_article("sidebar")).paragraphs  # the same class in another layout
     assert not any(p.startswith("The harbor board will publish") for p in elsewhere)
+
+
+def _dated_page(ld_published: str, meta_published: str) -> str:
+    ld = f'{{"@type": "NewsArticle", "headline": "Night market reopens", "datePublished": "{ld_published}"}}'
+    return (f"<html><head><meta property='article:published_time' content='{meta_published}'>"
+            f"<script type='application/ld+json'>{ld}</script></head><body><article><h1>Night market reopens</h1>"
+            + "".join(f"<p>{p}</p>" for p in PROSE) + "</article></body></html>")
+
+
+def test_a_stated_local_publication_time_gives_the_publishers_day() -> None:
+    # Five minutes before midnight UTC is already the next morning where the page was published.
+    late = htmlpage.extract(_dated_page("2021-03-06T01:55:00+02:00", "2021-03-05T23:55:00+00:00")).published
+    assert late == "2021-03-06T01:55:00+02:00"
+    cleaned = clean_record(RawRecord(source_uri="market.html", source_format="html",
+                                     html=_dated_page("2021-03-06T01:55:00+02:00", "2021-03-05T23:55:00+00:00")))
+    assert isinstance(cleaned, CleanArticle)
+    assert cleaned.published_at == datetime(2021, 3, 5, 23, 55, tzinfo=UTC)
+
+
+def test_a_stated_time_far_from_the_other_dates_does_not_move_the_day() -> None:
+    # First published in January, re-dated in March: which of the two the page means is htmldate's call.
+    page = _dated_page("2021-01-10T09:00:00+01:00", "2021-03-05T09:00:00")
+    assert htmlpage.extract(page).published == "2021-03-05"

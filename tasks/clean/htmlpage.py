@@ -15,6 +15,7 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from tasks.clean import lines as ln
+from tasks.clean.dates import publication_time
 from tasks.clean.bylines import clean_authors
 from tasks.records import Extracted
 
@@ -53,7 +54,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         title=title,
         subtitle=doc.description or None,
         authors=page_authors(doc.author, meta, tree),
-        published=doc.date or None,
+        published=publication_time(tree, doc.date or None),
         url=doc.url or url,
         canonical_url=meta.get("canonical") or doc.url or None,
         outlet_name=doc.sitename or None,
