@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
 import pyarrow as pa
 
+from tasks import scripts
+
 T = TypeVar("T")
-_EAST_ASIAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana and Han characters
-# kana and Han characters and their punctuation (ideographic space, stop and brackets; full-width punctuation)
-_EAST_ASIAN_TEXT = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                              r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -68,9 +65,8 @@ class CleanArticle:
 
     @property
     def word_count(self) -> int:
-        """Words of ``text``: whitespace-separated tokens, each Chinese or Japanese character counted as one (those
-        languages put no spaces between words, and word processors count their text so)."""
-        return len(_EAST_ASIAN_TEXT.sub(" ", self.text).split()) + len(_EAST_ASIAN.findall(self.text))
+        """Words of ``text``, in every script (``tasks.scripts.word_count``)."""
+        return scripts.word_count(self.text)
 
 
 @dataclass(kw_only=True, slots=True)

@@ -34,8 +34,9 @@ ARTICLES = pa.schema(
         _field("published_at", _UTC, "Publication time in UTC; null when unknown."),
         _field("language", pa.string(), "ISO 639-1 code of the body text."),
         _field("text", pa.string(), "Clean article body; paragraphs separated by a blank line.", False),
-        _field("word_count", pa.int32(), "Words in text: whitespace-separated tokens, each Chinese or Japanese "
-               "character counted as one (those languages write no spaces between words).", False),
+        _field("word_count", pa.int32(), "Words in text: whitespace-separated tokens; in Chinese and Japanese, "
+               "which write no spaces between words, each character counts as one; Thai, which writes none either, "
+               "is cut into dictionary words (PyThaiNLP).", False),
         _field("sentence_count", pa.int32(), "Rows of this article in sentences.", False),
         _field("image_credits", pa.list_(pa.string()), "Photo credits found in captions (Reuters, AFP ...)."),
         _field("section", pa.string(), "Section of the site the article ran in, where the page says."),

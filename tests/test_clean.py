@@ -79,7 +79,7 @@ def test_html_page_gives_body_without_chrome_and_its_metadata() -> None:
     assert article.title == "Harbor City council approves $1.2 billion tram line"
     assert article.authors == ("Maria Okafor",)
     assert article.outlet_name == "The Daily Ledger" and article.outlet_domain == "dailyledger.example"
-    assert article.published_at == datetime(2025, 7, 2, tzinfo=UTC)
+    assert article.published_at == datetime(2025, 7, 2, 13, 30, tzinfo=UTC)  # 09:30 in New York, as the page says
     assert article.image_credits == ("Reuters",)
     assert article.text.startswith("The Harbor City council voted 9 to 4")
     assert article.text.count("\n\n") == 4  # five paragraphs stay five paragraphs

@@ -100,6 +100,17 @@ def test_text_dump_comments_never_become_the_body() -> None:
     assert textdump.extract(dump).paragraphs == PROSE
 
 
+def test_share_buttons_in_other_languages_are_not_body_text() -> None:
+    buttons = ["Teilen Twittern E-Mail", "Partager sur Facebook", "Compartir en WhatsApp", "シェア", "Link kopieren"]
+    dump = _dump(PROSE[0], *buttons, *PROSE[1:])
+    assert textdump.extract(dump).paragraphs == PROSE
+    html = "<html><body><article>" + "".join(f"<p>{line}</p>" for line in (PROSE[0], *buttons, *PROSE[1:]))
+    assert htmlpage.extract(html + "</article></body></html>").paragraphs == PROSE
+    # A sentence that names the networks is not a button row.
+    assert textdump.extract(_dump(*PROSE, "Facebook, Twitter and WhatsApp were fined on Monday.")).paragraphs[-1] \
+        == "Facebook, Twitter and WhatsApp were fined on Monday."
+
+
 def test_text_dump_drops_captions_without_credits_and_keeps_announced_lists() -> None:
     dump = _dump(PROSE[0], "FILE PHOTO: The council chamber in Harbor City, January 8, 2019. REUTERS/Jane Roe",
                  PROSE[1], "Mayor Elena Brandt, pictured at the town hall in 2018, when she was a councillor.",
@@ -143,8 +154,9 @@ def test_an_article_split_into_repeated_containers_is_read_whole() -> None:
 
 def _dated_page(ld_published: str, meta_published: str) -> str:
     ld = f'{{"@type": "NewsArticle", "headline": "Night market reopens", "datePublished": "{ld_published}"}}'
-    return (f"<html><head><meta property='article:published_time' content='{meta_published}'>"
-            f"<script type='application/ld+json'>{ld}</script></head><body><article><h1>Night market reopens</h1>"
+    return (f'<html><head><meta property="article:published_time" content="{meta_published}">'
+            f'<script type="application/ld+json">{ld}</script></head>'
+            "<body><article><h1>Night market reopens</h1>"
             + "".join(f"<p>{p}</p>" for p in PROSE) + "</article></body></html>")
 
 

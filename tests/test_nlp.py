@@ -84,3 +84,18 @@ def test_chinese_and_japanese_sentences_end_at_their_stops() -> None:
 def test_word_count_counts_each_chinese_or_japanese_character() -> None:
     article = _article("The council met. 市議会は予算を可決した。", "wc.txt")
     assert article.word_count == 3 + 11  # three English words, eleven kana and Han characters (the stop is not)
+
+
+THAI = "นายกรัฐมนตรีเดินทางไปเชียงใหม่เมื่อวันจันทร์ เขาพบกับผู้ว่าราชการจังหวัด ทั้งสองหารือเรื่องน้ำท่วม"
+
+
+def test_thai_sentences_are_found_without_stops() -> None:
+    text = f"{THAI}\nThe ferry runs daily. It is cheap."
+    spans = list(sentence_spans(text, [(0, len(text))]))  # one model sentence, as an English model gives it
+    assert [text[a:b] for a, b in spans] == ["นายกรัฐมนตรีเดินทางไปเชียงใหม่เมื่อวันจันทร์", "เขาพบกับผู้ว่าราชการจังหวัด",
+                                           "ทั้งสองหารือเรื่องน้ำท่วม", "The ferry runs daily. It is cheap."]
+
+
+def test_word_count_cuts_thai_into_words() -> None:
+    # "The prime minister travelled to the north on Monday ...": 15 dictionary words in three space-separated phrases.
+    assert _article(f"{THAI} The end.", "th.txt").word_count == 15 + 2

@@ -15,8 +15,8 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from tasks.clean import lines as ln
-from tasks.clean.dates import publication_time
 from tasks.clean.bylines import clean_authors
+from tasks.clean.dates import publication_time
 from tasks.records import Extracted
 
 _CAPTION_XPATH = "//figcaption | //*[contains(@class, 'caption')] | //*[contains(@class, 'credit')]"

@@ -18,6 +18,21 @@ _SHARE = re.compile(
     r"copy link|save article|comments?)\b.{0,60}$",
     re.IGNORECASE,
 )
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# What share bars say in the languages most news is published in, and the networks they name. A line made only of
+# these words is a row of buttons, in any language: "Teilen Twittern E-Mail", "Partager sur Facebook", "シェア".
+_SHARE_ACTIONS = _words("""
+    share tweet email e-mail mail print comment comments whatsapp facebook twitter linkedin pinterest reddit telegram
+    messenger xing tumblr flipboard bluesky threads vk weibo wechat
+    teilen twittern drucken versenden kommentare kommentieren partager imprimer commenter commentaires courriel
+    compartir imprimir comentarios comentar correo condividi stampa commenti commenta delen afdrukken reacties dela
+    skriv udostępnij drukuj komentarze compartilhar partilhar comentários поделиться печать комментарии paylaş
+    yazdır yorumlar kopieren copier copiar 共有 シェア 印刷 コメント 分享 打印 评论 공유 인쇄 댓글 مشاركة""")
+_SHARE_FILLERS = _words("on via this article link copy ut sur auf en su op på na по per x le el lien enlace")
+_TOKEN = re.compile(r"[\w-]+")
 _RELATED = re.compile(
     r"^(?:you (?:may|might) (?:also )?like(?: these \w+)?|related(?: articles| stories| coverage| content)?|"
     r"more from .{1,40}|recommended(?: for you)?|read more|most (?:popular|read)|trending(?: now)?|"
@@ -78,7 +93,12 @@ def caption_credit(line: str) -> str | None:
 
 
 def is_share(line: str) -> bool:
-    return bool(_SHARE.match(line)) and word_count(line) <= 8
+    """A share, print or comment button, or a row of them, in English or another language."""
+    if _SHARE.match(line) and word_count(line) <= 8:
+        return True
+    tokens = _TOKEN.findall(line.casefold())
+    return (0 < len(tokens) <= 8 and any(t in _SHARE_ACTIONS for t in tokens)
+            and all(t in _SHARE_ACTIONS or t in _SHARE_FILLERS for t in tokens))
 
 
 def is_related_header(line: str) -> bool:

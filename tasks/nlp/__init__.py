@@ -10,8 +10,8 @@ from tasks.nlp.analyze import (
     nlp_cache_key,
     nlp_task,
     preload_model,
-    sentence_spans,
 )
+from tasks.nlp.sentences import sentence_spans
 
 __all__ = [
     "PIPE_BATCH",

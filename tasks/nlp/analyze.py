@@ -3,8 +3,8 @@
 The model is loaded once per process with only what the tables need: ``senter`` for sentences and ``ner``
 (which has its own tok2vec), so tagger, parser, lemmatizer and the shared tok2vec are excluded: faster than the full
 pipeline, with the same entities in nearly every article (they differ where the parser's and senter's sentence
-boundaries differ; ``bench.nlp_pipes`` compares them, the README gives the figures). Sentences never cross a line
-break: spaCy's senter does not break at paragraphs, so each sentence is split there.
+boundaries differ; ``bench.nlp_pipes`` compares them, the README gives the figures). ``sentences`` then cuts the
+model's sentences where it does not know to (line breaks, Chinese, Japanese and Thai).
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import bisect
 import functools
 import gc
 import hashlib
-import re
 import signal
-from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -28,6 +26,7 @@ from spacy.language import Language
 from tasks.names import entity_key, is_acronym
 from tasks.nlp import entity_rules
 from tasks.nlp.quotes import find_quotes
+from tasks.nlp.sentences import sentence_spans
 from tasks.records import CleanArticle, NlpRows
 from tasks.schemas import SENTENCES, STAGED
 
@@ -36,11 +35,6 @@ UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
 # Texts per nlp.pipe batch: peak memory grows with it while words/s hardly does (``bench.nlp_pipes`` measures both;
 # the README gives the figures).
 PIPE_BATCH = 8
-
-_LINE_BREAK = re.compile(r"\s*\n\s*")
-# A Chinese or Japanese sentence ends at its full stop, exclamation or question mark, with the closing quotes and
-# brackets after it; spaCy's English senter does not know them.
-_CJK_STOP = re.compile(r"[。！？][」』）〕】”’\"']*")
 
 
 def default_model() -> str:
@@ -137,33 +131,6 @@ def name_keys(text: str, mentions: list[entity_rules.Mention]) -> list[str]:
         person = m.label == "PERSON" and not is_acronym(text[m.start : m.end])
         resolved.append((entity_rules.short_form_owner(key, full_names) if person else None) or key)
     return resolved
-
-
-def sentence_spans(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """Split model sentences at line breaks and after Chinese and Japanese sentence ends, and trim whitespace;
-    offsets stay offsets into ``text``."""
-    for start, end in spans:
-        piece_start = start
-        for brk in _LINE_BREAK.finditer(text, start, end):
-            yield from _cjk_sentences(text, piece_start, brk.start())
-            piece_start = brk.end()
-        yield from _cjk_sentences(text, piece_start, end)
-
-
-def _cjk_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for stop in _CJK_STOP.finditer(text, start, end):
-        yield from _trimmed(text, start, stop.end())
-        start = stop.end()
-    yield from _trimmed(text, start, end)
-
-
-def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        yield start, end
 
 
 def nlp_cache_key(_context: object, parameters: dict[str, Any]) -> str:
