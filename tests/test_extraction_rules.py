@@ -174,3 +174,24 @@ def test_a_stated_time_far_from_the_other_dates_does_not_move_the_day() -> None:
     # First published in January, re-dated in March: which of the two the page means is htmldate's call.
     page = _dated_page("2021-01-10T09:00:00+01:00", "2021-03-05T09:00:00")
     assert htmlpage.extract(page).published == "2021-03-05"
+
+
+def test_a_publisher_in_the_author_field_gives_way_to_the_byline() -> None:
+    # Publishers named after their founders look like people ("Milton Ashby" here); the page says it is the publisher.
+    ld = '{"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Milton Ashby"}}'
+    html = (f'<html><head><meta name="author" content="Milton Ashby"><script type="application/ld+json">{ld}'
+            '</script></head><body><article><h1>Council passes budget</h1><p class="byline">By <a rel="author" '
+            'href="/staff/maria-okafor">Maria Okafor</a></p>' + "".join(f"<p>{p}</p>" for p in PROSE)
+            + "</article></body></html>")
+    assert htmlpage.extract(html).authors == ["Maria Okafor"]
+
+
+def test_all_co_authors_of_a_byline_are_kept() -> None:
+    byline = ", ".join(f'<a class="author" href="/staff/{n.lower().replace(" ", "-")}">{n}</a>'
+                       for n in ("Maria Okafor", "Tom Lindqvist", "Ana de la Cruz"))
+    others = "".join(f'<li><a href="/story/{i}">Another story of the week number {i}</a> by '
+                     f'<a class="author" href="/staff/writer-{i}">Writer Number{i}</a></li>' for i in range(4))
+    html = ('<html><head><meta name="author" content="Maria Okafor"></head><body><article><h1>Council passes budget'
+            f'</h1><div class="meta"><p class="byline">By {byline}</p><time>March 5, 2024</time></div>'
+            + "".join(f"<p>{p}</p>" for p in PROSE) + f"</article><aside><ul>{others}</ul></aside></body></html>")
+    assert htmlpage.extract(html).authors == ["Maria Okafor", "Tom Lindqvist", "Ana de la Cruz"]

@@ -53,7 +53,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         paragraphs=paragraphs,
         title=title,
         subtitle=doc.description or None,
-        authors=page_authors(doc.author, meta, tree),
+        authors=page_authors(doc.author, meta, tree, doc.sitename),
         published=publication_time(tree, doc.date or None),
         url=doc.url or url,
         canonical_url=meta.get("canonical") or doc.url or None,
@@ -105,7 +105,7 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 
 
 def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
-    """og:/twitter:/article: meta values, the <title> and the canonical link of a page."""
+    """og:/twitter:/article: meta values, the JSON-LD publisher, the <title> and the canonical link of a page."""
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
@@ -114,6 +114,9 @@ def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
             found[_META_KEYS[key]] = value
         elif key in {"article:tag", "keywords", "news_keywords"} and value:
             found["tags"] = f"{found['tags']},{value}" if "tags" in found else value
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        if "publisher" not in found and (match := _LD_PUBLISHER.search(script.text_content() or "")):
+            found["publisher"] = " ".join(match.group(1).split())
     titles = tree.findall(".//title")
     if titles and (text := " ".join((titles[0].text_content() or "").split())):
         found["html_title"] = text
@@ -126,19 +129,44 @@ def page_meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
 
 _META_KEYS = {"og:title": "og_title", "twitter:title": "twitter_title", "og:site_name": "site_name",
               "article:section": "section", "og:url": "canonical", "author": "author", "article:author": "author",
-              "parsely-author": "author", "sailthru.author": "author", "dc.creator": "author", "byl": "author"}
+              "parsely-author": "author", "sailthru.author": "author", "dc.creator": "author", "byl": "author",
+              "publisher": "publisher", "dc.publisher": "publisher"}
+_LD_PUBLISHER = re.compile(r'"publisher"\s*:\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,80})"')
+_BYLINE_CHARS = 200  # "By A, B, C and D | Updated 3:05 p.m. ET, March 5, 2024" and a little more
 _AUTHOR_LINKS = "//a[contains(@href, '/author/') or contains(@rel, 'author') or contains(@class, 'author')]"
 
 
-def page_authors(extracted: str | None, meta: dict[str, str], tree: lxml.html.HtmlElement | None) -> list[str]:
-    """Person names: the page's author meta tag, else trafilatura's, else the text of author links."""
+def page_authors(extracted: str | None, meta: dict[str, str], tree: lxml.html.HtmlElement | None,
+                 site_name: str | None = None) -> list[str]:
+    """Person names: the page's author meta tag, else trafilatura's, else the text of author links. A value that is
+    the site's or publisher's own name (a CMS fills the author field with it) is not a person. An author field often
+    holds only the first of several co-authors: the byline's author links then give all of them."""
+    publishers = {" ".join(n.split()).casefold() for n in (site_name, meta.get("site_name"), meta.get("publisher"))
+                  if n}
     for candidate in (meta.get("author"), extracted):
-        if candidate and (names := clean_authors(candidate.split(";"))):
-            return list(names)
+        names = clean_authors(candidate.split(";")) if candidate else ()
+        if names := tuple(n for n in names if n.casefold() not in publishers):
+            byline = byline_links(tree, names[0]) if tree is not None else []
+            return byline if {n.casefold() for n in names} < {n.casefold() for n in byline} else list(names)
     if tree is None:
         return []
-    links = [" ".join(a.text_content().split()) for a in tree.xpath(_AUTHOR_LINKS)[:3]]
-    return list(clean_authors(links))[:3]
+    return list(clean_authors(_text(a) for a in tree.xpath(_AUTHOR_LINKS)[:3]))
+
+
+def byline_links(tree: lxml.html.HtmlElement, name: str) -> list[str]:
+    """The names of the author links in the byline that links ``name``: the smallest box around that link, grown
+    while it stays a line or two of text (a byline, not a list of stories by other writers)."""
+    for link in tree.xpath(_AUTHOR_LINKS):
+        if clean_authors([_text(link)]) == (name,):
+            box = link.getparent()
+            while box is not None and (up := box.getparent()) is not None and len(_text(up)) <= _BYLINE_CHARS:
+                box = up
+            return list(clean_authors(_text(a) for a in box.xpath("." + _AUTHOR_LINKS))) if box is not None else []
+    return []
+
+
+def _text(node: lxml.html.HtmlElement) -> str:
+    return " ".join(node.text_content().split())
 
 
 def best_title(extracted: str | None, meta: dict[str, str], site_name: str | None) -> str | None:
