@@ -7,6 +7,7 @@ import pytest
 from tasks.clean import clean_record
 from tasks.names import display_name, entity_key
 from tasks.nlp import analyze, default_model, load_model, sentence_spans
+from tasks.nlp.analyze import reads
 from tasks.records import CleanArticle, RawRecord
 
 
@@ -99,3 +100,8 @@ def test_thai_sentences_are_found_without_stops() -> None:
 def test_word_count_cuts_thai_into_words() -> None:
     # "The prime minister travelled to the north on Monday ...": 15 dictionary words in three space-separated phrases.
     assert _article(f"{THAI} The end.", "th.txt").word_count == 15 + 2
+
+
+def test_the_english_model_reads_english_and_english_based_creoles_only() -> None:
+    assert reads("en", "en") and reads("en", None) and reads("en", "pcm")
+    assert not reads("en", "es") and not reads("fr", "pcm")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -12,8 +12,9 @@ import pyarrow as pa
 from tasks import ids
 from tasks.aggregate import sql
 from tasks.aggregate.entity_merge import merge_keys
+from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
 from tasks.memory import give_back_memory
-from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key
+from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
 from tasks.schemas import ENTITY_CATALOG, completed
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (ent
 def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
-    return with_ids(entities, resolution(name_counts([entities])))
+    counts = name_counts([entities])
+    return with_ids(entities, resolution(counts, articles_of(counts, [entities])))
 
 
 def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
@@ -46,22 +48,59 @@ def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
     return counts
 
 
-def resolution(mentions: NameCounts) -> Resolution:
-    """Where each (label, name key) goes: the merged entity's id and canonical name."""
+def family(label: str) -> str:
+    """Named things share one family (their label is the vote of their mentions: the model swaps PERSON and ORG);
+    dates, numbers and amounts each keep their own."""
+    return NAMED if label in NAME_LABELS else label
+
+
+def _acronyms(mentions: NameCounts) -> set[NameKey]:
+    return {(family(label), key) for label, key, text in mentions if is_acronym(text) and entity_key(text) == key}
+
+
+def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]) -> dict[NameKey, set[str]]:
+    """The articles of the names the acronym rule may link (``identity.acronym_candidates``), from parts of the
+    entities table: its evidence that an acronym and a long name are mentioned together."""
+    names = list({(family(label), key) for label, key, _ in mentions})
+    wanted = acronym_candidates(names, _acronyms(mentions).__contains__)
+    found: dict[NameKey, set[str]] = defaultdict(set)
+    for part in parts:
+        columns = ["article_id", "label", "name_key"]
+        for article, label, key in zip(*(pa.table(part.select(columns))[c].to_pylist() for c in columns), strict=True):
+            if (name := (family(label), key)) in wanted:
+                found[name].add(article)
+    return found
+
+
+def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None = None) -> Resolution:
+    """Where each (label, name key) goes: the merged entity's id and canonical name. The id is made from the name
+    most mentioned in the entity and the family of the label most of its mentions carry."""
     counts: Counter[NameKey] = Counter()
+    labels: dict[NameKey, Counter[str]] = defaultdict(Counter)
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
     for (label, key, text), n in mentions.items():
-        name: NameKey = (LABEL_FAMILY.get(label, label), key)
+        name: NameKey = (family(label), key)
         counts[name] += n
+        labels[name][label] += n
         if entity_key(text) == key:  # a full form, not a short form resolved to this name
             spellings[name][display_name(text)] += n
-    target = merge_keys(counts)
+    articles = articles or {}
+    linked = identity_pairs(list(counts), lambda k: labels[k].most_common(1)[0][0] == "PERSON",
+                            _acronyms(mentions).__contains__,
+                            lambda a, b: not articles.get(a, set()).isdisjoint(articles.get(b, set())))
+    target = merge_keys(counts, linked)
     forms: dict[NameKey, Counter[str]] = defaultdict(Counter)
-    for name, spelled in spellings.items():
-        forms[target[name]].update(spelled)
-    entity = {t: (ids.entity_id(*t), min(forms[t].items(), key=_preference)[0] if forms[t] else t[1])
-              for t in set(target.values())}
-    return {(label, key): entity[target[(LABEL_FAMILY.get(label, label), key)]] for label, key, _ in mentions}
+    votes: dict[NameKey, Counter[str]] = defaultdict(Counter)
+    for name, spelled in spellings.items():  # the entity's own name's spellings, else any member's
+        forms[target[name]].update(spelled if name == target[name] or target[name] not in spellings else ())
+    for name, voted in labels.items():
+        votes[target[name]].update(voted)
+    entity = {}
+    for t in set(target.values()):
+        label = votes[t].most_common(1)[0][0]
+        entity[t] = (ids.entity_id(LABEL_FAMILY.get(label, label), t[1]),
+                     min(forms[t].items(), key=_preference)[0] if forms[t] else t[1])
+    return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}
 
 
 def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution) -> pa.Table:
@@ -133,7 +172,9 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
 
 def write_entities(merged: Merged) -> None:
     """The entity mentions with merged ids and canonical names over the whole warehouse."""
-    names = resolution(name_counts(merged.batches("entities", ["label", "name_key", "text"])))
+    counts = name_counts(merged.batches("entities", ["label", "name_key", "text"]))
+    names = resolution(counts, articles_of(counts, merged.batches("entities", ["article_id", "label", "name_key"])))
+    del counts
     give_back_memory()
     with merged.commit.writer("entities") as mentions:
         mentions.write_all(with_ids(batch, names) for batch in merged.batches("entities"))

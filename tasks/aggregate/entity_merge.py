@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from tasks.aggregate.groups import DisjointSets
 
+Name = tuple[str, str]  # (family, name key)
 MAX_SUFFIX = 2
 MIN_EDIT_LENGTH = 5
 
@@ -41,16 +42,20 @@ def _one_edit(x: str, y: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def merge_keys(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(family, key) → the (family, key) it merges into: the most-mentioned of its group of near-identical names
-    (then the longest, then the first alphabetically)."""
+def merge_keys(counts: Mapping[tuple[str, str], int],
+               linked: Iterable[tuple[tuple[str, str], tuple[str, str]]] = ()) -> dict[tuple[str, str], Name]:
+    """(family, key) → the (family, key) it merges into: of its group of near-identical names (joined by the
+    ``linked`` pairs too), a name of several words over a single one (Hewlett-Packard over HP, Lena Okafor over
+    Okafor), then the most mentioned, the longest, the first alphabetically."""
     sets = DisjointSets(counts)
     for a, b in candidate_pairs(counts):
         if same_entity(a[1], b[1]):
             sets.union(a, b)
+    for a, b in linked:
+        sets.union(a, b)
     target: dict[tuple[str, str], tuple[str, str]] = {}
     for members in sets.groups():
-        best = min(members, key=lambda k: (-counts[k], -len(k[1]), k[1]))
+        best = min(members, key=lambda k: (" " not in k[1], -counts[k], -len(k[1]), k[1]))
         target.update({k: best for k in members})
     return target
 

@@ -35,6 +35,17 @@ UNUSED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
 # Texts per nlp.pipe batch: peak memory grows with it while words/s hardly does (``bench.nlp_pipes`` measures both;
 # the README gives the figures).
 PIPE_BATCH = 8
+_PERSON_OR_ORG = frozenset({"PERSON", "ORG"})
+
+
+# Creoles the language classifier names where an English model still reads the text: Nigerian Pidgin is English in
+# its words and names, and tables of names and scores (sports results) are often labelled so.
+_READ_AS = {"pcm": "en"}
+
+
+def reads(model_language: str, text_language: str | None) -> bool:
+    """Whether a model of ``model_language`` finds names in a text of ``text_language`` (unknown: it tries)."""
+    return text_language is None or _READ_AS.get(text_language, text_language) == model_language
 
 
 def default_model() -> str:
@@ -82,7 +93,7 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
             for index, (start, end) in enumerate(spans):
                 sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
                                   "char_end": end, "text": text[start:end]})
-            if languages[article_id] not in (None, nlp.lang):  # the model's entities in another language are noise
+            if not reads(nlp.lang, languages[article_id]):  # the model's entities in another language are noise
                 continue
             mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
             for m, key in zip(mentions, name_keys(text, mentions), strict=True):
@@ -123,12 +134,13 @@ def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entit
 
 def name_keys(text: str, mentions: list[entity_rules.Mention]) -> list[str]:
     """The name key of each mention, a one-word person name resolved to the one full name in the article that it
-    starts or ends ("Kim" → "kim jong un"; ``entity_rules.short_form_owner``)."""
+    starts or ends ("Kim" → "kim jong un"; ``entity_rules.short_form_owner``). A one-word name the model calls an
+    organisation counts too: beside "Donald Trump", "Trump" is the man, whatever the label."""
     keys = [entity_key(text[m.start : m.end]) for m in mentions]
     full_names = {key for m, key in zip(mentions, keys, strict=True) if m.label == "PERSON" and " " in key}
     resolved = []
     for m, key in zip(mentions, keys, strict=True):
-        person = m.label == "PERSON" and not is_acronym(text[m.start : m.end])
+        person = m.label in _PERSON_OR_ORG and not is_acronym(text[m.start : m.end])
         resolved.append((entity_rules.short_form_owner(key, full_names) if person else None) or key)
     return resolved
 

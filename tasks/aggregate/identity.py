@@ -1,0 +1,106 @@
+"""Which names are one entity across the warehouse beyond near-identical spellings (``entity_merge``).
+
+Each rule links name keys of named things (any name label: the entity's label is the vote of its mentions), with
+its guard:
+
+- **Same core.** Titles before a name (Dr, Sen., President), generational, degree and company suffixes after it
+  (Jr., MD, Inc., Co.) and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
+  person, "hewlett packard co" and "hewlett packard" one company. Guard: names whose initials differ (George H. W.
+  Bush, George W. Bush) stay apart, and the bare "george bush" then joins neither.
+- **Surname.** A one-word name most often labelled a person joins the one multi-word person name that ends with it
+  ("Felt" → W. Mark Felt). Guard: two such names (Barack and Michelle Obama) → left alone; inside an article the
+  NLP stage resolves it to the one named there.
+- **Acronym.** A short all-capital name joins the one multi-word name whose initials it is (HP → Hewlett-Packard,
+  EDS → Electronic Data Systems) that it appears with in one article at least once (the article's own evidence that
+  it stands for that name). Guard: two such names (HP beside Hewlett-Packard in some articles, beside Huffington
+  Post in others) → left alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+
+TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen senator rep representative gov
+    governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
+    coroner sheriff mayor minister chancellor secretary chairman chairwoman ceo former late"""))
+SUFFIXES = frozenset(str.split("jr sr ii iii iv md phd mba esq inc corp co company corporation ltd llc plc gmbh ag"))
+_INITIAL_SKIP = frozenset(str.split("of and the for de du la"))  # not in an acronym: Bank of America is BA, not BOA
+
+Key = tuple[str, str]  # (family, name key)
+NAMED = "NAME"  # the family of named things; dates, numbers and amounts are never linked
+
+
+def core(key: str) -> tuple[str, tuple[str, ...]]:
+    """A name key without titles, suffixes and initials, and the initials it had."""
+    words = key.split()
+    while len(words) > 1 and words[0] in TITLES:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in SUFFIXES:
+        words.pop()
+    initials = tuple(w for w in words if len(w) == 1)
+    if initials and len(words) - len(initials) >= 2:
+        return " ".join(w for w in words if len(w) > 1), initials
+    return " ".join(words), ()
+
+
+def initials(key: str) -> str:
+    """The acronym a multi-word name makes: the first letters of its words ("electronic data systems" → "eds")."""
+    words = [w for w in key.split() if w not in _INITIAL_SKIP]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
+
+
+def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acronym: Callable[[Key], bool],
+                   together: Callable[[Key, Key], bool]) -> Iterator[tuple[Key, Key]]:
+    """Pairs of names that are one entity by the rules above; ``together``: mentioned in one article."""
+    cores: dict[tuple[str, str], dict[tuple[str, ...], list[Key]]] = defaultdict(lambda: defaultdict(list))
+    for name in names:
+        if name[0] != NAMED:
+            continue
+        stem, dropped = core(name[1])
+        cores[(name[0], stem)][dropped].append(name)
+    by_core: dict[tuple[str, str], list[Key]] = {}
+    for name_core, variants in cores.items():
+        spelled = [v for v in variants if v]
+        groups = [list(members) for members in variants.values()]
+        if len(spelled) <= 1:  # one set of initials at most: the bare name is that person
+            groups = [[m for members in variants.values() for m in members]]
+        for members in groups:
+            yield from ((members[0], other) for other in members[1:])
+        by_core[name_core] = groups[0] if len(groups) == 1 else []
+    yield from _surnames(by_core, is_person)
+    yield from _acronyms(by_core, is_acronym, together)
+
+
+def _surnames(by_core: Mapping[tuple[str, str], list[Key]],
+              is_person: Callable[[Key], bool]) -> Iterator[tuple[Key, Key]]:
+    full: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    for (family, stem), members in by_core.items():
+        if " " in stem and members and is_person(members[0]):
+            full[(family, stem.rsplit(" ", 1)[1])].add((family, stem))
+    for (family, stem), members in by_core.items():
+        owners = full.get((family, stem), set()) if " " not in stem and members else set()
+        if len(owners) == 1 and is_person(members[0]):
+            yield members[0], by_core[owners.pop()][0]
+
+
+def _acronyms(by_core: Mapping[tuple[str, str], list[Key]], is_acronym: Callable[[Key], bool],
+              together: Callable[[Key, Key], bool]) -> Iterator[tuple[Key, Key]]:
+    expansions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for (family, stem), members in by_core.items():
+        if members and (letters := initials(stem)):
+            expansions[(family, letters)].append((family, stem))
+    for (family, stem), members in by_core.items():
+        if " " in stem or not members or not any(is_acronym(m) for m in members):
+            continue
+        seen = [by_core[f] for f in expansions.get((family, stem), [])
+                if any(together(a, b) for a in members for b in by_core[f])]
+        if len(seen) == 1:
+            yield members[0], seen[0][0]
+
+
+def acronym_candidates(names: list[Key], is_acronym: Callable[[Key], bool]) -> set[Key]:
+    """The names the acronym rule may link (acronyms and the multi-word names whose initials they are): only
+    their articles are needed for ``together``."""
+    short = {(n[0], core(n[1])[0]) for n in names if is_acronym(n)}
+    return {n for n in names if is_acronym(n) or (n[0], initials(core(n[1])[0])) in short}

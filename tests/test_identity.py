@@ -1,0 +1,96 @@
+"""Warehouse-wide identity rules (tasks.aggregate.identity) and their guards, on names written here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from tasks import ids
+from tasks.aggregate import entities
+from tasks.aggregate.identity import NAMED, core, identity_pairs, initials
+from tasks.nlp.analyze import name_keys
+from tasks.nlp.entity_rules import Mention
+from tasks.schemas import ENTITIES
+
+
+def _linked(names: Iterable[str], people: Iterable[str] = (), acronyms: Iterable[str] = (),
+            together: Iterable[tuple[str, str]] = ()) -> set[frozenset[str]]:
+    keys = [(NAMED, n) for n in names]
+    people, acronyms, pairs = set(people), set(acronyms), {frozenset(p) for p in together}
+    found = identity_pairs(keys, lambda k: k[1] in people, lambda k: k[1] in acronyms,
+                           lambda a, b: frozenset((a[1], b[1])) in pairs)
+    return {frozenset((a[1], b[1])) for a, b in found}
+
+
+def test_core_drops_titles_suffixes_and_initials() -> None:
+    assert core("dr sanjay gupta") == ("sanjay gupta", ())
+    assert core("hewlett packard co") == ("hewlett packard", ())
+    assert core("w mark felt sr") == ("mark felt", ("w",))
+    assert core("dr") == ("dr", ())  # a title alone is left as it is
+    assert core("j k") == ("j k", ())  # initials alone are the name
+    assert initials("electronic data systems") == "eds" and initials("bank of harbor city") == "bhc"
+
+
+def test_names_with_one_core_are_one_entity() -> None:
+    assert _linked(["dr lena okafor", "lena okafor", "lena okafor md"]) == {
+        frozenset({"dr lena okafor", "lena okafor"}), frozenset({"dr lena okafor", "lena okafor md"})}
+
+
+def test_different_initials_stay_apart_and_the_bare_name_joins_neither() -> None:
+    assert _linked(["george h w bush", "george w bush", "george bush"]) == set()
+    assert _linked(["w mark felt", "mark felt"]) == {frozenset({"w mark felt", "mark felt"})}
+
+
+def test_a_surname_joins_its_one_full_name() -> None:
+    people = ["okafor", "lena okafor", "tom lindqvist", "lindqvist", "ana lindqvist"]
+    linked = _linked(people, people=people)
+    assert frozenset({"okafor", "lena okafor"}) in linked
+    assert not any("lindqvist" in pair for pair in linked)  # two Lindqvists: left alone
+
+
+def test_a_surname_that_is_not_a_person_is_left_alone() -> None:
+    assert _linked(["harbor", "lena harbor"], people=["lena harbor"]) == set()
+
+
+def test_an_acronym_joins_the_one_expansion_it_appears_with() -> None:
+    names = ["nhl", "northern harbor line", "new hope league"]
+    assert _linked(names, acronyms=["nhl"], together=[("nhl", "northern harbor line")]) == {
+        frozenset({"nhl", "northern harbor line"})}
+    assert _linked(names, acronyms=["nhl"]) == set()  # never seen together: no evidence
+    both = [("nhl", "northern harbor line"), ("nhl", "new hope league")]
+    assert _linked(names, acronyms=["nhl"], together=both) == set()  # two expansions: left alone
+
+
+def test_dates_and_numbers_are_never_linked() -> None:
+    found = identity_pairs([("MONEY", "millions"), ("MONEY", "hundreds of millions")], lambda k: True,
+                           lambda k: True, lambda a, b: True)
+    assert list(found) == []
+
+
+def _mention(article: str, start: int, text: str, key: str, label: str) -> dict[str, object]:
+    return {"article_id": article, "sentence_index": 0, "char_start": start, "char_end": start + len(text),
+            "text": text, "label": label, "model_label": label, "name_key": key,
+            "entity_id": ids.entity_id(label, key), "canonical_name": text}
+
+
+def test_labels_vote_and_acronyms_resolve_across_articles() -> None:
+    rows = [_mention("a1", 0, "Lena Okafor", "lena okafor", "PERSON"), _mention("a1", 20, "Okafor", "okafor", "ORG"),
+            _mention("a2", 0, "Okafor", "okafor", "PERSON"), _mention("a2", 40, "Okafor", "okafor", "PERSON"),
+            _mention("a2", 10, "Dr. Lena Okafor", "dr lena okafor", "PERSON"),
+            _mention("a3", 60, "Lena Okafor", "lena okafor", "PERSON"),
+            _mention("a3", 0, "Northern Harbor Line", "northern harbor line", "ORG"),
+            _mention("a3", 30, "NHL", "nhl", "ORG"), _mention("a4", 0, "NHL", "nhl", "ORG")]
+    resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES)).to_pylist()
+    okafor = {r["entity_id"] for r in resolved if "Okafor" in str(r["text"])}
+    line = {r["entity_id"] for r in resolved if r["text"] in ("NHL", "Northern Harbor Line")}
+    assert okafor == {ids.entity_id("PERSON", "lena okafor")}  # one person; the ORG mention follows the vote
+    assert {r["canonical_name"] for r in resolved if "Okafor" in str(r["text"])} == {"Lena Okafor"}
+    assert len(line) == 1
+    assert {r["canonical_name"] for r in resolved if r["text"] == "NHL"} == {"Northern Harbor Line"}
+
+
+def test_a_one_word_organisation_beside_a_full_person_name_is_that_person() -> None:
+    text = "Lena Okafor won. Okafor said so. Harbor said no."
+    mentions = [Mention(0, 11, "PERSON", "PERSON"), Mention(17, 23, "ORG", "ORG"), Mention(33, 39, "GPE", "GPE")]
+    assert name_keys(text, mentions) == ["lena okafor", "lena okafor", "harbor"]
