@@ -37,9 +37,11 @@ set_environment_defaults()
 
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
 from tasks.aggregate.outlets import Registry  # noqa: E402
+from tasks.names import NAME_LABELS  # noqa: E402
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 
+NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 # name -> a query over the warehouse giving the rows that break the rule (none when it holds)
 CHECKS = {
     "every article's outlet is in outlets": """
@@ -64,12 +66,13 @@ CHECKS = {
            or s.first_published_at is distinct from a.f or s.last_published_at is distinct from a.l""",
     "every article is in one story": """
         select article_id from articles where story_id not in (select story_id from stories)""",
-    "catalog mention and article counts are the mentions'": """
+    "catalog mention and article counts are the named mentions'": f"""
         select c.entity_id from entity_catalog c left join (
-            select entity_id, count(*) m, count(distinct article_id) a from entities group by all) e using (entity_id)
+            select entity_id, count(*) m, count(distinct article_id) a from entities where label in ({NAMED})
+            group by all) e using (entity_id)
         where c.mention_count is distinct from e.m or c.article_count is distinct from e.a""",
-    "entity_daily adds up to the mentions (undated ones on a null day)": """
-        select e.entity_id from (select entity_id, count(*) m from entities group by all) e
+    "entity_daily adds up to the named mentions (undated ones on a null day)": f"""
+        select e.entity_id from (select entity_id, count(*) m from entities where label in ({NAMED}) group by all) e
         left join (select entity_id, sum(mentions) m from entity_daily group by all) d using (entity_id)
         where e.m is distinct from d.m""",
 }

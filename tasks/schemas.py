@@ -135,7 +135,9 @@ ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
         _field("canonical_name", pa.string(), "Preferred spelling (its most frequent full form).", False),
-        _field("label", pa.string(), "Most frequent label of its mentions.", False),
+        _field("label", pa.string(), "Most frequent label of its mentions, always a name label (PERSON, ORG, GPE, LOC, "
+               "NORP, FAC, EVENT, PRODUCT, WORK_OF_ART, LAW): dates, times, numbers, money and percentages stay in "
+               "entities only.", False),
         _field("aliases", pa.list_(pa.string()), "Other spellings its mentions use.", False),
         _field("mention_count", pa.int64(), "Mentions in the warehouse.", False),
         _field("article_count", pa.int64(), "Articles that mention it.", False),

@@ -13,7 +13,15 @@ from tasks import ids
 from tasks.aggregate import entities
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
 from tasks.names import is_acronym
-from tasks.nlp.entity_rules import Mention, harmonise, propagate, relabel_people, short_form_owner, trim
+from tasks.nlp.entity_rules import (
+    Mention,
+    harmonise,
+    headline_names,
+    propagate,
+    relabel_people,
+    short_form_owner,
+    trim,
+)
 from tasks.nlp.quotes import find_quotes
 from tasks.schemas import ARTICLES, ENTITIES
 
@@ -53,6 +61,26 @@ def test_propagate_tags_missed_repeats_only_where_free() -> None:
     tagged = propagate(text, [Mention(0, 5, "GPE", "GPE"), Mention(11, 16, "GPE", "GPE")])
     assert [(text[m.start:m.end], m.model_label) for m in tagged] == [
         ("Syria", "GPE"), ("Japan", "GPE"), ("Japan", "(propagated)"), ("Syria", "(propagated)")]
+
+
+def test_propagate_tags_the_surname_of_a_full_person_name() -> None:
+    text = "Jermayne Okafor testified. Later Okafor left; Harbor Line said nothing."
+    tagged = propagate(text, [Mention(0, 15, "PERSON", "PERSON"), Mention(46, 57, "ORG", "ORG")])
+    assert [(text[m.start : m.end], m.label) for m in tagged] == [
+        ("Jermayne Okafor", "PERSON"), ("Okafor", "PERSON"), ("Harbor Line", "ORG")]  # "Line" is no person's name
+
+
+def test_headline_spans_become_the_names_inside_them() -> None:
+    text = "Harbor Mobile To Acquire Lakeside Data Firm\nHarbor Mobile said on Monday that it will buy Lakeside Data."
+    body = text.index("Harbor Mobile said")
+    mentions = [Mention(0, 43, "ORG", "ORG"), Mention(body, body + 13, "ORG", "ORG"),
+                Mention(text.index("Lakeside Data."), text.index("Lakeside Data.") + 13, "ORG", "ORG")]
+    cut = headline_names(text, mentions)
+    assert [text[m.start : m.end] for m in cut] == ["Harbor Mobile", "Lakeside Data", "Harbor Mobile", "Lakeside Data"]
+    plain = "Harbor Mobile to acquire a data firm in the north of the country\nHarbor Mobile said so."
+    spans = [Mention(0, 13, "ORG", "ORG"), Mention(plain.index("Harbor Mobile said"), plain.index(" said so"), "ORG",
+                                                   "ORG")]
+    assert headline_names(plain, spans) == spans  # not a headline-cased line: spans kept
 
 
 def test_propagate_finds_whole_words_where_a_regex_would() -> None:
@@ -162,6 +190,19 @@ def test_resolve_and_catalog_across_articles() -> None:
     assert (olga_row["mention_count"], olga_row["article_count"], olga_row["outlet_count"]) == (3, 2, 2)
     assert olga_row["aliases"] == ["Olga Lyubimov"]
     assert (olga_row["first_seen"].day, olga_row["last_seen"].day) == (1, 3)
+
+
+def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> None:
+    rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"), _mention("a1", 20, "Monday", "monday", "DATE"),
+            _mention("a1", 30, "three", "three", "CARDINAL")]
+    resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES))
+    articles = pa.Table.from_pylist([
+        {"article_id": "a1", "outlet_id": "o1", "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": "a1",
+         "source_format": "txt", "content_hash": "a1", "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
+         "pipeline_version": "t", "published_at": datetime(2025, 6, 1, tzinfo=UTC), "story_id": "a1"}],
+        schema=ARTICLES)
+    assert [r["canonical_name"] for r in entities.catalog(resolved, articles).to_pylist()] == ["Olga Lyubimova"]
+    assert resolved.num_rows == 3
 
 
 def test_quotes_and_their_speakers() -> None:

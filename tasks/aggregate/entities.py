@@ -87,7 +87,8 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
     articles = articles or {}
     linked = identity_pairs(list(counts), lambda k: labels[k].most_common(1)[0][0] == "PERSON",
                             _acronyms(mentions).__contains__,
-                            lambda a, b: not articles.get(a, set()).isdisjoint(articles.get(b, set())))
+                            lambda a, b: not articles.get(a, set()).isdisjoint(articles.get(b, set())),
+                            counts.__getitem__)
     target = merge_keys(counts, linked)
     forms: dict[NameKey, Counter[str]] = defaultdict(Counter)
     votes: dict[NameKey, Counter[str]] = defaultdict(Counter)
@@ -124,10 +125,15 @@ from quotes q left join entities e on e.article_id = q.article_id and e.char_sta
 order by q.article_id, q.char_start
 """
 
-CATALOG_SQL = """
-with by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
+NAMED_SQL = ", ".join(f"'{label}'" for label in NAME_LABELS)
+
+CATALOG_SQL = f"""
+with named as not materialized (  -- people, organisations, places ...: not dates, numbers or amounts
+    select * from entities where label in ({NAMED_SQL})
+),
+by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
     select b.*, a.outlet_id, a.published_at
-    from (select entity_id, article_id, count(text) as mentions from entities group by all) b
+    from (select entity_id, article_id, count(text) as mentions from named group by all) b
     left join articles a using (article_id)
 ),
 spread as (
@@ -141,11 +147,11 @@ outlets as (
 ),
 majority as (  -- the label most mentions carry; on a tie, the last alphabetically
     select entity_id, first(label order by n desc, label desc) as label
-    from (select entity_id, label, count(*) as n from entities group by all) group by entity_id
+    from (select entity_id, label, count(*) as n from named group by all) group by entity_id
 ),
 spellings as (
     select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
-    from (select entity_id, text, min(canonical_name) as canonical_name from entities group by all)
+    from (select entity_id, text, min(canonical_name) as canonical_name from named group by all)
     group by entity_id
 )
 select entity_id, s.canonical_name, m.label, mention_count, article_count, outlet_count, first_seen, last_seen,
@@ -156,7 +162,8 @@ order by mention_count desc, entity_id
 
 
 def catalog(entities: pa.Table, articles: pa.Table) -> pa.Table:
-    """One row per entity: its name, majority label, spellings, and how widely and when it was mentioned."""
+    """One row per named entity (not dates, numbers or amounts): its name, majority label, spellings, and how
+    widely and when it was mentioned."""
     with sql.connect(entities=entities, articles=articles) as con:
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 

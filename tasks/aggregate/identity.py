@@ -25,18 +25,20 @@ TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen se
     governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
     coroner sheriff mayor minister chancellor secretary chairman chairwoman ceo former late"""))
 SUFFIXES = frozenset(str.split("jr sr ii iii iv md phd mba esq inc corp co company corporation ltd llc plc gmbh ag"))
+COUNTRY_CODES = frozenset(str.split("us usa uk"))  # "U.S. Surgeon General", "Harbor Mobile USA"
 _INITIAL_SKIP = frozenset(str.split("of and the for de du la"))  # not in an acronym: Bank of America is BA, not BOA
 
 Key = tuple[str, str]  # (family, name key)
-NAMED = "NAME"  # the family of named things; dates, numbers and amounts are never linked
+NAMED = "NAME"
+DOMINANCE = 10  # the family of named things; dates, numbers and amounts are never linked
 
 
 def core(key: str) -> tuple[str, tuple[str, ...]]:
     """A name key without titles, suffixes and initials, and the initials it had."""
     words = key.split()
-    while len(words) > 1 and words[0] in TITLES:
+    while (len(words) > 1 and words[0] in TITLES) or (len(words) > 2 and words[0] in COUNTRY_CODES):
         words.pop(0)
-    while len(words) > 1 and words[-1] in SUFFIXES:
+    while (len(words) > 1 and words[-1] in SUFFIXES) or (len(words) > 2 and words[-1] in COUNTRY_CODES):
         words.pop()
     initials = tuple(w for w in words if len(w) == 1)
     if initials and len(words) - len(initials) >= 2:
@@ -51,7 +53,8 @@ def initials(key: str) -> str:
 
 
 def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acronym: Callable[[Key], bool],
-                   together: Callable[[Key, Key], bool]) -> Iterator[tuple[Key, Key]]:
+                   together: Callable[[Key, Key], bool],
+                   weight: Callable[[Key], int] = lambda _: 1) -> Iterator[tuple[Key, Key]]:
     """Pairs of names that are one entity by the rules above; ``together``: mentioned in one article."""
     cores: dict[tuple[str, str], dict[tuple[str, ...], list[Key]]] = defaultdict(lambda: defaultdict(list))
     for name in names:
@@ -68,20 +71,23 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
         for members in groups:
             yield from ((members[0], other) for other in members[1:])
         by_core[name_core] = groups[0] if len(groups) == 1 else []
-    yield from _surnames(by_core, is_person)
+    yield from _surnames(by_core, is_person, weight)
     yield from _acronyms(by_core, is_acronym, together)
 
 
-def _surnames(by_core: Mapping[tuple[str, str], list[Key]],
-              is_person: Callable[[Key], bool]) -> Iterator[tuple[Key, Key]]:
+def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[[Key], bool],
+              weight: Callable[[Key], int]) -> Iterator[tuple[Key, Key]]:
     full: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for (family, stem), members in by_core.items():
         if " " in stem and members and is_person(members[0]):
             full[(family, stem.rsplit(" ", 1)[1])].add((family, stem))
     for (family, stem), members in by_core.items():
         owners = full.get((family, stem), set()) if " " not in stem and members else set()
-        if len(owners) == 1 and is_person(members[0]):
-            yield members[0], by_core[owners.pop()][0]
+        if not owners or not is_person(members[0]):
+            continue
+        sizes = sorted(((sum(weight(m) for m in by_core[o]), o) for o in owners), reverse=True)
+        if sum(size for size, _ in sizes[1:]) * DOMINANCE <= sizes[0][0]:
+            yield members[0], by_core[sizes[0][1]][0]
 
 
 def _acronyms(by_core: Mapping[tuple[str, str], list[Key]], is_acronym: Callable[[Key], bool],

@@ -12,9 +12,9 @@ from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 
 _NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
-ENTITY_DAILY_SQL = """
+ENTITY_DAILY_SQL = f"""
 with by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
-    select entity_id, article_id, count(*) as mentions from entities group by all
+    select entity_id, article_id, count(*) as mentions from entities where label in ({_NAMED}) group by all
 )
 select b.entity_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
        cast(sum(b.mentions) as bigint) as mentions, count(*) as articles,

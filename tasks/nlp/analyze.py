@@ -43,7 +43,7 @@ _PERSON_OR_ORG = frozenset({"PERSON", "ORG"})
 _READ_AS = {"pcm": "en"}
 
 
-def reads(model_language: str, text_language: str | None) -> bool:
+def reads(model_language: str | None, text_language: str | None) -> bool:
     """Whether a model of ``model_language`` finds names in a text of ``text_language`` (unknown: it tries)."""
     return text_language is None or _READ_AS.get(text_language, text_language) == model_language
 
@@ -120,14 +120,14 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
 
 
 def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entity_rules.Mention]:
-    """The model's entity spans after the news rules (``entity_rules``): trimmed, people known by their
-    role relabelled, one label per name, missed repeats tagged."""
+    """The model's entity spans after the news rules (``entity_rules``): trimmed, headline spans cut to the names
+    in them, people known by their role relabelled, one label per name, missed repeats and surnames tagged."""
     mentions = []
     for start, end, label in spans:
         start, end = entity_rules.trim(text, start, end)
         if entity_key(text[start:end]):
             mentions.append(entity_rules.Mention(start, end, label, label))
-    mentions = entity_rules.relabel_people(text, mentions)
+    mentions = entity_rules.relabel_people(text, entity_rules.headline_names(text, mentions))
     mentions = entity_rules.harmonise(mentions, [text[m.start : m.end] for m in mentions])
     return entity_rules.propagate(text, mentions)
 

@@ -5,7 +5,11 @@
 - ``relabel_people``: a name with a role appositive ("Hong Min, a senior analyst at …") is a person.
 - ``harmonise``: one name gets one label within an article (majority of its mentions; a longer name's label wins
   for its short forms).
-- ``propagate``: a name the model tagged once is tagged at its other, missed occurrences in the same article.
+- ``headline_names``: in a headline-cased line ("HP To Acquire Data Center Firm") the model's spans run over the
+  capitalised verbs and words around a name; a span holding a name the article tags outside its headlines becomes
+  that name (or those names).
+- ``propagate``: a name the model tagged once is tagged at its other, missed occurrences in the same article, and so
+  is the surname of a full person name ("Timmons" after "Jermayne Timmons").
 - ``short_form_owner``: a one-word person name ("Kim", "Putin") is the full name it starts or ends ("Kim Jong Un",
   "Vladimir Putin") when exactly one such full name is in the article; with two candidates ("Kim Jong Un",
   "Kim Ju-ae") it stays as it is.
@@ -33,6 +37,10 @@ _ROLES = (
 )
 _APPOSITIVE_ROLE = re.compile(rf"^,\s+(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){{0,4}}?(?:{_ROLES})s?\b",
                               re.IGNORECASE)
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_FUNCTION_WORDS = frozenset(str.split("""about after against among before between from into over that their there
+    these this those through under until upon what when where which while with within without would could should"""))
 _LEADING = re.compile(r"^(?:(?:the|The|THE)\s+|[\s\"“‘'(\[]+)")
 
 
@@ -94,15 +102,50 @@ def harmonise(mentions: list[Mention], texts: list[str]) -> list[Mention]:
     return result
 
 
+def headline_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Spans in headline-cased lines cut to the names inside them that the article tags outside its headlines
+    (longest first, without overlaps); a span holding none is kept as it is."""
+    headlines = [(m.start(), m.end()) for m in _LINE.finditer(text) if _headline_cased(m.group())]
+    if not headlines:
+        return mentions
+    inside = [any(s <= m.start < e for s, e in headlines) for m in mentions]
+    known = sorted({text[m.start : m.end] for m, head in zip(mentions, inside, strict=True) if not head}, key=len,
+                   reverse=True)
+    out: list[Mention] = []
+    for m, head in zip(mentions, inside, strict=True):
+        span = text[m.start : m.end]
+        if not head or span in known:
+            out.append(m)
+            continue
+        parts: list[tuple[int, int]] = []
+        for name in known:
+            for s, e in _whole_word_occurrences(span, name):
+                if all(e <= ps or s >= pe for ps, pe in parts):
+                    parts.append((s, e))
+        out.extend(replace(m, start=m.start + s, end=m.start + e) for s, e in sorted(parts)) if parts else out.append(m)
+    return out
+
+
+def _headline_cased(line: str) -> bool:
+    """Title case: of three or more words of four letters or more (function words aside), most are capitalised."""
+    words = [w for w in _WORD.findall(line) if len(w) >= 4 and w.casefold() not in _FUNCTION_WORDS]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def propagate(text: str, mentions: list[Mention], blocked: set[str] | None = None) -> list[Mention]:
-    """Tag the other occurrences of each tagged name (two or more letters, capitalised) that overlap no mention.
-    Names are taken in order of first mention; an occurrence is a whole word (no letter, digit, "_" or "-" on
-    either side)."""
+    """Tag the other occurrences of each tagged name (two or more letters, capitalised) that overlap no mention,
+    and the occurrences of the surname (three letters or more) of a full person name. Names are taken in order of
+    first mention; an occurrence is a whole word (no letter, digit, "_" or "-" on either side)."""
     taken = sorted((m.start, m.end) for m in mentions)  # disjoint spans, so their ends are sorted too
     starts, ends = [s for s, _ in taken], [e for _, e in taken]
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for m in mentions:
         labels[text[m.start : m.end]][m.label] += 1
+    for m in mentions:
+        words = text[m.start : m.end].split()
+        surname = words[-1] if m.label == "PERSON" and len(words) > 1 else ""
+        if len(surname) >= 3 and surname[:1].isupper() and surname not in labels:
+            labels[surname]["PERSON"] = 1
     added: list[Mention] = []
     for name, counts in labels.items():
         if len(name) < 2 or not name[:1].isupper() or (blocked and name in blocked):
