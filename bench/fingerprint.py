@@ -8,7 +8,8 @@ warehouse, and writes one SHA-256 per table: of its rows without the columns tha
 canonical order. With --compare it prints which tables differ from an earlier file and exits 1 if any does.
 
 It also checks that an incremental warehouse is the one a single run gives: the AllSides articles as two files, read
-in one run, and read in two (the first file, then the second added), must give the same digests, or it exits 1.
+in one run, and read in two (the first file, then the second added), must give the same digests (entity ids written
+as their entities' names: an entity keeps an earlier run's id), or it exits 1.
 """
 
 from __future__ import annotations
@@ -34,16 +35,27 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN_COLUMNS = {"ingested_at", "processed_at", "version", "pipeline_version", "mtime_ns"}  # when, not what
 
 
-def table_digests(out: Path, roots: dict[str, str]) -> dict[str, str]:
+ENTITY_ID_COLUMNS = ("entity_id", "speaker_entity_id", "entity_a", "entity_b")
+
+
+def table_digests(out: Path, roots: dict[str, str], ids_as_names: bool = False) -> dict[str, str]:
     """A digest per table; input paths under ``roots`` (path → placeholder) are written as the placeholder, so the
-    same inputs in another folder or checkout give the same digests."""
+    same inputs in another folder or checkout give the same digests. ``ids_as_names``: entity ids are written as
+    their entity's canonical name and label, and ``entity_aliases`` is left out. An entity keeps the id it had in an
+    earlier run (``tasks.aggregate.entity_ids``), so ids depend on the warehouse's history where entities do not."""
     digests = {}
     with storage.snapshot(out) as snap:
+        catalog = snap.read("entity_catalog", ["entity_id", "canonical_name", "label"]).to_pylist()
+        named = {r["entity_id"]: f"{r['canonical_name']} [{r['label']}]" for r in catalog}
         for name in TABLES:
+            if ids_as_names and name == "entity_aliases":
+                continue
             table = snap.read(name)
             rows = table.drop_columns([c for c in table.column_names if c in RUN_COLUMNS]).to_pylist()
             lines = []
             for row in rows:
+                if ids_as_names:
+                    row |= {c: named.get(row[c], row[c]) for c in ENTITY_ID_COLUMNS if c in row}
                 line = json.dumps(row, sort_keys=True, default=str)
                 for root, placeholder in roots.items():
                     line = line.replace(root, placeholder)
@@ -101,7 +113,7 @@ def _incremental_and_single(tmp: Path, articles: Path, registry: str) -> tuple[d
     news_pipeline(inputs=[str(inbox)], out=str(tmp / "w-incremental"), outlets_registry=registry)
     news_pipeline(inputs=[str(inbox)], out=str(tmp / "w-single"), outlets_registry=registry)
     roots = {str(tmp): "<tmp>"}
-    return table_digests(tmp / "w-single", roots), table_digests(tmp / "w-incremental", roots)
+    return table_digests(tmp / "w-single", roots, True), table_digests(tmp / "w-incremental", roots, True)
 
 
 if __name__ == "__main__":

@@ -131,6 +131,14 @@ STORIES = pa.schema(
     ]
 )
 
+ENTITY_ALIASES = pa.schema(
+    [
+        _field("alias_id", pa.string(), "An entity_id an earlier version used for an entity since merged into "
+               "another: a saved filter on it still finds the entity.", False),
+        _field("entity_id", pa.string(), "The entity it now is: key into entity_catalog.", False),
+    ]
+)
+
 ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
@@ -205,6 +213,7 @@ TABLES: dict[str, pa.Schema] = {
     "outlets": OUTLETS,
     "stories": STORIES,
     "entity_catalog": ENTITY_CATALOG,
+    "entity_aliases": ENTITY_ALIASES,
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,
     "quarantine": QUARANTINE,

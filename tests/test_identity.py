@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import pyarrow as pa
 
 from tasks import ids
-from tasks.aggregate import entities
+from tasks.aggregate import entities, entity_ids
 from tasks.aggregate.identity import NAMED, core, identity_pairs, initials
 from tasks.nlp.analyze import name_keys
 from tasks.nlp.entity_rules import Mention
-from tasks.schemas import ENTITIES
+from tasks.schemas import ENTITIES, ENTITY_ALIASES
 
 
 def _linked(names: Iterable[str], people: Iterable[str] = (), acronyms: Iterable[str] = (),
@@ -110,3 +111,41 @@ def test_a_one_word_organisation_beside_a_full_person_name_is_that_person() -> N
     text = "Lena Okafor won. Okafor said so. Harbor said no."
     mentions = [Mention(0, 11, "PERSON", "PERSON"), Mention(17, 23, "ORG", "ORG"), Mention(33, 39, "GPE", "GPE")]
     assert name_keys(text, mentions) == ["lena okafor", "lena okafor", "harbor"]
+
+
+def _fresh(rep: tuple[str, str]) -> str:
+    return f"new:{rep[1]}"
+
+
+def test_new_entities_get_ids_from_their_names() -> None:
+    chosen, aliases = entity_ids.assign({(NAMED, "lena okafor"): [(NAMED, "lena okafor")]}, _fresh, {})
+    assert chosen == {(NAMED, "lena okafor"): "new:lena okafor"} and aliases == {}
+
+
+def test_an_entity_keeps_its_id_when_a_longer_name_joins_it() -> None:
+    prior = {(NAMED, "okafor"): Counter({"id-okafor": 4})}
+    groups = {(NAMED, "lena okafor"): [(NAMED, "lena okafor"), (NAMED, "okafor")]}
+    assert entity_ids.assign(groups, _fresh, prior) == ({(NAMED, "lena okafor"): "id-okafor"}, {})
+
+
+def test_merged_entities_keep_the_bigger_id_and_alias_the_other() -> None:
+    prior = {(NAMED, "nhl"): Counter({"id-nhl": 9}), (NAMED, "northern harbor line"): Counter({"id-line": 3})}
+    groups = {(NAMED, "northern harbor line"): [(NAMED, "northern harbor line"), (NAMED, "nhl")]}
+    chosen, aliases = entity_ids.assign(groups, _fresh, prior)
+    assert chosen == {(NAMED, "northern harbor line"): "id-nhl"} and aliases == {"id-line": "id-nhl"}
+
+
+def test_a_split_entity_gives_its_id_to_the_part_with_most_of_its_mentions() -> None:
+    prior = {(NAMED, "george bush"): Counter({"id-bush": 2}), (NAMED, "george w bush"): Counter({"id-bush": 5})}
+    groups = {(NAMED, "george bush"): [(NAMED, "george bush")], (NAMED, "george w bush"): [(NAMED, "george w bush")]}
+    chosen, aliases = entity_ids.assign(groups, _fresh, prior)
+    assert chosen == {(NAMED, "george w bush"): "id-bush", (NAMED, "george bush"): "new:george bush"}
+    assert aliases == {}
+
+
+def test_earlier_aliases_follow_their_entity() -> None:
+    earlier = pa.table({"alias_id": ["a0"], "entity_id": ["a1"]}, schema=ENTITY_ALIASES)
+    table = entity_ids.carried_aliases(earlier, {"a1": "a2"}, {"a2"})  # a1 merged into a2 in this run
+    assert table.to_pylist() == [{"alias_id": "a0", "entity_id": "a2"}, {"alias_id": "a1", "entity_id": "a2"}]
+    gone = entity_ids.carried_aliases(earlier, {}, {"a9"})  # a1's names left the warehouse: nothing to point at
+    assert gone.num_rows == 0

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks import ids
-from tasks.aggregate import sql
+from tasks.aggregate import entity_ids, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
 from tasks.memory import give_back_memory
@@ -33,7 +33,7 @@ def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
     counts = name_counts([entities])
-    return with_ids(entities, resolution(counts, articles_of(counts, [entities])))
+    return with_ids(entities, resolution(counts, articles_of(counts, [entities]))[0])
 
 
 def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
@@ -72,9 +72,12 @@ def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]
     return found
 
 
-def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None = None) -> Resolution:
-    """Where each (label, name key) goes: the merged entity's id and canonical name. The id is made from the name
-    most mentioned in the entity and the family of the label most of its mentions carry."""
+def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None = None,
+               prior: Mapping[NameKey, Counter[str]] | None = None) -> tuple[Resolution, dict[str, str]]:
+    """Where each (label, name key) goes: the merged entity's id and canonical name; and the earlier ids that are
+    now aliases. A new entity's id is made from its most mentioned name of several words and the family of the
+    label most of its mentions carry; an entity that had an id keeps it (``entity_ids``; ``prior``: the mentions
+    per earlier id of each name)."""
     counts: Counter[NameKey] = Counter()
     labels: dict[NameKey, Counter[str]] = defaultdict(Counter)
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
@@ -90,18 +93,23 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
                             lambda a, b: not articles.get(a, set()).isdisjoint(articles.get(b, set())),
                             counts.__getitem__)
     target = merge_keys(counts, linked)
+    groups: dict[NameKey, list[NameKey]] = defaultdict(list)
     forms: dict[NameKey, Counter[str]] = defaultdict(Counter)
     votes: dict[NameKey, Counter[str]] = defaultdict(Counter)
+    for name, rep in target.items():
+        groups[rep].append(name)
+        votes[rep].update(labels[name])
     for name, spelled in spellings.items():  # the entity's own name's spellings, else any member's
         forms[target[name]].update(spelled if name == target[name] or target[name] not in spellings else ())
-    for name, voted in labels.items():
-        votes[target[name]].update(voted)
-    entity = {}
-    for t in set(target.values()):
-        label = votes[t].most_common(1)[0][0]
-        entity[t] = (ids.entity_id(LABEL_FAMILY.get(label, label), t[1]),
-                     min(forms[t].items(), key=_preference)[0] if forms[t] else t[1])
-    return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}
+
+    def fresh(rep: NameKey) -> str:
+        label = votes[(rep[0], rep[1].split("#")[0])].most_common(1)[0][0]
+        return ids.entity_id(LABEL_FAMILY.get(label, label), rep[1])
+
+    chosen, aliases = entity_ids.assign(groups, fresh, prior or {})
+    entity = {rep: (chosen[rep], min(forms[rep].items(), key=_preference)[0] if forms[rep] else rep[1])
+              for rep in groups}
+    return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}, aliases
 
 
 def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution) -> pa.Table:
@@ -178,15 +186,27 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
 
 
 def write_entities(merged: Merged) -> None:
-    """The entity mentions with merged ids and canonical names over the whole warehouse."""
+    """The entity mentions with merged ids and canonical names over the whole warehouse, and the aliases of ids
+    earlier versions used for entities since merged."""
     counts = name_counts(merged.batches("entities", ["label", "name_key", "text"]))
-    names = resolution(counts, articles_of(counts, merged.batches("entities", ["article_id", "label", "name_key"])))
-    del counts
+    prior = entity_ids.prior_ids(_earlier_ids(merged.base.batches("entities", ["label", "name_key", "entity_id"])))
+    names, aliases = resolution(counts, articles_of(counts, merged.batches("entities", ["article_id", "label",
+                                                                                      "name_key"])), prior)
+    del counts, prior
     give_back_memory()
+    merged.commit.write("entity_aliases", entity_ids.carried_aliases(merged.base.read("entity_aliases"), aliases,
+                                                                     {entity_id for entity_id, _ in names.values()}))
     with merged.commit.writer("entities") as mentions:
         mentions.write_all(with_ids(batch, names) for batch in merged.batches("entities"))
     del names
     give_back_memory()
+
+
+def _earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:
+    for batch in batches:
+        for label, key, entity_id in zip(*(batch[c].to_pylist() for c in ("label", "name_key", "entity_id")),
+                                         strict=True):
+            yield (family(str(label)), str(key)), entity_id
 
 
 def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:

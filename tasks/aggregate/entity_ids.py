@@ -1,0 +1,68 @@
+"""Entity ids that stay put across runs, so a saved filter or link keeps working.
+
+A new entity's id is made from its name (``ids.entity_id``). An entity that already had an id keeps it: when a later
+run adds articles, its name, canonical spelling or member names may change, but the id its names held before stays
+(the id most of its earlier mentions held). When a run merges entities that had ids of their own, the merged
+entity keeps one and the others become aliases (``entity_aliases``: alias_id → entity_id); aliases from earlier
+runs follow their entity through later merges. An id is never given to two entities: when an earlier entity splits,
+the part holding most of its earlier mentions keeps the id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+
+import pyarrow as pa
+
+from tasks.schemas import ENTITY_ALIASES
+
+Name = tuple[str, str]  # (family, name key)
+
+
+def prior_ids(rows: Iterable[tuple[Name, str | None]]) -> dict[Name, Counter[str]]:
+    """Mentions per earlier entity id of each name, from (name, entity_id) of the earlier version's mentions."""
+    held: dict[Name, Counter[str]] = defaultdict(Counter)
+    for name, entity_id in rows:
+        if entity_id:
+            held[name][entity_id] += 1
+    return held
+
+
+def assign(groups: Mapping[Name, list[Name]], fresh: Callable[[Name], str],
+           prior: Mapping[Name, Counter[str]]) -> tuple[dict[Name, str], dict[str, str]]:
+    """An id for each group (keyed by its representative name) and the earlier ids that now are aliases."""
+    held = {rep: sum((prior.get(m, Counter()) for m in members), Counter()) for rep, members in groups.items()}
+    claims: dict[str, list[tuple[int, Name]]] = defaultdict(list)
+    for rep, counts in held.items():
+        for old, n in counts.items():
+            claims[old].append((n, rep))
+    owner = {old: max(reps, key=lambda c: (c[0], c[1]))[1] for old, reps in claims.items()}  # most earlier mentions
+    chosen: dict[Name, str] = {}
+    for rep in sorted(groups):
+        mine = sorted((-n, old) for old, n in held[rep].items() if owner[old] == rep)
+        if mine:
+            chosen[rep] = mine[0][1]
+    taken = set(chosen.values()) | set(owner)
+    for rep in sorted(groups):
+        if rep not in chosen:
+            candidate, n = fresh(rep), 1
+            while candidate in taken:  # an earlier id made from this name now belongs to another entity
+                n += 1
+                candidate = fresh((rep[0], f"{rep[1]}#{n}"))
+            chosen[rep] = candidate
+            taken.add(candidate)
+    aliases = {old: chosen[rep] for old, rep in owner.items() if chosen[rep] != old}
+    return chosen, aliases
+
+
+def carried_aliases(earlier: pa.Table, new: Mapping[str, str], current: set[str]) -> pa.Table:
+    """This version's alias table: the new aliases, and the earlier ones pointed at where their entity went."""
+    mapping = dict(new)
+    for alias, target in zip(earlier["alias_id"].to_pylist(), earlier["entity_id"].to_pylist(), strict=True):
+        while target in mapping and target not in current:
+            target = mapping[target]
+        if target in current and alias not in current:
+            mapping.setdefault(str(alias), str(target))
+    rows = sorted((a, t) for a, t in mapping.items() if t in current)
+    return pa.table({"alias_id": [a for a, _ in rows], "entity_id": [t for _, t in rows]}, schema=ENTITY_ALIASES)
