@@ -222,6 +222,15 @@ def test_quotes_and_their_speakers() -> None:
     assert [(text[q.start:q.end], q.sentence_index, q.speaker_start) for q in quotes] == [
         ("victory narrative", 0, text.index("Hong Min")),
         ("This is the most important decision,", 1, text.index("Elena Brandt")),
-        ("I just want to play my music,", 2, None),  # a pronoun is not resolved
-        ("big deal", 3, None),  # no speech verb
-    ]
+        ("I just want to play my music,", 2, text.index("Elena Brandt")),  # "she": the person named last before
+    ]  # "big deal": two words and no speech verb, a scare quote, not a quote
+
+
+def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:
+    text = ('"We will open the bridge in May," Elena Brandt said. "The money is there and the crews are ready."\n'
+            '"Nobody asked the fishermen about any of this," she said.\nThe council meets on Friday.\n'
+            '"It is far too late for that now," he said.')
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
+    mentions = [(text.index("Elena Brandt"), text.index("Elena Brandt") + 12, "PERSON")]
+    quotes = find_quotes(text, sentences, mentions)
+    assert [q.speaker_start for q in quotes] == [text.index("Elena Brandt")] * 3 + [None]  # two paragraphs back: no

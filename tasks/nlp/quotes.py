@@ -1,9 +1,17 @@
-"""Quotes: text inside quotation marks, attributed to the person (or organisation) the sentence says spoke it.
+"""Quotes: text inside quotation marks, attributed to the person (or organisation) the article says spoke it.
 
-'Hong Min, a senior analyst at …, told Yonhap the images appear designed to shape a "victory narrative"': the
-quote is "victory narrative"; the speech verb "told" stands outside it; the speaker is the nearest person named
-before the verb in the same sentence (else just after it: '…," said Elena Brandt'), else an organisation, else
-nobody (a pronoun such as "she said" is not resolved).
+The common patterns of news writing, in order:
+
+- a speech verb outside the quote in its sentence and a name there: the nearest person named before the verb
+  ('Hong Min … told Yonhap the images shape a "victory narrative"'), else just after it ('…," said Elena Brandt';
+  "according to Elena Brandt"), else an organisation;
+- a speech verb with a pronoun ('…," she said'): the person named last before the quote in the same paragraph;
+- no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
+  said. "The polls are wrong."');
+- otherwise nobody.
+
+A few words in quotation marks with no speech verb in their sentence are scare quotes, a term or a title ('called it a
+"big deal"'), not something said: they are left out.
 """
 
 from __future__ import annotations
@@ -14,12 +22,27 @@ from dataclasses import dataclass
 
 _QUOTE = re.compile(r"“([^”]{3,2000})”|\"([^\"]{3,2000})\"|«([^»]{3,2000})»|„([^“”]{3,2000})[“”]")
 _SPEECH = re.compile(
-    r"\b(?:said|says|say|told|tells|added|adds|stated|asked|wrote|writes|warned|argued|explained|noted|declared|"
-    r"insisted|claimed|tweeted|replied|according to|commented|announced|acknowledged)\b",
+    r"\b(?:said|says|say|saying|told|tells|telling|added|adds|adding|stated|asked|asks|asking|wrote|writes|writing|"
+    r"warned|warning|argued|arguing|explained|explaining|noted|noting|declared|insisted|insisting|claimed|claiming|"
+    r"tweeted|replied|according to|commented|announced|acknowledged|continued|recalled|responded|countered|"
+    r"admitted|suggested|posted|testified|predicted|promised|vowed|urged|conceded|complained|complaining|stressed|"
+    r"emphasized|emphasised|observed|remarked|joked|quipped|shouted|continues|recalls|called|calls|calling|"
+    r"concluded|concludes|pointed out|points out|described|describes)\b",
     re.IGNORECASE,
 )
+_DETERMINER = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+# A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
+_MODIFIER = re.compile(r"-\w|['’]s?\b")
+_NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
+# A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
+# one who speaks.
+_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|on|than|and|like)\s+$", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 MIN_WORDS = 2
+MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
+
+Span = tuple[int, int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,38 +53,81 @@ class Quote:
     speaker_start: int | None  # offset of the speaker's mention, if attributed
 
 
-def find_quotes(text: str, sentences: Sequence[tuple[int, int]],
-                mentions: Sequence[tuple[int, int, str]]) -> list[Quote]:
+def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Sequence[Span]) -> list[Quote]:
     """Quotes in ``text``; ``sentences`` and ``mentions`` ((start, end, label)) are offsets into it."""
-    found = []
+    quoted = [m.span() for m in _QUOTE.finditer(text)]
+    speakers = [m for m in mentions if not any(s <= m[0] < e for s, e in quoted) and not _MODIFIER.match(text, m[1])]
+    found: list[Quote] = []
+    paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     for match in _QUOTE.finditer(text):
         group = next(g for g in range(1, 5) if match.group(g) is not None)
         start, end = match.span(group)
-        if len(text[start:end].split()) < MIN_WORDS:
-            continue
+        words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
-        if index is None:
+        if len(words) < MIN_WORDS or index is None or _title_cased(words):
             continue
         first = sentences[index][0]
         last = next((e for s, e in sentences[index:] if s <= match.end() <= e), sentences[index][1])
-        found.append(Quote(index, start, end, _speaker(text, first, last, match.span(), mentions)))
+        paragraph = text.rfind("\n", 0, match.start()) + 1
+        short = len(words) <= MAX_SCARE_WORDS
+        verb = _speech_verb(text, first, last, match.span())
+        if verb is not None and short and text[verb:].lower().startswith(_NAMING):
+            verb = None  # 'called it a "big deal"': a name for something, not a statement
+        if verb is None and short:
+            continue
+        if verb is None:
+            speaker = paragraph_speaker[1] if paragraph_speaker[0] == paragraph else None
+        else:
+            speaker = _named_speaker(text, first, last, verb, speakers)
+            if speaker is None and _PRONOUN.search(text, max(first, verb - 20), min(last, verb + 30)):
+                speaker = _subject_before(text, sentences[:index], paragraph, speakers)
+        found.append(Quote(index, start, end, speaker))
+        paragraph_speaker = (paragraph, speaker)
     return found
 
 
-def _speaker(text: str, first: int, last: int, quote: tuple[int, int],
-             mentions: Sequence[tuple[int, int, str]]) -> int | None:
-    outside = [(s, e) for s, e in ((first, quote[0]), (quote[1], last)) if e > s]
-    verbs = [m.start() + s for s, e in outside for m in _SPEECH.finditer(text[s:e])]
-    if not verbs:
-        return None
-    verb = verbs[0]
+def _title_cased(words: list[str]) -> bool:
+    """A title or a name in quotation marks ("Meet the Press", "The Party Has a Problem"), not words said."""
+    long_words = [w for w in words if len(w) >= 4]
+    return len(long_words) >= 2 and all(w[:1].isupper() for w in long_words) and not words[-1].endswith((".", "?", "!"))
+
+
+def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> int | None:
+    """The speech verb outside the quote in its clause: after it first ('"…," Brandt said'), else before it. A
+    semicolon ends the clause: a list of people and their deeds, one per clause, does not lend one's verb to
+    another's phrase."""
+    after_end = text.find(";", quote[1], last)
+    before_start = text.rfind(";", first, quote[0])
+    for s, e in ((quote[1], after_end if after_end >= 0 else last), (before_start + 1 if before_start >= 0 else first,
+                                                                     quote[0])):
+        for verb in _SPEECH.finditer(text, s, e) if e > s else ():
+            if not _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()):  # "the saying" is a noun
+                return verb.start()
+    return None
+
+
+def _named_speaker(text: str, first: int, last: int, verb: int, mentions: Sequence[Span]) -> int | None:
     for label in SPEAKER_LABELS:
         candidates = [m for m in mentions if m[2] == label and first <= m[0] and m[1] <= last
-                      and not (quote[0] <= m[0] < quote[1])]
+                      and not _PREPOSITION.search(text, max(first, m[0] - 12), m[0])]
         before = [m for m in candidates if m[1] <= verb]
         after = [m for m in candidates if m[0] > verb and m[0] - verb <= 40]
         if before:
             return max(before, key=lambda m: m[0])[0]
         if after:
             return min(after, key=lambda m: m[0])[0]
+    return None
+
+
+def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int,
+                    mentions: Sequence[Span]) -> int | None:
+    """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
+    in the quote's paragraph or the one before it."""
+    since = text.rfind("\n", 0, max(paragraph - 1, 0)) + 1 if paragraph else 0
+    for s, e in reversed(sentences):
+        if e <= since:
+            break
+        people = [m[0] for m in mentions if m[2] == "PERSON" and s <= m[0] < e]
+        if people:
+            return min(people)
     return None
