@@ -11,7 +11,7 @@ words (labels hold no article text). Figures per part:
 - scare quotes left out: of the labelled quotations that are not speech, the share newslake does not list.
 
 A speaker matches when its name and the label's are the same name key or one's words are all in the other's
-("Trump" for Donald Trump: the quote's article names him).
+("Trump" for Donald Trump: the quote's article names him); of a quote two people said jointly ("A; B"), either.
 
     .venv/bin/python -m bench.quotes [--corpora ../shared/corpora]
 """
@@ -45,10 +45,11 @@ def words_hash(text: str) -> str:
 
 
 def same_speaker(predicted: str | None, labelled: str | None) -> bool:
+    """Whether the predicted speaker is the labelled one (or one of two labelled jointly, "A; B")."""
     if not predicted or not labelled:
         return False
-    a, b = set(entity_key(predicted).split()), set(entity_key(labelled).split())
-    return bool(a) and bool(b) and (a <= b or b <= a)
+    a = set(entity_key(predicted).split())
+    return any(a and b and (a <= b or b <= a) for b in (set(entity_key(n).split()) for n in labelled.split(";")))
 
 
 def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path) -> Counter[str]:

@@ -5,7 +5,9 @@ The common patterns of news writing, in order:
 - a speech verb outside the quote in its sentence and a name there: the nearest person named before the verb
   ('Hong Min … told Yonhap the images shape a "victory narrative"'), else just after it ('…," said Elena Brandt';
   "according to Elena Brandt"), else an organisation;
-- a speech verb with a pronoun ('…," she said'): the person named last before the quote in the same paragraph;
+- a speech verb with a pronoun ('…," she said'): the first person named in the last sentence that names one, in
+  the quote's paragraph or the one before;
+- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
   said. "The polls are wrong."');
 - otherwise nobody.
@@ -20,14 +22,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_QUOTE = re.compile(r"“([^”]{3,2000})”|\"([^\"]{3,2000})\"|«([^»]{3,2000})»|„([^“”]{3,2000})[“”]")
+# Opening and closing marks need not match (typed "…” or “…" happen), and a quote never crosses a paragraph: one
+# that runs on into the next paragraph opens it again, and an unclosed one ends where its paragraph does.
+_QUOTE = re.compile(r"[“\"«„]([^“”\"«»„\n]{3,2000})(?:[”\"»“]|(?=\n)|$)")
 _SPEECH = re.compile(
     r"\b(?:said|says|say|saying|told|tells|telling|added|adds|adding|stated|asked|asks|asking|wrote|writes|writing|"
     r"warned|warning|argued|arguing|explained|explaining|noted|noting|declared|insisted|insisting|claimed|claiming|"
     r"tweeted|replied|according to|commented|announced|acknowledged|continued|recalled|responded|countered|"
     r"admitted|suggested|posted|testified|predicted|promised|vowed|urged|conceded|complained|complaining|stressed|"
-    r"emphasized|emphasised|observed|remarked|joked|quipped|shouted|continues|recalls|called|calls|calling|"
-    r"concluded|concludes|pointed out|points out|described|describes)\b",
+    r"emphasized|emphasised|observed|remarked|joked|quipped|shouted|recalls|called|calls|calling|"
+    r"concluded|concludes|pointed out|points out|described|describes|reported|reports|fumed|denounced|accused|"
+    r"cautioned|recounted|mused|scoffed|boasted|lamented|predicts|warns|argues|insists|claims|notes)\b",
     re.IGNORECASE,
 )
 _DETERMINER = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
@@ -36,7 +41,12 @@ _MODIFIER = re.compile(r"-\w|['’]s?\b")
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
 # A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
 # one who speaks.
-_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|on|than|and|like)\s+$", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|on|than|and|like)\s+(?:the\s+)?$",
+                          re.IGNORECASE)
+# "a Republican senator", "an Apple engineer": a name describing someone, not naming the one who speaks.
+_INDEFINITE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
+# "Rick Tyler, a former Cruz spokesman, said": a name inside an appositive describes the speaker.
+_APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
@@ -60,8 +70,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     found: list[Quote] = []
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     for match in _QUOTE.finditer(text):
-        group = next(g for g in range(1, 5) if match.group(g) is not None)
-        start, end = match.span(group)
+        start, end = match.span(1)
         words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
         if len(words) < MIN_WORDS or index is None or _title_cased(words):
@@ -76,11 +85,14 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         if verb is None and short:
             continue
         if verb is None:
-            speaker = paragraph_speaker[1] if paragraph_speaker[0] == paragraph else None
+            speaker = _before_colon(text, first, match.start(), speakers)
+            if speaker is None and paragraph_speaker[0] == paragraph:
+                speaker = paragraph_speaker[1]
         else:
             speaker = _named_speaker(text, first, last, verb, speakers)
             if speaker is None and _PRONOUN.search(text, max(first, verb - 20), min(last, verb + 30)):
-                speaker = _subject_before(text, sentences[:index], paragraph, speakers)
+                lead = [(first, match.start())]  # the quote's own sentence up to the quote, then those before it
+                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers)
         found.append(Quote(index, start, end, speaker))
         paragraph_speaker = (paragraph, speaker)
     return found
@@ -106,10 +118,20 @@ def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> in
     return None
 
 
+def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -> int | None:
+    """'Senator Lena Okafor: Bill Is "…"': the speaker named before a colon that introduces the quote's clause."""
+    colon = text.rfind(":", first, quote)
+    for label in SPEAKER_LABELS if colon >= 0 else ():
+        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon]
+        if named:
+            return max(named)
+    return None
+
+
 def _named_speaker(text: str, first: int, last: int, verb: int, mentions: Sequence[Span]) -> int | None:
     for label in SPEAKER_LABELS:
         candidates = [m for m in mentions if m[2] == label and first <= m[0] and m[1] <= last
-                      and not _PREPOSITION.search(text, max(first, m[0] - 12), m[0])]
+                      and not _described(text, first, m[0])]
         before = [m for m in candidates if m[1] <= verb]
         after = [m for m in candidates if m[0] > verb and m[0] - verb <= 40]
         if before:
@@ -119,11 +141,21 @@ def _named_speaker(text: str, first: int, last: int, verb: int, mentions: Sequen
     return None
 
 
+def _described(text: str, first: int, start: int) -> bool:
+    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker."""
+    return bool(_PREPOSITION.search(text, max(first, start - 16), start)
+                or _INDEFINITE.search(text, max(first, start - 4), start)
+                or _APPOSITIVE.search(text, max(first, start - 40), start))
+
+
 def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int,
                     mentions: Sequence[Span]) -> int | None:
     """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
     in the quote's paragraph or the one before it."""
-    since = text.rfind("\n", 0, max(paragraph - 1, 0)) + 1 if paragraph else 0
+    gap = paragraph
+    while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
+        gap -= 1
+    since = text.rfind("\n", 0, gap) + 1
     for s, e in reversed(sentences):
         if e <= since:
             break
