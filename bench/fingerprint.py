@@ -41,12 +41,13 @@ ENTITY_ID_COLUMNS = ("entity_id", "speaker_entity_id", "entity_a", "entity_b")
 def table_digests(out: Path, roots: dict[str, str], ids_as_names: bool = False) -> dict[str, str]:
     """A digest per table; input paths under ``roots`` (path → placeholder) are written as the placeholder, so the
     same inputs in another folder or checkout give the same digests. ``ids_as_names``: entity ids are written as
-    their entity's canonical name and label, and ``entity_aliases`` is left out. An entity keeps the id it had in an
-    earlier run (``tasks.aggregate.entity_ids``), so ids depend on the warehouse's history where entities do not."""
+    their entity's canonical name (pairs ordered by it), and ``entity_aliases`` is left out. An entity keeps the id
+    it had in an earlier run (``tasks.aggregate.entity_ids``), so ids depend on the warehouse's history where
+    entities do not."""
     digests = {}
     with storage.snapshot(out) as snap:
-        catalog = snap.read("entity_catalog", ["entity_id", "canonical_name", "label"]).to_pylist()
-        named = {r["entity_id"]: f"{r['canonical_name']} [{r['label']}]" for r in catalog}
+        mentions = snap.read("entities", ["entity_id", "canonical_name"])
+        named = dict(zip(mentions["entity_id"].to_pylist(), mentions["canonical_name"].to_pylist(), strict=True))
         for name in TABLES:
             if ids_as_names and name == "entity_aliases":
                 continue
@@ -56,6 +57,9 @@ def table_digests(out: Path, roots: dict[str, str], ids_as_names: bool = False) 
             for row in rows:
                 if ids_as_names:
                     row |= {c: named.get(row[c], row[c]) for c in ENTITY_ID_COLUMNS if c in row}
+                    if "entity_a" in row and row["entity_a"] > row["entity_b"]:  # a pair is ordered by its ids
+                        row |= {"entity_a": row["entity_b"], "entity_b": row["entity_a"], "name_a": row["name_b"],
+                                "name_b": row["name_a"]}
                 line = json.dumps(row, sort_keys=True, default=str)
                 for root, placeholder in roots.items():
                     line = line.replace(root, placeholder)
