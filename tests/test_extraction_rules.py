@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks.clean import clean_record, htmlpage, textdump
+from tasks.clean import clean_record, htmlpage, lines, textdump
 from tasks.records import CleanArticle, RawRecord
 
 PROSE = [
@@ -195,3 +195,12 @@ def test_all_co_authors_of_a_byline_are_kept() -> None:
             f'</h1><div class="meta"><p class="byline">By {byline}</p><time>March 5, 2024</time></div>'
             + "".join(f"<p>{p}</p>" for p in PROSE) + f"</article><aside><ul>{others}</ul></aside></body></html>")
     assert htmlpage.extract(html).authors == ["Maria Okafor", "Tom Lindqvist", "Ana de la Cruz"]
+
+
+def test_video_teasers_with_clip_lengths_are_not_body_text() -> None:
+    teaser = "JUST WATCHED Officials tour the flooded harbor Replay More Videos ... MUST WATCH Officials tour it 02:14"
+    assert textdump.extract(_dump(PROSE[0], teaser, *PROSE[1:])).paragraphs == PROSE
+    assert not lines.is_label("The council meets again at 10:30")  # a time of day, not a clip's length
+    article = clean_record(RawRecord(source_uri="f.jsonl#1", source_format="json",
+                                     text="\n\n".join([PROSE[0], teaser, *PROSE[1:]])))
+    assert isinstance(article, CleanArticle) and teaser not in article.text

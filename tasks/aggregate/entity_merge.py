@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
 from tasks.aggregate.groups import DisjointSets
+from tasks.aggregate.identity import core
 
 Name = tuple[str, str]  # (family, name key)
 MAX_SUFFIX = 2
@@ -45,8 +46,8 @@ def _one_edit(x: str, y: str) -> bool:
 def merge_keys(counts: Mapping[tuple[str, str], int],
                linked: Iterable[tuple[tuple[str, str], tuple[str, str]]] = ()) -> dict[tuple[str, str], Name]:
     """(family, key) → the (family, key) it merges into: of its group of near-identical names (joined by the
-    ``linked`` pairs too), a name of several words over a single one (Hewlett-Packard over HP, Lena Okafor over
-    Okafor), then the most mentioned, the longest, the first alphabetically."""
+    ``linked`` pairs too), a name of several words (titles aside) over a single one (Hewlett-Packard over HP, Lena
+    Okafor over Okafor or Dr. Okafor), then the most mentioned, the longest, the first alphabetically."""
     sets = DisjointSets(counts)
     for a, b in candidate_pairs(counts):
         if same_entity(a[1], b[1]):
@@ -55,7 +56,7 @@ def merge_keys(counts: Mapping[tuple[str, str], int],
         sets.union(a, b)
     target: dict[tuple[str, str], tuple[str, str]] = {}
     for members in sets.groups():
-        best = min(members, key=lambda k: (" " not in k[1], -counts[k], -len(k[1]), k[1]))
+        best = min(members, key=lambda k: (" " not in core(k[1])[0], -counts[k], -len(k[1]), k[1]))
         target.update({k: best for k in members})
     return target
 

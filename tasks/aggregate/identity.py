@@ -7,9 +7,10 @@ its guard:
   (Jr., MD, Inc., Co.) and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
   person, "hewlett packard co" and "hewlett packard" one company. Guard: names whose initials differ (George H. W.
   Bush, George W. Bush) stay apart, and the bare "george bush" then joins neither.
-- **Surname.** A one-word name most often labelled a person joins the one multi-word person name that ends with it
-  ("Felt" → W. Mark Felt). Guard: two such names (Barack and Michelle Obama) → left alone; inside an article the
-  NLP stage resolves it to the one named there.
+- **Surname.** A one-word name most often labelled a person joins the multi-word person name that ends with it
+  ("Felt" → W. Mark Felt) when it is the only one, or mentioned ten times as often as the next (a long tail of
+  mis-tagged spans such as "Watch Obama" cannot outvote it). Guard: two comparable names (Hunter and Joe Biden)
+  → left alone; inside an article the NLP stage resolves it to the one named there.
 - **Acronym.** A short all-capital name joins the one multi-word name whose initials it is (HP → Hewlett-Packard,
   EDS → Electronic Data Systems) that it appears with in one article at least once (the article's own evidence that
   it stands for that name). Guard: two such names (HP beside Hewlett-Packard in some articles, beside Huffington
@@ -86,7 +87,7 @@ def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[
         if not owners or not is_person(members[0]):
             continue
         sizes = sorted(((sum(weight(m) for m in by_core[o]), o) for o in owners), reverse=True)
-        if sum(size for size, _ in sizes[1:]) * DOMINANCE <= sizes[0][0]:
+        if len(sizes) == 1 or sizes[1][0] * DOMINANCE <= sizes[0][0]:
             yield members[0], by_core[sizes[0][1]][0]
 
 

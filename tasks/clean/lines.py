@@ -57,6 +57,9 @@ _CAPTION_CUE = re.compile(
     r"photograph:|reuters/|/reuters|/ap\b|/getty|/afp)\b",
     re.IGNORECASE,
 )
+# "… 01:49", "… 1:02:33"; not a time of day ("starts at 10:30")
+_CLIP_LENGTH = re.compile(r"(?<!\bat)(?<!\bby)(?<!\buntil)(?<!\bfrom)(?<!\bto)(?<!\bbefore)(?<!\bafter)"
+                          r"\s(?:\d{1,2}:)?[0-5]?\d:[0-5]\d$", re.IGNORECASE)
 _MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _COMMENT_AUTHOR = re.compile(r"^[\w.@-]+(?: [\w.@-]+){0,2} (?:says|wrote|replied):$|^\d+ (?:responses?|comments?) to\b",
                              re.IGNORECASE)
@@ -106,7 +109,9 @@ def is_related_header(line: str) -> bool:
 
 
 def is_label(line: str) -> bool:
-    return bool(_LABELS.match(line))
+    """A one-word or short page label ("Advertisement", "Skip to content"), or a video teaser: a title followed by
+    the clip's length ("Officials tour the site 02:14"), the way video playlists list their clips."""
+    return bool(_LABELS.match(line)) or (bool(_CLIP_LENGTH.search(line)) and not ends_like_prose(line[:-6]))
 
 
 def is_bio(line: str) -> bool:
