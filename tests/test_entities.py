@@ -168,6 +168,15 @@ def _mention(article: str, start: int, text: str, key: str, label: str = "PERSON
             "entity_id": ids.entity_id(label, key), "canonical_name": text}
 
 
+def _articles(*rows: tuple[str, str, int]) -> pa.Table:
+    """Articles (id, outlet, day of June 2025) as the catalog reads them."""
+    return pa.Table.from_pylist([
+        {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": a,
+         "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
+         "pipeline_version": "t", "published_at": datetime(2025, 6, d, tzinfo=UTC), "story_id": a}
+        for a, o, d in rows], schema=ARTICLES)
+
+
 def test_resolve_and_catalog_across_articles() -> None:
     rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"),
             _mention("a1", 30, "Olga Lyubimova", "olga lyubimova"),
@@ -179,11 +188,7 @@ def test_resolve_and_catalog_across_articles() -> None:
     kim = {r["entity_id"] for r in resolved if r["name_key"] == "kim jong un"}
     assert len(olga) == 1 and len(kim) == 1 and kim != {r["entity_id"] for r in resolved if r["text"] == "Kim Ju-ae"}
     assert {r["canonical_name"] for r in resolved if r["name_key"] == "kim jong un"} == {"KIM Jong-un"}
-    articles = pa.Table.from_pylist([
-        {"article_id": a, "outlet_id": o, "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": a,
-         "source_format": "txt", "content_hash": a, "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
-         "pipeline_version": "t", "published_at": datetime(2025, 6, d, tzinfo=UTC), "story_id": a}
-        for a, o, d in (("a1", "o1", 1), ("a2", "o2", 3), ("a3", "o2", 2))], schema=ARTICLES)
+    articles = _articles(("a1", "o1", 1), ("a2", "o2", 3), ("a3", "o2", 2))
     catalog = {r["canonical_name"]: r for r in entities.catalog(pa.Table.from_pylist(resolved, schema=ENTITIES),
                                                                  articles).to_pylist()}
     olga_row = catalog["Olga Lyubimova"]
@@ -196,11 +201,7 @@ def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> N
     rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"), _mention("a1", 20, "Monday", "monday", "DATE"),
             _mention("a1", 30, "three", "three", "CARDINAL")]
     resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES))
-    articles = pa.Table.from_pylist([
-        {"article_id": "a1", "outlet_id": "o1", "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": "a1",
-         "source_format": "txt", "content_hash": "a1", "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
-         "pipeline_version": "t", "published_at": datetime(2025, 6, 1, tzinfo=UTC), "story_id": "a1"}],
-        schema=ARTICLES)
+    articles = _articles(("a1", "o1", 1))
     assert [r["canonical_name"] for r in entities.catalog(resolved, articles).to_pylist()] == ["Olga Lyubimova"]
     assert resolved.num_rows == 3
 
@@ -209,11 +210,7 @@ def test_an_entity_spelled_with_a_company_suffix_is_an_organisation() -> None:
     rows = [_mention("a1", 0, "Harbor Mobile", "harbor mobile"), _mention("a1", 20, "Harbor Mobile", "harbor mobile"),
             _mention("a1", 40, "Harbor Mobile Inc.", "harbor mobile inc", "ORG")]  # PERSON twice: the model
     resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES))
-    articles = pa.Table.from_pylist([
-        {"article_id": "a1", "outlet_id": "o1", "text": "x", "word_count": 1, "sentence_count": 1, "source_uri": "a1",
-         "source_format": "txt", "content_hash": "a1", "ingested_at": datetime(2025, 1, 1, tzinfo=UTC),
-         "pipeline_version": "t", "published_at": datetime(2025, 6, 1, tzinfo=UTC), "story_id": "a1"}],
-        schema=ARTICLES)
+    articles = _articles(("a1", "o1", 1))
     assert [(r["canonical_name"], r["label"]) for r in entities.catalog(resolved, articles).to_pylist()] == [
         ("Harbor Mobile", "ORG")]
 
