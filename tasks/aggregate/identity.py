@@ -30,8 +30,8 @@ COUNTRY_CODES = frozenset(str.split("us usa uk"))  # "U.S. Surgeon General", "Ha
 _INITIAL_SKIP = frozenset(str.split("of and the for de du la"))  # not in an acronym: Bank of America is BA, not BOA
 
 Key = tuple[str, str]  # (family, name key)
-NAMED = "NAME"
-DOMINANCE = 10  # the family of named things; dates, numbers and amounts are never linked
+NAMED = "NAME"  # the family of named things; dates, numbers and amounts are never linked
+DOMINANCE = 10  # a surname goes to the full name mentioned this many times as often as the next
 
 
 def core(key: str) -> tuple[str, tuple[str, ...]]:
