@@ -206,15 +206,6 @@ def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> N
     assert resolved.num_rows == 3
 
 
-def test_an_entity_spelled_with_a_company_suffix_is_an_organisation() -> None:
-    rows = [_mention("a1", 0, "Harbor Mobile", "harbor mobile"), _mention("a1", 20, "Harbor Mobile", "harbor mobile"),
-            _mention("a1", 40, "Harbor Mobile Inc.", "harbor mobile inc", "ORG")]  # PERSON twice: the model
-    resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES))
-    articles = _articles(("a1", "o1", 1))
-    assert [(r["canonical_name"], r["label"]) for r in entities.catalog(resolved, articles).to_pylist()] == [
-        ("Harbor Mobile", "ORG")]
-
-
 def test_quotes_and_their_speakers() -> None:
     parts = ['Hong Min, a senior analyst at the Korea Institute, told Yonhap the images shape a "victory narrative" '
              "here.", '"This is the most important decision," Elena Brandt told reporters.',

@@ -38,6 +38,11 @@ def test_names_with_one_core_are_one_entity() -> None:
         frozenset({"dr lena okafor", "lena okafor"}), frozenset({"dr lena okafor", "lena okafor md"})}
 
 
+def test_a_company_name_joins_its_company_but_no_person() -> None:
+    assert _linked(["harbor mobile", "harbor mobile inc"]) == {frozenset({"harbor mobile", "harbor mobile inc"})}
+    assert _linked(["lena okafor", "lena okafor inc"], people=["lena okafor"]) == set()
+
+
 def test_different_initials_stay_apart_and_the_bare_name_joins_neither() -> None:
     assert _linked(["george h w bush", "george w bush", "george bush"]) == set()
     assert _linked(["w mark felt", "mark felt"]) == {frozenset({"w mark felt", "mark felt"})}

@@ -153,12 +153,9 @@ outlets as (
     select entity_id, count(outlet_id) as outlet_count
     from (select entity_id, outlet_id from by_article group by all) group by entity_id
 ),
-majority as (  -- the label most mentions carry (on a tie, the last alphabetically); ORG for a company's name
-    select entity_id, case when bool_or(company) then 'ORG' else first(label order by n desc, label desc) end as label
-    from (select entity_id, label, count(*) as n,
-                 bool_or(regexp_matches(text, '(?i)\\b(inc|corp|co|llc|ltd|plc|corporation|company)\\.?$')) as company
-          from named group by all)
-    group by entity_id
+majority as (  -- the label most mentions carry; on a tie, the last alphabetically
+    select entity_id, first(label order by n desc, label desc) as label
+    from (select entity_id, label, count(*) as n from named group by all) group by entity_id
 ),
 spellings as (
     select entity_id, min(canonical_name) as canonical_name, list(text) as spellings

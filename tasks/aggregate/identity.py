@@ -5,8 +5,9 @@ its guard:
 
 - **Same core.** Titles before a name (Dr, Sen., President), generational, degree and company suffixes after it
   (Jr., MD, Inc., Co.) and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
-  person, "hewlett packard co" and "hewlett packard" one company. Guard: names whose initials differ (George H. W.
-  Bush, George W. Bush) stay apart, and the bare "george bush" then joins neither.
+  person, "hewlett packard co" and "hewlett packard" one company. Guards: a company's name joins no person's
+  ("Trump, Inc." is not the man); names whose initials differ (George H. W. Bush, George W. Bush) stay apart, and
+  the bare "george bush" then joins neither.
 - **Surname.** A one-word name most often labelled a person joins the multi-word person name that ends with it
   ("Felt" → W. Mark Felt) when it is the only one, or mentioned ten times as often as the next (a long tail of
   mis-tagged spans such as "Watch Obama" cannot outvote it). Guard: two comparable names (Hunter and Joe Biden)
@@ -25,7 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen senator rep representative gov
     governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
     coroner sheriff mayor minister chancellor secretary chairman chairwoman ceo former late"""))
-SUFFIXES = frozenset(str.split("jr sr ii iii iv md phd mba esq inc corp co company corporation ltd llc plc gmbh ag"))
+COMPANY = frozenset(str.split("inc corp co company corporation ltd llc plc gmbh ag"))
+SUFFIXES = frozenset(str.split("jr sr ii iii iv md phd mba esq")) | COMPANY
 COUNTRY_CODES = frozenset(str.split("us usa uk"))  # "U.S. Surgeon General", "Harbor Mobile USA"
 _INITIAL_SKIP = frozenset(str.split("of and the for de du la"))  # not in an acronym: Bank of America is BA, not BOA
 
@@ -63,6 +65,10 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
             continue
         stem, dropped = core(name[1])
         cores[(name[0], stem)][dropped].append(name)
+    for variants in cores.values():  # "Trump, Inc." is not the man: a company's name joins no person
+        if any(is_person(m) for members in variants.values() for m in members):
+            for members in variants.values():
+                members[:] = [m for m in members if m[1].rsplit(" ", 1)[-1] not in COMPANY or " " not in m[1]]
     by_core: dict[tuple[str, str], list[Key]] = {}
     for name_core, variants in cores.items():
         spelled = [v for v in variants if v]
