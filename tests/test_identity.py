@@ -27,7 +27,7 @@ def _linked(names: Iterable[str], people: Iterable[str] = (), acronyms: Iterable
 def test_core_drops_titles_suffixes_and_initials() -> None:
     assert core("dr sanjay gupta") == ("sanjay gupta", ())
     assert core("hewlett packard co") == ("hewlett packard", ())
-    assert core("w mark felt sr") == ("mark felt", ("w",))
+    assert core("w mark felt sr") == ("mark felt sr", ("w",))  # a son is not his father: Jr. and Sr. stay
     assert core("dr") == ("dr", ())  # a title alone is left as it is
     assert core("j k") == ("j k", ())  # initials alone are the name
     assert initials("electronic data systems") == "eds" and initials("bank of harbor city") == "bhc"
@@ -45,6 +45,10 @@ def test_a_company_name_joins_its_company_but_no_person() -> None:
 
 def test_different_initials_stay_apart_and_the_bare_name_joins_neither() -> None:
     assert _linked(["george h w bush", "george w bush", "george bush"]) == set()
+    stray = [(NAMED, n) for n in ("lena k okafor", "a lena okafor", "lena okafor")]  # "a": an article, not initial
+    weights = {"lena k okafor": 50, "a lena okafor": 2, "lena okafor": 90}
+    found = identity_pairs(stray, lambda k: True, lambda k: False, lambda a, b: False, lambda k: weights[k[1]])
+    assert len({frozenset((a[1], b[1])) for a, b in found}) == 2  # all three one person
     assert _linked(["w mark felt", "mark felt"]) == {frozenset({"w mark felt", "mark felt"})}
 
 

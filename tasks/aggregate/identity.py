@@ -3,11 +3,12 @@
 Each rule links name keys of named things (any name label: the entity's label is the vote of its mentions), with
 its guard:
 
-- **Same core.** Titles before a name (Dr, Sen., President), generational, degree and company suffixes after it
-  (Jr., MD, Inc., Co.) and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
+- **Same core.** Titles before a name (Dr, Sen., President), degree and company suffixes after it (MD, Inc., Co.)
+  and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
   person, "hewlett packard co" and "hewlett packard" one company. Guards: a company's name joins no person's
-  ("Trump, Inc." is not the man); names whose initials differ (George H. W. Bush, George W. Bush) stay apart, and
-  the bare "george bush" then joins neither.
+  ("Trump, Inc." is not the man), nor a son's (Jr.) his father's; names whose initials differ (George H. W. Bush,
+  George W. Bush) stay apart, and the bare "george bush" then joins neither, unless one set of initials is
+  mentioned ten times as often as all the others.
 - **Surname.** A one-word name most often labelled a person joins the multi-word person name that ends with it
   ("Felt" → W. Mark Felt) when it is the only one, or mentioned ten times as often as the next (a long tail of
   mis-tagged spans such as "Watch Obama" cannot outvote it). Guard: two comparable names (Hunter and Joe Biden)
@@ -27,7 +28,7 @@ TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen se
     governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
     coroner sheriff mayor minister chancellor secretary chairman chairwoman ceo former late"""))
 COMPANY = frozenset(str.split("inc corp co company corporation ltd llc plc gmbh ag"))
-SUFFIXES = frozenset(str.split("jr sr ii iii iv md phd mba esq")) | COMPANY
+SUFFIXES = frozenset(str.split("md phd mba esq")) | COMPANY  # not Jr. or Sr.: a son is not his father
 COUNTRY_CODES = frozenset(str.split("us usa uk"))  # "U.S. Surgeon General", "Harbor Mobile USA"
 _INITIAL_SKIP = frozenset(str.split("of and the for de du la"))  # not in an acronym: Bank of America is BA, not BOA
 
@@ -71,9 +72,11 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
                 members[:] = [m for m in members if m[1].rsplit(" ", 1)[-1] not in COMPANY or " " not in m[1]]
     by_core: dict[tuple[str, str], list[Key]] = {}
     for name_core, variants in cores.items():
-        spelled = [v for v in variants if v]
+        spelled = sorted((sum(weight(m) for m in members), dropped) for dropped, members in variants.items() if dropped)
         groups = [list(members) for members in variants.values()]
-        if len(spelled) <= 1:  # one set of initials at most: the bare name is that person
+        if len(spelled) <= 1 or spelled[-2][0] * DOMINANCE <= spelled[-1][0]:
+            # one set of initials, or one far more mentioned than the others (stray letters such as "a" or "'s"
+            # before a name): the bare name is that person
             groups = [[m for members in variants.values() for m in members]]
         for members in groups:
             yield from ((members[0], other) for other in members[1:])
