@@ -2,18 +2,20 @@
 
 The common patterns of news writing, in order:
 
-- a speech verb outside the quote in its sentence and a name there: the nearest person named before the verb
-  ('Hong Min … told Yonhap the images shape a "victory narrative"'), else just after it ('…," said Elena Brandt';
-  "according to Elena Brandt"), else an organisation;
-- a speech verb with a pronoun ('…," she said'): the first person named in the last sentence that names one, in
-  the quote's paragraph or the one before;
+- a speech verb in the quote's clause (after the quote first, '"…," said Elena Brandt', else before it) and a name
+  there: the nearest person named before the verb ('Hong Min … told Yonhap the images shape a "victory narrative"'),
+  else just after it ("according to Elena Brandt"), else an organisation. A name after a preposition, after "a" or
+  "an", inside an appositive, used as a modifier or possessor ("Obama-era", "Ayotte's"), or inside another quote
+  does not speak;
+- a speech verb with a pronoun ('…," she said'): the first person named in the last sentence that names one (the
+  quote's own sentence first, then back to the paragraph before);
 - no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
   said. "The polls are wrong."');
 - otherwise nobody.
 
-A few words in quotation marks with no speech verb in their sentence are scare quotes, a term or a title ('called it a
-"big deal"'), not something said: they are left out.
+A few words in quotation marks with no speech verb in their clause are scare quotes or a term ('called it a "big
+deal"'), and title-cased words are a title ("Meet the Press"): not something said, so they are left out.
 """
 
 from __future__ import annotations
