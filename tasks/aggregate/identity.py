@@ -3,12 +3,13 @@
 Each rule links name keys of named things (any name label: the entity's label is the vote of its mentions), with
 its guard:
 
-- **Same core.** Titles before a name (Dr, Sen., President), degree and company suffixes after it (MD, Inc., Co.)
-  and initials (W. Mark Felt) are not the name: "dr sanjay gupta" and "sanjay gupta" are one
-  person, "hewlett packard co" and "hewlett packard" one company. Guards: a company's name joins no person's
-  ("Trump, Inc." is not the man), nor a son's (Jr.) his father's; names whose initials differ (George H. W. Bush,
-  George W. Bush) stay apart, and the bare "george bush" then joins neither, unless one set of initials is
-  mentioned ten times as often as all the others.
+- **Same core.** Titles before a name (Dr, Sen., President), degree and company suffixes after it (MD, Inc., Co.),
+  a country code around a longer name (U.S. Surgeon General, … USA) and initials (W. Mark Felt) are not the name:
+  "dr sanjay gupta" and "sanjay gupta" are one person, "hewlett packard co" and "hewlett packard" one company.
+  Guards: a company's name joins no person's ("Trump, Inc." is not the man), nor a son's (Jr.) his father's;
+  names whose initials differ (George H. W. Bush, George W. Bush) stay apart, and the bare "george bush" then joins
+  neither, unless one set of initials is mentioned ten times as often as the next (stray letters such as "a"
+  before a name are not initials).
 - **Surname.** A one-word name most often labelled a person joins the multi-word person name that ends with it
   ("Felt" → W. Mark Felt) when it is the only one, or mentioned ten times as often as the next (a long tail of
   mis-tagged spans such as "Watch Obama" cannot outvote it). Guard: two comparable names (Hunter and Joe Biden)
