@@ -122,7 +122,10 @@ def headline_names(text: str, mentions: list[Mention]) -> list[Mention]:
             for s, e in _whole_word_occurrences(span, name):
                 if all(e <= ps or s >= pe for ps, pe in parts):
                     parts.append((s, e))
-        out.extend(replace(m, start=m.start + s, end=m.start + e) for s, e in sorted(parts)) if parts else out.append(m)
+        if parts:
+            out.extend(replace(m, start=m.start + s, end=m.start + e) for s, e in sorted(parts))
+        else:
+            out.append(m)
     return out
 
 
