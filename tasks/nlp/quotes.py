@@ -67,11 +67,12 @@ class Quote:
 
 def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Sequence[Span]) -> list[Quote]:
     """Quotes in ``text``; ``sentences`` and ``mentions`` ((start, end, label)) are offsets into it."""
-    quoted = [m.span() for m in _QUOTE.finditer(text)]
-    speakers = [m for m in mentions if not any(s <= m[0] < e for s, e in quoted) and not _MODIFIER.match(text, m[1])]
+    matches = list(_QUOTE.finditer(text))
+    speakers = [m for m in mentions
+                if not any(q.start() <= m[0] < q.end() for q in matches) and not _MODIFIER.match(text, m[1])]
     found: list[Quote] = []
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
-    for match in _QUOTE.finditer(text):
+    for match in matches:
         start, end = match.span(1)
         words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
