@@ -71,7 +71,7 @@ def continued_body(tree: lxml.html.HtmlElement, lines: list[str]) -> list[str]:
     container, and the rest of the article is in the others, up to the first that holds no prose. [] when the
     extracted text is not in such a container."""
     extracted = {" ".join(line.split()) for line in lines}
-    first = next((p for p in tree.iter("p") if " ".join(p.text_content().split()) in extracted), None)
+    first = next((p for p in tree.iter("p") if _text(p) in extracted), None)
     container = first.getparent() if first is not None else None
     if container is None or not container.get("class"):
         return []
@@ -80,7 +80,7 @@ def continued_body(tree: lxml.html.HtmlElement, lines: list[str]) -> list[str]:
             if node.get("class") == container.get("class") and _signature(node.getparent()) == layout]
     found = []
     for node in same[same.index(container) + 1 :]:
-        texts = [" ".join(p.text_content().split()) for p in node.iter("p")]
+        texts = [_text(p) for p in node.iter("p")]
         if not any(ln.word_count(text) >= _MIN_PROSE_WORDS for text in texts):
             break  # the article's layout repeats, but no longer holds its prose
         found += [text for text in texts if text and text not in extracted]
@@ -236,7 +236,7 @@ def caption_credits(tree: lxml.html.HtmlElement) -> list[str]:
         if any(parent in seen for parent in node.iterancestors()):
             continue
         seen.add(node)
-        text = " ".join(node.text_content().split())
+        text = _text(node)
         credit = ln.caption_credit(text) or (text if "credit" in (node.get("class") or "").lower() else None)
         if credit and len(credit) <= 60:
             found.append(credit)
