@@ -176,6 +176,25 @@ def test_a_stated_time_far_from_the_other_dates_does_not_move_the_day() -> None:
     assert htmlpage.extract(page).published == "2021-03-05"
 
 
+def _labelled_page(datelines: list[str]) -> str:
+    return ('<html><head><meta name="date" content="2021-10-15"></head><body><article><h1>Night market reopens</h1>'
+            + "".join(f"<p>{p}</p>" for p in PROSE) + "".join(f"<p>{d}</p>" for d in datelines)
+            + "</article></body></html>")
+
+
+def test_the_date_a_page_labels_as_published_beats_a_bare_meta_date() -> None:
+    # <meta name=date> is often the last edit; readers take the labelled dateline as the date.
+    assert htmlpage.extract(_labelled_page(["Erschienen am: 13.10.2021 Herausgeber: Presse"])).published == "2021-10-13"
+    assert htmlpage.extract(_labelled_page(["Published on October 13, 2021"])).published == "2021-10-13"
+    # A sentence that goes on after the label is not a dateline.
+    assert htmlpage.extract(_labelled_page(["published at the start of 2020, the plan"])).published == "2021-10-15"
+
+
+def test_a_list_of_posts_each_published_on_its_own_day_keeps_htmldates_choice() -> None:
+    listed = [f"Another story, published on October {day}, 2021" for day in (3, 8, 12)]
+    assert htmlpage.extract(_labelled_page(listed)).published == "2021-10-15"
+
+
 def test_a_publisher_in_the_author_field_gives_way_to_the_byline() -> None:
     # Publishers named after their founders look like people ("Milton Ashby" here); the page says it is the publisher.
     ld = '{"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Milton Ashby"}}'

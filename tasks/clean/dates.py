@@ -6,6 +6,11 @@ publication time that carries its own non-zero UTC offset was written in the pub
 day is the day the publisher printed. Values in UTC ("Z", "+00:00") say nothing about that zone and are left to
 htmldate. The stated time only moves htmldate's day by a day or two (a zone, a draft): a page whose structured
 values name dates weeks apart (first published, then updated and re-dated) keeps htmldate's choice between them.
+
+A page without such a time may still print its date after a publication label ("Published: 7 April 2020",
+"Erschienen am 13.10.2021"), which is what its readers take as the date; htmldate weighs a bare ``<meta name=date>``
+(often the last edit) above it. The label's date wins when it is the only date so labelled: a page listing other
+posts, each "published on" its own day, names several and keeps htmldate's choice.
 """
 
 from __future__ import annotations
@@ -14,21 +19,37 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import lxml.html
+from htmldate.extractors import try_date_expr
 
 _LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
 _META_PUBLISHED = {"article:published_time", "og:published_time", "datepublished"}
 _MOST_MOVED = timedelta(days=2)
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)  # before news sites dated their pages
+# A publication label in the languages of the pages we read, an optional preposition and colon, then what must
+# start a date (a digit, or a capitalised month or weekday: "am das Projekt 2021" is a sentence, not a dateline).
+_LABELLED = re.compile(r"\b(?:published|erschienen|veröffentlicht|publiziert|publié|publiée|pubblicato|publicado"
+                       r"|gepubliceerd|publicerad)(?:\s+(?:am|on|le|il|el|op|den))?\s*:?\s*([0-9A-ZÄÖÜ].{0,19})",
+                       re.IGNORECASE)
 
 
 def publication_time(tree: lxml.html.HtmlElement | None, htmldate_day: str | None) -> str | None:
     """ISO publication time or day of a page; None when neither the page nor htmldate has one."""
-    local = stated_local_time(tree) if tree is not None else None
-    if local is None:
+    if tree is None:
         return htmldate_day
-    if htmldate_day and abs(local.date() - date.fromisoformat(htmldate_day[:10])) > _MOST_MOVED:
-        return htmldate_day
-    return local.isoformat()
+    local = stated_local_time(tree)
+    if local and not (htmldate_day and abs(local.date() - date.fromisoformat(htmldate_day[:10])) > _MOST_MOVED):
+        return local.isoformat()
+    return labelled_day(tree) or htmldate_day
+
+
+def labelled_day(tree: lxml.html.HtmlElement) -> str | None:
+    """The ISO day printed after a publication label, when the page labels exactly one day so."""
+    text = " ".join(" ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")).split())
+    latest = datetime.now() + timedelta(days=2)
+    days = {try_date_expr(match.group(1), "%Y-%m-%d", True, _EARLIEST.replace(tzinfo=None), latest)
+            for match in _LABELLED.finditer(text) if not match.group(1)[0].islower()}
+    days.discard(None)
+    return days.pop() if len(days) == 1 else None
 
 
 def stated_local_time(tree: lxml.html.HtmlElement) -> datetime | None:
