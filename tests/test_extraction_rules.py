@@ -195,6 +195,15 @@ def test_a_list_of_posts_each_published_on_its_own_day_keeps_htmldates_choice() 
     assert htmlpage.extract(_labelled_page(listed)).published == "2021-10-15"
 
 
+def test_the_one_day_a_page_shows_in_time_elements_beats_a_bare_meta_date() -> None:
+    shown = _labelled_page(['<time datetime="2021-10-12T09:30:00">12.10.2021, 09:30</time>'])
+    assert htmlpage.extract(shown).published == "2021-10-12"
+    # An embedded post quoted in a blockquote carries its own date, not the page's.
+    embedded = _labelled_page(['</p><blockquote class="embed"><p>A post <time datetime="2019-03-27">Mar 27, 2019</time>'
+                               "</p></blockquote><p>"])
+    assert htmlpage.extract(embedded).published == "2021-10-15"
+
+
 def test_a_publisher_in_the_author_field_gives_way_to_the_byline() -> None:
     # Publishers named after their founders look like people ("Milton Ashby" here); the page says it is the publisher.
     ld = '{"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Milton Ashby"}}'

@@ -7,10 +7,11 @@ day is the day the publisher printed. Values in UTC ("Z", "+00:00") say nothing 
 htmldate. The stated time only moves htmldate's day by a day or two (a zone, a draft): a page whose structured
 values name dates weeks apart (first published, then updated and re-dated) keeps htmldate's choice between them.
 
-A page without such a time may still print its date after a publication label ("Published: 7 April 2020",
-"Erschienen am 13.10.2021"), which is what its readers take as the date; htmldate weighs a bare ``<meta name=date>``
-(often the last edit) above it. The label's date wins when it is the only date so labelled: a page listing other
-posts, each "published on" its own day, names several and keeps htmldate's choice.
+A page without such a time may still show its readers a date: after a publication label ("Published: 7 April
+2020", "Erschienen am 13.10.2021") or in HTML's ``<time>`` element. htmldate weighs a bare ``<meta name=date>`` or
+a re-dated JSON-LD value (often the last edit) above it; what the reader sees wins when the page shows exactly one
+such day. A page listing other posts, each "published on" its own day, shows several and keeps htmldate's choice;
+a ``<time>`` inside a ``<blockquote>`` belongs to the quoted or embedded post, not to the page.
 """
 
 from __future__ import annotations
@@ -39,15 +40,22 @@ def publication_time(tree: lxml.html.HtmlElement | None, htmldate_day: str | Non
     local = stated_local_time(tree)
     if local and not (htmldate_day and abs(local.date() - date.fromisoformat(htmldate_day[:10])) > _MOST_MOVED):
         return local.isoformat()
-    return labelled_day(tree) or htmldate_day
+    return shown_day(tree) or htmldate_day
 
 
-def labelled_day(tree: lxml.html.HtmlElement) -> str | None:
-    """The ISO day printed after a publication label, when the page labels exactly one day so."""
+def shown_day(tree: lxml.html.HtmlElement) -> str | None:
+    """The ISO day the page shows after a publication label or, failing that, in its ``<time>`` elements; None
+    unless exactly one day is shown so."""
     text = " ".join(" ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")).split())
+    labelled = [match.group(1) for match in _LABELLED.finditer(text) if not match.group(1)[0].islower()]
+    timed = [node.get("datetime") or node.text_content()
+             for node in tree.xpath("//body//time[not(ancestor::blockquote)]")]
+    return _only_day(labelled) or _only_day(timed)
+
+
+def _only_day(values: list[str]) -> str | None:
     latest = datetime.now() + timedelta(days=2)
-    days = {try_date_expr(match.group(1), "%Y-%m-%d", True, _EARLIEST.replace(tzinfo=None), latest)
-            for match in _LABELLED.finditer(text) if not match.group(1)[0].islower()}
+    days = {try_date_expr(value, "%Y-%m-%d", True, _EARLIEST.replace(tzinfo=None), latest) for value in values}
     days.discard(None)
     return days.pop() if len(days) == 1 else None
 
