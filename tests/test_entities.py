@@ -227,6 +227,42 @@ def test_quotes_and_their_speakers() -> None:
     ]  # "big deal": two words and no speech verb, a scare quote, not a quote
 
 
+def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
+    """The speaker find_quotes gives each quote of one sentence, with these (name → label) mentions."""
+    mentions = [(sentence.index(n), sentence.index(n) + len(n), label) for n, label in names.items()]
+    quotes = find_quotes(sentence, [(0, len(sentence))], mentions)
+    by_start = {start: name for name, (start, _, _) in zip(names, mentions, strict=True)}
+    return [by_start.get(q.speaker_start) if q.speaker_start is not None else None for q in quotes]
+
+
+@pytest.mark.parametrize(("sentence", "names", "expected"), [
+    # After the quote, the name right after the verb speaks, not one named before the quote.
+    ('After Lena Okafor won the race, "it was time for a change," said Tomas Varga.',
+     {"Lena Okafor": "PERSON", "Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # The verb nearest the quote governs it ("asked by Ana Lima" is not who answers).
+    ('When asked by Ana Lima about the port, Tomas Varga said, "We will build it in two years."',
+     {"Ana Lima": "PERSON", "Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # A name describing an unnamed speaker ("one Senate Budget staffer") does not speak.
+    ('"They are out of options and out of time," one Senate Budget staffer said.', {"Senate Budget": "ORG"}, [None]),
+    ('Staff said many Harbor Bank employees want "more time to decide this."', {"Harbor Bank": "ORG"}, [None]),
+    # A possessor with a bare apostrophe ("Ekwueme' budget") is not the subject.
+    ("Marta Ruiz criticised Paul Ekwueme' budget, saying it ignored \"working families in the north.\"",
+     {"Marta Ruiz": "PERSON", "Paul Ekwueme": "PERSON"}, ["Marta Ruiz"]),
+    # A pronoun right before the verb is its subject, whoever the verb's clause names after it.
+    ('He explained that Marta Ruiz and the mayor wanted "fresh ideas for the port."', {"Marta Ruiz": "PERSON"},
+     [None]),
+    # A dateline is not a speaker; a tagging slip that starts mid-word is not one either.
+    ('OSLO (AP) — She said the port needed "a full review of the contracts."', {"OSLO": "ORG"}, [None]),
+    ('"The plan will not work at all," said the mayor’s office.', {"’s office": "ORG"}, [None]),
+    # A place after "in" is not the speaker of a quote in its sentence.
+    ('At a "women in business" lunch in Bergen, the minister told guests to wait.', {"Bergen": "ORG"}, [None]),
+    # A few words after "dubbed" are a name for something, not words said.
+    ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
+])
+def test_quote_speaker_rules_and_guards(sentence: str, names: dict[str, str], expected: list[str | None]) -> None:
+    assert _speakers(sentence, names) == expected
+
+
 def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:
     text = ('"We will open the bridge in May," Elena Brandt said. "The money is there and the crews are ready."\n'
             '"Nobody asked the fishermen about any of this," she said.\nThe council meets on Friday.\n'

@@ -39,17 +39,25 @@ _SPEECH = re.compile(
 )
 _DETERMINER = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 # A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
-_MODIFIER = re.compile(r"-\w|['’]s?\b")
+_MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")  # "Obama-era", "Ayotte's", "DeVos' nomination"
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
+_NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
+                       re.IGNORECASE)
 # A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
 # one who speaks.
-_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|on|than|and|like)\s+(?:the\s+)?$",
+_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|in|on|than|and|like)\s+(?:the\s+)?$",
                           re.IGNORECASE)
-# "a Republican senator", "an Apple engineer": a name describing someone, not naming the one who speaks.
-_INDEFINITE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
+# "a Republican senator", "one Senate staffer", "many CNN employees": a name describing someone, not naming the one
+# who speaks.
+_INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
 # "Rick Tyler, a former Cruz spokesman, said": a name inside an appositive describes the speaker.
 _APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNORECASE)
+# What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
+_DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
+# "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
+_PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\s+(?:\w+ly\s+|also\s+|later\s+|then\s+|has\s+|had\s+)?$",
+                              re.IGNORECASE)
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -68,8 +76,7 @@ class Quote:
 def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Sequence[Span]) -> list[Quote]:
     """Quotes in ``text``; ``sentences`` and ``mentions`` ((start, end, label)) are offsets into it."""
     matches = list(_QUOTE.finditer(text))
-    speakers = [m for m in mentions
-                if not any(q.start() <= m[0] < q.end() for q in matches) and not _MODIFIER.match(text, m[1])]
+    speakers = [m for m in mentions if _named(text, m) and not any(q.start() <= m[0] < q.end() for q in matches)]
     found: list[Quote] = []
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     for match in matches:
@@ -83,8 +90,9 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         paragraph = text.rfind("\n", 0, match.start()) + 1
         short = len(words) <= MAX_SCARE_WORDS
         verb = _speech_verb(text, first, last, match.span())
-        if verb is not None and short and text[verb:].lower().startswith(_NAMING):
-            verb = None  # 'called it a "big deal"': a name for something, not a statement
+        if short and ((verb is not None and text[verb:].lower().startswith(_NAMING))
+                      or _NAMED_AS.search(text, max(first, match.start() - 30), match.start())):
+            verb = None  # 'called it a "big deal"', 'dubbed the "9th Circus"': a name for something, not a statement
         if verb is None and short:
             continue
         if verb is None:
@@ -92,9 +100,11 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
             if speaker is None and paragraph_speaker[0] == paragraph:
                 speaker = paragraph_speaker[1]
         else:
-            speaker = _named_speaker(text, first, last, verb, speakers)
-            if speaker is None and _PRONOUN.search(text, max(first, verb - 20), min(last, verb + 30)):
-                lead = [(first, match.start())]  # the quote's own sentence up to the quote, then those before it
+            speaker = _named_speaker(text, first, last, verb, match.end(), speakers)
+            pronoun = _PRONOUN.search(text, max(first, verb - 20), min(last, verb + 30))
+            if speaker is None and pronoun:
+                # the quote's own sentence up to the quote or the pronoun, then the sentences before it
+                lead = [(first, min(match.start(), pronoun.start()))]
                 speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers)
         found.append(Quote(index, start, end, speaker))
         paragraph_speaker = (paragraph, speaker)
@@ -113,9 +123,10 @@ def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> in
     another's phrase."""
     after_end = text.find(";", quote[1], last)
     before_start = text.rfind(";", first, quote[0])
-    for s, e in ((quote[1], after_end if after_end >= 0 else last), (before_start + 1 if before_start >= 0 else first,
-                                                                     quote[0])):
-        for verb in _SPEECH.finditer(text, s, e) if e > s else ():
+    after = _SPEECH.finditer(text, quote[1], after_end if after_end >= 0 else last)
+    before = _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
+    for verbs in (list(after), list(before)[::-1]):  # the verb nearest the quote on each side
+        for verb in verbs:
             if not _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()):  # "the saying" is a noun
                 return verb.start()
     return None
@@ -131,23 +142,43 @@ def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -
     return None
 
 
-def _named_speaker(text: str, first: int, last: int, verb: int, mentions: Sequence[Span]) -> int | None:
+def _named(text: str, mention: Span) -> bool:
+    """A mention that can name a speaker: it starts a word ("’s agenda" and "pro-Trump" are tagging slips), and is
+    not a modifier or possessor, nor a dateline ("PHILADELPHIA — She said …")."""
+    first = text[mention[0]]
+    dateline = text[mention[0] - 1:mention[0]] in ("", "\n") and _DATELINE.match(text, mention[1])
+    return first.isalnum() and not first.islower() and not _MODIFIER.match(text, mention[1]) and not dateline
+
+
+def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
+                   mentions: Sequence[Span]) -> int | None:
+    """The name the speech verb goes with. After the quote, what stands between it and the verb speaks ('"…,"
+    Brandt said'; '"…," he said' leaves it to the pronoun), else the name right after the verb ('"…," said
+    Brandt'); only then a name before the quote ('Brandt called the plan "…," adding'). Before the quote, the
+    nearest name before the verb, else right after it ('according to Brandt, "…"')."""
+    if (_PRONOUN.search(text, quote_end, verb) if verb >= quote_end
+            else _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb)):
+        return None
     for label in SPEAKER_LABELS:
         candidates = [m for m in mentions if m[2] == label and first <= m[0] and m[1] <= last
                       and not _described(text, first, m[0])]
         before = [m for m in candidates if m[1] <= verb]
         after = [m for m in candidates if m[0] > verb and m[0] - verb <= 40]
+        if verb >= quote_end:
+            between = [m for m in before if m[0] >= quote_end]
+            if between or after:
+                return max(between)[0] if between else min(after)[0]
         if before:
-            return max(before, key=lambda m: m[0])[0]
+            return max(before)[0]
         if after:
-            return min(after, key=lambda m: m[0])[0]
+            return min(after)[0]
     return None
 
 
 def _described(text: str, first: int, start: int) -> bool:
     """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker."""
     return bool(_PREPOSITION.search(text, max(first, start - 16), start)
-                or _INDEFINITE.search(text, max(first, start - 4), start)
+                or _INDEFINITE.search(text, max(first, start - 40), start)
                 or _APPOSITIVE.search(text, max(first, start - 40), start))
 
 
