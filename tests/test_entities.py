@@ -256,6 +256,17 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     ('"The plan will not work at all," said the mayor’s office.', {"’s office": "ORG"}, [None]),
     # A place after "in" is not the speaker of a quote in its sentence.
     ('At a "women in business" lunch in Bergen, the minister told guests to wait.', {"Bergen": "ORG"}, [None]),
+    # A common noun as the verb's subject: nobody named speaks, whoever else the sentence names.
+    ('Ana Lima is out of favour, "and everyone knows it by now," the source said of her.',
+     {"Ana Lima": "PERSON"}, [None]),
+    ('A source close to the mayor’s team said Tomas Varga is playing "a growing role in the talks."',
+     {"Tomas Varga": "PERSON"}, [None]),
+    ('Ana Lima, the mayor, said the port is "ready for the new ships."', {"Ana Lima": "PERSON"}, ["Ana Lima"]),
+    # "he" right before the verb after the quote is its subject, though a name stands between.
+    ('"The deal would fail by a wide margin" if Tomas Varga voted, he admitted.', {"Tomas Varga": "PERSON"}, [None]),
+    # "the hacking claims" is a noun; the verb of the sentence is "said".
+    ('Ana Lima said the hacking claims were false and meant to "hurt the port and its workers."',
+     {"Ana Lima": "PERSON"}, ["Ana Lima"]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

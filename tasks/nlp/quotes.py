@@ -21,7 +21,7 @@ deal"'), and title-cased words are a title ("Meet the Press"): not something sai
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 # Opening and closing marks need not match (typed "…” or “…" happen), and a quote never crosses a paragraph: one
@@ -37,7 +37,11 @@ _SPEECH = re.compile(
     r"cautioned|recounted|mused|scoffed|boasted|lamented|predicts|warns|argues|insists|claims|notes)\b",
     re.IGNORECASE,
 )
-_DETERMINER = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+# "the saying", "the hacking claims": after a determiner, a speech verb's form is a noun; so are the plurals that
+# are also nouns after a determiner and a word ("the senator claims" is a verb, "the hacking claims" is not).
+_DETERMINER = re.compile(r"\b(?i:the|a|an)\s+$")
+_NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
+_DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
 # A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
 _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")  # "Obama-era", "Ayotte's", "DeVos' nomination"
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
@@ -56,8 +60,14 @@ _APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNOR
 _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
-_PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\s+(?:\w+ly\s+|also\s+|later\s+|then\s+|has\s+|had\s+)?$",
-                              re.IGNORECASE)
+_ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
+_CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
+_PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
+# "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
+_COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|several|some|many)\s+"
+                   rf"(?:[\w.’'-]+\s+){{0,4}}?(?!{_ADVERB}|{_CONNECTIVE})[a-z][\w-]*\s+(?:{_ADVERB})?$")
+_NOUN_SUBJECT = re.compile(r"(?<!, )" + _COMMON_SUBJECT)  # not after a comma: "Brandt, the mayor, said" names her
+_NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -127,7 +137,10 @@ def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> in
     before = _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
     for verbs in (list(after), list(before)[::-1]):  # the verb nearest the quote on each side
         for verb in verbs:
-            if not _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()):  # "the saying" is a noun
+            noun = _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()) or (
+                verb.group().lower() in _NOUN_PLURALS
+                and _DETERMINER_AND_WORD.search(text, max(0, verb.start() - 30), verb.start()))
+            if not noun:
                 return verb.start()
     return None
 
@@ -152,27 +165,38 @@ def _named(text: str, mention: Span) -> bool:
 
 def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
                    mentions: Sequence[Span]) -> int | None:
-    """The name the speech verb goes with. After the quote, what stands between it and the verb speaks ('"…,"
-    Brandt said'; '"…," he said' leaves it to the pronoun), else the name right after the verb ('"…," said
-    Brandt'); only then a name before the quote ('Brandt called the plan "…," adding'). Before the quote, the
-    nearest name before the verb, else right after it ('according to Brandt, "…"')."""
-    if (_PRONOUN.search(text, quote_end, verb) if verb >= quote_end
-            else _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb)):
+    """The name the speech verb goes with (a person before an organisation at the same place). After the quote,
+    what stands between it and the verb speaks: a name ('"…," Brandt said'), else nobody named when a pronoun or a
+    common noun does ('"…," he said' is left to the pronoun, '"…," the source said of Brandt' is unnamed); else the
+    name right after the verb ('"…," said Brandt'), then a name before the quote ('Brandt called the plan "…,"
+    adding'). Before the quote, the verb's subject: nobody named when it is a pronoun or a common noun ("he
+    explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then right
+    after it ('according to Brandt, "…"')."""
+    candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
+                  and not _described(text, first, m[0])]
+    before = [m for m in candidates if m[1] <= verb]
+    after = [m for m in candidates if verb < m[0] <= verb + 40]
+    if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
         return None
-    for label in SPEAKER_LABELS:
-        candidates = [m for m in mentions if m[2] == label and first <= m[0] and m[1] <= last
-                      and not _described(text, first, m[0])]
-        before = [m for m in candidates if m[1] <= verb]
-        after = [m for m in candidates if m[0] > verb and m[0] - verb <= 40]
-        if verb >= quote_end:
-            between = [m for m in before if m[0] >= quote_end]
-            if between or after:
-                return max(between)[0] if between else min(after)[0]
-        if before:
-            return max(before)[0]
-        if after:
-            return min(after)[0]
-    return None
+    if verb >= quote_end:
+        between = [m for m in before if m[0] >= quote_end]
+        if between:
+            return _pick(between, max)
+        if _PRONOUN.search(text, quote_end, verb) or _NOUN_AFTER_QUOTE.match(text, quote_end, verb):
+            return None
+    elif _NOUN_SUBJECT.search(text, max(first, verb - 60), verb):
+        return None
+    if verb >= quote_end and after:
+        return _pick(after, min)
+    if before:
+        return _pick(before, max)
+    return _pick(after, min) if after else None
+
+
+def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
+    """The nearest person among the mentions, else the nearest of them."""
+    people = [m for m in mentions if m[2] == "PERSON"]
+    return nearest(people or mentions, key=lambda m: m[0])[0]
 
 
 def _described(text: str, first: int, start: int) -> bool:
