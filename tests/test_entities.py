@@ -267,6 +267,11 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     # "the hacking claims" is a noun; the verb of the sentence is "said".
     ('Ana Lima said the hacking claims were false and meant to "hurt the port and its workers."',
      {"Ana Lima": "PERSON"}, ["Ana Lima"]),
+    # A show's name is not words said, even with a full stop inside the marks; a quoted sentence in title case is.
+    ('Tomas Varga said on "Harbor Talk Today." that the port is ready.', {"Tomas Varga": "PERSON"}, []),
+    ('Tomas Varga said it is "Time To Stop The Harbor Tax." at once.', {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # An infinitive ("a way to say") is not a statement: the film is not its speaker.
+    ('The Harbor Film is, she says, a way to say "thank you to my mother."', {"The Harbor Film": "ORG"}, [None]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

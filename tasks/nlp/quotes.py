@@ -40,6 +40,7 @@ _SPEECH = re.compile(
 # "the saying", "the hacking claims": after a determiner, a speech verb's form is a noun; so are the plurals that
 # are also nouns after a determiner and a word ("the senator claims" is a verb, "the hacking claims" is not).
 _DETERMINER = re.compile(r"\b(?i:the|a|an)\s+$")
+_INFINITIVE = re.compile(r"\bto\s+$", re.IGNORECASE)  # "a way to say", "declined to say": not a statement
 _NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
 _DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
 # A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
@@ -68,6 +69,7 @@ _COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|sev
                    rf"(?:[\w.’'-]+\s+){{0,4}}?(?!{_ADVERB}|{_CONNECTIVE})[a-z][\w-]*\s+(?:{_ADVERB})?$")
 _NOUN_SUBJECT = re.compile(r"(?<!, )" + _COMMON_SUBJECT)  # not after a comma: "Brandt, the mayor, said" names her
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
+_TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -122,9 +124,13 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
 
 
 def _title_cased(words: list[str]) -> bool:
-    """A title or a name in quotation marks ("Meet the Press", "The Party Has a Problem"), not words said."""
-    long_words = [w for w in words if len(w) >= 4]
-    return len(long_words) >= 2 and all(w[:1].isupper() for w in long_words) and not words[-1].endswith((".", "?", "!"))
+    """A title or a name in quotation marks ("Meet the Press", "New Day", "State of the Union."), not words said:
+    every word but the small ones capitalised. Some outlets capitalise every word of a quoted sentence: more than
+    four words ending in a full stop, or a speaker's "I", make it a sentence."""
+    content = [w for w in (w.strip(".,;:!?()") for w in words) if w.lower() not in _TITLE_SMALL_WORDS]
+    sentence = (len(words) > 4 and words[-1].endswith((".", "?", "!"))) or any(
+        w == "I" or w.startswith(("I'", "I’")) for w in content)
+    return len(content) >= 2 and all(w[:1].isupper() for w in content) and not sentence
 
 
 def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> int | None:
@@ -137,7 +143,8 @@ def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> in
     before = _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
     for verbs in (list(after), list(before)[::-1]):  # the verb nearest the quote on each side
         for verb in verbs:
-            noun = _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()) or (
+            noun = _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()) or _INFINITIVE.search(
+                text, max(0, verb.start() - 3), verb.start()) or (
                 verb.group().lower() in _NOUN_PLURALS
                 and _DETERMINER_AND_WORD.search(text, max(0, verb.start() - 30), verb.start()))
             if not noun:
