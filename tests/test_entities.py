@@ -272,11 +272,29 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     ('Tomas Varga said it is "Time To Stop The Harbor Tax." at once.', {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
     # An infinitive ("a way to say") is not a statement: the film is not its speaker.
     ('The Harbor Film is, she says, a way to say "thank you to my mother."', {"The Harbor Film": "ORG"}, [None]),
+    # Before the quote, a name after the verb is its object, unless the verb is "according to".
+    ('Okafor’s office responded with a statement chastising Tomas Varga for a vote "without any hearings at all."',
+     {"Okafor": "PERSON", "Tomas Varga": "PERSON"}, [None]),
+    ('According to Tomas Varga, the port is "ready for the new ships."', {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # A participle joined on has the subject of the verb before it: the source, not the name nearby.
+    ('Varga is useful to Lima, the source said, adding, "He is the calm one in the room."',
+     {"Varga": "PERSON", "Lima": "PERSON"}, [None]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])
 def test_quote_speaker_rules_and_guards(sentence: str, names: dict[str, str], expected: list[str | None]) -> None:
     assert _speakers(sentence, names) == expected
+
+
+def test_a_pronoun_after_a_quote_is_its_speaker_again_unless_someone_is_named_since() -> None:
+    text = ('"I would like to hear from the board," Tomas Varga told Ana Lima.\n'
+            'Then he told reporters: "The board has said nothing at all."\n'
+            'Marta Ruiz disagreed with both of them. "The board spoke last week," she said.')
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
+    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Tomas Varga", "Ana Lima", "Marta Ruiz")]
+    quotes = find_quotes(text, sentences, mentions)
+    assert [q.speaker_start for q in quotes] == [text.index("Tomas Varga"), text.index("Tomas Varga"),
+                                                 text.index("Marta Ruiz")]
 
 
 def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:

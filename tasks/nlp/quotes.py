@@ -41,6 +41,7 @@ _SPEECH = re.compile(
 # are also nouns after a determiner and a word ("the senator claims" is a verb, "the hacking claims" is not).
 _DETERMINER = re.compile(r"\b(?i:the|a|an)\s+$")
 _INFINITIVE = re.compile(r"\bto\s+$", re.IGNORECASE)  # "a way to say", "declined to say": not a statement
+_JOINED_PARTICIPLE = re.compile(r"(?:,\s*|\band\s+)\w+ing$", re.IGNORECASE)
 _NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
 _DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
 # A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
@@ -50,8 +51,8 @@ _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-calle
                        re.IGNORECASE)
 # A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
 # one who speaks.
-_PREPOSITION = re.compile(r"\b(?:with|to|by|for|of|about|from|against|at|in|on|than|and|like)\s+(?:the\s+)?$",
-                          re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
+                          r"\s+(?:the\s+)?$", re.IGNORECASE)
 # "a Republican senator", "one Senate staffer", "many CNN employees": a name describing someone, not naming the one
 # who speaks.
 _INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
@@ -67,7 +68,7 @@ _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
 _COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|several|some|many)\s+"
                    rf"(?:[\w.’'-]+\s+){{0,4}}?(?!{_ADVERB}|{_CONNECTIVE})[a-z][\w-]*\s+(?:{_ADVERB})?$")
-_NOUN_SUBJECT = re.compile(r"(?<!, )" + _COMMON_SUBJECT)  # not after a comma: "Brandt, the mayor, said" names her
+_NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names her: the comma ends no subject
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
 MIN_WORDS = 2
@@ -91,6 +92,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     speakers = [m for m in mentions if _named(text, m) and not any(q.start() <= m[0] < q.end() for q in matches)]
     found: list[Quote] = []
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
+    spoken: tuple[int, int] | None = None  # (offset, speaker) of the last quote with a speaker
     for match in matches:
         start, end = match.span(1)
         words = text[start:end].split()
@@ -113,13 +115,15 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
                 speaker = paragraph_speaker[1]
         else:
             speaker = _named_speaker(text, first, last, verb, match.end(), speakers)
-            pronoun = _PRONOUN.search(text, max(first, verb - 20), min(last, verb + 30))
+            pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), min(last, verb + 30))
+                            if not match.start() <= p.start() < match.end()), None)  # not one inside the quote
             if speaker is None and pronoun:
                 # the quote's own sentence up to the quote or the pronoun, then the sentences before it
                 lead = [(first, min(match.start(), pronoun.start()))]
-                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers)
+                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken)
         found.append(Quote(index, start, end, speaker))
         paragraph_speaker = (paragraph, speaker)
+        spoken = (match.start(), speaker) if speaker is not None else spoken
     return found
 
 
@@ -134,22 +138,29 @@ def _title_cased(words: list[str]) -> bool:
 
 
 def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> int | None:
-    """The speech verb outside the quote in its clause: after it first ('"…," Brandt said'), else before it. A
-    semicolon ends the clause: a list of people and their deeds, one per clause, does not lend one's verb to
-    another's phrase."""
+    """The speech verb outside the quote in its clause, the one nearest the quote: after it first ('"…," Brandt
+    said'), else before it. A participle joined on ("…, the source said, adding"; "… and saying") has the subject
+    of the speech verb before it, when there is one. A semicolon ends the clause: a list of people and their deeds,
+    one per clause, does not lend one's verb to another's phrase."""
     after_end = text.find(";", quote[1], last)
     before_start = text.rfind(";", first, quote[0])
-    after = _SPEECH.finditer(text, quote[1], after_end if after_end >= 0 else last)
-    before = _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
-    for verbs in (list(after), list(before)[::-1]):  # the verb nearest the quote on each side
-        for verb in verbs:
-            noun = _DETERMINER.search(text, max(0, verb.start() - 4), verb.start()) or _INFINITIVE.search(
-                text, max(0, verb.start() - 3), verb.start()) or (
-                verb.group().lower() in _NOUN_PLURALS
-                and _DETERMINER_AND_WORD.search(text, max(0, verb.start() - 30), verb.start()))
-            if not noun:
-                return verb.start()
-    return None
+    after = [v for v in _SPEECH.finditer(text, quote[1], after_end if after_end >= 0 else last) if _is_verb(text, v)]
+    if after:
+        return after[0].start()
+    before = [v for v in _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
+              if _is_verb(text, v)]
+    nearest = before[-1] if before else None
+    if (nearest and len(before) >= 2 and not nearest.group().lower().startswith(_NAMING)
+            and _JOINED_PARTICIPLE.search(text, max(0, nearest.start() - 6), nearest.end())):
+        return before[-2].start()
+    return nearest.start() if nearest else None
+
+
+def _is_verb(text: str, verb: re.Match[str]) -> bool:
+    """Not a noun ("the saying", "the hacking claims") nor an infinitive ("a way to say")."""
+    at = verb.start()
+    return not (_DETERMINER.search(text, max(0, at - 4), at) or _INFINITIVE.search(text, max(0, at - 3), at)
+                or (verb.group().lower() in _NOUN_PLURALS and _DETERMINER_AND_WORD.search(text, max(0, at - 30), at)))
 
 
 def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -> int | None:
@@ -177,8 +188,8 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     common noun does ('"…," he said' is left to the pronoun, '"…," the source said of Brandt' is unnamed); else the
     name right after the verb ('"…," said Brandt'), then a name before the quote ('Brandt called the plan "…,"
     adding'). Before the quote, the verb's subject: nobody named when it is a pronoun or a common noun ("he
-    explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then right
-    after it ('according to Brandt, "…"')."""
+    explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then the one
+    after "according to" ('according to Brandt, "…"')."""
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m[0])]
     before = [m for m in candidates if m[1] <= verb]
@@ -197,7 +208,9 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
         return _pick(after, min)
     if before:
         return _pick(before, max)
-    return _pick(after, min) if after else None
+    # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
+    # source "according to" names.
+    return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
 
 
 def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
@@ -214,9 +227,10 @@ def _described(text: str, first: int, start: int) -> bool:
 
 
 def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int,
-                    mentions: Sequence[Span]) -> int | None:
+                    mentions: Sequence[Span], spoken: tuple[int, int] | None) -> int | None:
     """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
-    in the quote's paragraph or the one before it."""
+    in the quote's paragraph or the one before it; but the speaker of the last quote when no one is named after
+    that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again)."""
     gap = paragraph
     while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
         gap -= 1
@@ -224,6 +238,8 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
     for s, e in reversed(sentences):
         if e <= since:
             break
+        if spoken and s <= spoken[0] < e:
+            return spoken[1]
         people = [m[0] for m in mentions if m[2] == "PERSON" and s <= m[0] < e]
         if people:
             return min(people)
