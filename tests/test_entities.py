@@ -279,6 +279,9 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     # A participle joined on has the subject of the verb before it: the source, not the name nearby.
     ('Varga is useful to Lima, the source said, adding, "He is the calm one in the room."',
      {"Varga": "PERSON", "Lima": "PERSON"}, [None]),
+    # A conjunction after the quote starts another clause: its verb does not attribute the quote.
+    ('Harbor Bank also says it will weigh "security requests from the state," though Tomas Varga says it has none.',
+     {"Harbor Bank": "ORG", "Tomas Varga": "PERSON"}, ["Harbor Bank"]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])
@@ -295,6 +298,16 @@ def test_a_pronoun_after_a_quote_is_its_speaker_again_unless_someone_is_named_si
     quotes = find_quotes(text, sentences, mentions)
     assert [q.speaker_start for q in quotes] == [text.index("Tomas Varga"), text.index("Tomas Varga"),
                                                  text.index("Marta Ruiz")]
+
+
+def test_a_pronoun_skips_names_with_the_other_genders_title_and_objects_of_prepositions() -> None:
+    text = ('"We are ready for the vote," Ana Lima said.\n'
+            'Asked by Harbor Party leader Sir Tomas Varga about the delay, she said the talks go on. '
+            '"The ships will come in May," she added.')
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
+    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Ana Lima", "Harbor Party", "Tomas Varga")]
+    quotes = find_quotes(text, sentences, mentions)
+    assert [q.speaker_start for q in quotes] == [text.index("Ana Lima")] * 2
 
 
 def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:

@@ -41,6 +41,7 @@ _SPEECH = re.compile(
 # are also nouns after a determiner and a word ("the senator claims" is a verb, "the hacking claims" is not).
 _DETERMINER = re.compile(r"\b(?i:the|a|an)\s+$")
 _INFINITIVE = re.compile(r"\bto\s+$", re.IGNORECASE)  # "a way to say", "declined to say": not a statement
+_OTHER_CLAUSE = re.compile(r"\W*(?:though|although|but|while|because|whereas|as)\b", re.IGNORECASE)
 _JOINED_PARTICIPLE = re.compile(r"(?:,\s*|\band\s+)\w+ing$", re.IGNORECASE)
 _NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
 _DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
@@ -61,6 +62,7 @@ _APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNOR
 # What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
 _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
+_TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+$")}
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
@@ -120,7 +122,8 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
             if speaker is None and pronoun:
                 # the quote's own sentence up to the quote or the pronoun, then the sentences before it
                 lead = [(first, min(match.start(), pronoun.start()))]
-                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken)
+                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
+                                          pronoun.group())
         found.append(Quote(index, start, end, speaker))
         paragraph_speaker = (paragraph, speaker)
         spoken = (match.start(), speaker) if speaker is not None else spoken
@@ -139,13 +142,14 @@ def _title_cased(words: list[str]) -> bool:
 
 def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> int | None:
     """The speech verb outside the quote in its clause, the one nearest the quote: after it first ('"…," Brandt
-    said'), else before it. A participle joined on ("…, the source said, adding"; "… and saying") has the subject
+    said') unless a conjunction starts another clause there ('"…," though the company says'), else
+    before it. A participle joined on ("…, the source said, adding"; "… and saying") has the subject
     of the speech verb before it, when there is one. A semicolon ends the clause: a list of people and their deeds,
     one per clause, does not lend one's verb to another's phrase."""
     after_end = text.find(";", quote[1], last)
     before_start = text.rfind(";", first, quote[0])
     after = [v for v in _SPEECH.finditer(text, quote[1], after_end if after_end >= 0 else last) if _is_verb(text, v)]
-    if after:
+    if after and not _OTHER_CLAUSE.match(text, quote[1]):
         return after[0].start()
     before = [v for v in _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
               if _is_verb(text, v)]
@@ -226,11 +230,13 @@ def _described(text: str, first: int, start: int) -> bool:
                 or _APPOSITIVE.search(text, max(first, start - 40), start))
 
 
-def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int,
-                    mentions: Sequence[Span], spoken: tuple[int, int] | None) -> int | None:
+def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int, mentions: Sequence[Span],
+                    spoken: tuple[int, int] | None, pronoun: str) -> int | None:
     """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
     in the quote's paragraph or the one before it; but the speaker of the last quote when no one is named after
-    that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again)."""
+    that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again). A person
+    named with the other gender's title ("she" and Sir Vince Cable) is not meant."""
+    other_gender = _TITLE_OF.get(pronoun.lower())
     gap = paragraph
     while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
         gap -= 1
@@ -240,7 +246,8 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
             break
         if spoken and s <= spoken[0] < e:
             return spoken[1]
-        people = [m[0] for m in mentions if m[2] == "PERSON" and s <= m[0] < e]
+        people = [m[0] for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m[0])
+                  and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
         if people:
             return min(people)
     return None
