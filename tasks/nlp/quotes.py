@@ -2,20 +2,26 @@
 
 The common patterns of news writing, in order:
 
-- a speech verb in the quote's clause (after the quote first, '"…," said Elena Brandt', else before it) and a name
-  there: the nearest person named before the verb ('Hong Min … told Yonhap the images shape a "victory narrative"'),
-  else just after it ("according to Elena Brandt"), else an organisation. A name after a preposition, after "a" or
-  "an", inside an appositive, used as a modifier or possessor ("Obama-era", "Ayotte's"), or inside another quote
-  does not speak;
-- a speech verb with a pronoun ('…," she said'): the first person named in the last sentence that names one (the
-  quote's own sentence first, then back to the paragraph before);
+- a speech verb in the quote's clause, the one nearest the quote (after it first, '"…," said Elena Brandt', unless a
+  conjunction starts another clause there; else before it), and its subject: after the quote, the name between
+  quote and verb, else the name right after the verb; before the quote, the nearest name before the verb ('Hong Min
+  … told Yonhap the images shape a "victory narrative"'), or the one "according to" names. A pronoun or a common noun
+  as the subject ("he explained that …", '"…," the source said of Brandt', "one Senate GOP staffer said") names
+  nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
+  modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does
+  not speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
+- a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
+  else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
+  first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
+  title;
 - no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
   said. "The polls are wrong."');
 - otherwise nobody.
 
-A few words in quotation marks with no speech verb in their clause are scare quotes or a term ('called it a "big
-deal"'), and title-cased words are a title ("Meet the Press"): not something said, so they are left out.
+A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
+scare quotes or a term ('called it a "big deal"'), and title-cased words are a title ("Meet the Press", "State of the
+Union."): not something said, so they are left out.
 """
 
 from __future__ import annotations
