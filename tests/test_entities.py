@@ -282,6 +282,12 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     # A conjunction after the quote starts another clause: its verb does not attribute the quote.
     ('Harbor Bank also says it will weigh "security requests from the state," though Tomas Varga says it has none.',
      {"Harbor Bank": "ORG", "Tomas Varga": "PERSON"}, ["Harbor Bank"]),
+    # "Harbor Party spokesman Tomas Varga": the first name says whose the role is; the second speaks.
+    ('"We will not comment on names," said Harbor Party spokesman Tomas Varga.',
+     {"Harbor Party": "PERSON", "Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # "said the Bergen operative": a name between "the" and a common noun describes an unnamed speaker.
+    ('"Lima hired one person and that is all anyone talks about," said the Bergen operative of the race.',
+     {"Lima": "PERSON", "Bergen": "ORG"}, [None]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

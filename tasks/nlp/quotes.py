@@ -67,6 +67,12 @@ _INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\
 _APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNORECASE)
 # What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
 _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
+# "Clinton spokesman Nick Merrill", "Harbor Center President Ana Lima": the first name only says whose the role is.
+_ROLE_BETWEEN = re.compile(r"\s+(?i:spokes(?:man|woman|person)|aide|adviser|advisor|official|chief|director|leader"
+                           r"|president|secretary|senator|chairman|chairwoman|chair|ceo|founder|attorney|lawyer"
+                           r"|analyst|reporter|correspondent|editor|host|minister|manager|press secretary)\s+")
+# "said the Iowa operative": after "the", a name followed by a common noun describes the speaker.
+_THE_NAME_NOUN = re.compile(r"\s+(?!(?:in|on|at|of|who|which|that|and|for|with|as|from|by|to)\b)[a-z]")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+$")}
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
@@ -97,7 +103,9 @@ class Quote:
 def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Sequence[Span]) -> list[Quote]:
     """Quotes in ``text``; ``sentences`` and ``mentions`` ((start, end, label)) are offsets into it."""
     matches = list(_QUOTE.finditer(text))
-    speakers = [m for m in mentions if _named(text, m) and not any(q.start() <= m[0] < q.end() for q in matches)]
+    speakers = sorted(m for m in mentions if _named(text, m) and not any(q.start() <= m[0] < q.end() for q in matches))
+    speakers = [m for i, m in enumerate(speakers)
+                if not (i + 1 < len(speakers) and _ROLE_BETWEEN.fullmatch(text, m[1], speakers[i + 1][0]))]
     found: list[Quote] = []
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     spoken: tuple[int, int] | None = None  # (offset, speaker) of the last quote with a speaker
@@ -203,7 +211,8 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m[0])]
     before = [m for m in candidates if m[1] <= verb]
-    after = [m for m in candidates if verb < m[0] <= verb + 40]
+    after = [m for m in candidates if verb < m[0] <= verb + 40
+             and not (text[max(0, m[0] - 4):m[0]].lower() == "the " and _THE_NAME_NOUN.match(text, m[1]))]
     if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
         return None
     if verb >= quote_end:
