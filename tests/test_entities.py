@@ -288,6 +288,10 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     # "said the Bergen operative": a name between "the" and a common noun describes an unnamed speaker.
     ('"Lima hired one person and that is all anyone talks about," said the Bergen operative of the race.',
      {"Lima": "PERSON", "Bergen": "ORG"}, [None]),
+    ('"We stand by our allies," the Harbor Party leader said.', {"Harbor Party": "ORG"}, [None]),
+    ('"We stand by our allies," the Harbor Board said.', {"Harbor Board": "ORG"}, ["Harbor Board"]),
+    # Part of a word is not a name ("Obama" of "Obamacare").
+    ('Under Lindcare, he said, "staff must use the exchanges from now on."', {"Lind": "PERSON"}, [None]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

@@ -71,12 +71,14 @@ _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t
 _ROLE_BETWEEN = re.compile(r"\s+(?i:spokes(?:man|woman|person)|aide|adviser|advisor|official|chief|director|leader"
                            r"|president|secretary|senator|chairman|chairwoman|chair|ceo|founder|attorney|lawyer"
                            r"|analyst|reporter|correspondent|editor|host|minister|manager|press secretary)\s+")
-# "said the Iowa operative": after "the", a name followed by a common noun describes the speaker.
-_THE_NAME_NOUN = re.compile(r"\s+(?!(?:in|on|at|of|who|which|that|and|for|with|as|from|by|to)\b)[a-z]")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+$")}
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
+# What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
+# lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
+_THE_NAME_NOUN = re.compile(rf"\s+(?!(?:in|on|at|of|who|which|that|and|for|with|as|from|by|to)\b|{_ADVERB}"
+                            rf"|{_SPEECH.pattern})[a-z]", re.IGNORECASE)
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
@@ -192,11 +194,15 @@ def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -
 
 
 def _named(text: str, mention: Span) -> bool:
-    """A mention that can name a speaker: it starts a word ("’s agenda" and "pro-Trump" are tagging slips), and is
-    not a modifier or possessor, nor a dateline ("PHILADELPHIA — She said …")."""
-    first = text[mention[0]]
-    dateline = text[mention[0] - 1:mention[0]] in ("", "\n") and _DATELINE.match(text, mention[1])
-    return first.isalnum() and not first.islower() and not _MODIFIER.match(text, mention[1]) and not dateline
+    """A mention that can name a speaker: whole words ("’s agenda", "pro-Trump", "Obama" of "Obamacare" are
+    tagging slips), not a modifier or possessor, not a dateline ("PHILADELPHIA — She said …"), and not a name
+    between "the" and a common noun ("the GOP leader said", "said the Iowa operative")."""
+    start, end = mention[0], mention[1]
+    first = text[start]
+    whole = first.isalnum() and not first.islower() and not text[end:end + 1].isalnum()
+    dateline = text[start - 1:start] in ("", "\n") and _DATELINE.match(text, end)
+    described = text[max(0, start - 4):start].lower() == "the " and _THE_NAME_NOUN.match(text, end)
+    return whole and not _MODIFIER.match(text, end) and not dateline and not described
 
 
 def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
@@ -211,8 +217,7 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m[0])]
     before = [m for m in candidates if m[1] <= verb]
-    after = [m for m in candidates if verb < m[0] <= verb + 40
-             and not (text[max(0, m[0] - 4):m[0]].lower() == "the " and _THE_NAME_NOUN.match(text, m[1]))]
+    after = [m for m in candidates if verb < m[0] <= verb + 40]
     if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
         return None
     if verb >= quote_end:
