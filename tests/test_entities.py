@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from datetime import UTC, datetime
@@ -318,6 +319,16 @@ def test_a_pronoun_skips_names_with_the_other_genders_title_and_objects_of_prepo
     mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Ana Lima", "Harbor Party", "Tomas Varga")]
     quotes = find_quotes(text, sentences, mentions)
     assert [q.speaker_start for q in quotes] == [text.index("Ana Lima")] * 2
+
+
+def test_an_attribution_in_the_sentence_after_a_quote_that_ends_its_own() -> None:
+    text = ('"Does the board have anything better to do?" Tomas Varga tweeted. The vote is on Monday.\n'
+            '"The port is ready," Ana Lima explains.')
+    cuts = [0, text.index(" Tomas") + 1, text.index(" The vote") + 1, text.index("\n") + 1, len(text)]
+    sentences = list(itertools.pairwise(cuts))  # the model cuts after the closing mark
+    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Tomas Varga", "Ana Lima")]
+    quotes = find_quotes(text, sentences, mentions)
+    assert [q.speaker_start for q in quotes] == [text.index("Tomas Varga"), text.index("Ana Lima")]
 
 
 def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:

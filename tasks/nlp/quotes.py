@@ -40,7 +40,8 @@ _SPEECH = re.compile(
     r"admitted|suggested|posted|testified|predicted|promised|vowed|urged|conceded|complained|complaining|stressed|"
     r"emphasized|emphasised|observed|remarked|joked|quipped|shouted|recalls|called|calls|calling|"
     r"concluded|concludes|pointed out|points out|described|describes|reported|reports|fumed|denounced|accused|"
-    r"cautioned|recounted|mused|scoffed|boasted|lamented|predicts|warns|argues|insists|claims|notes)\b",
+    r"cautioned|recounted|mused|scoffed|boasted|lamented|predicts|warns|argues|insists|claims|notes|explains|tweets|"
+    r"admits|observes|concedes|continues|responds|replies|pronounced|declares|recounts|acknowledges)\b",
     re.IGNORECASE,
 )
 # "the saying", "the hacking claims": after a determiner, a speech verb's form is a noun; so are the plurals that
@@ -122,6 +123,12 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         paragraph = text.rfind("\n", 0, match.start()) + 1
         short = len(words) <= MAX_SCARE_WORDS
         verb = _speech_verb(text, first, last, match.span())
+        if verb is None and index + 1 < len(sentences) and match.end() >= last - 1:
+            # '"… to do with his life?" Trump said.': the sentence ends with the quote, its attribution follows
+            following = sentences[index + 1]
+            if "\n" not in text[match.end():following[0]] and _SPEECH.search(text, following[0], following[0] + 40):
+                last = following[1]
+                verb = _speech_verb(text, first, last, match.span())
         if short and ((verb is not None and text[verb:].lower().startswith(_NAMING))
                       or _NAMED_AS.search(text, max(first, match.start() - 30), match.start())):
             verb = None  # 'called it a "big deal"', 'dubbed the "9th Circus"': a name for something, not a statement
