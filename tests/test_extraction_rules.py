@@ -232,3 +232,14 @@ def test_video_teasers_with_clip_lengths_are_not_body_text() -> None:
     article = clean_record(RawRecord(source_uri="f.jsonl#1", source_format="json",
                                      text="\n\n".join([PROSE[0], teaser, *PROSE[1:]])))
     assert isinstance(article, CleanArticle) and teaser not in article.text
+
+
+def test_link_preview_cards_after_names_are_not_body_text() -> None:
+    card = "Ana Maria LimaPort vote passes after a long night Harbor tax stays for now MORE"
+    body = f"Sen. Ana Lima {card} (D-Ore.) said the port vote was close. " + " ".join(PROSE)
+    cleaned = clean_record(RawRecord(source_uri="a.json", source_format="json", text=body))
+    assert isinstance(cleaned, CleanArticle)
+    assert cleaned.text.startswith("Sen. Ana Lima (D-Ore.) said the port vote was close.")
+    # Without the name before it, nothing says where a card would start: the text stays as it is.
+    assert lines.without_link_cards("They want MORE money for McDonald's workers.") == (
+        "They want MORE money for McDonald's workers.")

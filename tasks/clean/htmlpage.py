@@ -253,7 +253,7 @@ def filter_body_lines(lines: list[str]) -> tuple[list[str], list[str]]:
     kept: list[str] = []
     credits: list[str] = []
     for raw in lines:
-        line = " ".join(raw.split())
+        line = ln.without_link_cards(" ".join(raw.split()))
         if not line:
             continue
         if ln.is_related_header(line) and kept:

@@ -84,6 +84,37 @@ def word_count(line: str) -> int:
     return len(line.split()) + cjk // 2 if cjk else len(line.split())
 
 
+_CARD_END = re.compile(r" MORE\b(?![A-Za-z])")  # the card's all-caps link
+_GLUE = re.compile(r"[a-z](?=[A-Z])")  # "GillibrandThe": the card's name runs into its first headline
+_MAX_CARD = 500  # characters: a name and three headlines
+
+
+def without_link_cards(line: str) -> str:
+    """A line without the link-preview cards some sites print after a person's name: the full name glued to a run
+    of headlines about the person, closed by an all-caps "MORE" ("Sen. Ana Lima Ana Maria LimaPort vote passes …
+    MORE (D-Ore.) said" → "Sen. Ana Lima (D-Ore.) said"). The name before the card says where it starts: the card
+    repeats its surname, glued; with no such name before it, the text is left alone."""
+    while (end := _CARD_END.search(line)) is not None:
+        start = _card_start(line, max(0, end.start() - _MAX_CARD), end.start())
+        if start is None:
+            return line[:end.end()] + without_link_cards(line[end.end():])
+        before, after = line[:start].rstrip(), line[end.end():].lstrip()
+        line = before + ("" if after[:1] in ("", ",", ".", ";", ":", "!", "?", ")") else " ") + after
+    return line
+
+
+def _card_start(line: str, lo: int, hi: int) -> int | None:
+    """Where the card ending at ``hi`` starts: after the last whole-word name before the first glued word whose
+    front part is that name."""
+    for glue in _GLUE.finditer(line, lo, hi):
+        word_start = line.rfind(" ", lo, glue.start()) + 1
+        surname = line[word_start:glue.end()]
+        visible = [m.end() for m in re.finditer(rf"\b{re.escape(surname)} ", line[max(0, word_start - 120):word_start])]
+        if visible:
+            return max(0, word_start - 120) + visible[-1]
+    return None
+
+
 def caption_credit(line: str) -> str | None:
     """The photo credit at the end of a caption line, or None."""
     match = _GLUED_CREDIT.search(line) or _PAREN_CREDIT.search(line)

@@ -101,7 +101,7 @@ def _split(text: str) -> list[_Line]:
     rows: list[_Line] = []
     block = 0
     for raw in text.splitlines():
-        line = " ".join(unicodedata.normalize("NFC", raw).split())
+        line = ln.without_link_cards(" ".join(unicodedata.normalize("NFC", raw).split()))
         if not line:
             block += 1
             continue
