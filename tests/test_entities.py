@@ -293,6 +293,12 @@ def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
     ('"We stand by our allies," the Harbor Board said.', {"Harbor Board": "ORG"}, ["Harbor Board"]),
     # Part of a word is not a name ("Obama" of "Obamacare").
     ('Under Lindcare, he said, "staff must use the exchanges from now on."', {"Lind": "PERSON"}, [None]),
+    # After the quote, a finite verb of another clause does not reach back to a name before the quote; a joined
+    # participle does.
+    ('Tomas Varga had been "careless with the files" on the boat, which the board noted in May.',
+     {"Tomas Varga": "PERSON"}, [None]),
+    ('Tomas Varga called the plan "a gift to the shipping lobby," adding that it would fail.',
+     {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

@@ -237,6 +237,8 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
         return None
     if verb >= quote_end and after:
         return _pick(after, min)
+    if verb >= quote_end and not text[verb:text.find(" ", verb)].lower().endswith("ing"):
+        return None  # only a participle ('…," adding') reaches back to a name before the quote
     if before:
         return _pick(before, max)
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
