@@ -177,31 +177,31 @@ def test_a_stated_time_far_from_the_other_dates_does_not_move_the_day() -> None:
 
 
 def _labelled_page(datelines: list[str]) -> str:
-    return ('<html><head><meta name="date" content="2021-10-15"></head><body><article><h1>Night market reopens</h1>'
+    return ('<html><head><meta name="date" content="2018-06-20"></head><body><article><h1>Night market reopens</h1>'
             + "".join(f"<p>{p}</p>" for p in PROSE) + "".join(f"<p>{d}</p>" for d in datelines)
             + "</article></body></html>")
 
 
 def test_the_date_a_page_labels_as_published_beats_a_bare_meta_date() -> None:
     # <meta name=date> is often the last edit; readers take the labelled dateline as the date.
-    assert htmlpage.extract(_labelled_page(["Erschienen am: 13.10.2021 Herausgeber: Presse"])).published == "2021-10-13"
-    assert htmlpage.extract(_labelled_page(["Published on October 13, 2021"])).published == "2021-10-13"
+    assert htmlpage.extract(_labelled_page(["Veröffentlicht: 14.05.2018 – Hafenamt Nord"])).published == "2018-05-14"
+    assert htmlpage.extract(_labelled_page(["Published on May 14, 2018"])).published == "2018-05-14"
     # A sentence that goes on after the label is not a dateline.
-    assert htmlpage.extract(_labelled_page(["published at the start of 2020, the plan"])).published == "2021-10-15"
+    assert htmlpage.extract(_labelled_page(["published at the start of 2017, the plan"])).published == "2018-06-20"
 
 
 def test_a_list_of_posts_each_published_on_its_own_day_keeps_htmldates_choice() -> None:
-    listed = [f"Another story, published on October {day}, 2021" for day in (3, 8, 12)]
-    assert htmlpage.extract(_labelled_page(listed)).published == "2021-10-15"
+    listed = [f"Another story, published on May {day}, 2018" for day in (3, 8, 12)]
+    assert htmlpage.extract(_labelled_page(listed)).published == "2018-06-20"
 
 
 def test_the_one_day_a_page_shows_in_time_elements_beats_a_bare_meta_date() -> None:
-    shown = _labelled_page(['<time datetime="2021-10-12T09:30:00">12.10.2021, 09:30</time>'])
-    assert htmlpage.extract(shown).published == "2021-10-12"
+    shown = _labelled_page(['<time datetime="2018-06-11T09:30:00">11.06.2018, 09:30</time>'])
+    assert htmlpage.extract(shown).published == "2018-06-11"
     # An embedded post quoted in a blockquote carries its own date, not the page's.
-    embedded = _labelled_page(['</p><blockquote class="embed"><p>A post <time datetime="2019-03-27">Mar 27, 2019</time>'
+    embedded = _labelled_page(['</p><blockquote class="embed"><p>A post <time datetime="2017-09-04">Sep 4, 2017</time>'
                                "</p></blockquote><p>"])
-    assert htmlpage.extract(embedded).published == "2021-10-15"
+    assert htmlpage.extract(embedded).published == "2018-06-20"
 
 
 def test_a_publisher_in_the_author_field_gives_way_to_the_byline() -> None:

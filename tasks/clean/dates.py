@@ -7,8 +7,8 @@ day is the day the publisher printed. Values in UTC ("Z", "+00:00") say nothing 
 htmldate. The stated time only moves htmldate's day by a day or two (a zone, a draft): a page whose structured
 values name dates weeks apart (first published, then updated and re-dated) keeps htmldate's choice between them.
 
-A page without such a time may still show its readers a date: after a publication label ("Published: 7 April
-2020", "Erschienen am 13.10.2021") or in HTML's ``<time>`` element. htmldate weighs a bare ``<meta name=date>`` or
+A page without such a time may still show its readers a date: after a publication label ("Published: 2 March
+2019", "Veröffentlicht: 14.05.2018") or in HTML's ``<time>`` element. htmldate weighs a bare ``<meta name=date>`` or
 a re-dated JSON-LD value (often the last edit) above it; what the reader sees wins when the page shows exactly one
 such day. A page listing other posts, each "published on" its own day, shows several and keeps htmldate's choice;
 a ``<time>`` inside a ``<blockquote>`` belongs to the quoted or embedded post, not to the page.
