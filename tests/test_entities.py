@@ -228,12 +228,17 @@ def test_quotes_and_their_speakers() -> None:
     ]  # "big deal": two words and no speech verb, a scare quote, not a quote
 
 
-def _speakers(sentence: str, names: dict[str, str]) -> list[str | None]:
-    """The speaker find_quotes gives each quote of one sentence, with these (name → label) mentions."""
-    mentions = [(sentence.index(n), sentence.index(n) + len(n), label) for n, label in names.items()]
-    quotes = find_quotes(sentence, [(0, len(sentence))], mentions)
+def _speakers(text: str, names: dict[str, str], sentences: list[tuple[int, int]] | None = None) -> list[str | None]:
+    """The speaker find_quotes gives each quote of ``text`` (one sentence unless ``sentences`` are given), with
+    these (name → label) mentions, each at its first occurrence."""
+    mentions = [(text.index(n), text.index(n) + len(n), label) for n, label in names.items()]
+    quotes = find_quotes(text, sentences or [(0, len(text))], mentions)
     by_start = {start: name for name, (start, _, _) in zip(names, mentions, strict=True)}
     return [by_start.get(q.speaker_start) if q.speaker_start is not None else None for q in quotes]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
 
 
 @pytest.mark.parametrize(("sentence", "names", "expected"), [
@@ -310,21 +315,16 @@ def test_a_pronoun_after_a_quote_is_its_speaker_again_unless_someone_is_named_si
     text = ('"I would like to hear from the board," Tomas Varga told Ana Lima.\n'
             'Then he told reporters: "The board has said nothing at all."\n'
             'Marta Ruiz disagreed with both of them. "The board spoke last week," she said.')
-    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
-    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Tomas Varga", "Ana Lima", "Marta Ruiz")]
-    quotes = find_quotes(text, sentences, mentions)
-    assert [q.speaker_start for q in quotes] == [text.index("Tomas Varga"), text.index("Tomas Varga"),
-                                                 text.index("Marta Ruiz")]
+    people = {"Tomas Varga": "PERSON", "Ana Lima": "PERSON", "Marta Ruiz": "PERSON"}
+    assert _speakers(text, people, _sentences(text)) == ["Tomas Varga", "Tomas Varga", "Marta Ruiz"]
 
 
 def test_a_pronoun_skips_names_with_the_other_genders_title_and_objects_of_prepositions() -> None:
     text = ('"We are ready for the vote," Ana Lima said.\n'
             'Asked by Harbor Party leader Sir Tomas Varga about the delay, she said the talks go on. '
             '"The ships will come in May," she added.')
-    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
-    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Ana Lima", "Harbor Party", "Tomas Varga")]
-    quotes = find_quotes(text, sentences, mentions)
-    assert [q.speaker_start for q in quotes] == [text.index("Ana Lima")] * 2
+    people = {"Ana Lima": "PERSON", "Harbor Party": "PERSON", "Tomas Varga": "PERSON"}
+    assert _speakers(text, people, _sentences(text)) == ["Ana Lima", "Ana Lima"]
 
 
 def test_an_attribution_in_the_sentence_after_a_quote_that_ends_its_own() -> None:
@@ -332,16 +332,12 @@ def test_an_attribution_in_the_sentence_after_a_quote_that_ends_its_own() -> Non
             '"The port is ready," Ana Lima explains.')
     cuts = [0, text.index(" Tomas") + 1, text.index(" The vote") + 1, text.index("\n") + 1, len(text)]
     sentences = list(itertools.pairwise(cuts))  # the model cuts after the closing mark
-    mentions = [(text.index(n), text.index(n) + len(n), "PERSON") for n in ("Tomas Varga", "Ana Lima")]
-    quotes = find_quotes(text, sentences, mentions)
-    assert [q.speaker_start for q in quotes] == [text.index("Tomas Varga"), text.index("Ana Lima")]
+    assert _speakers(text, {"Tomas Varga": "PERSON", "Ana Lima": "PERSON"}, sentences) == ["Tomas Varga", "Ana Lima"]
 
 
 def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:
     text = ('"We will open the bridge in May," Elena Brandt said. "The money is there and the crews are ready."\n'
             '"Nobody asked the fishermen about any of this," she said.\nThe council meets on Friday.\n'
             '"It is far too late for that now," he said.')
-    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.\n]+[.]\"?", text)]
-    mentions = [(text.index("Elena Brandt"), text.index("Elena Brandt") + 12, "PERSON")]
-    quotes = find_quotes(text, sentences, mentions)
-    assert [q.speaker_start for q in quotes] == [text.index("Elena Brandt")] * 3 + [None]  # two paragraphs back: no
+    speakers = _speakers(text, {"Elena Brandt": "PERSON"}, _sentences(text))
+    assert speakers == ["Elena Brandt"] * 3 + [None]  # two paragraphs back: no
