@@ -52,8 +52,8 @@ _OTHER_CLAUSE = re.compile(r"\W*(?:though|although|but|while|because|whereas|as)
 _JOINED_PARTICIPLE = re.compile(r"(?:,\s*|\band\s+)\w+ing$", re.IGNORECASE)
 _NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
 _DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
-# A name used as a modifier or possessor ("Obama-era", "Ayotte's path") is not the one who speaks.
-_MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")  # "Obama-era", "Ayotte's", "DeVos' nomination"
+# A name used as a modifier or possessor ("Obama-era", "Ayotte's path", "DeVos' nomination") does not speak.
+_MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
@@ -74,13 +74,13 @@ _ROLE_BETWEEN = re.compile(r"\s+(?i:spokes(?:man|woman|person)|aide|adviser|advi
                            r"|analyst|reporter|correspondent|editor|host|minister|manager|press secretary)\s+")
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+$")}
-# "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
 # What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
 # lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
 _THE_NAME_NOUN = re.compile(rf"\s+(?!(?:in|on|at|of|who|which|that|and|for|with|as|from|by|to)\b|{_ADVERB}"
                             rf"|{_SPEECH.pattern})[a-z]", re.IGNORECASE)
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
+# "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
 _COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|several|some|many)\s+"
@@ -119,16 +119,9 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         if len(words) < MIN_WORDS or index is None or _title_cased(words):
             continue
         first = sentences[index][0]
-        last = next((e for s, e in sentences[index:] if s <= match.end() <= e), sentences[index][1])
         paragraph = text.rfind("\n", 0, match.start()) + 1
         short = len(words) <= MAX_SCARE_WORDS
-        verb = _speech_verb(text, first, last, match.span())
-        if verb is None and index + 1 < len(sentences) and match.end() >= last - 1:
-            # '"… to do with his life?" Trump said.': the sentence ends with the quote, its attribution follows
-            following = sentences[index + 1]
-            if "\n" not in text[match.end():following[0]] and _SPEECH.search(text, following[0], following[0] + 40):
-                last = following[1]
-                verb = _speech_verb(text, first, last, match.span())
+        verb, last = _verb_and_clause_end(text, sentences, index, match)
         if short and ((verb is not None and text[verb:].lower().startswith(_NAMING))
                       or _NAMED_AS.search(text, max(first, match.start() - 30), match.start())):
             verb = None  # 'called it a "big deal"', 'dubbed the "9th Circus"': a name for something, not a statement
@@ -151,6 +144,20 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         paragraph_speaker = (paragraph, speaker)
         spoken = (match.start(), speaker) if speaker is not None else spoken
     return found
+
+
+def _verb_and_clause_end(text: str, sentences: Sequence[tuple[int, int]], index: int,
+                         quote: re.Match[str]) -> tuple[int | None, int]:
+    """The quote's speech verb and where its clause ends: its sentence, or the next one of the paragraph when the
+    quote ends its own and the next opens with the attribution ('"… to do with his life?" Trump said.')."""
+    first = sentences[index][0]
+    last = next((e for s, e in sentences[index:] if s <= quote.end() <= e), sentences[index][1])
+    verb = _speech_verb(text, first, last, quote.span())
+    if verb is None and index + 1 < len(sentences) and quote.end() >= last - 1:
+        start, end = sentences[index + 1]
+        if "\n" not in text[quote.end():start] and _SPEECH.search(text, start, start + 40):
+            return _speech_verb(text, first, end, quote.span()), end
+    return verb, last
 
 
 def _title_cased(words: list[str]) -> bool:
