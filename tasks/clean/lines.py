@@ -107,11 +107,14 @@ def _card_start(line: str, lo: int, hi: int) -> int | None:
     """Where the card ending at ``hi`` starts: after the last whole-word name before the first glued word whose
     front part is that name."""
     for glue in _GLUE.finditer(line, lo, hi):
-        word_start = line.rfind(" ", lo, glue.start()) + 1
+        word_start = max(lo, line.rfind(" ", lo, glue.start()) + 1)
         surname = line[word_start:glue.end()]
-        visible = [m.end() for m in re.finditer(rf"\b{re.escape(surname)} ", line[max(0, word_start - 120):word_start])]
+        if len(surname) < 3 or not surname[0].isupper():  # "iPhone", "McDonald": not a name glued to a headline
+            continue
+        window = max(0, word_start - 120)
+        visible = [m.end() for m in re.finditer(rf"\b{re.escape(surname)} ", line[window:word_start])]
         if visible:
-            return max(0, word_start - 120) + visible[-1]
+            return window + visible[-1]
     return None
 
 
