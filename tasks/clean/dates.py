@@ -1,4 +1,5 @@
-"""The publication time of an HTML page: htmldate's day, unless the page states its local publication time.
+"""The publication time of an HTML page: the local time the page states, else the one day it shows its readers,
+else htmldate's day.
 
 htmldate (run by trafilatura) ranks a date in the URL and UTC meta values highly. Both can name a day other than
 the publisher's: a URL is made when the draft is, and "23:59 UTC" is already tomorrow in Cairo. A structured
