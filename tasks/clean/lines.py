@@ -94,12 +94,15 @@ def without_link_cards(line: str) -> str:
     of headlines about the person, closed by an all-caps "MORE" ("Sen. Ana Lima Ana Maria LimaPort vote passes …
     MORE (D-Ore.) said" → "Sen. Ana Lima (D-Ore.) said"). The name before the card says where it starts: the card
     repeats its surname, glued; with no such name before it, the text is left alone."""
-    while (end := _CARD_END.search(line)) is not None:
-        start = _card_start(line, max(0, end.start() - _MAX_CARD), end.start())
+    position = 0
+    while (end := _CARD_END.search(line, position)) is not None:
+        start = _card_start(line, max(position, end.start() - _MAX_CARD), end.start())
         if start is None:
-            return line[:end.end()] + without_link_cards(line[end.end():])
+            position = end.end()
+            continue
         before, after = line[:start].rstrip(), line[end.end():].lstrip()
         line = before + ("" if after[:1] in ("", ",", ".", ";", ":", "!", "?", ")") else " ") + after
+        position = len(before)
     return line
 
 

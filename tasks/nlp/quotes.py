@@ -77,9 +77,8 @@ _TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
 # What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
 # lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
-_THE_NAME_NOUN = re.compile(rf"\s+(?!(?:in|on|at|of|who|which|that|and|for|with|as|from|by|to)\b|{_ADVERB}"
-                            rf"|{_SPEECH.pattern})[a-z]", re.IGNORECASE)
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
+_THE_NAME_NOUN = re.compile(rf"\s+(?!{_CONNECTIVE}|{_ADVERB}|{_SPEECH.pattern})[a-z]", re.IGNORECASE)
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
