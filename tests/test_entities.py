@@ -38,6 +38,9 @@ from tasks.schemas import ARTICLES, ENTITIES
         ("the U.S. said", (4, 8), "U.S."),  # an abbreviation keeps its full stop
         ("in Washington.", (3, 14), "Washington"),
         ("Acme Inc. said", (0, 9), "Acme Inc."),
+        ("27/09/2013-Ostravia news", (0, 19), "Ostravia"),  # a dateline's date is not part of the name
+        ("Globex Corp\n\nUpdated daily", (0, 20), "Globex Corp"),  # a name stops at a line break
+        ("\n\n Globex Corp said", (0, 14), "Globex Corp"),
     ],
 )
 def test_trim(text: str, span: tuple[int, int], expected: str) -> None:
@@ -205,6 +208,17 @@ def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> N
     articles = _articles(("a1", "o1", 1))
     assert [r["canonical_name"] for r in entities.catalog(resolved, articles).to_pylist()] == ["Olga Lyubimova"]
     assert resolved.num_rows == 3
+
+
+def test_a_person_named_after_on_or_via_votes_organisation() -> None:
+    text = "Posted on Chirper. Chirper said so. Ann Lee wrote on Chirper; via Chirper; a report on Ann Lee."
+    rows = [_mention("a1", m.start(), m.group(), m.group().lower()) for m in re.finditer(r"Chirper|Ann Lee", text)]
+    table = _articles(("a1", "o1", 1))
+    articles = table.set_column(table.schema.get_field_index("text"), "text", pa.array([text]))
+    labels = {r["canonical_name"]: r["label"] for r in entities.catalog(
+        entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES)), articles).to_pylist()}
+    # 3 of Chirper's 4 mentions follow "on" or "via"; one of Ann Lee's 2 is too few to say
+    assert labels == {"Chirper": "ORG", "Ann Lee": "PERSON"}
 
 
 def test_quotes_and_their_speakers() -> None:

@@ -1,7 +1,8 @@
 """Rules around spaCy's NER for news text, on plain strings and spans (no spaCy objects), so each is testable.
 
-- ``trim``: a leading "the", trailing possessives, numbers and punctuation come off a span ("the Lakeside Rovers",
-  "Petrenko Ivan 90").
+- ``trim``: a leading "the" or dateline date, trailing possessives, numbers and punctuation come off a span ("the
+  Lakeside Rovers", "Petrenko Ivan 90", "27/09/2013-Ashgabat"), and a span stops at a line break: a name does not
+  run from one paragraph or heading into the next ("April 2, 2013\n\nTelco" is a date, then a new line).
 - ``relabel_people``: a name with a role appositive ("Hong Min, a senior analyst at …") is a person.
 - ``harmonise``: one name gets one label within an article (majority of its mentions; a longer name's label wins
   for its short forms).
@@ -41,7 +42,7 @@ _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _FUNCTION_WORDS = frozenset(str.split("""about after against among before between from into over that their there
     these this those through under until upon what when where which while with within without would could should"""))
-_LEADING = re.compile(r"^(?:(?:the|The|THE)\s+|[\s\"“‘'(\[]+)")
+_LEADING = re.compile(r"^(?:(?:the|The|THE)\s+|[\s\"“‘'(\[]+|\d{1,4}[/.]\d{1,2}[/.]\d{2,4}\s*[-–—]\s*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,17 @@ class Mention:
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Span bounds without a leading "the" and trailing possessives, numbers and punctuation."""
+    """Span bounds without a leading "the" or date and trailing possessives, numbers and punctuation, within the
+    first line of the span that holds a word."""
     while True:
         span = text[start:end]
+        if (line_break := span.find("\n")) >= 0:
+            first, rest = span[:line_break], span[line_break:]
+            if _WORD.search(first):
+                end = start + len(first)
+            else:
+                start += len(first) + len(rest) - len(rest.lstrip())
+            continue
         lead = _LEADING.match(span)
         if lead and end - start - lead.end() >= 2:
             start += lead.end()
