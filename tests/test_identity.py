@@ -52,6 +52,22 @@ def test_different_initials_stay_apart_and_the_bare_name_joins_neither() -> None
     assert _linked(["w mark felt", "mark felt"]) == {frozenset({"w mark felt", "mark felt"})}
 
 
+def test_a_middle_name_is_its_initial_for_people_only() -> None:
+    people = ["lena kaye okafor", "lena k okafor", "lena j okafor"]
+    assert core("lena kaye okafor", person=True) == ("lena okafor", ("k",))
+    assert _linked(people, people=people) == {frozenset({"lena kaye okafor", "lena k okafor"})}
+    assert _linked(["bank of harbor", "bank harbor"]) == set()  # not a person: "of" is not a middle name
+
+
+def test_a_nickname_joins_the_one_full_name_it_is_short_for() -> None:
+    people = ["fred okafor", "frederick t okafor", "bill lindqvist", "william lindqvist", "wilma lindqvist"]
+    assert _linked(people, people=people) == {frozenset({"fred okafor", "frederick t okafor"}),
+                                              frozenset({"bill lindqvist", "william lindqvist"})}
+    both = ["chris okafor", "christopher okafor", "christine okafor"]
+    assert _linked(both, people=both) == set()  # Chris could be either: left alone
+    assert _linked(["fred okafor", "frederick okafor"]) == set()  # not people
+
+
 def test_a_surname_joins_its_one_full_name() -> None:
     people = ["okafor", "lena okafor", "tom lindqvist", "lindqvist", "ana lindqvist"]
     linked = _linked(people, people=people)

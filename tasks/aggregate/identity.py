@@ -9,11 +9,15 @@ its guard:
   Guards: a company's name joins no person's ("Trump, Inc." is not the man), nor a son's (Jr.) his father's;
   names whose initials differ (George H. W. Bush, George W. Bush) stay apart, and the bare "george bush" then joins
   neither, unless one set of initials is mentioned ten times as often as the next (stray letters such as "a"
-  before a name are not initials).
+  before a name are not initials). A person's middle names count as their initials: "Frederick Cheney Larue" is
+  "Frederick C. Larue".
 - **Surname.** A one-word name most often labelled a person joins the multi-word person name that ends with it
   ("Felt" → W. Mark Felt) when it is the only one, or mentioned ten times as often as the next (a long tail of
   mis-tagged spans such as "Watch Obama" cannot outvote it). Guard: two comparable names (Hunter and Joe Biden)
   → left alone; inside an article the NLP stage resolves it to the one named there.
+- **Nickname.** A person's two-word name whose first name is a nickname (Fred, Bill, Kate; the ``nicknames``
+  package's curated list) joins the one full name with the same surname and a first name it is short for
+  ("Fred Larue" → Frederick C. Larue). Guard: two such names (Christopher and Christine beside "Chris") → left alone.
 - **Acronym.** A short all-capital name joins the one multi-word name whose initials it is (HP → Hewlett-Packard,
   EDS → Electronic Data Systems) that it appears with in one article at least once (the article's own evidence that
   it stands for that name). Guard: two such names (HP beside Hewlett-Packard in some articles, beside Huffington
@@ -22,8 +26,11 @@ its guard:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+
+from nicknames import NickNamer
 
 TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen senator rep representative gov
     governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
@@ -38,13 +45,17 @@ NAMED = "NAME"  # the family of named things; dates, numbers and amounts are nev
 DOMINANCE = 10  # a surname goes to the full name mentioned this many times as often as the next
 
 
-def core(key: str) -> tuple[str, tuple[str, ...]]:
-    """A name key without titles, suffixes and initials, and the initials it had."""
+def core(key: str, person: bool = False) -> tuple[str, tuple[str, ...]]:
+    """A name key without titles, suffixes and initials, and the initials it had; a ``person``'s middle names
+    count as their initials."""
     words = key.split()
     while (len(words) > 1 and words[0] in TITLES) or (len(words) > 2 and words[0] in COUNTRY_CODES):
         words.pop(0)
     while (len(words) > 1 and words[-1] in SUFFIXES) or (len(words) > 2 and words[-1] in COUNTRY_CODES):
         words.pop()
+    full = [i for i, w in enumerate(words) if len(w) > 1]
+    if person and len(full) >= 3:
+        words = [w[0] if full[0] < i < full[-1] else w for i, w in enumerate(words)]
     initials = tuple(w for w in words if len(w) == 1)
     if initials and len(words) - len(initials) >= 2:
         return " ".join(w for w in words if len(w) > 1), initials
@@ -65,7 +76,7 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
     for name in names:
         if name[0] != NAMED:
             continue
-        stem, dropped = core(name[1])
+        stem, dropped = core(name[1], is_person(name))
         cores[(name[0], stem)][dropped].append(name)
     for variants in cores.values():  # "Trump, Inc." is not the man: a company's name joins no person
         if any(is_person(m) for members in variants.values() for m in members):
@@ -83,6 +94,7 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
             yield from ((members[0], other) for other in members[1:])
         by_core[name_core] = groups[0] if len(groups) == 1 else []
     yield from _surnames(by_core, is_person, weight)
+    yield from _nicknames(by_core, is_person)
     yield from _acronyms(by_core, is_acronym, together)
 
 
@@ -99,6 +111,28 @@ def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[
         sizes = sorted(((sum(weight(m) for m in by_core[o]), o) for o in owners), reverse=True)
         if len(sizes) == 1 or sizes[1][0] * DOMINANCE <= sizes[0][0]:
             yield members[0], by_core[sizes[0][1]][0]
+
+
+@functools.cache
+def _full_names_of(nickname: str) -> frozenset[str]:
+    return frozenset(_NICKNAMES().canonicals_of(nickname))
+
+
+_NICKNAMES = functools.cache(NickNamer)
+
+
+def _nicknames(by_core: Mapping[tuple[str, str], list[Key]],
+               is_person: Callable[[Key], bool]) -> Iterator[tuple[Key, Key]]:
+    people: dict[tuple[str, str], list[str]] = defaultdict(list)  # (family, surname) -> first names
+    for (family, stem), members in by_core.items():
+        if members and stem.count(" ") == 1 and is_person(members[0]):
+            first, surname = stem.split()
+            people[(family, surname)].append(first)
+    for (family, surname), firsts in people.items():
+        for first in firsts:
+            owners = [f for f in firsts if f in _full_names_of(first)]
+            if len(owners) == 1:
+                yield by_core[(family, f"{first} {surname}")][0], by_core[(family, f"{owners[0]} {surname}")][0]
 
 
 def _acronyms(by_core: Mapping[tuple[str, str], list[Key]], is_acronym: Callable[[Key], bool],
