@@ -73,7 +73,8 @@ ENTITIES = pa.schema(
         _field("text", pa.string(), "The mention as written: articles.text[char_start:char_end].", False),
         _field("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, ...) after newslake's rules.", False),
         _field("model_label", pa.string(), "The label the spaCy model gave; '(propagated)' for a mention the model "
-               "missed and a rule tagged from another mention of the same name.", False),
+               "missed and a rule tagged from another mention of the same name in the article, '(recalled)' for one "
+               "the warehouse tags confidently elsewhere (tasks/aggregate/recall.py).", False),
         _field("name_key", pa.string(), "Normalised name the mention stands for in its article (case, hyphen, "
                "accent and possessive variants folded; a one-word person name resolved to the article's full name).",
                False),

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
 from tasks import ids
-from tasks.aggregate import entity_ids, sql
+from tasks.aggregate import entity_ids, recall, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
 from tasks.memory import give_back_memory
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import ENTITY_CATALOG, completed
+from tasks.schemas import ENTITY_CATALOG, SENTENCES, STAGED, completed
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
 
 TOP_ENTITIES = 5  # named entities listed per outlet and per story
 
@@ -135,7 +137,7 @@ order by q.article_id, q.char_start
 
 NAMED_SQL = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
-CATALOG_SQL = f"""
+CATALOG_SQL = rf"""
 with named as not materialized (  -- people, organisations, places ...: not dates, numbers or amounts
     select * from entities where label in ({NAMED_SQL})
 ),
@@ -153,9 +155,21 @@ outlets as (
     select entity_id, count(outlet_id) as outlet_count
     from (select entity_id, outlet_id from by_article group by all) group by entity_id
 ),
-majority as (  -- the label most mentions carry; on a tie, the last alphabetically
-    select entity_id, first(label order by n desc, label desc) as label
-    from (select entity_id, label, count(*) as n from named group by all) group by entity_id
+platforms as (  -- entities a quarter of whose "person" mentions, and two at least, come right after "on" or
+                -- "via" ("on Twitter", "via Reuters", "on Oahu"): not people, though the model says so; a person is
+                -- named so in a few percent of mentions at most ("sanctions on Putin")
+    select entity_id from (
+        select n.entity_id, regexp_matches(substr(a.text, greatest(n.char_start - 4, 0) + 1, least(n.char_start, 4)),
+                                           '(^|\W)(on|via) $') as cue
+        from named n join articles a using (article_id) where n.label = 'PERSON'
+    )
+    group by entity_id having count(*) filter (where cue) >= 2 and avg(cue::int) >= 0.25
+),
+majority as (  -- the label most mentions carry (on a tie, the last alphabetically); a platform is an ORG
+    select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
+                           else label end as label
+    from (select entity_id, first(label order by n desc, label desc) as label
+          from (select entity_id, label, count(*) as n from named group by all) group by entity_id)
 ),
 spellings as (
     select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
@@ -186,20 +200,31 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
 
 
 def write_entities(merged: Merged) -> None:
-    """The entity mentions with merged ids and canonical names over the whole warehouse, and the aliases of ids
-    earlier versions used for entities since merged."""
+    """The entity mentions with merged ids and canonical names over the whole warehouse, with the names the model
+    missed in the run's articles (``recall``), and the aliases of ids earlier versions used for entities since
+    merged."""
     counts = name_counts(merged.batches("entities", ["label", "name_key", "text"]))
+    found = _recalled(merged.commit, recall.known_names(counts))
+    counts.update(name_counts([found]))
     prior = entity_ids.prior_ids(_earlier_ids(merged.base.batches("entities", ["label", "name_key", "entity_id"])))
-    names, aliases = resolution(counts, articles_of(counts, merged.batches("entities", ["article_id", "label",
-                                                                                      "name_key"])), prior)
-    del counts, prior
+    articles = articles_of(counts, chain(merged.batches("entities", ["article_id", "label", "name_key"]), [found]))
+    names, aliases = resolution(counts, articles, prior)
+    del counts, prior, articles
     give_back_memory()
     merged.commit.write("entity_aliases", entity_ids.carried_aliases(merged.base.read("entity_aliases"), aliases,
                                                                      {entity_id for entity_id, _ in names.values()}))
     with merged.commit.writer("entities") as mentions:
-        mentions.write_all(with_ids(batch, names) for batch in merged.batches("entities"))
+        mentions.write_all(with_ids(batch, names) for batch in chain(merged.batches("entities"), found.to_batches()))
     del names
     give_back_memory()
+
+
+def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
+    """The mentions of ``known`` names the model missed in the run's articles."""
+    staged = {name: sql.Parquet(commit.staged_urls(name), STAGED[name]) for name in ("articles", "entities")}
+    with sql.connect(None if commit.local else commit.fs, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
+                     **staged) as con:
+        return recall.recalled_mentions(con, known)
 
 
 def _earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:

@@ -147,6 +147,11 @@ class Commit:
         parts = list_parts(self.base.out, f"{self.path}/{STAGED_DIR}/{name}")
         return scan(self.base.out, name, parts, columns or schemas.STAGED[name].names)
 
+    def staged_urls(self, name: str) -> list[str]:
+        """The parts of the rows set aside for table ``name`` (``stager``), as paths or URLs DuckDB can read."""
+        parts = list_parts(self.base.out, f"{self.path}/{STAGED_DIR}/{name}")
+        return [duckdb_path(p if self.local else self.fs.unstrip_protocol(p)) for p in parts]
+
     def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows written to table ``name`` of this version so far, batch by batch."""
         return scan(self.base.out, name, self.parts(name), columns)

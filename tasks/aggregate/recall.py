@@ -1,0 +1,101 @@
+"""Names the model missed: a name the warehouse knows confidently is tagged where a run's article writes it and the
+model tagged nothing there.
+
+The small model misses names it tags elsewhere (a name at a sentence's start, in a list, in a headline);
+``entity_rules.propagate`` recovers those its own article tags somewhere, this stage those other articles tag. A name
+is known confidently (``known_names``) when it has been tagged often and almost always with one name label: a word
+the model tags now and then ("Police", "Will") is mostly not tagged as one label, or not often. A one-word person
+name is left out: it stands for a different full name in each article (the NLP stage resolves it there). Only the
+run's own articles are searched, so a run costs what it adds; the mentions found carry ``model_label``
+'(recalled)'.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from tasks.names import NAME_LABELS, entity_key
+from tasks.schemas import STAGED
+
+MIN_MENTIONS = 5  # tagged at least this often in the warehouse ...
+MIN_SHARE = 0.9  # ... with one name label on at least this share of those mentions
+MAX_WORDS = 6
+RECALLED = "(recalled)"
+
+_TOKEN = re.compile(r"[^\W_](?:[\w&'’-]|\.(?=\w))*\.?")  # a word, "T-Mobile", "U.S."
+
+NameCounts = Mapping[tuple[str, str, str], int]  # (label, name key, spelling) -> mentions
+
+
+def known_names(counts: NameCounts) -> dict[str, str]:
+    """Spelling → label of the names tagged confidently (see the module's docstring)."""
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for (label, _key, text), n in counts.items():
+        labels[" ".join(text.split())][label] += n
+    known = {}
+    for text, votes in labels.items():
+        label, n = votes.most_common(1)[0]
+        total = votes.total()
+        one_word_person = label == "PERSON" and " " not in text
+        if (label in NAME_LABELS and total >= MIN_MENTIONS and n >= MIN_SHARE * total and not one_word_person
+                and text[:1].isupper() and len(text) >= 3 and text.count(" ") < MAX_WORDS):
+            known[text] = label
+    return known
+
+
+def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, str],
+             first_words: frozenset[str]) -> Iterator[tuple[int, int, str]]:
+    """The occurrences (start, end, label) in ``text`` of the known ``names`` that overlap no span of ``taken``:
+    whole words, the longest name first; ``first_words``: the names' first words."""
+    spans = sorted(taken)
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    tokens = [m.span() for m in _TOKEN.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        start = tokens[i][0]
+        if text[start : tokens[i][1]].rstrip(".") not in first_words:
+            i += 1
+            continue
+        for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+            end = tokens[i + n - 1][1]
+            name = " ".join(text[start:end].split())
+            if name not in names and name.endswith("."):
+                name, end = name[:-1], end - 1
+            k = bisect.bisect_left(starts, end)  # spans before k start before end: the last of them ends last
+            if name in names and not (k and ends[k - 1] > start):
+                yield start, end, names[name]
+                i += n - 1
+                break
+        i += 1
+
+
+RUN_ARTICLES_SQL = """
+select a.article_id, a.text, e.starts, e.ends, s.sentence_starts
+from articles a
+left join (select article_id, list(char_start) as starts, list(char_end) as ends from entities group by all) e
+    using (article_id)
+left join (select article_id, list(char_start order by sentence_index) as sentence_starts from sentences
+           where article_id in (select article_id from articles) group by all) s
+    using (article_id)
+"""
+
+
+def recalled_mentions(con: duckdb.DuckDBPyConnection, names: Mapping[str, str]) -> pa.Table:
+    """The mentions of known ``names`` the model missed in the articles of ``con``'s relations ``articles``,
+    ``entities`` (the run's, as the NLP stage wrote them) and ``sentences``."""
+    first_words = frozenset(name.split()[0].rstrip(".") for name in names)
+    rows = []
+    for batch in con.sql(RUN_ARTICLES_SQL).fetch_record_batch(256):
+        for article_id, text, starts, ends, sentences in zip(*batch.to_pydict().values(), strict=True):
+            for start, end, label in recalled(text, list(zip(starts or [], ends or [], strict=True)), names,
+                                              first_words):
+                rows.append({"article_id": article_id, "sentence_index": max(bisect.bisect_right(sentences or [0],
+                             start) - 1, 0), "char_start": start, "char_end": end, "text": text[start:end],
+                             "label": label, "model_label": RECALLED, "name_key": entity_key(text[start:end])})
+    return pa.Table.from_pylist(rows, schema=STAGED["entities"])

@@ -1,0 +1,42 @@
+"""Names the model missed, found from what the warehouse knows (tasks.aggregate.recall), on texts written here."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import pyarrow as pa
+
+from tasks.aggregate import recall
+from tasks.schemas import SENTENCES, STAGED
+
+
+def test_known_names_are_tagged_often_with_one_label() -> None:
+    counts = Counter({("ORG", "globex corp", "Globex Corp"): 6, ("ORG", "globex", "Globex"): 1,  # too rare
+                      ("ORG", "police", "Police"): 5, ("GPE", "police", "Police"): 4,  # labels disagree
+                      ("PERSON", "mira okafor", "Mira Okafor"): 9,
+                      ("PERSON", "okafor", "Okafor"): 9,  # a surname: its full name differs per article
+                      ("DATE", "monday", "Monday"): 9, ("ORG", "x", "X"): 9})  # not a name; too short
+    assert recall.known_names(counts) == {"Globex Corp": "ORG", "Mira Okafor": "PERSON"}
+
+
+def test_recalled_are_whole_untagged_occurrences_longest_first() -> None:
+    names = {"Globex": "ORG", "Globex Corp": "ORG", "U.S.": "GPE"}
+    text = "Globex Corp grew. Globex said the U.S. market, Globexia and Globex-Initech did not."
+    tagged = [(18, 24)]  # the second "Globex" is already a mention
+    first_words = frozenset(n.split()[0].rstrip(".") for n in names)
+    found = [(text[s:e], label) for s, e, label in recall.recalled(text, tagged, names, first_words)]
+    assert found == [("Globex Corp", "ORG"), ("U.S.", "GPE")]
+
+
+def test_recalled_mentions_carry_their_sentence_and_mark() -> None:
+    text = "Shares rose. Analysts at Globex Corp agreed."
+    con = duckdb.connect()
+    con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
+    con.register("entities", STAGED["entities"].empty_table())
+    con.register("sentences", pa.Table.from_pylist(
+        [{"article_id": "a1", "sentence_index": i, "char_start": s, "char_end": e, "text": text[s:e]}
+         for i, (s, e) in enumerate([(0, 12), (13, len(text))])], schema=SENTENCES))
+    [row] = recall.recalled_mentions(con, {"Globex Corp": "ORG"}).to_pylist()
+    assert (row["text"], row["sentence_index"], row["model_label"], row["name_key"]) == (
+        "Globex Corp", 1, "(recalled)", "globex corp")
