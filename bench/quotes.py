@@ -28,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+from nicknames import NickNamer
 
 from bench.split import PARTS, Part
 from flows.cli import set_environment_defaults
@@ -45,11 +46,22 @@ def words_hash(text: str) -> str:
 
 
 def same_speaker(predicted: str | None, labelled: str | None) -> bool:
-    """Whether the predicted speaker is the labelled one (or one of two labelled jointly, "A; B")."""
+    """Whether the predicted speaker is the labelled one (or one of two labelled jointly, "A; B"): one name's words
+    are all in the other's, a nickname standing for its full first name (the entity may be named "Charles Schumer"
+    where the label, like the article, says "Chuck Schumer")."""
     if not predicted or not labelled:
         return False
-    a = set(entity_key(predicted).split())
-    return any(a and b and (a <= b or b <= a) for b in (set(entity_key(n).split()) for n in labelled.split(";")))
+    return any(_same_name(entity_key(predicted).split(), entity_key(n).split()) for n in labelled.split(";"))
+
+
+def _same_name(a: list[str], b: list[str]) -> bool:
+    if len(a) >= 2 and len(b) >= 2 and (a[0] in _NICKNAMES.canonicals_of(b[0])
+                                        or b[0] in _NICKNAMES.canonicals_of(a[0])):
+        a = [b[0], *a[1:]]
+    return bool(a and b) and (set(a) <= set(b) or set(b) <= set(a))
+
+
+_NICKNAMES = NickNamer()
 
 
 def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path) -> Counter[str]:

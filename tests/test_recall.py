@@ -16,17 +16,31 @@ def test_known_names_are_tagged_often_with_one_label() -> None:
                       ("ORG", "police", "Police"): 5, ("GPE", "police", "Police"): 4,  # labels disagree
                       ("PERSON", "mira okafor", "Mira Okafor"): 9,
                       ("PERSON", "okafor", "Okafor"): 9,  # a surname: its full name differs per article
-                      ("DATE", "monday", "Monday"): 9, ("ORG", "x", "X"): 9})  # not a name; too short
+                      ("DATE", "monday", "Monday"): 9, ("ORG", "x", "X"): 9,  # not a name; too short
+                      ("WORK_OF_ART", "im", "I’m"): 9})  # a contraction
     assert recall.known_names(counts) == {"Globex Corp": "ORG", "Mira Okafor": "PERSON"}
 
 
 def test_recalled_are_whole_untagged_occurrences_longest_first() -> None:
-    names = {"Globex": "ORG", "Globex Corp": "ORG", "U.S.": "GPE"}
+    names = {"Globex": "Globex", "Globex Corp": "Globex Corp", "U.S.": "U.S."}
     text = "Globex Corp grew. Globex said the U.S. market, Globexia and Globex-Initech did not."
     tagged = [(18, 24)]  # the second "Globex" is already a mention
-    first_words = frozenset(n.split()[0].rstrip(".") for n in names)
-    found = [(text[s:e], label) for s, e, label in recall.recalled(text, tagged, names, first_words)]
-    assert found == [("Globex Corp", "ORG"), ("U.S.", "GPE")]
+    lower: Counter[str] = Counter()
+    found = [text[s:e] for s, e, _ in recall.recalled(text, tagged, names, frozenset({"globex", "u.s"}), lower)]
+    assert found == ["Globex Corp", "U.S."] and not lower
+    lowered = {**names, "globex corp": "Globex Corp"}
+    assert not list(recall.recalled("a globex corp deal", [], lowered, frozenset({"globex"}), lower))
+    assert lower == {"globex corp": 1}
+
+
+def test_a_name_also_written_in_lower_case_is_a_word() -> None:
+    text = "Justice Corp filed. Justice was served; justice delayed. Globex Corp agreed."
+    con = duckdb.connect()
+    con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
+    con.register("entities", STAGED["entities"].empty_table())
+    con.register("sentences", SENTENCES.empty_table())
+    known = {"Justice": "ORG", "Globex Corp": "ORG"}
+    assert [r["text"] for r in recall.recalled_mentions(con, known).to_pylist()] == ["Globex Corp"]
 
 
 def test_recalled_mentions_carry_their_sentence_and_mark() -> None:

@@ -3,11 +3,11 @@ model tagged nothing there.
 
 The small model misses names it tags elsewhere (a name at a sentence's start, in a list, in a headline);
 ``entity_rules.propagate`` recovers those its own article tags somewhere, this stage those other articles tag. A name
-is known confidently (``known_names``) when it has been tagged often and almost always with one name label: a word
-the model tags now and then ("Police", "Will") is mostly not tagged as one label, or not often. A one-word person
-name is left out: it stands for a different full name in each article (the NLP stage resolves it there). Only the
-run's own articles are searched, so a run costs what it adds; the mentions found carry ``model_label``
-'(recalled)'.
+is known confidently (``known_names``) when it has been tagged often and almost always with one name label. A name
+the run's articles also write in lower case is a common word or phrase ("Justice", "Federal", "surgeon general"),
+and a one-word person name stands for a different full name in each article (the NLP stage resolves it there):
+neither is recalled. Only the run's own articles are searched, so a run costs what it adds; the mentions found carry
+``model_label`` '(recalled)'.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ MIN_SHARE = 0.9  # ... with one name label on at least this share of those menti
 MAX_WORDS = 6
 RECALLED = "(recalled)"
 
+_CONTRACTION = re.compile(r"['’](?:m|s|re|ll|ve|d|t)$", re.IGNORECASE)  # "I’m", "We’ll": not names
 _TOKEN = re.compile(r"[^\W_](?:[\w&'’-]|\.(?=\w))*\.?")  # a word, "T-Mobile", "U.S."
 
 NameCounts = Mapping[tuple[str, str, str], int]  # (label, name key, spelling) -> mentions
@@ -44,31 +45,37 @@ def known_names(counts: NameCounts) -> dict[str, str]:
         total = votes.total()
         one_word_person = label == "PERSON" and " " not in text
         if (label in NAME_LABELS and total >= MIN_MENTIONS and n >= MIN_SHARE * total and not one_word_person
+                and not _CONTRACTION.search(text)
                 and text[:1].isupper() and len(text) >= 3 and text.count(" ") < MAX_WORDS):
             known[text] = label
     return known
 
 
-def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, str],
-             first_words: frozenset[str]) -> Iterator[tuple[int, int, str]]:
+def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, str], first_words: frozenset[str],
+             written_lower: Counter[str]) -> Iterator[tuple[int, int, str]]:
     """The occurrences (start, end, label) in ``text`` of the known ``names`` that overlap no span of ``taken``:
-    whole words, the longest name first; ``first_words``: the names' first words."""
+    whole words, the longest name first; ``first_words``: the names' first words, in lower case. Where a name is
+    written in lower case ("justice", "the surgeon general"), ``written_lower`` counts that lower-case form."""
     spans = sorted(taken)
     starts, ends = [s for s, _ in spans], [e for _, e in spans]
     tokens = [m.span() for m in _TOKEN.finditer(text)]
     i = 0
     while i < len(tokens):
         start = tokens[i][0]
-        if text[start : tokens[i][1]].rstrip(".") not in first_words:
+        if text[start : tokens[i][1]].rstrip(".").lower() not in first_words:
             i += 1
             continue
         for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
             end = tokens[i + n - 1][1]
             name = " ".join(text[start:end].split())
-            if name not in names and name.endswith("."):
+            if name.endswith(".") and name not in names and name.lower() not in names:
                 name, end = name[:-1], end - 1
+            if name.islower() and name in names:
+                written_lower[name] += 1
+                i += n - 1
+                break
             k = bisect.bisect_left(starts, end)  # spans before k start before end: the last of them ends last
-            if name in names and not (k and ends[k - 1] > start):
+            if name in names and not name.islower() and not (k and ends[k - 1] > start):
                 yield start, end, names[name]
                 i += n - 1
                 break
@@ -86,16 +93,21 @@ left join (select article_id, list(char_start order by sentence_index) as senten
 """
 
 
-def recalled_mentions(con: duckdb.DuckDBPyConnection, names: Mapping[str, str]) -> pa.Table:
-    """The mentions of known ``names`` the model missed in the articles of ``con``'s relations ``articles``,
-    ``entities`` (the run's, as the NLP stage wrote them) and ``sentences``."""
-    first_words = frozenset(name.split()[0].rstrip(".") for name in names)
+def recalled_mentions(con: duckdb.DuckDBPyConnection, known: Mapping[str, str]) -> pa.Table:
+    """The mentions of ``known`` names the model missed in the articles of ``con``'s relations ``articles``,
+    ``entities`` (the run's, as the NLP stage wrote them) and ``sentences``; a name these articles also write in
+    lower case is a common word or phrase ("Justice", "Federal", "Surgeon General"), never recalled."""
+    names = {**{name.lower(): name for name in known}, **{name: name for name in known}}
+    first_words = frozenset(name.split()[0].rstrip(".").lower() for name in known)
+    written_lower: Counter[str] = Counter()
     rows = []
     for batch in con.sql(RUN_ARTICLES_SQL).fetch_record_batch(256):
         for article_id, text, starts, ends, sentences in zip(*batch.to_pydict().values(), strict=True):
-            for start, end, label in recalled(text, list(zip(starts or [], ends or [], strict=True)), names,
-                                              first_words):
-                rows.append({"article_id": article_id, "sentence_index": max(bisect.bisect_right(sentences or [0],
-                             start) - 1, 0), "char_start": start, "char_end": end, "text": text[start:end],
-                             "label": label, "model_label": RECALLED, "name_key": entity_key(text[start:end])})
-    return pa.Table.from_pylist(rows, schema=STAGED["entities"])
+            for start, end, name in recalled(text, list(zip(starts or [], ends or [], strict=True)), names,
+                                             first_words, written_lower):
+                rows.append((name, {"article_id": article_id, "char_start": start, "char_end": end,
+                                    "sentence_index": max(bisect.bisect_right(sentences or [0], start) - 1, 0),
+                                    "text": text[start:end], "label": known[name], "model_label": RECALLED,
+                                    "name_key": entity_key(name)}))
+    return pa.Table.from_pylist([row for name, row in rows if not written_lower[name.lower()]],
+                                schema=STAGED["entities"])
