@@ -23,24 +23,26 @@ def test_known_names_are_tagged_often_with_one_label() -> None:
 
 def test_recalled_are_whole_untagged_occurrences_longest_first() -> None:
     names = {"Globex": "Globex", "Globex Corp": "Globex Corp", "U.S.": "U.S."}
-    text = "Globex Corp grew. Globex said the U.S. market, Globexia and Globex-Initech did not."
+    text = "Globex Corp grew. Globex said the U.S. market, Globexia, Globex-Initech and Globex’s rivals did not."
     tagged = [(18, 24)]  # the second "Globex" is already a mention
-    lower: Counter[str] = Counter()
-    found = [text[s:e] for s, e, _ in recall.recalled(text, tagged, names, frozenset({"globex", "u.s"}), lower)]
-    assert found == ["Globex Corp", "U.S."] and not lower
+    written: Counter[tuple[str, bool]] = Counter()
+    found = [text[s:e] for s, e, _ in recall.recalled(text, tagged, names, frozenset({"globex", "u.s"}), written)]
+    assert found == ["Globex Corp", "U.S.", "Globex"]  # the last without its possessive
+    assert written == {("globex corp", False): 1, ("globex", False): 2, ("u.s.", False): 1}
     lowered = {**names, "globex corp": "Globex Corp"}
-    assert not list(recall.recalled("a globex corp deal", [], lowered, frozenset({"globex"}), lower))
-    assert lower == {"globex corp": 1}
+    assert not list(recall.recalled("a globex corp deal", [], lowered, frozenset({"globex"}), written))
+    assert written["globex corp", True] == 1
 
 
-def test_a_name_also_written_in_lower_case_is_a_word() -> None:
-    text = "Justice Corp filed. Justice was served; justice delayed. Globex Corp agreed."
+def test_a_name_written_in_lower_case_as_often_is_a_word() -> None:
+    text = ("Justice Corp filed. Justice was served; justice delayed. Globex Corp agreed. Globex Corp, at "
+            "www.globex corp.example, said so.")  # one lower-case use in three: a word; Globex Corp is one in ten
     con = duckdb.connect()
-    con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
+    con.register("articles", pa.table({"article_id": ["a1"], "text": [text * 2 + "Globex Corp " * 6]}))
     con.register("entities", STAGED["entities"].empty_table())
     con.register("sentences", SENTENCES.empty_table())
     known = {"Justice": "ORG", "Globex Corp": "ORG"}
-    assert [r["text"] for r in recall.recalled_mentions(con, known).to_pylist()] == ["Globex Corp"]
+    assert {r["text"] for r in recall.recalled_mentions(con, known).to_pylist()} == {"Globex Corp"}
 
 
 def test_recalled_mentions_carry_their_sentence_and_mark() -> None:

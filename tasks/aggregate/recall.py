@@ -26,9 +26,12 @@ from tasks.schemas import STAGED
 MIN_MENTIONS = 5  # tagged at least this often in the warehouse ...
 MIN_SHARE = 0.9  # ... with one name label on at least this share of those mentions
 MAX_WORDS = 6
+LOWER_SHARE = 0.1  # a name written in lower case more often than this, for each capitalised use, is a word
 RECALLED = "(recalled)"
 
 _CONTRACTION = re.compile(r"['’](?:m|s|re|ll|ve|d|t)$", re.IGNORECASE)  # "I’m", "We’ll": not names
+_ENDINGS = ("", ".", "'s", "’s")  # a sentence's full stop, a possessive
+_ENDING = re.compile(r"(?:\.|['’]s)$")
 _TOKEN = re.compile(r"[^\W_](?:[\w&'’-]|\.(?=\w))*\.?")  # a word, "T-Mobile", "U.S."
 
 NameCounts = Mapping[tuple[str, str, str], int]  # (label, name key, spelling) -> mentions
@@ -52,34 +55,38 @@ def known_names(counts: NameCounts) -> dict[str, str]:
 
 
 def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, str], first_words: frozenset[str],
-             written_lower: Counter[str]) -> Iterator[tuple[int, int, str]]:
-    """The occurrences (start, end, label) in ``text`` of the known ``names`` that overlap no span of ``taken``:
-    whole words, the longest name first; ``first_words``: the names' first words, in lower case. Where a name is
-    written in lower case ("justice", "the surgeon general"), ``written_lower`` counts that lower-case form."""
+             written: Counter[tuple[str, bool]]) -> Iterator[tuple[int, int, str]]:
+    """The occurrences (start, end, spelling) in ``text`` of the known ``names`` (spelling or lower-case form →
+    spelling) that overlap no span of ``taken``: whole words, the longest name first, without a possessive;
+    ``first_words``: the names' first words in lower case. ``written`` counts every occurrence by (lower-case form,
+    whether it is written in lower case)."""
     spans = sorted(taken)
     starts, ends = [s for s, _ in spans], [e for _, e in spans]
     tokens = [m.span() for m in _TOKEN.finditer(text)]
     i = 0
     while i < len(tokens):
         start = tokens[i][0]
-        if text[start : tokens[i][1]].rstrip(".").lower() not in first_words:
-            i += 1
-            continue
-        for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
-            end = tokens[i + n - 1][1]
-            name = " ".join(text[start:end].split())
-            if name.endswith(".") and name not in names and name.lower() not in names:
-                name, end = name[:-1], end - 1
-            if name.islower() and name in names:
-                written_lower[name] += 1
-                i += n - 1
-                break
-            k = bisect.bisect_left(starts, end)  # spans before k start before end: the last of them ends last
-            if name in names and not name.islower() and not (k and ends[k - 1] > start):
-                yield start, end, names[name]
+        if _ENDING.sub("", text[start : tokens[i][1]]).lower() in first_words:
+            for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+                if (found := _known(text, start, tokens[i + n - 1][1], names)) is None:
+                    continue
+                name, end = found
+                written[name.lower(), name.islower()] += 1
+                k = bisect.bisect_left(starts, end)  # spans before k start before end: the last of them ends last
+                if not name.islower() and not (k and ends[k - 1] > start):
+                    yield start, end, names[name]
                 i += n - 1
                 break
         i += 1
+
+
+def _known(text: str, start: int, end: int, names: Mapping[str, str]) -> tuple[str, int] | None:
+    """The known name ``text[start:end]`` is, without a trailing full stop or possessive, and where it ends."""
+    name = " ".join(text[start:end].split())
+    for cut in _ENDINGS:
+        if name.endswith(cut) and (stem := name[: len(name) - len(cut)]) in names:
+            return stem, end - len(cut)
+    return None
 
 
 RUN_ARTICLES_SQL = """
@@ -96,18 +103,19 @@ left join (select article_id, list(char_start order by sentence_index) as senten
 def recalled_mentions(con: duckdb.DuckDBPyConnection, known: Mapping[str, str]) -> pa.Table:
     """The mentions of ``known`` names the model missed in the articles of ``con``'s relations ``articles``,
     ``entities`` (the run's, as the NLP stage wrote them) and ``sentences``; a name these articles also write in
-    lower case is a common word or phrase ("Justice", "Federal", "Surgeon General"), never recalled."""
+    lower case (more than ``LOWER_SHARE`` times as often as capitalised) is a word or phrase ("Justice", "Federal",
+    "surgeon general"), never recalled; a domain in a link ("t-mobile.com") is not enough."""
     names = {**{name.lower(): name for name in known}, **{name: name for name in known}}
-    first_words = frozenset(name.split()[0].rstrip(".").lower() for name in known)
-    written_lower: Counter[str] = Counter()
+    first_words = frozenset(_ENDING.sub("", name.split()[0]).lower() for name in known)
+    written: Counter[tuple[str, bool]] = Counter()
     rows = []
     for batch in con.sql(RUN_ARTICLES_SQL).fetch_record_batch(256):
         for article_id, text, starts, ends, sentences in zip(*batch.to_pydict().values(), strict=True):
             for start, end, name in recalled(text, list(zip(starts or [], ends or [], strict=True)), names,
-                                             first_words, written_lower):
+                                             first_words, written):
                 rows.append((name, {"article_id": article_id, "char_start": start, "char_end": end,
                                     "sentence_index": max(bisect.bisect_right(sentences or [0], start) - 1, 0),
                                     "text": text[start:end], "label": known[name], "model_label": RECALLED,
                                     "name_key": entity_key(name)}))
-    return pa.Table.from_pylist([row for name, row in rows if not written_lower[name.lower()]],
-                                schema=STAGED["entities"])
+    words = {name for name in known if written[name.lower(), True] > LOWER_SHARE * written[name.lower(), False]}
+    return pa.Table.from_pylist([row for name, row in rows if name not in words], schema=STAGED["entities"])
