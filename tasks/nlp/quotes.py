@@ -61,9 +61,10 @@ _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-calle
 # one who speaks.
 _PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
                           r"\s+(?:the\s+)?$", re.IGNORECASE)
-# "a Republican senator", "one Senate staffer", "many CNN employees": a name describing someone, not naming the one
-# who speaks.
-_INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
+# "a Republican senator", "one Senate staffer", "another senior White House official": a name describing someone, not
+# naming the one who speaks.
+_INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[a-z][\w-]*\s+){0,2}"
+                         r"(?:[A-Z][\w.&'’-]*\s+)*$")
 # "Rick Tyler, a former Cruz spokesman, said": a name inside an appositive describes the speaker.
 _APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNORECASE)
 # What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
