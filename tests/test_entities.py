@@ -318,6 +318,14 @@ def _sentences(text: str) -> list[tuple[int, int]]:
      {"Tomas Varga": "PERSON"}, [None]),
     ('Tomas Varga called the plan "a gift to the shipping lobby," adding that it would fail.',
      {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # "another senior Harbor Bank official": a name after an indefinite and lowercase words describes the speaker.
+    ('"He should ask more questions," says another senior Harbor Bank official.', {"Harbor Bank": "ORG"}, [None]),
+    # Before the verb, the object of "told" or "praised" is not its subject; after a quote, "asks Varga" is.
+    ('Ana Lima told Bergen Radio’s Tomas Varga she may run, but added, "I will decide in May."',
+     {"Ana Lima": "PERSON", "Tomas Varga": "PERSON"}, ["Ana Lima"]),
+    ('Chair Ana Lima praised Varga, saying he "did the right thing."', {"Ana Lima": "PERSON", "Varga": "PERSON"},
+     ["Ana Lima"]),
+    ('"Would we just sit there and wait?" asks Tomas Varga.', {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
     # A few words after "dubbed" are a name for something, not words said.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
 ])

@@ -61,6 +61,11 @@ _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-calle
 # one who speaks.
 _PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
                           r"\s+(?:the\s+)?$", re.IGNORECASE)
+# A name right after one of these verbs (and the capitalised words of its phrase: "told Fox News' Jo Ray") is its
+# object, the one spoken to or about, not the one whose verb it is (though a later "she replied" may mean her).
+_OBJECT = re.compile(r"\b(?:told|tells|telling|asked|asks|asking|urged|urges|thanked|praised|praising|criticized|"
+                     r"criticised|criticizing|accused|accusing|interviewed|blamed|blaming|thanking|questioned|"
+                     r"pressed|pressing)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
 # "a Republican senator", "one Senate staffer", "another senior White House official": a name describing someone, not
 # naming the one who speaks.
 _INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[a-z][\w-]*\s+){0,2}"
@@ -230,7 +235,7 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     after "according to" ('according to Brandt, "…"')."""
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m[0])]
-    before = [m for m in candidates if m[1] <= verb]
+    before = [m for m in candidates if m[1] <= verb and not _OBJECT.search(text, max(first, m[0] - 60), m[0])]
     after = [m for m in candidates if verb < m[0] <= verb + 40]
     if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
         return None
