@@ -115,10 +115,12 @@ def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[
 
 @functools.cache
 def _full_names_of(nickname: str) -> frozenset[str]:
-    return frozenset(_NICKNAMES().canonicals_of(nickname))
+    return frozenset(_nicknamer().canonicals_of(nickname))
 
 
-_NICKNAMES = functools.cache(NickNamer)
+@functools.cache
+def _nicknamer() -> NickNamer:  # loaded on first use: reading its list takes a tenth of a second
+    return NickNamer()
 
 
 def _nicknames(by_core: Mapping[tuple[str, str], list[Key]],

@@ -29,16 +29,14 @@ MAX_WORDS = 6
 LOWER_SHARE = 0.1  # a name written in lower case more often than this, for each capitalised use, is a word
 RECALLED = "(recalled)"
 
-_CONTRACTION = re.compile(r"['’](?:m|s|re|ll|ve|d|t)$", re.IGNORECASE)  # "I’m", "We’ll": not names
+_CONTRACTION = re.compile(r"['’](?:m|re|ll|ve|d|t)$", re.IGNORECASE)  # "I’m", "We’ll": not names
 _ENDINGS = ("", ".", "'s", "’s")  # a sentence's full stop, a possessive
 _ENDING = re.compile(r"(?:\.|['’]s)$")
 _TOKEN = re.compile(r"[^\W_](?:[\w&'’-]|\.(?=\w))*\.?")  # a word, "T-Mobile", "U.S."
 
-NameCounts = Mapping[tuple[str, str, str], int]  # (label, name key, spelling) -> mentions
-
-
-def known_names(counts: NameCounts) -> dict[str, str]:
-    """Spelling → label of the names tagged confidently (see the module's docstring)."""
+def known_names(counts: Mapping[tuple[str, str, str], int]) -> dict[str, str]:
+    """Spelling → label of the names tagged confidently (see the module's docstring), from the mentions per
+    (label, name key, spelling) of the warehouse (``entities.name_counts``)."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for (label, _key, text), n in counts.items():
         labels[" ".join(text.split())][label] += n
