@@ -7,6 +7,7 @@ import random
 import re
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -210,13 +211,31 @@ def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> N
     assert resolved.num_rows == 3
 
 
+def _voted(text: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The mentions of one article ``text`` with ids and the labels their entities' votes give them."""
+    table = pa.Table.from_pylist(rows, schema=ENTITIES)
+    names = entities.resolution(entities.name_counts([table]))[0]
+    con = duckdb.connect()
+    con.register("mentions", table)
+    con.register("ids", pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
+                                  "entity_id": [entity_id for entity_id, _ in names.values()]}))
+    con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
+    return entities.with_ids(table, names, entities.entity_labels(con)).to_pylist()
+
+
+def test_minority_labels_follow_their_entity_and_the_model_label_stays() -> None:
+    text = "Ann Lee spoke. Lee said so. Lee agreed. Ann Lee left."
+    labels = ["PERSON", "ORG", "PERSON", "PERSON"]
+    rows = [_mention("a1", m.start(), m.group(), "ann lee", label)
+            for m, label in zip(re.finditer(r"Ann Lee|Lee", text), labels, strict=True)]
+    voted = _voted(text, rows)
+    assert [r["label"] for r in voted] == ["PERSON"] * 4 and voted[1]["model_label"] == "ORG"
+
+
 def test_a_person_named_after_on_or_via_votes_organisation() -> None:
     text = "Posted on Chirper. Chirper said so. Ann Lee wrote on Chirper; via Chirper; a report on Ann Lee."
     rows = [_mention("a1", m.start(), m.group(), m.group().lower()) for m in re.finditer(r"Chirper|Ann Lee", text)]
-    table = _articles(("a1", "o1", 1))
-    articles = table.set_column(table.schema.get_field_index("text"), "text", pa.array([text]))
-    labels = {r["canonical_name"]: r["label"] for r in entities.catalog(
-        entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES)), articles).to_pylist()}
+    labels = {r["text"]: r["label"] for r in _voted(text, rows)}
     # 3 of Chirper's 4 mentions follow "on" or "via"; one of Ann Lee's 2 is too few to say
     assert labels == {"Chirper": "ORG", "Ann Lee": "PERSON"}
 

@@ -16,7 +16,7 @@ from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
 from tasks.memory import give_back_memory
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import ENTITY_CATALOG, SENTENCES, STAGED, completed
+from tasks.schemas import ARTICLES, ENTITY_CATALOG, SENTENCES, STAGED, completed
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -114,11 +114,17 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
     return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}, aliases
 
 
-def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution) -> pa.Table:
-    """Mentions with ``entity_id`` and ``canonical_name`` from ``names``."""
+def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution,
+             entity_label: Mapping[str, str] | None = None) -> pa.Table:
+    """Mentions with ``entity_id`` and ``canonical_name`` from ``names``, and a named entity's mentions with its
+    label from ``entity_label`` (``model_label`` keeps the model's)."""
     table = pa.table(entities)
     labels = [str(label) for label in table["label"].to_pylist()]
     merged = [names[(label, str(key))] for label, key in zip(labels, table["name_key"].to_pylist(), strict=True)]
+    if entity_label:
+        voted = [entity_label.get(m[0], label) if label in NAME_LABELS else label
+                 for m, label in zip(merged, labels, strict=True)]
+        table = table.set_column(table.schema.get_field_index("label"), "label", pa.array(voted, pa.string()))
     return completed(table, "entities", {"entity_id": pa.array([m[0] for m in merged], pa.string()),
                                          "canonical_name": pa.array([m[1] for m in merged], pa.string())})
 
@@ -137,7 +143,7 @@ order by q.article_id, q.char_start
 
 NAMED_SQL = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
-CATALOG_SQL = rf"""
+CATALOG_SQL = f"""
 with named as not materialized (  -- people, organisations, places ...: not dates, numbers or amounts
     select * from entities where label in ({NAMED_SQL})
 ),
@@ -155,21 +161,9 @@ outlets as (
     select entity_id, count(outlet_id) as outlet_count
     from (select entity_id, outlet_id from by_article group by all) group by entity_id
 ),
-platforms as (  -- entities a quarter of whose "person" mentions, and two at least, come right after "on" or
-                -- "via" ("on Twitter", "via Reuters", "on Oahu"): not people, though the model says so; a person is
-                -- named so in a few percent of mentions at most ("sanctions on Putin")
-    select entity_id from (
-        select n.entity_id, regexp_matches(substr(a.text, greatest(n.char_start - 4, 0) + 1, least(n.char_start, 4)),
-                                           '(^|\W)(on|via) $') as cue
-        from named n join articles a using (article_id) where n.label = 'PERSON'
-    )
-    group by entity_id having count(*) filter (where cue) >= 2 and avg(cue::int) >= 0.25
-),
-majority as (  -- the label most mentions carry (on a tie, the last alphabetically); a platform is an ORG
-    select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
-                           else label end as label
-    from (select entity_id, first(label order by n desc, label desc) as label
-          from (select entity_id, label, count(*) as n from named group by all) group by entity_id)
+majority as (  -- the entity's label (its mentions carry it: ``entity_labels``); on a tie, the last alphabetically
+    select entity_id, first(label order by n desc, label desc) as label
+    from (select entity_id, label, count(*) as n from named group by all) group by entity_id
 ),
 spellings as (
     select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
@@ -181,6 +175,36 @@ select entity_id, s.canonical_name, m.label, mention_count, article_count, outle
 from spread join outlets using (entity_id) join majority m using (entity_id) join spellings s using (entity_id)
 order by mention_count desc, entity_id
 """
+
+
+ENTITY_LABELS_SQL = rf"""
+with named as (
+    select m.article_id, m.char_start, m.label, i.entity_id
+    from mentions m join ids i using (label, name_key)
+    where m.label in ({NAMED_SQL})
+),
+platforms as (  -- entities a quarter of whose "person" mentions, and two at least, come right after "on" or
+                -- "via" ("on Twitter", "via Reuters", "on Oahu"): not people, though the model says so; a person is
+                -- named so in a few percent of mentions at most ("sanctions on Putin")
+    select entity_id from (
+        select n.entity_id, regexp_matches(substr(a.text, greatest(n.char_start - 4, 0) + 1, least(n.char_start, 4)),
+                                           '(^|\W)(on|via) $') as cue
+        from named n join articles a using (article_id) where n.label = 'PERSON'
+    )
+    group by entity_id having count(*) filter (where cue) >= 2 and avg(cue::int) >= 0.25
+)
+select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
+                       else label end as label
+from (select entity_id, first(label order by n desc, label desc) as label  -- on a tie, the last alphabetically
+      from (select entity_id, label, count(*) as n from named group by all) group by entity_id)
+"""
+
+
+def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The label of each named entity: the one most of its mentions carry across the warehouse, except that a
+    platform or publication the model calls a person is an organisation; from the relations ``mentions``
+    (article_id, char_start, label, name_key), ``ids`` (label, name_key, entity_id) and ``articles`` of ``con``."""
+    return dict(con.sql(ENTITY_LABELS_SQL).fetchall())
 
 
 def catalog(entities: pa.Table, articles: pa.Table) -> pa.Table:
@@ -213,10 +237,26 @@ def write_entities(merged: Merged) -> None:
     give_back_memory()
     merged.commit.write("entity_aliases", entity_ids.carried_aliases(merged.base.read("entity_aliases"), aliases,
                                                                      {entity_id for entity_id, _ in names.values()}))
+    voted = _entity_labels(merged, names, found)
     with merged.commit.writer("entities") as mentions:
-        mentions.write_all(with_ids(batch, names) for batch in chain(merged.batches("entities"), found.to_batches()))
+        mentions.write_all(with_ids(batch, names, voted)
+                           for batch in chain(merged.batches("entities"), found.to_batches()))
     del names
     give_back_memory()
+
+
+def _entity_labels(merged: Merged, names: Resolution, found: pa.Table) -> dict[str, str]:
+    """``entity_labels`` over the warehouse's mentions, ``found`` among them, and its articles."""
+    columns = ["article_id", "char_start", "label", "name_key"]
+    schema = pa.schema([STAGED["entities"].field(c) for c in columns])
+    batches = chain(merged.batches("entities", columns), found.select(columns).to_batches())
+    mentions = pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in batches))
+    ids_ = pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
+                     "entity_id": [entity_id for entity_id, _ in names.values()]})
+    commit = merged.commit
+    with sql.connect(None if commit.local else commit.fs, mentions=mentions, ids=ids_,
+                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+        return entity_labels(con)
 
 
 def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
