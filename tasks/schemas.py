@@ -71,7 +71,8 @@ ENTITIES = pa.schema(
         _field("char_start", pa.int32(), "Offset of the mention in articles.text.", False),
         _field("char_end", pa.int32(), "Offset one past the mention's end in articles.text.", False),
         _field("text", pa.string(), "The mention as written: articles.text[char_start:char_end].", False),
-        _field("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, ...) after newslake's rules.", False),
+        _field("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, ...) after newslake's rules; the "
+               "mentions of a named entity all carry its label (entity_catalog.label).", False),
         _field("model_label", pa.string(), "The label the spaCy model gave; '(propagated)' for a mention the model "
                "missed and a rule tagged from another mention of the same name in the article, '(recalled)' for one "
                "the warehouse tags confidently elsewhere (tasks/aggregate/recall.py).", False),
@@ -144,9 +145,10 @@ ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
         _field("canonical_name", pa.string(), "Preferred spelling (its most frequent full form).", False),
-        _field("label", pa.string(), "Most frequent label of its mentions, always a name label (PERSON, ORG, GPE, LOC, "
-               "NORP, FAC, EVENT, PRODUCT, WORK_OF_ART, LAW): dates, times, numbers, money and percentages stay in "
-               "entities only.", False),
+        _field("label", pa.string(), "The label its mentions carry: their vote across the warehouse (a platform the "
+               "model calls a person, named after 'on' or 'via', is an ORG), always a name label (PERSON, ORG, GPE, "
+               "LOC, NORP, FAC, EVENT, PRODUCT, WORK_OF_ART, LAW): dates, times, numbers, money and percentages stay "
+               "in entities only.", False),
         _field("aliases", pa.list_(pa.string()), "Other spellings its mentions use.", False),
         _field("mention_count", pa.int64(), "Mentions in the warehouse.", False),
         _field("article_count", pa.int64(), "Articles that mention it.", False),
