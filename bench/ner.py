@@ -70,11 +70,11 @@ def main() -> None:
             for m in rows.entities.to_pylist() if m["label"] in CONLL}
     ours_sents = {(by_article[s["article_id"]], s["char_start"], s["char_end"]) for s in rows.sentences.to_pylist()}
     with duckdb.connect() as con:  # the documents as one warehouse: names tagged in some found where others miss them
-        con.register("articles", pa.table({"article_id": [a.article_id for a in articles],
-                                           "text": [a.text for a in articles]}))
         con.register("entities", rows.entities)
         con.register("sentences", rows.sentences)
-        found = recall.recalled_mentions(con, recall.known_names(entities.name_counts([rows.entities])))
+        texts = pa.table({"article_id": [a.article_id for a in articles], "text": [a.text for a in articles]})
+        found = recall.recalled_mentions(texts.to_batches(), con,
+                                         recall.known_names(entities.name_counts([rows.entities])))
     recalled = ours | {(by_article[m["article_id"]], m["char_start"], m["char_end"], CONLL[m["label"]])
                        for m in found.to_pylist() if m["label"] in CONLL}
 

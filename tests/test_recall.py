@@ -38,21 +38,21 @@ def test_a_name_written_in_lower_case_as_often_is_a_word() -> None:
     text = ("Justice Corp filed. Justice was served; justice delayed. Globex Corp agreed. Globex Corp, at "
             "www.globex corp.example, said so.")  # one lower-case use in three: a word; Globex Corp is one in ten
     con = duckdb.connect()
-    con.register("articles", pa.table({"article_id": ["a1"], "text": [text * 2 + "Globex Corp " * 6]}))
     con.register("entities", STAGED["entities"].empty_table())
     con.register("sentences", SENTENCES.empty_table())
+    articles = pa.table({"article_id": ["a1"], "text": [text * 2 + "Globex Corp " * 6]}).to_batches()
     known = {"Justice": "ORG", "Globex Corp": "ORG"}
-    assert {r["text"] for r in recall.recalled_mentions(con, known).to_pylist()} == {"Globex Corp"}
+    assert {r["text"] for r in recall.recalled_mentions(articles, con, known).to_pylist()} == {"Globex Corp"}
 
 
 def test_recalled_mentions_carry_their_sentence_and_mark() -> None:
     text = "Shares rose. Analysts at Globex Corp agreed."
     con = duckdb.connect()
-    con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
     con.register("entities", STAGED["entities"].empty_table())
     con.register("sentences", pa.Table.from_pylist(
         [{"article_id": "a1", "sentence_index": i, "char_start": s, "char_end": e, "text": text[s:e]}
          for i, (s, e) in enumerate([(0, 12), (13, len(text))])], schema=SENTENCES))
-    [row] = recall.recalled_mentions(con, {"Globex Corp": "ORG"}).to_pylist()
+    articles = pa.table({"article_id": ["a1"], "text": [text]}).to_batches()
+    [row] = recall.recalled_mentions(articles, con, {"Globex Corp": "ORG"}).to_pylist()
     assert (row["text"], row["sentence_index"], row["model_label"], row["name_key"]) == (
         "Globex Corp", 1, "(recalled)", "globex corp")

@@ -261,10 +261,9 @@ def _entity_labels(merged: Merged, names: Resolution, found: pa.Table) -> dict[s
 
 def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
     """The mentions of ``known`` names the model missed in the run's articles."""
-    staged = {name: sql.Parquet(commit.staged_urls(name), STAGED[name]) for name in ("articles", "entities")}
     with sql.connect(None if commit.local else commit.fs, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
-                     **staged) as con:
-        return recall.recalled_mentions(con, known)
+                     entities=sql.Parquet(commit.staged_urls("entities"), STAGED["entities"])) as con:
+        return recall.recalled_mentions(commit.staged("articles", ["article_id", "text"]), con, known)
 
 
 def _earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:

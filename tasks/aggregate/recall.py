@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -87,32 +87,36 @@ def _known(text: str, start: int, end: int, names: Mapping[str, str]) -> tuple[s
     return None
 
 
-RUN_ARTICLES_SQL = """
-select a.article_id, a.text, e.starts, e.ends, s.sentence_starts
-from articles a
-left join (select article_id, list(char_start) as starts, list(char_end) as ends from entities group by all) e
-    using (article_id)
-left join (select article_id, list(char_start order by sentence_index) as sentence_starts from sentences
-           where article_id in (select article_id from articles) group by all) s
-    using (article_id)
-"""
+# The spans and sentence starts of a batch of articles (``wanted``): a query per batch keeps DuckDB's memory to what
+# one batch needs (lists gathered over a whole run's mentions in one query ran out of it).
+SPANS_SQL = "select article_id, char_start, char_end from entities semi join wanted using (article_id)"
+SENTENCES_SQL = "select article_id, char_start from sentences semi join wanted using (article_id) order by all"
 
 
-def recalled_mentions(con: duckdb.DuckDBPyConnection, known: Mapping[str, str]) -> pa.Table:
-    """The mentions of ``known`` names the model missed in the articles of ``con``'s relations ``articles``,
-    ``entities`` (the run's, as the NLP stage wrote them) and ``sentences``; a name these articles also write in
-    lower case (more than ``LOWER_SHARE`` times as often as capitalised) is a word or phrase ("Justice", "Federal",
-    "surgeon general"), never recalled; a domain in a link ("t-mobile.com") is not enough."""
+def recalled_mentions(articles: Iterable[pa.RecordBatch], con: duckdb.DuckDBPyConnection,
+                      known: Mapping[str, str]) -> pa.Table:
+    """The mentions of ``known`` names the model missed in ``articles`` (batches of article_id and text), whose
+    mentions (as the NLP stage wrote them) and sentences are ``con``'s relations ``entities`` and ``sentences``; a
+    name these articles also write in lower case (more than ``LOWER_SHARE`` times as often as capitalised) is a word
+    or phrase ("Justice", "Federal", "surgeon general"), never recalled; a domain in a link ("t-mobile.com") is not
+    enough."""
     names = {**{name.lower(): name for name in known}, **{name: name for name in known}}
     first_words = frozenset(_ENDING.sub("", name.split()[0]).lower() for name in known)
     written: Counter[tuple[str, bool]] = Counter()
     rows = []
-    for batch in con.sql(RUN_ARTICLES_SQL).fetch_record_batch(256):
-        for article_id, text, starts, ends, sentences in zip(*batch.to_pydict().values(), strict=True):
-            for start, end, name in recalled(text, list(zip(starts or [], ends or [], strict=True)), names,
-                                             first_words, written):
+    for batch in articles:
+        con.register("wanted", pa.table({"article_id": batch["article_id"]}))
+        taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for article_id, start, end in con.sql(SPANS_SQL).fetchall():
+            taken[article_id].append((start, end))
+        sentences: dict[str, list[int]] = defaultdict(list)
+        for article_id, start in con.sql(SENTENCES_SQL).fetchall():
+            sentences[article_id].append(start)
+        for article_id, text in zip(map(str, batch["article_id"].to_pylist()), map(str, batch["text"].to_pylist()),
+                                    strict=True):
+            for start, end, name in recalled(text, taken[article_id], names, first_words, written):
                 rows.append((name, {"article_id": article_id, "char_start": start, "char_end": end,
-                                    "sentence_index": max(bisect.bisect_right(sentences or [0], start) - 1, 0),
+                                    "sentence_index": max(bisect.bisect_right(sentences[article_id], start) - 1, 0),
                                     "text": text[start:end], "label": known[name], "model_label": RECALLED,
                                     "name_key": entity_key(name)}))
     words = {name for name in known if written[name.lower(), True] > LOWER_SHARE * written[name.lower(), False]}
