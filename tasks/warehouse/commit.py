@@ -144,13 +144,17 @@ class Commit:
         return PartWriter(self, f"{self.path}/{STAGED_DIR}/{name}", name, schemas.STAGED[name])
 
     def staged(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        parts = list_parts(self.base.out, f"{self.path}/{STAGED_DIR}/{name}")
-        return scan(self.base.out, name, parts, columns or schemas.STAGED[name].names)
+        return scan(self.base.out, name, self._staged_parts(name), columns or schemas.STAGED[name].names)
 
     def staged_urls(self, name: str) -> list[str]:
         """The parts of the rows set aside for table ``name`` (``stager``), as paths or URLs DuckDB can read."""
-        parts = list_parts(self.base.out, f"{self.path}/{STAGED_DIR}/{name}")
-        return [duckdb_path(p if self.local else self.fs.unstrip_protocol(p)) for p in parts]
+        return [self._duckdb_url(p) for p in self._staged_parts(name)]
+
+    def _staged_parts(self, name: str) -> list[str]:
+        return list_parts(self.base.out, f"{self.path}/{STAGED_DIR}/{name}")
+
+    def _duckdb_url(self, part: str) -> str:
+        return duckdb_path(part if self.local else self.fs.unstrip_protocol(part))
 
     def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows written to table ``name`` of this version so far, batch by batch."""
@@ -158,7 +162,7 @@ class Commit:
 
     def urls(self, name: str) -> list[str]:
         """The parts of table ``name`` written to this version so far, as paths or URLs DuckDB can read."""
-        return [duckdb_path(p if self.local else self.fs.unstrip_protocol(p)) for p in self.parts(name)]
+        return [self._duckdb_url(p) for p in self.parts(name)]
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
