@@ -5,6 +5,7 @@ finishes, is interrupted (Ctrl-C) or is killed (kill -9)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,7 +179,9 @@ def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(start: Ca
     assert run.left_running() == {}
     output = run.output()
     assert "newslake: interrupted" in output and "in state Crashed(" in output  # recorded by the server
-    assert "flows/cli.py" not in output  # no traceback of newslake's (a worker starting up may print one)
+    # No traceback of newslake's running code; a worker still importing its modules when Ctrl-C lands may print one
+    # (its frames are "in <module>").
+    assert not re.search(r'flows/cli\.py", line \d+, in (?!<module>)', output), output[-3000:]
 
 
 def test_a_finished_run_leaves_no_process_behind(tmp_path: Path, start: Callable[..., Run]) -> None:
