@@ -28,7 +28,6 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from nicknames import NickNamer
 
 from bench.split import PARTS, Part
 from flows.cli import set_environment_defaults
@@ -36,6 +35,7 @@ from flows.cli import set_environment_defaults
 set_environment_defaults()
 
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
+from tasks.aggregate.identity import full_names_of  # noqa: E402
 from tasks.names import entity_key  # noqa: E402
 
 LABELS = Path(__file__).resolve().parent / "labels" / "allsides_quotes.jsonl"
@@ -55,13 +55,9 @@ def same_speaker(predicted: str | None, labelled: str | None) -> bool:
 
 
 def _same_name(a: list[str], b: list[str]) -> bool:
-    if len(a) >= 2 and len(b) >= 2 and (a[0] in _NICKNAMES.canonicals_of(b[0])
-                                        or b[0] in _NICKNAMES.canonicals_of(a[0])):
+    if len(a) >= 2 and len(b) >= 2 and (a[0] in full_names_of(b[0]) or b[0] in full_names_of(a[0])):
         a = [b[0], *a[1:]]
     return bool(a and b) and (set(a) <= set(b) or set(b) <= set(a))
-
-
-_NICKNAMES = NickNamer()
 
 
 def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path) -> Counter[str]:

@@ -217,8 +217,7 @@ def _voted(text: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
     names = entities.resolution(entities.name_counts([table]))[0]
     con = duckdb.connect()
     con.register("mentions", table)
-    con.register("ids", pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
-                                  "entity_id": [entity_id for entity_id, _ in names.values()]}))
+    con.register("ids", entities.name_ids(names))
     con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
     return entities.with_ids(table, names, entities.entity_labels(con)).to_pylist()
 

@@ -37,7 +37,7 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
     quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes"))
-    fs = None if commit.local else commit.fs
+    fs = commit.sql_filesystem
     with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
         commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),

@@ -200,6 +200,12 @@ from (select entity_id, first(label order by n desc, label desc) as label  -- on
 """
 
 
+def name_ids(names: Resolution) -> pa.Table:
+    """``names`` as the relation ``ids`` of ``entity_labels``: (label, name_key, entity_id)."""
+    return pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
+                     "entity_id": [entity_id for entity_id, _ in names.values()]})
+
+
 def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The label of each named entity: the one most of its mentions carry across the warehouse, except that a
     platform or publication the model calls a person is an organisation; from the relations ``mentions``
@@ -251,17 +257,15 @@ def _entity_labels(merged: Merged, names: Resolution, found: pa.Table) -> dict[s
     schema = pa.schema([STAGED["entities"].field(c) for c in columns])
     batches = chain(merged.batches("entities", columns), found.select(columns).to_batches())
     mentions = pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in batches))
-    ids_ = pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
-                     "entity_id": [entity_id for entity_id, _ in names.values()]})
     commit = merged.commit
-    with sql.connect(None if commit.local else commit.fs, mentions=mentions, ids=ids_,
+    with sql.connect(commit.sql_filesystem, mentions=mentions, ids=name_ids(names),
                      articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
         return entity_labels(con)
 
 
 def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
     """The mentions of ``known`` names the model missed in the run's articles."""
-    with sql.connect(None if commit.local else commit.fs, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
+    with sql.connect(commit.sql_filesystem, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
                      entities=sql.Parquet(commit.staged_urls("entities"), STAGED["entities"])) as con:
         return recall.recalled_mentions(commit.staged("articles", ["article_id", "text"]), con, known)
 

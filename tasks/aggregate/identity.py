@@ -114,7 +114,8 @@ def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[
 
 
 @functools.cache
-def _full_names_of(nickname: str) -> frozenset[str]:
+def full_names_of(nickname: str) -> frozenset[str]:
+    """The first names ``nickname`` (lower case) is short for ("fred" → "frederick", "alfred", …)."""
     return frozenset(_nicknamer().canonicals_of(nickname))
 
 
@@ -132,7 +133,7 @@ def _nicknames(by_core: Mapping[tuple[str, str], list[Key]],
             people[(family, surname)].append(first)
     for (family, surname), firsts in people.items():
         for first in firsts:
-            owners = [f for f in firsts if f in _full_names_of(first)]
+            owners = [f for f in firsts if f in full_names_of(first)]
             if len(owners) == 1:
                 yield by_core[(family, f"{first} {surname}")][0], by_core[(family, f"{owners[0]} {surname}")][0]
 

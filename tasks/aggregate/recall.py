@@ -12,14 +12,14 @@ neither is recalled. Only the run's own articles are searched, so a run costs wh
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
 
+from tasks.aggregate import sql
 from tasks.names import NAME_LABELS, entity_key
 from tasks.schemas import STAGED
 
@@ -52,14 +52,12 @@ def known_names(counts: Mapping[tuple[str, str, str], int]) -> dict[str, str]:
     return known
 
 
-def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, str], first_words: frozenset[str],
-             written: Counter[tuple[str, bool]]) -> Iterator[tuple[int, int, str]]:
-    """The occurrences (start, end, spelling) in ``text`` of the known ``names`` (spelling or lower-case form →
-    spelling) that overlap no span of ``taken``: whole words, the longest name first, without a possessive;
-    ``first_words``: the names' first words in lower case. ``written`` counts every occurrence by (lower-case form,
-    whether it is written in lower case)."""
-    spans = sorted(taken)
-    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+def occurrences(text: str, names: Mapping[str, str], first_words: frozenset[str],
+                written: Counter[tuple[str, bool]]) -> Iterator[tuple[int, int, str]]:
+    """The capitalised occurrences (start, end, spelling) in ``text`` of the known ``names`` (spelling or lower-case
+    form → spelling): whole words, the longest name first, without a possessive; ``first_words``: the names' first
+    words in lower case. ``written`` counts every occurrence by (lower-case form, whether it is written in lower
+    case)."""
     tokens = [m.span() for m in _TOKEN.finditer(text)]
     i = 0
     while i < len(tokens):
@@ -70,8 +68,7 @@ def recalled(text: str, taken: Sequence[tuple[int, int]], names: Mapping[str, st
                     continue
                 name, end = found
                 written[name.lower(), name.islower()] += 1
-                k = bisect.bisect_left(starts, end)  # spans before k start before end: the last of them ends last
-                if not name.islower() and not (k and ends[k - 1] > start):
+                if not name.islower():
                     yield start, end, names[name]
                 i += n - 1
                 break
@@ -87,10 +84,23 @@ def _known(text: str, start: int, end: int, names: Mapping[str, str]) -> tuple[s
     return None
 
 
-# The spans and sentence starts of a batch of articles (``wanted``): a query per batch keeps DuckDB's memory to what
-# one batch needs (lists gathered over a whole run's mentions in one query ran out of it).
-SPANS_SQL = "select article_id, char_start, char_end from entities semi join wanted using (article_id)"
-SENTENCES_SQL = "select article_id, char_start from sentences semi join wanted using (article_id) order by all"
+# The occurrences no mention of the run overlaps, each with the sentence it starts in: one pass over the run's
+# mentions and over the sentences of the articles with an occurrence, whatever the run's size.
+UNTAGGED_SQL = """
+with untagged as (
+    select * from occurrences o
+    where not exists (select 1 from entities e
+                      where e.article_id = o.article_id and e.char_start < o.char_end and o.char_start < e.char_end)
+),
+starts as (select article_id, sentence_index, char_start from sentences semi join untagged using (article_id))
+select u.article_id, coalesce(s.sentence_index, 0) as sentence_index, u.char_start, u.char_end, u.text, u.label,
+       u.model_label, u.name_key
+from untagged u asof left join starts s on u.article_id = s.article_id and u.char_start >= s.char_start
+order by u.article_id, u.char_start
+"""
+
+
+_OCCURRENCES = pa.schema([f for f in STAGED["entities"] if f.name != "sentence_index"])
 
 
 def recalled_mentions(articles: Iterable[pa.RecordBatch], con: duckdb.DuckDBPyConnection,
@@ -103,21 +113,18 @@ def recalled_mentions(articles: Iterable[pa.RecordBatch], con: duckdb.DuckDBPyCo
     names = {**{name.lower(): name for name in known}, **{name: name for name in known}}
     first_words = frozenset(_ENDING.sub("", name.split()[0]).lower() for name in known)
     written: Counter[tuple[str, bool]] = Counter()
-    rows = []
+    found: list[tuple[str, str, int, int, str]] = []  # (spelling, article_id, start, end, text)
     for batch in articles:
-        con.register("wanted", pa.table({"article_id": batch["article_id"]}))
-        taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for article_id, start, end in con.sql(SPANS_SQL).fetchall():
-            taken[article_id].append((start, end))
-        sentences: dict[str, list[int]] = defaultdict(list)
-        for article_id, start in con.sql(SENTENCES_SQL).fetchall():
-            sentences[article_id].append(start)
         for article_id, text in zip(map(str, batch["article_id"].to_pylist()), map(str, batch["text"].to_pylist()),
                                     strict=True):
-            for start, end, name in recalled(text, taken[article_id], names, first_words, written):
-                rows.append((name, {"article_id": article_id, "char_start": start, "char_end": end,
-                                    "sentence_index": max(bisect.bisect_right(sentences[article_id], start) - 1, 0),
-                                    "text": text[start:end], "label": known[name], "model_label": RECALLED,
-                                    "name_key": entity_key(name)}))
+            found.extend((name, article_id, start, end, text[start:end])
+                         for start, end, name in occurrences(text, names, first_words, written))
     words = {name for name in known if written[name.lower(), True] > LOWER_SHARE * written[name.lower(), False]}
-    return pa.Table.from_pylist([row for name, row in rows if name not in words], schema=STAGED["entities"])
+    found = [f for f in found if f[0] not in words]
+    con.register("occurrences", pa.table({
+        "article_id": [f[1] for f in found], "char_start": pa.array([f[2] for f in found], pa.int32()),
+        "char_end": pa.array([f[3] for f in found], pa.int32()), "text": [f[4] for f in found],
+        "label": [known[f[0]] for f in found], "model_label": [RECALLED] * len(found),
+        "name_key": [entity_key(f[0]) for f in found]}, schema=_OCCURRENCES))
+    return sql.table(con, UNTAGGED_SQL, STAGED["entities"])
+

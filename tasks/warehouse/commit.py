@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec import AbstractFileSystem
 
 from tasks import schemas
 from tasks.schemas import TABLES
@@ -159,6 +160,11 @@ class Commit:
     def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows written to table ``name`` of this version so far, batch by batch."""
         return scan(self.base.out, name, self.parts(name), columns)
+
+    @property
+    def sql_filesystem(self) -> AbstractFileSystem | None:
+        """The file system DuckDB reads this version's ``urls`` through: none for a local folder."""
+        return None if self.local else self.fs
 
     def urls(self, name: str) -> list[str]:
         """The parts of table ``name`` written to this version so far, as paths or URLs DuckDB can read."""
