@@ -344,8 +344,16 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     ('Chair Ana Lima praised Varga, saying he "did the right thing."', {"Ana Lima": "PERSON", "Varga": "PERSON"},
      ["Ana Lima"]),
     ('"Would we just sit there and wait?" asks Tomas Varga.', {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
-    # A few words after "dubbed" are a name for something, not words said.
+    # A few words after "dubbed" are a name for something, not words said; after "titled", any number of words.
     ('What critics dubbed the "budget circus" will end, said Tomas Varga.', {"Tomas Varga": "PERSON"}, []),
+    ('Tomas Varga wrote a post titled "Can we stop talking about the harbor tax now?" in May.',
+     {"Tomas Varga": "PERSON"}, []),
+    # A long appositive closed by a comma describes the speaker; without the closing comma the description leads
+    # to the speaker's name.
+    ('"The port is ready," Ana Lima, a law professor and the former head of the harbor office under Tomas Varga, '
+     'writes.', {"Ana Lima": "PERSON", "Tomas Varga": "PERSON"}, ["Ana Lima"]),
+    ('At a lunch with the Bergen Press Club on Monday, the city’s most senior harbor and bridge engineer Dr. Ana '
+     'Lima said that "the port is ready."', {"Bergen Press Club": "ORG", "Ana Lima": "PERSON"}, ["Ana Lima"]),
 ])
 def test_quote_speaker_rules_and_guards(sentence: str, names: dict[str, str], expected: list[str | None]) -> None:
     assert _speakers(sentence, names) == expected
@@ -381,3 +389,4 @@ def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:
             '"It is far too late for that now," he said.')
     speakers = _speakers(text, {"Elena Brandt": "PERSON"}, _sentences(text))
     assert speakers == ["Elena Brandt"] * 3 + [None]  # two paragraphs back: no
+

@@ -20,8 +20,8 @@ The common patterns of news writing, in order:
 - otherwise nobody.
 
 A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
-scare quotes or a term ('called it a "big deal"'), and title-cased words are a title ("Meet the Press", "State of the
-Union."): not something said, so they are left out.
+scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled", are a title ("Meet
+the Press", "State of the Union."): not something said, so they are left out.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
+# 'a post titled "Can we stop …?"': what follows these words is a title, however long.
+_TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$", re.IGNORECASE)
 # A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
 # one who speaks.
 _PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
@@ -94,6 +96,7 @@ _NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names h
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
 MIN_WORDS = 2
+SHORT_APPOSITIVE_CHARS, APPOSITIVE_CHARS = 40, 120  # how far back an appositive's comma is looked for
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
 
@@ -121,7 +124,8 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         start, end = match.span(1)
         words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
-        if len(words) < MIN_WORDS or index is None or _title_cased(words):
+        if (len(words) < MIN_WORDS or index is None or _title_cased(words)
+                or _TITLED.search(text, max(0, match.start() - 12), match.start())):
             continue
         first = sentences[index][0]
         paragraph = text.rfind("\n", 0, match.start()) + 1
@@ -234,7 +238,7 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then the one
     after "according to" ('according to Brandt, "…"')."""
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
-                  and not _described(text, first, m[0])]
+                  and not _described(text, first, m)]
     before = [m for m in candidates if m[1] <= verb and not _OBJECT.search(text, max(first, m[0] - 60), m[0])]
     after = [m for m in candidates if verb < m[0] <= verb + 40]
     if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
@@ -264,11 +268,16 @@ def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
     return nearest(people or mentions, key=lambda m: m[0])[0]
 
 
-def _described(text: str, first: int, start: int) -> bool:
-    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker."""
+def _described(text: str, first: int, mention: Span) -> bool:
+    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker. A
+    long appositive must close with a comma after the name ("X, a law professor and the former director of the
+    office under Y, wrote"), else the name may be the subject the description leads to ("…, the nation's top
+    expert Dr. Y said")."""
+    start, end = mention[0], mention[1]
+    appositive = APPOSITIVE_CHARS if text[end:end + 1] == "," else SHORT_APPOSITIVE_CHARS
     return bool(_PREPOSITION.search(text, max(first, start - 16), start)
                 or _INDEFINITE.search(text, max(first, start - 40), start)
-                or _APPOSITIVE.search(text, max(first, start - 40), start))
+                or _APPOSITIVE.search(text, max(first, start - appositive), start))
 
 
 def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int, mentions: Sequence[Span],
@@ -287,8 +296,8 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
             break
         if spoken and s <= spoken[0] < e:
             return spoken[1]
-        people = [m[0] for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m[0])
+        people = [m for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m)
                   and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
         if people:
-            return min(people)
+            return min(people)[0]
     return None
