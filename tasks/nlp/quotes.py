@@ -57,8 +57,7 @@ _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
 _NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
-# 'a post titled "Can we stop …?"': what follows these words is a title, however long.
-_TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$", re.IGNORECASE)
+_TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$", re.IGNORECASE)  # a title, however long
 # A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
 # one who speaks.
 _PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
@@ -96,7 +95,6 @@ _NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names h
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
 MIN_WORDS = 2
-SHORT_APPOSITIVE_CHARS, APPOSITIVE_CHARS = 40, 120  # how far back an appositive's comma is looked for
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
 
@@ -269,12 +267,11 @@ def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
 
 
 def _described(text: str, first: int, mention: Span) -> bool:
-    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker. A
-    long appositive must close with a comma after the name ("X, a law professor and the former director of the
-    office under Y, wrote"), else the name may be the subject the description leads to ("…, the nation's top
-    expert Dr. Y said")."""
+    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker. Only
+    a comma after the name closes a long appositive ("X, a professor and former head of the office under Y, wrote");
+    without one, the description may lead to the speaker ("…, the nation's top expert Dr. Y said")."""
     start, end = mention[0], mention[1]
-    appositive = APPOSITIVE_CHARS if text[end:end + 1] == "," else SHORT_APPOSITIVE_CHARS
+    appositive = 120 if text[end:end + 1] == "," else 40  # how far back the appositive's comma is looked for
     return bool(_PREPOSITION.search(text, max(first, start - 16), start)
                 or _INDEFINITE.search(text, max(first, start - 40), start)
                 or _APPOSITIVE.search(text, max(first, start - appositive), start))
