@@ -166,7 +166,7 @@ def _command(args: argparse.Namespace) -> int:
     quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"
     print(f"quarantined inputs by reason: {quarantined}")
     if summary.skipped:
-        print("skipped in input folders: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
+        print("skipped on purpose: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
     if summary.languages:
         print("languages: " + ", ".join(f"{lang} {n}" for lang, n in summary.languages.items()))
     return 0

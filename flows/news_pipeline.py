@@ -16,6 +16,7 @@ warehouse.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -54,6 +55,7 @@ def cleaned_articles(files: list[InputFile], run: RunOutput, clock: report.Stage
     reading = partial(ingested, files, json_fields, max_input_bytes)
     for chunk in scheduling.timed(scheduling.in_own_thread(reading), clock, "ingest"):
         run.set_aside(chunk.quarantined)
+        run.skipped.update(chunk.skipped)
         for records in scheduling.clean_batches(chunk.records):
             with clock("clean"):
                 cleaned = clean_task(records)
@@ -145,7 +147,7 @@ def news_pipeline(
         tables=rows_after,
         added={name: rows - begin.base.num_rows(name) for name, rows in rows_after.items()},
         quarantined=dict(run.reasons.most_common()),
-        skipped=found.skipped,
+        skipped=dict(Counter(found.skipped) + run.skipped),
         stage_seconds=clock.rounded(),
         stage_peak_rss_mb=clock.peak_rss_mb,
         seconds=round(time.perf_counter() - started, 2),

@@ -42,7 +42,9 @@ class RunSummary(BaseModel):
     tables: dict[str, int]  # rows per table in the warehouse after the run
     added: dict[str, int]  # rows per table after the run minus before (negative when replaced inputs shrank)
     quarantined: dict[str, int]  # this run's quarantined inputs and records by reason
-    skipped: dict[str, int] = {}  # entries inside input folders skipped on purpose, by reason (hidden)
+    # skipped on purpose, by reason: entries of input folders (hidden), records of web archives that are no
+    # article (not_response, revisit, http_status, not_html, truncated)
+    skipped: dict[str, int] = {}
     stage_seconds: dict[str, float]  # wall time per stage (start, ingest, clean, nlp, merge, aggregate, commit)
     stage_peak_rss_mb: dict[str, float] = {}  # the flow process's peak memory so far when each stage last ended
     seconds: float
@@ -66,7 +68,7 @@ def markdown(summary: RunSummary) -> str:
         *(f"| {reason} | {n} |" for reason, n in summary.quarantined.items()),
         *(["| (none) | 0 |"] if not summary.quarantined else []),
         "",
-        "Skipped in input folders on purpose: "
+        "Skipped on purpose (hidden entries of input folders, web archive records that are no article): "
         + (", ".join(f"{reason} {n}" for reason, n in summary.skipped.items()) or "none"),
         "",
         "Languages: " + (", ".join(f"{lang} {n}" for lang, n in summary.languages.items()) or "none"),

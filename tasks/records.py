@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -17,8 +18,9 @@ T = TypeVar("T")
 class RawRecord:
     """One article as read from an input, before cleaning."""
 
-    source_uri: str  # input path; "path#N" for the N-th record (from 1) of a multi-record file
-    source_format: str  # "txt", "html" or "json"
+    source_uri: str  # input path; "path#N" for the N-th record (from 1) of a multi-record file, or for the
+    # record at byte offset N of a web archive
+    source_format: str  # "txt", "html", "json" or "warc"
     text: str | None = None  # plain text body or a visible-text dump
     html: str | None = None  # raw HTML page (cleaned by the HTML path)
     source_id: str | None = None  # the record's own id, when it has one
@@ -26,6 +28,7 @@ class RawRecord:
     title: str | None = None
     authors: tuple[str, ...] = ()
     published: str | None = None  # as given by the source; parsed by the clean stage
+    fetched_at: str | None = None  # when a crawler fetched the page (a web archive's WARC-Date)
     outlet_name: str | None = None
     outlet_domain: str | None = None
 
@@ -38,6 +41,14 @@ class Quarantined:
     reason: str  # short machine-readable reason, e.g. "empty", "binary", "invalid_json"
     detail: str  # what a person needs to find and fix it
     article_id: str | None = None  # a "duplicate": the article it repeats, which this record can provide again
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record an input holds that is no article, on purpose (a web archive's requests, redirects, images):
+    counted by reason, not kept."""
+
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -55,6 +66,7 @@ class CleanArticle:
     subtitle: str | None = None
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None  # timezone-aware, UTC
+    published_from: str | None = None  # where published_at comes from: "source", "page" or "fetched"
     language: str | None = None
     image_credits: tuple[str, ...] = ()
     outlet_name: str | None = None
@@ -75,6 +87,7 @@ class StageResult(Generic[T]):
 
     records: list[T] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # records that are no article, by reason
 
 
 @dataclass(kw_only=True, slots=True)

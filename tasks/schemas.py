@@ -32,6 +32,9 @@ ARTICLES = pa.schema(
         _field("subtitle", pa.string(), "Standfirst / deck under the headline, if any."),
         _field("authors", pa.list_(pa.string()), "Person names from the byline, without 'By' or roles."),
         _field("published_at", _UTC, "Publication time in UTC; null when unknown."),
+        _field("published_from", pa.string(), "Where published_at comes from: 'source' (the input's own field), "
+               "'page' (found in the page or text), 'fetched' (a web archive's fetch time: the article existed then, "
+               "it may be older); null when unknown."),
         _field("language", pa.string(), "ISO 639-1 code of the body text."),
         _field("text", pa.string(), "Clean article body; paragraphs separated by a blank line.", False),
         _field("word_count", pa.int32(), "Words in text: whitespace-separated tokens; in Chinese and Japanese, "
@@ -41,9 +44,10 @@ ARTICLES = pa.schema(
         _field("image_credits", pa.list_(pa.string()), "Photo credits found in captions (Reuters, AFP ...)."),
         _field("section", pa.string(), "Section of the site the article ran in, where the page says."),
         _field("tags", pa.list_(pa.string()), "Topic tags and keywords the page gives."),
-        _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record (from 1) of a file.", False),
+        _field("source_uri", pa.string(), "Input path; 'path#N' for the N-th record (from 1) of a file, or for the "
+               "record at byte offset N of a web archive.", False),
         _field("source_id", pa.string(), "The record's own id in its source, if it had one."),
-        _field("source_format", pa.string(), "Input format: txt, html or json.", False),
+        _field("source_format", pa.string(), "Input format: txt, html, json or warc.", False),
         _field("content_hash", pa.string(), "SHA-256 of the normalised clean text (exact-duplicate key).", False),
         _field("story_id", pa.string(), "Key into stories: the event this article covers, across outlets.", False),
         _field("duplicate_of", pa.string(), "article_id of the original when this article is an exact or near copy "

@@ -66,7 +66,8 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
     extracted = extract(record)
     text = "\n\n".join(p.strip() for p in extracted.paragraphs if p.strip())
     if not text:
-        what = {"txt": "text dump", "html": "HTML page", "json": "record"}[record.source_format]
+        what = {"txt": "text dump", "html": "HTML page", "json": "record", "warc": "archived page"}[
+            record.source_format]
         return Quarantined(source_uri=record.source_uri, reason="no_body",
                            detail=f"no article body left after cleaning the {what}")
     if len(text) > MAX_BODY_CHARS:
@@ -74,6 +75,7 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
                            detail=f"body of {len(text):,} characters after cleaning; an article has at most "
                                   f"{MAX_BODY_CHARS:,} (a book or a concatenated archive is not one article)")
     url = record.url or extracted.url
+    published_at, published_from = published(record, extracted)
     return CleanArticle(
         article_id=ids.article_id(url, record.html or record.text or ""),
         text=text,
@@ -85,7 +87,8 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
         title=record.title or extracted.title,
         subtitle=extracted.subtitle,
         authors=clean_authors(record.authors or extracted.authors),
-        published_at=parse_published(record.published) or parse_published(extracted.published),
+        published_at=published_at,
+        published_from=published_from,
         language=detect_language(text),
         image_credits=tuple(extracted.image_credits),
         canonical_url=extracted.canonical_url,
@@ -106,6 +109,16 @@ def extract(record: RawRecord) -> Extracted:
     blocks = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.splitlines()
     paragraphs, credits = htmlpage.filter_body_lines([" ".join(b.split()) for b in blocks])
     return Extracted(paragraphs=paragraphs, image_credits=credits)
+
+
+def published(record: RawRecord, extracted: Extracted) -> tuple[datetime | None, str | None]:
+    """The publication time and where it comes from: the input's own field ("source"), else the page ("page"),
+    else, for a page a crawler fetched, the time it was fetched ("fetched"): the article existed then, so it is a
+    latest date, the only one the archive gives."""
+    for value, origin in ((record.published, "source"), (extracted.published, "page"), (record.fetched_at, "fetched")):
+        if (parsed := parse_published(value)) is not None:
+            return parsed, origin
+    return None, None
 
 
 def parse_published(value: str | None) -> datetime | None:

@@ -1,6 +1,7 @@
-"""Ingest: the paths a run is given → raw records (text dumps, HTML pages, JSON/JSONL records; each optionally
-gzipped). ``discover`` finds the files, ``files`` reads each by its format through ``decode`` (bytes → text),
-``jsonstream`` (JSON arrays and lines, a record at a time) and ``markup`` (large HTML pages, reduced on the way in)."""
+"""Ingest: the paths a run is given → raw records (text dumps, HTML pages, JSON/JSONL records, web archives; each
+optionally gzipped). ``discover`` finds the files, ``files`` reads each by its format through ``decode`` (bytes →
+text), ``jsonstream`` (JSON arrays and lines, a record at a time), ``markup`` (large HTML pages, reduced on the way
+in) and ``warc`` (WARC files, a record at a time)."""
 
 from tasks.ingest.discover import Discovered, discover_inputs, discover_task
 from tasks.ingest.files import (

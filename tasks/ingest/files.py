@@ -1,4 +1,5 @@
-"""Ingest: input paths → raw records (text dumps, HTML pages, JSON/JSONL records; each optionally gzipped).
+"""Ingest: input paths → raw records (text dumps, HTML pages, JSON/JSONL records, web archives; each optionally
+gzipped).
 
 Bad input never raises: it becomes a ``Quarantined`` record with a reason. Bugs still raise. Files are read as
 streams (``decode``, ``jsonstream``, ``markup``), and records leave in chunks of a bounded size, so what ingest holds
@@ -16,16 +17,16 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.ingest import decode, jsonstream, markup
+from tasks.ingest import decode, jsonstream, markup, warc
 from tasks.ingest.decode import BadInput
 from tasks.ingest.jsonstream import RecordError
-from tasks.records import Quarantined, RawRecord, StageResult
+from tasks.records import Quarantined, RawRecord, Skipped, StageResult
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json",
-           ".ndjson": "json"}
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # per input, after decompression
+           ".ndjson": "json", ".warc": "warc"}
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # per input after decompression; per page of a web archive
 # What one chunk of ingest's output holds: characters of text and markup, plus a weight per record for what each
 # record costs as objects whatever its size, so that a chunk of tiny records is bounded too.
 CHUNK_CHARS = 8 * 1024 * 1024
@@ -59,9 +60,11 @@ def decode_text(data: bytes) -> str:
 
 
 def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = None,
-                      max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawRecord | Quarantined]:
-    """Every raw record in one input file, read as a stream; a bad file or a bad record yields a ``Quarantined``.
-    A break in a multi-record file keeps the records before it and quarantines the file with the reason."""
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawRecord | Quarantined | Skipped]:
+    """Every raw record in one input file, read as a stream; a bad file or a bad record yields a ``Quarantined``,
+    a record that is no article (a web archive's redirects and images) a ``Skipped``. A break in a JSON file keeps
+    the records before it and quarantines the file with the reason; a web archive goes on after a corrupt record.
+    ``max_bytes`` limits a whole input, or each page of a web archive (an archive of 1 GB is the norm)."""
     uri = str(path)
     fmt = input_format(path)
     if fmt is None:
@@ -70,6 +73,9 @@ def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = Non
                                  f"expected one of {sorted(FORMATS)} (optionally .gz)")
         return
     try:
+        if fmt == "warc":
+            yield from _archived_records(path, max_bytes)
+            return
         size = decode.checked_size(path, max_bytes)  # a gzip file is inflated once here, without being kept
         with decode.open_bytes(path) as stream:
             chunks = decode.text_chunks(stream)
@@ -85,6 +91,34 @@ def records_from_file(path: Path, *, json_fields: Mapping[str, str] | None = Non
         yield Quarantined(source_uri=uri, reason=exc.reason, detail=exc.detail)
     except OSError as exc:
         yield Quarantined(source_uri=uri, reason="read_error", detail=str(exc))
+
+
+def _archived_records(path: Path, max_bytes: int) -> Iterator[RawRecord | Quarantined | Skipped]:
+    """The pages of a web archive as raw HTML records, with the URL and the time the crawler fetched them."""
+    for item in warc.archived_pages(path, max_bytes):
+        if not isinstance(item, warc.ArchivedPage):
+            yield item
+            continue
+        uri = f"{path}#{item.offset}"
+        try:
+            html = _page_markup(_page_text(item.body, item.charset), len(item.body))
+        except BadInput as exc:
+            yield Quarantined(source_uri=uri, reason=exc.reason, detail=exc.detail)
+            continue
+        yield RawRecord(source_uri=uri, source_format="warc", html=html, url=item.url, fetched_at=item.fetched_at)
+
+
+def _page_text(body: bytes, charset: str | None) -> Iterator[str]:
+    """A fetched page's text: UTF-8 when it is valid UTF-8 (servers often declare Latin-1 for UTF-8 pages, never
+    the reverse), else the charset the server declared, else as a file is read (UTF-8 with cp1252 for what it
+    rejects)."""
+    for encoding in ("utf-8-sig", charset):
+        try:
+            if encoding:
+                return decode.read_pieces(decode.without_controls(body.decode(encoding)))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return decode.text_chunks(io.BytesIO(body))
 
 
 def _page_markup(chunks: Iterator[str], size: int) -> str:
@@ -206,6 +240,9 @@ def ingest_chunks(paths: Sequence[Path], *, json_fields: Mapping[str, str] | Non
     size = 0
     for path in paths:
         for item in records_from_file(path, json_fields=json_fields, max_bytes=max_bytes):
+            if isinstance(item, Skipped):
+                chunk.skipped[item.reason] += 1
+                continue
             if isinstance(item, Quarantined):
                 log.warning("quarantined %s: %s (%s)", item.source_uri, item.reason, item.detail)
                 chunk.quarantined.append(item)
@@ -216,7 +253,7 @@ def ingest_chunks(paths: Sequence[Path], *, json_fields: Mapping[str, str] | Non
             if size >= chunk_chars:
                 yield chunk
                 chunk, size = StageResult(), 0
-    if chunk.records or chunk.quarantined:
+    if chunk.records or chunk.quarantined or chunk.skipped:
         yield chunk
 
 
@@ -227,6 +264,7 @@ def ingest_files(paths: Sequence[Path], *, json_fields: Mapping[str, str] | None
     for chunk in ingest_chunks(paths, json_fields=json_fields, max_bytes=max_bytes):
         result.records += chunk.records
         result.quarantined += chunk.quarantined
+        result.skipped.update(chunk.skipped)
     return result
 
 

@@ -72,6 +72,7 @@ class RunOutput:
         self.languages: Counter[str] = Counter()
         self.per_file: Counter[str] = Counter()  # input file -> articles from it
         self.reasons: Counter[str] = Counter()  # quarantined inputs and records by reason
+        self.skipped: Counter[str] = Counter()  # records that are no article (a web archive's redirects), by reason
         self.set_aside_per_file: Counter[str] = Counter()  # input file -> records of it quarantined
         self.retry: set[str] = set()  # input files to try again next run (manifest.RETRY_REASONS)
         self.paths_again: set[str] = set()  # paths given that this run found missing, not a file or a loop
@@ -197,6 +198,7 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
         "subtitle": a.subtitle,
         "authors": list(a.authors),
         "published_at": a.published_at,
+        "published_from": a.published_from,
         "language": a.language,
         "text": a.text,
         "word_count": a.word_count,
