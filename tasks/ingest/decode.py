@@ -23,6 +23,7 @@ _CP1252_FALLBACK = "newslake-cp1252"
 # separators (whitespace to Python's str.split) become a line break and spaces, so no words run together.
 _CONTROLS = {c: None for c in range(32) if chr(c) not in "\t\n\r\f"} | {0x0B: "\n"} | {c: " " for c in range(28, 32)}
 _ANY_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+_CONTROL_BYTES = bytes(c for c in range(32) if chr(c) not in "\t\n\r\f")
 
 
 class Readable(Protocol):
@@ -53,6 +54,13 @@ codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 def without_controls(text: str) -> str:
     """``text`` without the C0 control characters that are not layout (NUL, escape, backspace ...)."""
     return text.translate(_CONTROLS) if _ANY_CONTROL.search(text) else text
+
+
+def has_control_bytes(data: bytes) -> bool:
+    """Whether text decoded from ``data`` may hold control characters: in every encoding that keeps ASCII as it is
+    (UTF-8, the single-byte ones, Shift_JIS, GBK …) a control character is its own byte, and UTF-16 holds zero
+    bytes. Deleting bytes is several times faster than searching the decoded text."""
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
 
 
 def checked_size(path: Path, max_bytes: int) -> int:

@@ -114,10 +114,11 @@ def _page_text(body: bytes, charset: str | None) -> Iterator[str]:
     rejects)."""
     for encoding in ("utf-8-sig", charset):
         try:
-            if encoding:
-                return decode.read_pieces(decode.without_controls(body.decode(encoding)))
+            text = body.decode(encoding) if encoding else None
         except (UnicodeDecodeError, LookupError):
             continue
+        if text is not None:
+            return decode.read_pieces(decode.without_controls(text) if decode.has_control_bytes(body) else text)
     return decode.text_chunks(io.BytesIO(body))
 
 
