@@ -48,7 +48,7 @@ def corpus_pages(corpora: Path) -> list[bytes]:
 
 def build_archive(pages: list[bytes], size: int, path: Path) -> dict[str, int]:
     """A CC-NEWS-like archive of at least ``size`` bytes; what it holds, by kind of record."""
-    from tasks.ingest.warc import archive_record
+    from tasks.gather.archive import archive_record
 
     counts = {"pages": 0, "records": 0}
     response = {"Content-Type": "application/http; msgtype=response"}

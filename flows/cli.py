@@ -71,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" for hourly')
     serve.add_argument("--name", default="newslake-scheduled", help="deployment name (default: newslake-scheduled)")
     for command in (run, serve):
-        command.add_argument("paths", nargs="+", help="files or folders (recursive): .txt .html .htm .json .jsonl, "
-                                                      "or .gz")
+        command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
+                                                      ".warc, or .gz")
+        command.add_argument("--sources", default=None, metavar="FILE",
+                             help="a sources registry (CSV: outlet,kind,url; kind feed, sitemap or urls) to poll "
+                                  "first, e.g. data/sources.csv")
         command.add_argument("--out", default=DEFAULT_OUT,
                              help=f"warehouse folder, or a URL such as s3://bucket/prefix (default: {DEFAULT_OUT})")
         command.add_argument("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, "
@@ -106,6 +109,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "outlets_registry": args.outlets,
         "workers": args.workers,
         "dask_address": args.dask_address,
+        "sources": str(Path(args.sources).expanduser().resolve()) if args.sources else None,
     }
 
 
@@ -139,6 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
     if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
         parser.error(f"--dask-address {args.dask_address}: {problem}")
+    if not args.paths and not args.sources:
+        parser.error("give input files or folders, or --sources FILE, or both")
+    if args.sources:
+        from tasks.gather.sources import read_sources  # the standard library only: checked before Prefect starts
+
+        try:
+            read_sources(args.sources)
+        except ValueError as problem:
+            parser.error(f"--sources: {problem}")
     set_environment_defaults()
     try:
         with lifetime.children_end_with_this_process():

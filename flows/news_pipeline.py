@@ -31,6 +31,7 @@ from flows.runners import nlp_runner
 from tasks.aggregate import aggregate_task
 from tasks.aggregate.outlets import Registry
 from tasks.clean import clean_task
+from tasks.gather.poll import gather_task, raw_area
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_task, ingest_task
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import default_model, nlp_cache_key, nlp_task
@@ -76,6 +77,7 @@ def news_pipeline(
     outlets_registry: str | None = None,
     workers: int = 1,
     dask_address: str | None = None,
+    sources: str | None = None,
 ) -> report.RunSummary:
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
@@ -87,6 +89,8 @@ def news_pipeline(
     outlets_registry: CSV of known outlets and their aliases (the CLI passes data/outlets.csv).
     workers: processes for NLP on this machine (1: a thread of this process). dask_address: a Dask scheduler
     (e.g. tcp://127.0.0.1:8786) whose workers run the NLP instead.
+    sources: a sources registry (CSV: outlet, kind, url) polled first (``tasks.gather``); what it fetches is kept
+    in the warehouse's raw area and read with the other inputs.
     """
     for name, value in (("batch_size", batch_size), ("workers", workers), ("max_input_bytes", max_input_bytes)):
         if value < 1:
@@ -103,7 +107,13 @@ def news_pipeline(
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
                     "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
     clock = report.StageClock()
+    if sources and not storage.is_local(out_dir):
+        raise ValueError("sources are polled into a local warehouse folder, not an object store")
     with storage.writer_lock(out_dir), steady_heap():
+        if sources:
+            with clock("gather"):
+                gather_task(sources, out_dir)
+            inputs = [*inputs, str(raw_area(out_dir) / "polls")]
         with clock("start"):
             found = discover_task(inputs)
             begin = start_task(out_dir, found.files, max_input_bytes)

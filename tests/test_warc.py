@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from flows.news_pipeline import news_pipeline
+from tasks.gather.archive import archive_record, write_archive
 from tasks.ingest import ingest_files, records_from_file
-from tasks.ingest.warc import archive_record, write_archive
 from tasks.records import Quarantined, RawRecord, Skipped
 
 RESPONSE = {"Content-Type": "application/http; msgtype=response"}

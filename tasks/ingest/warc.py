@@ -19,8 +19,6 @@ as a record of another kind.
 
 from __future__ import annotations
 
-import gzip
-import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,24 +121,3 @@ def _opens_record(fh: BinaryIO, offset: int) -> bool:
         return zlib.decompressobj(31).decompress(fh.read(4096), 16).startswith(b"WARC/")
     except zlib.error:
         return False
-
-
-def write_archive(path: Path, records: list[tuple[str, dict[str, str], bytes]], gzipped: bool = True) -> None:
-    """A WARC file of ``records`` (WARC-Type, headers, content block), each record its own gzip member when
-    ``gzipped``: what a crawler writes, for tests and benchmarks to read back."""
-    with path.open("ab") as out:
-        for kind, headers, block in records:
-            out.write(archive_record(kind, headers, block, gzipped))
-
-
-def archive_record(kind: str, headers: dict[str, str], block: bytes, gzipped: bool = True) -> bytes:
-    """One WARC record's bytes (a gzip member when ``gzipped``)."""
-    record = WarcRecord()
-    record.init_headers(getattr(WarcRecordType, kind))
-    for name, value in headers.items():
-        record.headers[name] = value
-    record.set_bytes_content(block)
-    buffer = io.BytesIO()
-    record.write(buffer)
-    data = buffer.getvalue()
-    return gzip.compress(data, compresslevel=1) if gzipped else data

@@ -160,7 +160,9 @@ def start(out: str, files: Sequence[Path], size_limit: int) -> RunStart:
     any input still provides it."""
     base = storage.open_for_writing(out)
     if storage.is_local(out):
-        files = [f for f in files if not f.is_relative_to(out)]  # an input folder holding the warehouse itself
+        raw = Path(out) / storage.RAW_AREA
+        # an input folder holding the warehouse itself: its tables are no input, what gather fetched is
+        files = [f for f in files if not f.is_relative_to(out) or f.is_relative_to(raw)]
     known = base.read("inputs")
     quarantine = base.read("quarantine", ["source_uri", "reason", "article_id"])
     plan = manifest.plan(files, known, quarantine, size_limit)

@@ -8,6 +8,7 @@ Layout of a warehouse folder ``DIR``::
     DIR/.newslake/versions/<version>/<table>/part-*.parquet
     DIR/.newslake/versions/<version>/lease                        readers of the version hold a shared flock on it
     DIR/.newslake/lock                                            held by the one run that writes
+    DIR/raw/polls/*.warc.gz                                       what gather fetched (``tasks.gather.poll``): inputs
 
 A commit writes a complete new version folder (parts of tables it did not change are hard links to the previous
 version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader that resolves ``current`` once
@@ -67,6 +68,7 @@ from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, tabl
 
 log = logging.getLogger(__name__)
 
+RAW_AREA = "raw"  # what newslake fetched itself, kept as web archives: the one input inside a warehouse
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 

@@ -1,0 +1,157 @@
+"""A poll: every source's listing fetched (a conditional GET: an unchanged feed costs no body), the article links in
+it that were never fetched before fetched once, and every page's response written into a web archive in the
+warehouse's raw area (``DIR/raw/polls/*.warc.gz``) before anything parses it: the ingest stage reads those archives
+like any other input, and a later, better clean stage can read them again without fetching anything.
+
+The raw area also holds what makes the next poll cheap and safe: ``fetched.txt``, each page's normalised URL,
+appended once its record is in the archive (so a poll killed mid-way fetches again only the page it was writing);
+``validators.json``, each listing's ETag and Last-Modified; ``health.jsonl``, one line per source per poll (status,
+links seen, new, errors).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks.gather.archive import RESPONSE, archive_record, response_block
+from tasks.gather.fetch import Fetcher, Response
+from tasks.gather.listings import BadListing, normalised, read_listing
+from tasks.gather.sources import Source, read_sources
+from tasks.warehouse import storage
+
+log = logging.getLogger(__name__)
+
+MAX_SITEMAPS = 50  # sitemaps of an index read per poll: an index of a whole site's history is not read at once
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    polled_at: str
+    outlet: str
+    kind: str
+    url: str
+    status: int  # the listing's HTTP status (304: unchanged); 0 when none came
+    seen: int  # article links the listing holds
+    new: int  # of them, never fetched before
+    fetched: int  # of the new ones, fetched with status 200
+    errors: int  # listings and pages that failed
+    error: str | None  # why the listing failed, if it did
+
+
+def raw_area(out: str | Path) -> Path:
+    return Path(out) / storage.RAW_AREA
+
+
+def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = None,
+         workers: int = 8) -> list[SourceHealth]:
+    """Poll ``sources`` into the raw area of the warehouse at ``out``; the health of each source."""
+    raw = raw_area(out)
+    (raw / "polls").mkdir(parents=True, exist_ok=True)
+    fetcher = fetcher or Fetcher()
+    validators = _read_json(raw / "validators.json")
+    fetched = _fetched(raw / "fetched.txt")
+    stamp = datetime.now(UTC)
+    health: list[SourceHealth] = []
+    archive_path = raw / "polls" / f"{stamp:%Y%m%dT%H%M%S%fZ}.warc.gz"
+    with archive_path.open("ab") as archive, (raw / "fetched.txt").open("a", encoding="utf-8") as done, \
+            ThreadPoolExecutor(workers) as pool:
+        for source in sources:
+            status, links, errors, error = _listing(source, fetcher, validators)
+            _write_json(raw / "validators.json", validators)
+            new = [u for u in links if u not in fetched]
+            fetched.update(new)  # a page listed by several sources is fetched once
+            ok = 0
+            for response in pool.map(fetcher.get, new):
+                _archive(archive, response)
+                if 0 < response.status < 500:  # an answer came: it is in the archive, not to be asked again
+                    done.write(normalised(response.url) or response.url)
+                    done.write("\n")
+                    done.flush()
+                ok += response.status == 200 and response.error is None
+                errors += response.status != 200 or response.error is not None
+            health.append(SourceHealth(f"{stamp:%Y-%m-%dT%H:%M:%SZ}", source.outlet, source.kind, source.url, status,
+                                       len(links), len(new), ok, errors, error))
+    with (raw / "health.jsonl").open("a", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(asdict(h)) + "\n" for h in health)
+    if archive_path.stat().st_size == 0:
+        archive_path.unlink()
+    return health
+
+
+def _listing(source: Source, fetcher: Fetcher,
+             validators: dict[str, dict[str, str]]) -> tuple[int, list[str], int, str | None]:
+    """The listing's status, the article links it (and a sitemap index's sitemaps) holds, errors and why."""
+    links: list[str] = []
+    errors, first_status, first_error = 0, 0, None
+    queue, read = [source.url], 0
+    while queue and read <= MAX_SITEMAPS:
+        url = queue.pop(0)
+        read += 1
+        known = validators.get(url, {})
+        response = fetcher.get(url, etag=known.get("etag"), last_modified=known.get("last_modified"))
+        error = response.error or (None if response.status in (200, 304) else "http_status")
+        if read == 1:
+            first_status, first_error = response.status, error
+        if error or response.status == 304:
+            errors += error is not None
+            continue
+        try:
+            listing = read_listing(source.kind, response.body, response.final_url)
+        except BadListing as problem:
+            errors += 1
+            first_error = first_error or str(problem)
+            continue
+        validators[url] = {k: v for k, v in (("etag", response.headers.get("etag")),
+                                             ("last_modified", response.headers.get("last-modified"))) if v}
+        links += [u for u in listing.pages if u not in links]
+        queue += listing.sitemaps
+    return first_status, links, errors, first_error
+
+
+def _archive(archive: BinaryIO, response: Response) -> None:
+    if not response.status or response.error == "too_large":
+        return
+    block = response_block(response.status, response.reason, response.headers, response.body)
+    headers = {"WARC-Target-URI": response.final_url, "WARC-Date": response.fetched_at, **RESPONSE}
+    archive.write(archive_record("response", headers, block))
+    archive.flush()
+    os.fsync(archive.fileno())  # on disk before its URL is marked fetched
+
+
+def _fetched(path: Path) -> set[str]:
+    return set(path.read_text(encoding="utf-8").split()) if path.exists() else set()
+
+
+def _read_json(path: Path) -> dict[str, dict[str, str]]:
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
+
+
+def _write_json(path: Path, value: object) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(value, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(path)
+
+
+def polled_archives(out: str | Path) -> Iterator[Path]:
+    yield from sorted((raw_area(out) / "polls").glob("*.warc.gz"))
+
+
+@task(name="gather", cache_policy=NONE)
+def gather_task(sources_file: str, out: str) -> list[dict[str, object]]:
+    """Poll the sources of ``sources_file`` into the raw area of the warehouse at ``out``."""
+    health = poll(read_sources(sources_file), out)
+    for h in health:
+        log.info("source %s (%s): status %s, %d links, %d new, %d fetched, %d errors%s", h.url, h.kind, h.status,
+                 h.seen, h.new, h.fetched, h.errors, f" ({h.error})" if h.error else "")
+    return [asdict(h) for h in health]

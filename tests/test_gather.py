@@ -1,0 +1,214 @@
+"""Gather against real HTTP servers on 127.0.0.1: feeds, sitemaps, URL lists and robots.txt, with the faults of the
+real web, every response kept as a web archive that ingest reads back."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.news_pipeline import news_pipeline
+from tasks.gather.fetch import Fetcher
+from tasks.gather.poll import poll, polled_archives
+from tasks.gather.sources import Source, read_sources
+from tasks.ingest import records_from_file
+from tasks.records import RawRecord
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def _article(title: str) -> bytes:
+    body = "".join(f"<p>{title}: the harbor board met on day {n} and agreed to keep the ferry running through the "
+                   f"winter, the chair of the board told reporters after the vote.</p>" for n in range(1, 6))
+    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>" \
+        .encode()
+
+
+def _rss(*links: str) -> bytes:
+    items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'.encode()
+
+
+@dataclass
+class Site:
+    """A web site on 127.0.0.1: routes (path → answer, or a function of the request's headers giving one), and
+    every request it got (path, headers, time)."""
+
+    routes: dict[str, Answer | Callable[[dict[str, str]], Answer]] = field(default_factory=dict)
+    hits: list[tuple[str, dict[str, str], float]] = field(default_factory=list)
+    port: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _, _ in self.hits if p == path)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    served = Site()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            served.hits.append((self.path, headers, time.monotonic()))
+            route = served.routes.get(self.path, (404, {"Content-Type": "text/html"}, b"<p>no such page</p>"))
+            status, extra, body = route(headers) if callable(route) else route
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that gave up
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    served.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served
+    server.shutdown()
+    server.server_close()
+
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+FEED = {"Content-Type": "application/rss+xml"}
+
+
+def _fetcher(**overrides: float) -> Fetcher:
+    settings = {"per_host_seconds": 0.0, "timeout": 1.0, "attempts": 2, "backoff": 0.05, "max_bytes": 100_000}
+    return Fetcher(**(settings | overrides))  # type: ignore[arg-type]
+
+
+def _pages(out: Path) -> dict[str, RawRecord]:
+    pages = {}
+    for archive in polled_archives(out):
+        for item in records_from_file(archive):
+            if isinstance(item, RawRecord):
+                pages[str(item.url)] = item
+    return pages
+
+
+def test_feeds_sitemaps_and_url_lists_are_fetched_once_each_and_archived(site: Site, tmp_path: Path) -> None:
+    for n in range(1, 5):
+        site.routes[f"/news/{n}"] = (200, HTML, _article(f"Story {n}"))
+    site.routes["/feed-a.xml"] = (200, FEED, _rss("/news/1", site.url("/news/2?utm_source=rss")))
+    site.routes["/feed-b.xml"] = (200, FEED, _rss(site.url("/news/1#comments")))  # the same article again
+    site.routes["/sitemap-index.xml"] = (200, {"Content-Type": "application/xml"},
+                                         b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                         b"<sitemap><loc>/sitemap-1.xml</loc></sitemap></sitemapindex>")
+    site.routes["/sitemap-1.xml"] = (200, {"Content-Type": "application/xml"},
+                                     b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>'
+                                     + site.url("/news/3").encode() + b"</loc></url><url><loc>/news/1</loc></url>"
+                                     b"</urlset>")
+    site.routes["/list.txt"] = (200, {"Content-Type": "text/plain"}, b"# today\n/news/4\n/news/2\n")
+    sources = [Source("A", "feed", site.url("/feed-a.xml")), Source("B", "feed", site.url("/feed-b.xml")),
+               Source("C", "sitemap", site.url("/sitemap-index.xml")), Source("D", "urls", site.url("/list.txt"))]
+    health = poll(sources, tmp_path, _fetcher())
+    assert [(h.seen, h.new, h.fetched, h.errors) for h in health] == [(2, 2, 2, 0), (1, 0, 0, 0), (2, 1, 1, 0),
+                                                                    (2, 1, 1, 0)]
+    # each article asked for once, by its address without tracking parameters or fragment
+    assert {n: site.count(f"/news/{n}") for n in range(1, 5)} == {1: 1, 2: 1, 3: 1, 4: 1}
+    pages = _pages(tmp_path)
+    assert {u for u in pages if "/news/" in u} == {site.url(f"/news/{n}") for n in range(1, 5)}
+    assert all(p.fetched_at for p in pages.values())
+
+
+def test_a_second_poll_downloads_no_unchanged_listing_and_fetches_nothing_again(site: Site, tmp_path: Path) -> None:
+    site.routes["/news/1"] = (200, HTML, _article("Story 1"))
+
+    def feed(headers: dict[str, str]) -> Answer:
+        if headers.get("if-none-match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {**FEED, "ETag": '"v1"'}, _rss("/news/1")
+
+    site.routes["/feed.xml"] = feed
+    sources = [Source("A", "feed", site.url("/feed.xml"))]
+    poll(sources, tmp_path, _fetcher())
+    second = poll(sources, tmp_path, _fetcher())
+    assert [h.status for h in second] == [304]
+    assert site.count("/news/1") == 1 and site.count("/feed.xml") == 2
+    assert len(list(polled_archives(tmp_path))) == 1  # the second poll fetched nothing, so kept no archive
+
+
+def test_faults_of_the_real_web(site: Site, tmp_path: Path) -> None:
+    tries: Counter[str] = Counter()
+
+    def flaky(_: dict[str, str]) -> Answer:
+        tries["flaky"] += 1
+        return (500, HTML, b"busy") if tries["flaky"] == 1 else (200, HTML, _article("Back again"))
+
+    def slow(_: dict[str, str]) -> Answer:
+        time.sleep(1.5)
+        return 200, HTML, _article("Too late")
+
+    site.routes.update({
+        "/flaky": flaky, "/slow": slow,
+        "/loop-a": (302, {"Location": "/loop-b"}, b""), "/loop-b": (302, {"Location": "/loop-a"}, b""),
+        "/moved": (301, {"Location": "/news/moved"}, b""), "/news/moved": (200, HTML, _article("Moved here")),
+        "/huge": (200, HTML, b"<p>" + b"x" * 300_000 + b"</p>"),
+        "/latin": (200, {"Content-Type": "text/html; charset=iso-8859-1"}, _article("Café society")),
+        "/bad-feed.xml": (200, FEED, b"<rss><channel><item><link>/flaky"),
+        "/list.txt": (200, {"Content-Type": "text/plain"},
+                      b"/flaky\n/slow\n/loop-a\n/moved\n/huge\n/latin\n/missing\n"),
+    })
+    health = poll([Source("A", "urls", site.url("/list.txt")), Source("B", "feed", site.url("/bad-feed.xml"))],
+                  tmp_path, _fetcher())
+    assert tries["flaky"] == 2  # a server error is tried again
+    assert site.count("/slow") == 2  # so is a timeout; then given up
+    assert health[0].fetched == 3 and health[0].errors == 4  # flaky, moved, latin; slow, loop, huge, missing
+    pages = _pages(tmp_path)
+    assert "Back again" in str(pages[site.url("/flaky")].html)
+    assert site.url("/news/moved") in pages  # archived under the address it was found at
+    assert "Café society" in str(pages[site.url("/latin")].html)  # declared Latin-1, sent as UTF-8
+    assert not {site.url(p) for p in ("/slow", "/loop-a", "/huge")} & pages.keys()
+    assert health[1].error is not None or health[1].seen <= 1  # a broken feed is reported, the poll goes on
+
+
+def test_robots_txt_is_obeyed_and_hosts_are_spaced(site: Site, tmp_path: Path) -> None:
+    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
+    for path in ("/news/1", "/news/2", "/news/3", "/private/memo"):
+        site.routes[path] = (200, HTML, _article(path))
+    site.routes["/list.txt"] = (200, {"Content-Type": "text/plain"}, b"/news/1\n/news/2\n/news/3\n/private/memo\n")
+    poll([Source("A", "urls", site.url("/list.txt"))], tmp_path, _fetcher(per_host_seconds=0.2), workers=4)
+    assert site.count("/private/memo") == 0 and site.count("/robots.txt") == 1
+    times = sorted(t for _, _, t in site.hits)
+    # one host, four threads: 0.2 s between requests as sent (the server's clock adds its own delays to each)
+    assert times[-1] - times[0] >= 0.95 * 0.2 * (len(times) - 1)
+    assert all(h["user-agent"].startswith("newslake/") for _, h, _ in site.hits)
+
+
+def test_the_sources_registry_names_its_mistakes(tmp_path: Path) -> None:
+    registry = tmp_path / "sources.csv"
+    registry.write_text("outlet,kind,url\nHarbor News,feed,https://harbor.example/rss\nX,podcast,https://x.example/\n")
+    with pytest.raises(ValueError, match="line 3: kind must be one of feed, sitemap, urls"):
+        read_sources(registry)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_polls_its_sources_and_a_second_run_adds_nothing(site: Site, tmp_path: Path) -> None:
+    for n in (1, 2):
+        site.routes[f"/news/{n}"] = (200, HTML, _article(f"Ferry story {n}"))
+    site.routes["/feed.xml"] = (200, {**FEED, "ETag": '"v1"'}, _rss("/news/1", "/news/2"))
+    registry = tmp_path / "sources.csv"
+    registry.write_text(f"outlet,kind,url\nHarbor News,feed,{site.url('/feed.xml')}\n")
+    out = tmp_path / "w"
+    first = news_pipeline(inputs=[], out=str(out), sources=str(registry))
+    second = news_pipeline(inputs=[], out=str(out), sources=str(registry))
+    assert first.articles_in_run == 2 and second.articles_in_run == 0 and second.version is None
+    assert site.count("/news/1") == site.count("/news/2") == 1
+    urls = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+        "select url from articles order by url").fetchall()
+    assert urls == [(site.url("/news/1"),), (site.url("/news/2"),)]
