@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--sources", default=None, metavar="FILE",
                              help="a sources registry (CSV: outlet,kind,url; kind feed, sitemap or urls) to poll "
                                   "first, e.g. data/sources.csv")
+        command.add_argument("--reparse", action="store_true",
+                             help="read the pages gathered before again with this version, without fetching")
         command.add_argument("--out", default=DEFAULT_OUT,
                              help=f"warehouse folder, or a URL such as s3://bucket/prefix (default: {DEFAULT_OUT})")
         command.add_argument("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, "
@@ -110,6 +112,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "dask_address": args.dask_address,
         "sources": str(Path(args.sources).expanduser().resolve()) if args.sources else None,
+        "reparse": args.reparse,
     }
 
 
@@ -143,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
     if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
         parser.error(f"--dask-address {args.dask_address}: {problem}")
-    if not args.paths and not args.sources:
+    if not args.paths and not args.sources and not args.reparse:
         parser.error("give input files or folders, or --sources FILE, or both")
     if args.sources:
         from tasks.gather.sources import read_sources  # the standard library only: checked before Prefect starts

@@ -78,6 +78,7 @@ def news_pipeline(
     workers: int = 1,
     dask_address: str | None = None,
     sources: str | None = None,
+    reparse: bool = False,
 ) -> report.RunSummary:
     """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
 
@@ -90,7 +91,8 @@ def news_pipeline(
     workers: processes for NLP on this machine (1: a thread of this process). dask_address: a Dask scheduler
     (e.g. tcp://127.0.0.1:8786) whose workers run the NLP instead.
     sources: a sources registry (CSV: outlet, kind, url) polled first (``tasks.gather``); what it fetches is kept
-    in the warehouse's raw area and read with the other inputs.
+    in the warehouse's raw area and read with the other inputs. reparse: read what was gathered before again
+    (cleaned and analysed by this version), without fetching it again.
     """
     for name, value in (("batch_size", batch_size), ("workers", workers), ("max_input_bytes", max_input_bytes)):
         if value < 1:
@@ -107,16 +109,17 @@ def news_pipeline(
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
                     "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
     clock = report.StageClock()
-    if sources and not storage.is_local(out_dir):
+    if (sources or reparse) and not storage.is_local(out_dir):
         raise ValueError("sources are polled into a local warehouse folder, not an object store")
     with storage.writer_lock(out_dir), steady_heap():
         if sources:
             with clock("gather"):
                 gather_task(sources, out_dir)
+        if sources or (reparse and (raw_area(out_dir) / "polls").is_dir()):
             inputs = [*inputs, str(raw_area(out_dir) / "polls")]
         with clock("start"):
             found = discover_task(inputs)
-            begin = start_task(out_dir, found.files, max_input_bytes)
+            begin = start_task(out_dir, found.files, max_input_bytes, reparse)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths quarantined",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(found.quarantined))
         after = begin.base

@@ -4,6 +4,9 @@ real web, every response kept as a web archive that ingest reads back."""
 from __future__ import annotations
 
 import contextlib
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -21,6 +24,7 @@ from tasks.gather.poll import poll, polled_archives
 from tasks.gather.sources import Source, read_sources
 from tasks.ingest import records_from_file
 from tasks.records import RawRecord
+from tests.conftest import ROOT
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -198,7 +202,8 @@ def test_the_sources_registry_names_its_mistakes(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_run_polls_its_sources_and_a_second_run_adds_nothing(site: Site, tmp_path: Path) -> None:
+def test_a_run_polls_its_sources_a_second_adds_nothing_and_a_reparse_fetches_nothing(site: Site,
+                                                                                     tmp_path: Path) -> None:
     for n in (1, 2):
         site.routes[f"/news/{n}"] = (200, HTML, _article(f"Ferry story {n}"))
     site.routes["/feed.xml"] = (200, {**FEED, "ETag": '"v1"'}, _rss("/news/1", "/news/2"))
@@ -208,7 +213,43 @@ def test_a_run_polls_its_sources_and_a_second_run_adds_nothing(site: Site, tmp_p
     first = news_pipeline(inputs=[], out=str(out), sources=str(registry))
     second = news_pipeline(inputs=[], out=str(out), sources=str(registry))
     assert first.articles_in_run == 2 and second.articles_in_run == 0 and second.version is None
+    again = news_pipeline(inputs=[], out=str(out), reparse=True)  # what was gathered, read again: nothing fetched
+    assert again.files_processed == 1 and again.articles_in_run == 2 and again.version is not None
     assert site.count("/news/1") == site.count("/news/2") == 1
     urls = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
         "select url from articles order by url").fetchall()
     assert urls == [(site.url("/news/1"),), (site.url("/news/2"),)]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_poll_killed_mid_way_loses_nothing_and_fetches_again_only_what_was_in_flight(site: Site,
+                                                                                      tmp_path: Path) -> None:
+    def slow_article(n: int) -> Callable[[dict[str, str]], Answer]:
+        def answer(_: dict[str, str]) -> Answer:
+            time.sleep(0.15)
+            return 200, HTML, _article(f"Harbor story {n}")
+        return answer
+
+    for n in range(12):
+        site.routes[f"/news/{n}"] = slow_article(n)
+    listing = "".join(f"/news/{n}\n" for n in range(12)).encode()
+    site.routes["/list.txt"] = (200, {"Content-Type": "text/plain"}, listing)
+    registry = tmp_path / "sources.csv"
+    registry.write_text(f"outlet,kind,url\nHarbor News,urls,{site.url('/list.txt')}\n")
+    out = tmp_path / "w"
+    script = ("from tasks.gather.poll import poll; from tasks.gather.sources import read_sources; "
+              "from tasks.gather.fetch import Fetcher; "
+              f"poll(read_sources({str(registry)!r}), {str(out)!r}, Fetcher(per_host_seconds=0.0), workers=2)")
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while sum(site.count(f"/news/{n}") for n in range(12)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    summary = news_pipeline(inputs=[], out=str(out), sources=str(registry))  # polls again, then reads the raw area
+    asked = [site.count(f"/news/{n}") for n in range(12)]
+    assert min(asked) == 1 and sum(asked) - 12 <= 2  # again: at most the two in flight when the poll was killed
+    titles = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+        "select title from articles order by title").fetchall()
+    assert sorted(t for (t,) in titles) == sorted(f"Harbor story {n}" for n in range(12))  # each once
+    assert summary.quarantined.keys() <= {"corrupt_record", "duplicate"}  # a record cut off by the kill, at most

@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -55,38 +58,51 @@ def raw_area(out: str | Path) -> Path:
 
 def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = None,
          workers: int = 8) -> list[SourceHealth]:
-    """Poll ``sources`` into the raw area of the warehouse at ``out``; the health of each source."""
+    """Poll ``sources`` into the raw area of the warehouse at ``out``, ``workers`` requests at a time (the fetcher
+    keeps each host to its own pace); the health of each source."""
     raw = raw_area(out)
     (raw / "polls").mkdir(parents=True, exist_ok=True)
     fetcher = fetcher or Fetcher()
     validators = _read_json(raw / "validators.json")
     fetched = _fetched(raw / "fetched.txt")
     stamp = datetime.now(UTC)
-    health: list[SourceHealth] = []
     archive_path = raw / "polls" / f"{stamp:%Y%m%dT%H%M%S%fZ}.warc.gz"
-    with archive_path.open("ab") as archive, (raw / "fetched.txt").open("a", encoding="utf-8") as done, \
-            ThreadPoolExecutor(workers) as pool:
-        for source in sources:
-            status, links, errors, error = _listing(source, fetcher, validators)
-            _write_json(raw / "validators.json", validators)
-            new = [u for u in links if u not in fetched]
-            fetched.update(new)  # a page listed by several sources is fetched once
-            ok = 0
-            for response in pool.map(fetcher.get, new):
+    with ThreadPoolExecutor(workers) as pool:
+        listings = list(pool.map(lambda source: _listing(source, fetcher, validators), sources))
+        _write_json(raw / "validators.json", validators)
+        new: dict[str, int] = {}  # page -> the first source listing it: a page several list is fetched once
+        for n, (_, links, _, _) in enumerate(listings):
+            for url in links:
+                if url not in fetched:
+                    new.setdefault(url, n)
+        pages = Counter[int]()
+        errors = Counter({n: listing[2] for n, listing in enumerate(listings)})
+        with archive_path.open("ab") as archive, (raw / "fetched.txt").open("a", encoding="utf-8") as done:
+            for response in pool.map(fetcher.get, _by_turns(list(new))):
                 _archive(archive, response)
                 if 0 < response.status < 500:  # an answer came: it is in the archive, not to be asked again
-                    done.write(normalised(response.url) or response.url)
-                    done.write("\n")
+                    done.write(f"{normalised(response.url) or response.url}\n")
                     done.flush()
-                ok += response.status == 200 and response.error is None
-                errors += response.status != 200 or response.error is not None
-            health.append(SourceHealth(f"{stamp:%Y-%m-%dT%H:%M:%SZ}", source.outlet, source.kind, source.url, status,
-                                       len(links), len(new), ok, errors, error))
+                good = response.status == 200 and response.error is None
+                pages[new[response.url]] += good
+                errors[new[response.url]] += not good
+    health = [SourceHealth(f"{stamp:%Y-%m-%dT%H:%M:%SZ}", source.outlet, source.kind, source.url, status, len(links),
+                           sum(1 for u in links if new.get(u) == n), pages[n], errors[n], error)
+              for n, (source, (status, links, _, error)) in enumerate(zip(sources, listings, strict=True))]
     with (raw / "health.jsonl").open("a", encoding="utf-8") as fh:
         fh.writelines(json.dumps(asdict(h)) + "\n" for h in health)
     if archive_path.stat().st_size == 0:
         archive_path.unlink()
     return health
+
+
+def _by_turns(urls: list[str]) -> list[str]:
+    """The URLs host by host in turn (a page of each host, then a second of each …), so the workers are spread
+    over the hosts rather than all waiting for one."""
+    hosts: dict[str, list[str]] = {}
+    for url in urls:
+        hosts.setdefault(urlsplit(url).netloc, []).append(url)
+    return [url for turn in zip_longest(*hosts.values()) for url in turn if url is not None]
 
 
 def _listing(source: Source, fetcher: Fetcher,

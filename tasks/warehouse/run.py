@@ -153,11 +153,12 @@ class Merged:
         yield from self.commit.staged(name, columns)
 
 
-def start(out: str, files: Sequence[Path], size_limit: int) -> RunStart:
+def start(out: str, files: Sequence[Path], size_limit: int, reparse: bool = False) -> RunStart:
     """Open the warehouse at ``out`` (a storage.location) for writing (hold its lock) and plan the run over the input
-    ``files`` from the manifest. Inputs that are missing keep their rows (the warehouse is an archive); an input that
-    holds, as a duplicate, an article whose file this run reads again is read again too, so the article stays while
-    any input still provides it."""
+    ``files`` from the manifest; with ``reparse``, the web archives of the raw area are read again, unchanged (what
+    gather fetched, cleaned by this version). Inputs that are missing keep their rows (the warehouse is an archive);
+    an input that holds, as a duplicate, an article whose file this run reads again is read again too, so the
+    article stays while any input still provides it."""
     base = storage.open_for_writing(out)
     if storage.is_local(out):
         raw = Path(out) / storage.RAW_AREA
@@ -166,6 +167,10 @@ def start(out: str, files: Sequence[Path], size_limit: int) -> RunStart:
     known = base.read("inputs")
     quarantine = base.read("quarantine", ["source_uri", "reason", "article_id"])
     plan = manifest.plan(files, known, quarantine, size_limit)
+    if reparse:
+        gathered = [f for f in plan.unchanged if Path(f.path).is_relative_to(Path(out) / storage.RAW_AREA)]
+        plan.todo.extend(gathered)
+        plan.unchanged[:] = [f for f in plan.unchanged if f not in gathered]
     articles = base.read("articles", ["article_id", "source_uri"])
     known_files = {str(f) for f in known["source_file"].to_pylist()}
     replaced = {f.path for f in plan.todo}
@@ -268,8 +273,8 @@ def transient_io_error(_task: object, _task_run: object, state: State[Any]) -> b
 
 
 @task(name="start", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_io_error, cache_policy=NONE)
-def start_task(out: str, files: list[Path], size_limit: int) -> RunStart:
-    return start(out, files, size_limit)
+def start_task(out: str, files: list[Path], size_limit: int, reparse: bool = False) -> RunStart:
+    return start(out, files, size_limit, reparse)
 
 
 @task(name="merge", cache_policy=NONE)
