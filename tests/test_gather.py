@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows import cli
 from flows.news_pipeline import news_pipeline
 from tasks.gather.fetch import Fetcher
 from tasks.gather.poll import poll, polled_archives
@@ -197,7 +198,7 @@ def test_robots_txt_is_obeyed_and_hosts_are_spaced(site: Site, tmp_path: Path) -
 def test_the_sources_registry_names_its_mistakes(tmp_path: Path) -> None:
     registry = tmp_path / "sources.csv"
     registry.write_text("outlet,kind,url\nHarbor News,feed,https://harbor.example/rss\nX,podcast,https://x.example/\n")
-    with pytest.raises(ValueError, match="line 3: kind must be one of feed, sitemap, urls"):
+    with pytest.raises(ValueError, match="line 3: kind must be one of feed, sitemap, urls, page"):
         read_sources(registry)
 
 
@@ -216,9 +217,18 @@ def test_a_run_polls_its_sources_a_second_adds_nothing_and_a_reparse_fetches_not
     again = news_pipeline(inputs=[], out=str(out), reparse=True)  # what was gathered, read again: nothing fetched
     assert again.files_processed == 1 and again.articles_in_run == 2 and again.version is not None
     assert site.count("/news/1") == site.count("/news/2") == 1
+    site.routes["/news/3"] = (200, HTML, _article("Ferry story 3"))
+    page = news_pipeline(inputs=[site.url("/news/3")], out=str(out))  # a web page given as an input: fetched
+    assert page.articles_in_run == 1 and site.count("/news/3") == 1
     urls = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
         "select url from articles order by url").fetchall()
-    assert urls == [(site.url("/news/1"),), (site.url("/news/2"),)]
+    assert urls == [(site.url(f"/news/{n}"),) for n in (1, 2, 3)]
+
+
+def test_a_web_address_given_as_an_input_stays_one() -> None:
+    args = cli.build_parser().parse_args(["run", "https://harbor.example/news/1", "notes.txt", "--out", "w"])
+    inputs = cli.flow_parameters(args)["inputs"]
+    assert inputs[0] == "https://harbor.example/news/1" and Path(inputs[1]).is_absolute()
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -108,6 +108,9 @@ def _by_turns(urls: list[str]) -> list[str]:
 def _listing(source: Source, fetcher: Fetcher,
              validators: dict[str, dict[str, str]]) -> tuple[int, list[str], int, str | None]:
     """The listing's status, the article links it (and a sitemap index's sitemaps) holds, errors and why."""
+    if source.kind == "page":  # nothing to list: the page is fetched like a listed one
+        page = normalised(source.url)
+        return 0, [page] if page else [], 0 if page else 1, None if page else "not a web page address"
     links: list[str] = []
     errors, first_status, first_error = 0, 0, None
     queue, read = [source.url], 0
@@ -164,9 +167,11 @@ def polled_archives(out: str | Path) -> Iterator[Path]:
 
 
 @task(name="gather", cache_policy=NONE)
-def gather_task(sources_file: str, out: str) -> list[dict[str, object]]:
-    """Poll the sources of ``sources_file`` into the raw area of the warehouse at ``out``."""
-    health = poll(read_sources(sources_file), out)
+def gather_task(sources_file: str | None, pages: list[str], out: str) -> list[dict[str, object]]:
+    """Poll the sources of ``sources_file`` and fetch the ``pages`` (URLs given as inputs) into the raw area of the
+    warehouse at ``out``."""
+    sources = read_sources(sources_file) if sources_file else []
+    health = poll([*sources, *(Source("", "page", url) for url in pages)], out)
     for h in health:
         log.info("source %s (%s): status %s, %d links, %d new, %d fetched, %d errors%s", h.url, h.kind, h.status,
                  h.seen, h.new, h.fetched, h.errors, f" ({h.error})" if h.error else "")

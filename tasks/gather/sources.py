@@ -1,7 +1,7 @@
 """The sources registry: what gather polls, one row per source (``data/sources.csv`` is an example): ``outlet`` (a
 name, for people), ``kind`` (``feed``: RSS or Atom; ``sitemap``: a sitemap, news sitemap or sitemap index; ``urls``:
-a plain list, one URL per line) and ``url``. Read with the standard library only, so the command line checks it
-before anything starts."""
+a plain list, one URL per line; ``page``: the URL is an article itself) and ``url``. Read with the standard library
+only, so the command line checks it before anything starts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("feed", "sitemap", "urls")
+KINDS = ("feed", "sitemap", "urls", "page")
 
 
 @dataclass(frozen=True, slots=True)
