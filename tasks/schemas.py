@@ -212,6 +212,24 @@ INPUTS = pa.schema(
     ]
 )
 
+# Not a Parquet table: gather appends a JSON line per source and poll to DIR/raw/health.jsonl, and newslake.duckdb
+# reads it as the view ``source_health``, so a poll that commits nothing still shows.
+SOURCE_HEALTH = pa.schema(
+    [
+        _field("polled_at", _UTC, "When the poll started.", False),
+        _field("outlet", pa.string(), "The source's outlet, as the registry names it."),
+        _field("kind", pa.string(), "feed, sitemap, urls or page.", False),
+        _field("url", pa.string(), "The source's URL.", False),
+        _field("status", pa.int32(), "HTTP status of its listing (304: unchanged since the last poll); 0 when no "
+               "answer came.", False),
+        _field("seen", pa.int32(), "Article links the listing holds.", False),
+        _field("new", pa.int32(), "Of them, never fetched before (and first listed by this source).", False),
+        _field("fetched", pa.int32(), "Of the new ones, fetched with status 200.", False),
+        _field("errors", pa.int32(), "Listings and pages of this source that failed.", False),
+        _field("error", pa.string(), "Why the listing failed, if it did."),
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "sentences": SENTENCES,

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,10 +21,11 @@ import pytest
 from flows import cli
 from flows.news_pipeline import news_pipeline
 from tasks.gather.fetch import Fetcher
-from tasks.gather.poll import poll, polled_archives
+from tasks.gather.poll import SourceHealth, poll, polled_archives
 from tasks.gather.sources import Source, read_sources
 from tasks.ingest import records_from_file
 from tasks.records import RawRecord
+from tasks.schemas import SOURCE_HEALTH
 from tests.conftest import ROOT
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -223,6 +224,13 @@ def test_a_run_polls_its_sources_a_second_adds_nothing_and_a_reparse_fetches_not
     urls = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
         "select url from articles order by url").fetchall()
     assert urls == [(site.url(f"/news/{n}"),) for n in (1, 2, 3)]
+    health = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+        "select kind, status, seen, new, fetched from source_health order by polled_at").fetchall()
+    assert health == [("feed", 200, 2, 2, 2), ("feed", 200, 2, 0, 0), ("page", 0, 1, 1, 1)]
+
+
+def test_source_health_rows_are_the_declared_schema() -> None:
+    assert [f.name for f in fields(SourceHealth)] == SOURCE_HEALTH.names
 
 
 def test_a_web_address_given_as_an_input_stays_one() -> None:

@@ -32,6 +32,7 @@ from tasks.gather.fetch import Fetcher, Response
 from tasks.gather.listings import BadListing, normalised, read_listing
 from tasks.gather.sources import Source, read_sources
 from tasks.warehouse import storage
+from tasks.warehouse.commit import SOURCE_HEALTH
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ MAX_SITEMAPS = 50  # sitemaps of an index read per poll: an index of a whole sit
 
 
 @dataclass(frozen=True, slots=True)
-class SourceHealth:
+class SourceHealth:  # a row of tasks.schemas.SOURCE_HEALTH
     polled_at: str
     outlet: str
     kind: str
@@ -89,7 +90,7 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
     health = [SourceHealth(f"{stamp:%Y-%m-%dT%H:%M:%SZ}", source.outlet, source.kind, source.url, status, len(links),
                            sum(1 for u in links if new.get(u) == n), pages[n], errors[n], error)
               for n, (source, (status, links, _, error)) in enumerate(zip(sources, listings, strict=True))]
-    with (raw / "health.jsonl").open("a", encoding="utf-8") as fh:
+    with (raw / SOURCE_HEALTH).open("a", encoding="utf-8") as fh:
         fh.writelines(json.dumps(asdict(h)) + "\n" for h in health)
     if archive_path.stat().st_size == 0:
         archive_path.unlink()

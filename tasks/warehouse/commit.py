@@ -35,7 +35,7 @@ from tasks.warehouse.snapshot import (
     scan,
     version_path,
 )
-from tasks.warehouse.storage import cache_dir, next_version, versions
+from tasks.warehouse.storage import RAW_AREA, cache_dir, next_version, versions
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,8 @@ class Commit:
     def _swap_links(self) -> None:
         """Local commit: the DuckDB file, fsync, reader links, then ``current`` swapped by one rename."""
         path = Path(self.path)
-        _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES})
+        _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES},
+                        Path(self.base.out) / RAW_AREA / SOURCE_HEALTH)
         log.debug("wrote %s", DUCKDB_FILE)
         (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (snapshot.py)
         for folder in [*(path / name for name in TABLES), path / LEASE_FILE, path, path.parent]:
@@ -257,10 +258,12 @@ def duckdb_path(path: str) -> str:
     return _GLOB_CHARS.sub(lambda m: f"[{m[0]}]", path)
 
 
-def _publish_duckdb(target: Path, tables: dict[str, list[str]]) -> None:
+def _publish_duckdb(target: Path, tables: dict[str, list[str]], health: Path) -> None:
     """A DuckDB file with one view per table over its Parquet parts (absolute paths, listed: a view reads the
-    files it was given, not a pattern), for the CLI and BI tools. Built in a temporary folder and moved in:
-    DuckDB puts its write-ahead log at a path cut at the first ``?`` of the database's path."""
+    files it was given, not a pattern), for the CLI and BI tools, and a ``source_health`` view over what gather
+    writes of each poll (``health``, JSON lines read as they grow: a poll that commits nothing still shows). Built in
+    a temporary folder and moved in: DuckDB puts its write-ahead log at a path cut at the first ``?`` of the
+    database's path."""
     with tempfile.TemporaryDirectory(prefix="newslake-duckdb-") as scratch:
         built = Path(scratch) / DUCKDB_FILE
         con = duckdb.connect(str(built))
@@ -268,10 +271,19 @@ def _publish_duckdb(target: Path, tables: dict[str, list[str]]) -> None:
             for name, parts in tables.items():
                 files = ", ".join("'" + duckdb_path(str(Path(p).resolve())).replace("'", "''") + "'" for p in parts)
                 con.execute(f"create or replace view {name} as select * from read_parquet([{files}])")
+            if health.exists():
+                where = "'" + duckdb_path(str(health.resolve())).replace("'", "''") + "'"
+                con.execute(f"create or replace view source_health as select * from read_json({where}, "
+                            f"format = 'newline_delimited', columns = {SOURCE_HEALTH_COLUMNS})")
         finally:
             con.close()
         shutil.move(built, target)
     _fsync(target)
+
+
+SOURCE_HEALTH = "health.jsonl"
+_DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ"}
+SOURCE_HEALTH_COLUMNS = "{" + ", ".join(f"{f.name}: '{_DUCKDB_TYPES[f.type]}'" for f in schemas.SOURCE_HEALTH) + "}"
 
 
 def _fsync(path: Path) -> None:
