@@ -166,12 +166,13 @@ def test_faults_of_the_real_web(site: Site, tmp_path: Path) -> None:
         "/moved": (301, {"Location": "/news/moved"}, b""), "/news/moved": (200, HTML, _article("Moved here")),
         "/huge": (200, HTML, b"<p>" + b"x" * 300_000 + b"</p>"),
         "/latin": (200, {"Content-Type": "text/html; charset=iso-8859-1"}, _article("Café society")),
-        "/bad-feed.xml": (200, FEED, b"<rss><channel><item><link>/flaky"),
+        "/bad-feed.xml": (200, FEED, b"<rss><channel><item><link>/latin</link></item><item><link>/fla"),
+        "/not-a-feed.xml": (200, HTML, b"<html><body>Our feeds have moved</body></html>"),
         "/list.txt": (200, {"Content-Type": "text/plain"},
                       b"/flaky\n/slow\n/loop-a\n/moved\n/huge\n/latin\n/missing\n"),
     })
-    health = poll([Source("A", "urls", site.url("/list.txt")), Source("B", "feed", site.url("/bad-feed.xml"))],
-                  tmp_path, _fetcher())
+    health = poll([Source("A", "urls", site.url("/list.txt")), Source("B", "feed", site.url("/bad-feed.xml")),
+                   Source("C", "feed", site.url("/not-a-feed.xml"))], tmp_path, _fetcher())
     assert tries["flaky"] == 2  # a server error is tried again
     assert site.count("/slow") == 2  # so is a timeout; then given up
     assert health[0].fetched == 3 and health[0].errors == 4  # flaky, moved, latin; slow, loop, huge, missing
@@ -180,19 +181,23 @@ def test_faults_of_the_real_web(site: Site, tmp_path: Path) -> None:
     assert site.url("/news/moved") in pages  # archived under the address it was found at
     assert "Café society" in str(pages[site.url("/latin")].html)  # declared Latin-1, sent as UTF-8
     assert not {site.url(p) for p in ("/slow", "/loop-a", "/huge")} & pages.keys()
-    assert health[1].error is not None or health[1].seen <= 1  # a broken feed is reported, the poll goes on
+    # a feed cut off is reported, and the link it still holds counts; a page that is no feed is reported
+    assert (health[1].seen, health[1].errors, "malformed feed" in str(health[1].error)) == (1, 1, True)
+    assert (health[2].seen, health[2].error) == (0, "not an RSS or Atom feed")
 
 
 def test_robots_txt_is_obeyed_and_hosts_are_spaced(site: Site, tmp_path: Path) -> None:
-    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
+    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"},
+                                  b"User-agent: *\nDisallow: /private/\nCrawl-delay: 1\n")
     for path in ("/news/1", "/news/2", "/news/3", "/private/memo"):
         site.routes[path] = (200, HTML, _article(path))
     site.routes["/list.txt"] = (200, {"Content-Type": "text/plain"}, b"/news/1\n/news/2\n/news/3\n/private/memo\n")
-    poll([Source("A", "urls", site.url("/list.txt"))], tmp_path, _fetcher(per_host_seconds=0.2), workers=4)
+    poll([Source("A", "urls", site.url("/list.txt"))], tmp_path, _fetcher(per_host_seconds=0.1), workers=4)
     assert site.count("/private/memo") == 0 and site.count("/robots.txt") == 1
     times = sorted(t for _, _, t in site.hits)
-    # one host, four threads: 0.2 s between requests as sent (the server's clock adds its own delays to each)
-    assert times[-1] - times[0] >= 0.95 * 0.2 * (len(times) - 1)
+    # one host, four threads: the robots.txt's Crawl-delay (longer than the fetcher's own 0.1 s) between requests
+    # after it, as sent (the server's clock adds its own delays to each)
+    assert times[-1] - times[1] >= 0.95 * 1.0 * (len(times) - 2)  # (robots.txt delays are whole seconds)
     assert all(h["user-agent"].startswith("newslake/") for _, h, _ in site.hits)
 
 

@@ -1,8 +1,9 @@
-"""Fetching as a good citizen: robots.txt obeyed, one request per host at a time and at most one a second by
-default (however many threads ask), a user agent that names the project, timeouts, retries with backoff on server
-errors and network failures only, redirects followed up to a cap, bodies cut off at a size cap, conditional GET
-(ETag, Last-Modified) for what is polled again. httpx does HTTP (and gzip, deflate, brotli); urllib's robot parser
-reads robots.txt.
+"""Fetching as a good citizen: robots.txt obeyed (its Crawl-delay too), one request per host at a time and at most
+one a second by default (however many threads ask), a user agent that names the project, timeouts, retries with
+backoff on server errors and network failures only, redirects followed up to a cap, bodies cut off at a size cap,
+conditional GET (ETag, Last-Modified) for what is polled again. httpx does HTTP (and gzip, deflate, brotli);
+urllib's robot parser reads robots.txt. Retries are the fetcher's, per request, not Prefect's per task: a poll is
+one task over many hosts, and retrying it would ask every host again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import httpx
 ROBOTS_AGENT = "newslake"
 USER_AGENT = f"{ROBOTS_AGENT}/{version('newslake')} (news analytics; +https://github.com/newslake/newslake)"
 REDIRECTS = (301, 302, 303, 307, 308)
+MAX_CRAWL_DELAY = 60.0  # seconds: a robots.txt asking for more is heeded this far (a poll must end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,10 @@ class Fetcher:
     _next_slot: dict[str, float] = field(default_factory=dict)
     _host_locks: dict[str, threading.Lock] = field(default_factory=dict)
     _robots: dict[str, robotparser.RobotFileParser] = field(default_factory=dict)
+    _crawl_delay: dict[str, float] = field(default_factory=dict)  # host -> the Crawl-delay its robots.txt asks
+
+    def close(self) -> None:
+        self.client.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url`` following redirects; with ``etag`` or ``last_modified``, a 304 when it has not changed."""
@@ -88,6 +94,8 @@ class Fetcher:
                 robots.parse([] if 400 <= answer.status < 500 else ["User-agent: *", "Disallow: /"])
             with self._lock:
                 self._robots[origin] = robots
+                if delay := robots.crawl_delay(ROBOTS_AGENT):
+                    self._crawl_delay[parts.netloc] = min(float(delay), MAX_CRAWL_DELAY)
         return robots.can_fetch(ROBOTS_AGENT, url)
 
     def _with_retries(self, url: str, headers: dict[str, str]) -> Response:
@@ -130,4 +138,4 @@ class Fetcher:
         ready = self._next_slot.get(host, now)
         if ready > now:
             time.sleep(ready - now)
-        self._next_slot[host] = max(ready, now) + self.per_host_seconds
+        self._next_slot[host] = max(ready, now) + max(self.per_host_seconds, self._crawl_delay.get(host, 0.0))

@@ -27,12 +27,14 @@ class BadListing(ValueError):
 class Listing:
     pages: list[str] = field(default_factory=list)  # article URLs, normalised, each once, in listing order
     sitemaps: list[str] = field(default_factory=list)  # more listings to read (a sitemap index's sitemaps)
+    problem: str | None = None  # what is wrong with a listing that could still be read (a feed cut off)
 
 
 def read_listing(kind: str, body: bytes, base_url: str) -> Listing:
     """The links ``body`` (a listing of ``kind``, fetched from ``base_url``) holds."""
     if kind == "feed":
-        return Listing(pages=_unique(base_url, _feed_links(body)))
+        links, problem = _feed_links(body)
+        return Listing(pages=_unique(base_url, links), problem=problem)
     if kind == "sitemap":
         return _sitemap(body, base_url)
     lines = body.decode("utf-8", "replace").splitlines()
@@ -49,16 +51,17 @@ def normalised(url: str) -> str | None:
         return None
 
 
-def _feed_links(body: bytes) -> list[str]:
+def _feed_links(body: bytes) -> tuple[list[str], str | None]:
+    """The entries' links, and what is wrong with a malformed feed, whose readable entries still count."""
     feed = feedparser.parse(body)
-    if feed.bozo and not feed.entries:
-        raise BadListing(f"not a feed: {feed.get('bozo_exception', 'unreadable')}")
+    if not feed.version and not feed.entries:
+        raise BadListing("not an RSS or Atom feed")
     links = []
     for entry in feed.entries:
         link = entry.get("link") or next((x.get("href") for x in entry.get("links", []) if x.get("href")), None)
         if link:
             links.append(link)
-    return links
+    return links, f"malformed feed: {feed.get('bozo_exception')}" if feed.bozo else None
 
 
 def _sitemap(body: bytes, base_url: str) -> Listing:

@@ -61,9 +61,14 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
          workers: int = 8) -> list[SourceHealth]:
     """Poll ``sources`` into the raw area of the warehouse at ``out``, ``workers`` requests at a time (the fetcher
     keeps each host to its own pace); the health of each source."""
+    if fetcher is None:
+        fetcher = Fetcher()
+        try:
+            return poll(sources, out, fetcher, workers)
+        finally:
+            fetcher.close()
     raw = raw_area(out)
     (raw / "polls").mkdir(parents=True, exist_ok=True)
-    fetcher = fetcher or Fetcher()
     validators = _read_json(raw / "validators.json")
     fetched = _fetched(raw / "fetched.txt")
     stamp = datetime.now(UTC)
@@ -132,6 +137,9 @@ def _listing(source: Source, fetcher: Fetcher,
             errors += 1
             first_error = first_error or str(problem)
             continue
+        if listing.problem:
+            errors += 1
+            first_error = first_error or listing.problem
         validators[url] = {k: v for k, v in (("etag", response.headers.get("etag")),
                                              ("last_modified", response.headers.get("last-modified"))) if v}
         links += [u for u in listing.pages if u not in links]
