@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
         command.add_argument("--sources", default=None, metavar="FILE",
-                             help="a sources registry (CSV: outlet,kind,url; kind feed, sitemap or urls) to poll "
+                             help="a sources registry (CSV: outlet,kind,url; kind feed, sitemap, urls or page) to poll "
                                   "first, e.g. data/sources.csv")
         command.add_argument("--reparse", action="store_true",
                              help="read the pages gathered before again with this version, without fetching")

@@ -32,7 +32,7 @@ from tasks.gather.fetch import Fetcher, Response
 from tasks.gather.listings import BadListing, normalised, read_listing
 from tasks.gather.sources import Source, read_sources
 from tasks.warehouse import storage
-from tasks.warehouse.commit import SOURCE_HEALTH
+from tasks.warehouse.commit import SOURCE_HEALTH_FILE
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,6 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
     archive_path = raw / "polls" / f"{stamp:%Y%m%dT%H%M%S%fZ}.warc.gz"
     with ThreadPoolExecutor(workers) as pool:
         listings = list(pool.map(lambda source: _listing(source, fetcher, validators), sources))
-        _write_json(raw / "validators.json", validators)
         new: dict[str, int] = {}  # page -> the first source listing it: a page several list is fetched once
         for n, (_, links, _, _) in enumerate(listings):
             for url in links:
@@ -92,10 +91,12 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
                 good = response.status == 200 and response.error is None
                 pages[new[response.url]] += good
                 errors[new[response.url]] += not good
+    # only now: a poll killed before its pages were fetched must not find their listings "unchanged" next time
+    _write_json(raw / "validators.json", validators)
     health = [SourceHealth(f"{stamp:%Y-%m-%dT%H:%M:%SZ}", source.outlet, source.kind, source.url, status, len(links),
                            sum(1 for u in links if new.get(u) == n), pages[n], errors[n], error)
               for n, (source, (status, links, _, error)) in enumerate(zip(sources, listings, strict=True))]
-    with (raw / SOURCE_HEALTH).open("a", encoding="utf-8") as fh:
+    with (raw / SOURCE_HEALTH_FILE).open("a", encoding="utf-8") as fh:
         fh.writelines(json.dumps(asdict(h)) + "\n" for h in health)
     if archive_path.stat().st_size == 0:
         archive_path.unlink()

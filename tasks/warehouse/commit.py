@@ -210,7 +210,7 @@ class Commit:
         """Local commit: the DuckDB file, fsync, reader links, then ``current`` swapped by one rename."""
         path = Path(self.path)
         _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES},
-                        Path(self.base.out) / RAW_AREA / SOURCE_HEALTH)
+                        Path(self.base.out) / RAW_AREA / SOURCE_HEALTH_FILE)
         log.debug("wrote %s", DUCKDB_FILE)
         (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (snapshot.py)
         for folder in [*(path / name for name in TABLES), path / LEASE_FILE, path, path.parent]:
@@ -281,7 +281,7 @@ def _publish_duckdb(target: Path, tables: dict[str, list[str]], health: Path) ->
     _fsync(target)
 
 
-SOURCE_HEALTH = "health.jsonl"
+SOURCE_HEALTH_FILE = "health.jsonl"  # in the raw area: gather's lines, the rows of tasks.schemas.SOURCE_HEALTH
 _DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ"}
 SOURCE_HEALTH_COLUMNS = "{" + ", ".join(f"{f.name}: '{_DUCKDB_TYPES[f.type]}'" for f in schemas.SOURCE_HEALTH) + "}"
 
