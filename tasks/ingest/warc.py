@@ -50,18 +50,17 @@ def archived_pages(path: Path, max_bytes: int) -> Iterator[ArchivedPage | Skippe
     with path.open("rb") as fh:
         gzipped = fh.read(2) == _GZIP_MEMBER[:2]
         start: int | None = 0
-        lost: int | None = None  # where the record that stopped the last pass starts, when not yet quarantined
         while start is not None:
             fh.seek(start)
             last = -1  # offset of the last record read whole in this pass
             try:
                 for record in ArchiveIterator(fh, auto_decode="all"):
-                    last, lost = record.stream_pos, None
+                    last = record.stream_pos
                     yield _page_or_reason(path, record, max_bytes)
                 return
             except OSError as error:  # fastwarc's word for a corrupt gzip member or an invalid WARC header
                 if last >= 0:  # records were read: go on after the last one, unless what follows it is lost
-                    lost = _next_record(fh, last + 1, gzipped, whole=False)
+                    lost = _next_record(fh, last + 1, gzipped, whole=False) or last + 1
                     start = _next_record(fh, last + 1, gzipped)
                     if start == lost:
                         continue  # it looks whole: try it
