@@ -110,3 +110,5 @@ def test_prefect_yaml_deploys_with_its_cron_schedule(prefect_server: dict[str, s
     assert "news_pipeline/newslake-hourly" in _prefect(prefect_server, "deployment", "ls")
     shown = _prefect(prefect_server, "deployment", "inspect", "news_pipeline/newslake-hourly")
     assert "0 * * * *" in shown and "data/samples" in shown
+    polling = _prefect(prefect_server, "deployment", "inspect", "news_pipeline/newslake-sources")
+    assert "*/15 * * * *" in polling and "data/sources.csv" in polling
