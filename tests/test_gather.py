@@ -4,6 +4,7 @@ real web, every response kept as a web archive that ingest reads back."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import signal
 import subprocess
 import sys
@@ -168,20 +169,22 @@ def test_faults_of_the_real_web(site: Site, tmp_path: Path) -> None:
         "/moved": (301, {"Location": "/news/moved"}, b""), "/news/moved": (200, HTML, _article("Moved here")),
         "/huge": (200, HTML, b"<p>" + b"x" * 300_000 + b"</p>"),
         "/latin": (200, {"Content-Type": "text/html; charset=iso-8859-1"}, _article("Café society")),
+        "/zipped": (200, {**HTML, "Content-Encoding": "gzip"}, gzip.compress(_article("Sent compressed"))),
         "/bad-feed.xml": (200, FEED, b"<rss><channel><item><link>/latin</link></item><item><link>/fla"),
         "/not-a-feed.xml": (200, HTML, b"<html><body>Our feeds have moved</body></html>"),
         "/list.txt": (200, {"Content-Type": "text/plain"},
-                      b"/flaky\n/slow\n/loop-a\n/moved\n/huge\n/latin\n/missing\n"),
+                      b"/flaky\n/slow\n/loop-a\n/moved\n/huge\n/latin\n/zipped\n/missing\n"),
     })
     health = poll([Source("A", "urls", site.url("/list.txt")), Source("B", "feed", site.url("/bad-feed.xml")),
                    Source("C", "feed", site.url("/not-a-feed.xml"))], tmp_path, _fetcher())
     assert tries["flaky"] == 2  # a server error is tried again
     assert site.count("/slow") == 2  # so is a timeout; then given up
-    assert health[0].fetched == 3 and health[0].errors == 4  # flaky, moved, latin; slow, loop, huge, missing
+    assert health[0].fetched == 4 and health[0].errors == 4  # flaky, moved, latin, zipped; slow, loop, huge, missing
     pages = _pages(tmp_path)
     assert "Back again" in str(pages[site.url("/flaky")].html)
     assert site.url("/news/moved") in pages  # archived under the address it was found at
     assert "Café society" in str(pages[site.url("/latin")].html)  # declared Latin-1, sent as UTF-8
+    assert "Sent compressed" in str(pages[site.url("/zipped")].html)
     assert not {site.url(p) for p in ("/slow", "/loop-a", "/huge")} & pages.keys()
     # a feed cut off is reported, and the link it still holds counts; a page that is no feed is reported
     assert (health[1].seen, health[1].errors, "malformed feed" in str(health[1].error)) == (1, 1, True)
