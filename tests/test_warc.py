@@ -66,11 +66,11 @@ def test_html_responses_become_pages_and_every_other_record_is_counted(tmp_path:
             assert record.read(7) == b"WARC/1."
 
 
-@pytest.mark.parametrize("where", [slice(40, 80), slice(-30, -10)])  # its header, or its end and checksum
+@pytest.mark.parametrize("where", [slice(40, 80), slice(-8, -4)])  # its compressed header, or its checksum
 def test_a_corrupt_record_is_quarantined_with_its_offset_and_the_rest_is_read(tmp_path: Path, where: slice) -> None:
     good = archive_record(*_page("https://bergen.example/cranes", STORY))
     bad = bytearray(archive_record(*_page("https://bergen.example/broken", STORY)))
-    bad[where] = b"\x00" * 20 if where.start < 0 else b"\x00" * 40  # the member no longer inflates
+    bad[where] = b"\x00" * (where.stop - where.start)
     last = archive_record(*_page("https://bergen.example/ferry", STORY.replace("cranes", "ferries")))
     path = tmp_path / "damaged.warc.gz"
     path.write_bytes(good + bytes(bad) + last)

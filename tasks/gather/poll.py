@@ -16,7 +16,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import zip_longest
@@ -83,7 +83,10 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
         pages = Counter[int]()
         errors = Counter({n: listing[2] for n, listing in enumerate(listings)})
         with archive_path.open("ab") as archive, (raw / "fetched.txt").open("a", encoding="utf-8") as done:
-            for response in pool.map(fetcher.get, _by_turns(list(new))):
+            # each response kept as soon as it comes (threads waiting for one host finish in any order): a poll
+            # killed now has fetched nothing it has not recorded but the requests in flight
+            for future in as_completed([pool.submit(fetcher.get, url) for url in _by_turns(list(new))]):
+                response = future.result()
                 _archive(archive, response)
                 if 0 < response.status < 500:  # an answer came: it is in the archive, not to be asked again
                     done.write(f"{normalised(response.url) or response.url}\n")
