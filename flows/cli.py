@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -64,6 +65,7 @@ def _field(spec: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="newslake", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"newslake {version('newslake')}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest files and folders into Parquet tables (only what is new or changed)")
     serve = sub.add_parser("serve", help="serve the pipeline as a Prefect deployment that runs on a cron schedule "
@@ -124,6 +126,20 @@ def set_environment_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+def out_problem(out: str) -> str | None:
+    """Why a run cannot write a warehouse at the local folder ``out``, found before anything starts; None when it
+    can (or when ``out`` is a URL: the object store answers for itself)."""
+    if "://" in out:
+        return None
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        return "a file, not a folder: name a folder for the warehouse"
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {existing}"
+    return None
+
+
 def dask_problem(address: str) -> str | None:
     """Why NLP cannot run on the Dask scheduler at ``address``, found before anything starts; None when it can."""
     if importlib.util.find_spec("prefect_dask") is None:
@@ -149,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--dask-address {args.dask_address}: {problem}")
     if not args.paths and not args.sources and not args.reparse:
         parser.error("give input files or folders, or --sources FILE, or both")
+    if problem := out_problem(args.out):
+        parser.error(f"--out {args.out}: {problem}")
     if args.sources:
         from tasks.gather.sources import read_sources  # the standard library only: checked before Prefect starts
 

@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,32 @@ def test_a_dask_scheduler_that_cannot_be_used_is_one_line(tmp_path: Path, addres
     assert line.startswith("newslake: error: --dask-address") and problem in line
     assert done.stdout.strip() == "[]"  # refused before Prefect or pyarrow was imported
     assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize(("arguments", "problem"), [
+    (["--out", "{file}"], "--out {file}: a file, not a folder"),
+    (["--sources", "{file}"], "--sources: {file}: no sources"),
+])
+def test_a_path_that_cannot_be_used_is_one_line_before_prefect_starts(tmp_path: Path, arguments: list[str],
+                                                                     problem: str) -> None:
+    (tmp_path / "a.txt").write_text("An article.", encoding="utf-8")
+    existing = tmp_path / "notes.csv"
+    existing.write_text("", encoding="utf-8")
+    filled = [a.format(file=existing) for a in arguments]
+    out = [] if "--out" in arguments else ["--out", str(tmp_path / "w")]
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    done = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "a.txt"), *out, *filled], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    [line] = done.stderr.splitlines()
+    assert line.startswith("newslake: error: " + problem.format(file=existing))
+    assert done.stdout.strip() == "[]"  # refused before Prefect or pyarrow was imported
+
+
+def test_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "--version"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == f"newslake {version('newslake')}"
 
 
 def test_valid_options_are_passed_on(tmp_path: Path) -> None:
