@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from flows import lifetime
+from tasks.gather.sources import is_web_address, read_sources  # the standard library only: nothing heavy at start
 
 DEFAULT_OUT = "data/warehouse"
 MIB = 1024 * 1024
@@ -104,8 +105,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
     from tasks.warehouse import storage
 
     return {
-        "inputs": [p if p.lower().startswith(("http://", "https://")) else str(Path(p).expanduser().resolve())
-                   for p in args.paths],
+        "inputs": [p if is_web_address(p) else str(Path(p).expanduser().resolve()) for p in args.paths],
         "out": storage.location(args.out),
         "model": args.model,
         "batch_size": args.batch_size,
@@ -168,8 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem := out_problem(args.out):
         parser.error(f"--out {args.out}: {problem}")
     if args.sources:
-        from tasks.gather.sources import read_sources  # the standard library only: checked before Prefect starts
-
         try:
             read_sources(args.sources)
         except ValueError as problem:

@@ -32,6 +32,7 @@ from tasks.aggregate import aggregate_task
 from tasks.aggregate.outlets import Registry
 from tasks.clean import clean_task
 from tasks.gather.poll import gather_task, raw_area
+from tasks.gather.sources import is_web_address
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_task, ingest_task
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import default_model, nlp_cache_key, nlp_task
@@ -110,8 +111,8 @@ def news_pipeline(
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
                     "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
     clock = report.StageClock()
-    pages = [i for i in inputs if i.lower().startswith(("http://", "https://"))]  # fetched, as a source would be
-    inputs = [i for i in inputs if i not in pages]
+    pages = [i for i in inputs if is_web_address(i)]  # fetched, as a source would be
+    inputs = [i for i in inputs if not is_web_address(i)]
     if (sources or pages or reparse) and not storage.is_local(out_dir):
         raise ValueError("web pages and sources are gathered into a local warehouse folder, not an object store")
     with storage.writer_lock(out_dir), steady_heap():

@@ -11,11 +11,10 @@ import duckdb
 import pytest
 
 from flows.news_pipeline import news_pipeline
-from tasks.gather.archive import archive_record, write_archive
+from tasks.gather.archive import RESPONSE, archive_record, write_archive
 from tasks.ingest import ingest_files, records_from_file
 from tasks.records import Quarantined, RawRecord, Skipped
 
-RESPONSE = {"Content-Type": "application/http; msgtype=response"}
 STORY = ("<html><head><title>Harbor cranes arrive</title></head><body><article><h1>Harbor cranes arrive</h1>"
          + "".join(f"<p>The new cranes reached the harbor of Bergen on the {n}th ship of the season, and the dock "
                    f"workers began to assemble them before the winter storms.</p>" for n in range(4, 9))

@@ -49,7 +49,7 @@ class Fetcher:
     attempts: int = 3  # tries of a request failing with a server error or a network failure
     backoff: float = 2.0  # seconds before the second try, doubling after
     client: httpx.Client = field(default_factory=lambda: httpx.Client(
-        headers={"User-Agent": USER_AGENT}, follow_redirects=False, timeout=20.0))
+        headers={"User-Agent": USER_AGENT}, follow_redirects=False))  # the timeout is given per request
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_slot: dict[str, float] = field(default_factory=dict)
     _host_locks: dict[str, threading.Lock] = field(default_factory=dict)

@@ -16,6 +16,8 @@ from xml.etree import ElementTree
 import feedparser
 from courlan import normalize_url
 
+from tasks.gather.sources import is_web_address
+
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # what the sitemaps protocol allows one file, uncompressed
 
 
@@ -43,7 +45,7 @@ def read_listing(kind: str, body: bytes, base_url: str) -> Listing:
 
 def normalised(url: str) -> str | None:
     """The URL a page is known by, or None for one that is not a web page address."""
-    if not url.lower().startswith(("http://", "https://")):
+    if not is_web_address(url):
         return None
     try:
         return str(normalize_url(url, strict=True))

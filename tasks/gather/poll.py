@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import zip_longest
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
 from prefect import task
@@ -53,6 +53,15 @@ class SourceHealth:  # a row of tasks.schemas.SOURCE_HEALTH
     error: str | None  # why the listing failed, if it did
 
 
+class Polled(NamedTuple):
+    """What a source's listing came to."""
+
+    status: int  # the listing's HTTP status; 0 for a page source, or when no answer came
+    links: list[str]  # the article links it holds, normalised
+    errors: int  # listings that failed or were malformed
+    error: str | None  # why the first one failed
+
+
 def raw_area(out: str | Path) -> Path:
     return Path(out) / storage.RAW_AREA
 
@@ -76,12 +85,12 @@ def poll(sources: Sequence[Source], out: str | Path, fetcher: Fetcher | None = N
     with ThreadPoolExecutor(workers) as pool:
         listings = list(pool.map(lambda source: _listing(source, fetcher, validators), sources))
         new: dict[str, int] = {}  # page -> the first source listing it: a page several list is fetched once
-        for n, (_, links, _, _) in enumerate(listings):
-            for url in links:
+        for n, listing in enumerate(listings):
+            for url in listing.links:
                 if url not in fetched:
                     new.setdefault(url, n)
         pages = Counter[int]()
-        errors = Counter({n: listing[2] for n, listing in enumerate(listings)})
+        errors = Counter({n: listing.errors for n, listing in enumerate(listings)})
         with archive_path.open("ab") as archive, (raw / "fetched.txt").open("a", encoding="utf-8") as done:
             # each response kept as soon as it comes (threads waiting for one host finish in any order): a poll
             # killed now has fetched nothing it has not recorded but the requests in flight
@@ -115,12 +124,11 @@ def _by_turns(urls: list[str]) -> list[str]:
     return [url for turn in zip_longest(*hosts.values()) for url in turn if url is not None]
 
 
-def _listing(source: Source, fetcher: Fetcher,
-             validators: dict[str, dict[str, str]]) -> tuple[int, list[str], int, str | None]:
-    """The listing's status, the article links it (and a sitemap index's sitemaps) holds, errors and why."""
+def _listing(source: Source, fetcher: Fetcher, validators: dict[str, dict[str, str]]) -> Polled:
+    """The source's listing (and a sitemap index's sitemaps), read."""
     if source.kind == "page":  # nothing to list: the page is fetched like a listed one
         page = normalised(source.url)
-        return 0, [page] if page else [], 0 if page else 1, None if page else "not a web page address"
+        return Polled(0, [page], 0, None) if page else Polled(0, [], 1, "not a web page address")
     links: list[str] = []
     errors, first_status, first_error = 0, 0, None
     queue, read = [source.url], 0
@@ -148,7 +156,7 @@ def _listing(source: Source, fetcher: Fetcher,
                                              ("last_modified", response.headers.get("last-modified"))) if v}
         links += [u for u in listing.pages if u not in links]
         queue += listing.sitemaps
-    return first_status, links, errors, first_error
+    return Polled(first_status, links, errors, first_error)
 
 
 def _archive(archive: BinaryIO, response: Response) -> None:

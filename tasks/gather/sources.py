@@ -12,6 +12,11 @@ from pathlib import Path
 KINDS = ("feed", "sitemap", "urls", "page")
 
 
+def is_web_address(text: str) -> bool:
+    """An http:// or https:// URL: what gather fetches, where anything else given is a local path."""
+    return text.lower().startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     outlet: str
@@ -31,7 +36,7 @@ def read_sources(path: str | Path) -> list[Source]:
         kind, url = (row.get("kind") or "").strip(), (row.get("url") or "").strip()
         if kind not in KINDS:
             raise ValueError(f"{path} line {n}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        if not url.lower().startswith(("http://", "https://")):
+        if not is_web_address(url):
             raise ValueError(f"{path} line {n}: url must start with http:// or https://, got {url!r}")
         sources.append(Source((row.get("outlet") or "").strip(), kind, url))
     if not sources:
