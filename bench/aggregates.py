@@ -38,6 +38,7 @@ set_environment_defaults()
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
 from tasks.aggregate.outlets import Registry  # noqa: E402
 from tasks.names import NAME_LABELS  # noqa: E402
+from tasks.warehouse import storage  # noqa: E402
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 
@@ -94,7 +95,7 @@ def main() -> int:
         summary = news_pipeline(inputs=[str(inbox)], out=str(out), outlets_registry=str(REGISTRY))
         print(f"\nthe flow over {len(records)} AllSides records: {summary.articles_in_run} articles, quarantined "
               f"{summary.quarantined} ({time.perf_counter() - started:.0f} s)\n")
-        con = duckdb.connect(str(out / "newslake.duckdb"), read_only=True)
+        con = storage.open_duckdb(out)
         failed += _check_years(con, records)
         failed += _check_registry(con)
         for name, query in CHECKS.items():

@@ -21,14 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 from bench.split import PARTS, Part, part
 from flows.cli import set_environment_defaults
 
 set_environment_defaults()
 
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
+from tasks.warehouse import storage  # noqa: E402
 
 CORPUS = "ecbplus_entity_identity"
 BASELINES = ("exact", "head")
@@ -65,7 +64,7 @@ def run_pipeline(corpus: Path, work: Path) -> tuple[Path, Path]:
     print(f"the flow: {summary.articles_in_run} articles, {sum(summary.quarantined.values())} quarantined "
           f"({time.perf_counter() - started:.0f} s)")
     predictions, texts = work / "predictions.parquet", work / "texts.parquet"
-    con = duckdb.connect(str(out / "newslake.duckdb"), read_only=True)
+    con = storage.open_duckdb(out)
     con.sql("select a.source_id as doc_id, e.char_start, e.char_end, e.entity_id from entities e "
             "join articles a using (article_id)").write_parquet(str(predictions))
     con.sql("select source_id as doc_id, text from articles").write_parquet(str(texts))

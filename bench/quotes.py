@@ -27,8 +27,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import duckdb
-
 from bench.split import PARTS, Part
 from flows.cli import set_environment_defaults
 
@@ -37,6 +35,7 @@ set_environment_defaults()
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
 from tasks.aggregate.identity import full_names_of  # noqa: E402
 from tasks.names import entity_key  # noqa: E402
+from tasks.warehouse import storage  # noqa: E402
 
 LABELS = Path(__file__).resolve().parent / "labels" / "allsides_quotes.jsonl"
 
@@ -66,7 +65,7 @@ def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], w
     inbox, out = work / f"{part}.jsonl", work / part
     inbox.write_text("".join(corpus[i] for i in ids), encoding="utf-8")
     news_pipeline(inputs=[str(inbox)], out=str(out))
-    con = duckdb.connect(str(out / "newslake.duckdb"), read_only=True)
+    con = storage.open_duckdb(out)
     rows = con.sql("select a.source_id, q.text, q.speaker_name from quotes q join articles a using (article_id)")
     predicted = {(source, words_hash(text)): speaker for source, text, speaker in rows.fetchall()}
     con.close()

@@ -124,6 +124,7 @@ def news_pipeline(
         with clock("start"):
             found = discover_task(inputs)
             begin = start_task(out_dir, found.files, max_input_bytes, reparse)
+            rows_before = {name: begin.base.num_rows(name) for name in TABLES}  # its parts go at the commit
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths quarantined",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(found.quarantined))
         after = begin.base
@@ -162,7 +163,7 @@ def news_pipeline(
         articles_in_run=run.articles,
         languages=dict(run.languages.most_common()),
         tables=rows_after,
-        added={name: rows - begin.base.num_rows(name) for name, rows in rows_after.items()},
+        added={name: rows - rows_before[name] for name, rows in rows_after.items()},
         quarantined=dict(run.reasons.most_common()),
         skipped=dict(Counter(found.skipped) + run.skipped),
         stage_seconds=clock.rounded(),

@@ -79,7 +79,7 @@ def warehouses_stay_consistent(tmp_path_factory: pytest.TempPathFactory):  # typ
     from tasks.warehouse import invariants, storage
 
     since, _checked_until[0] = _checked_until[0], time.time()
-    for link in Path(tmp_path_factory.getbasetemp()).rglob(".newslake/current"):
-        if link.is_symlink() and link.lstat().st_mtime >= since - 1:
-            broken = invariants.problems(storage.current(link.parents[1]))
-            assert not broken, f"{link.parents[1]}: " + "; ".join(broken)
+    for current in Path(tmp_path_factory.getbasetemp()).rglob(f".newslake/{storage.CURRENT_FILE}"):
+        if current.stat().st_mtime >= since - 1:
+            broken = invariants.problems(storage.current(current.parents[1]))
+            assert not broken, f"{current.parents[1]}: " + "; ".join(broken)

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -34,12 +33,13 @@ RUN_CLI = ("import logging, sys; logging.getLogger('tasks').setLevel(logging.DEB
 
 
 def _state(out: Path) -> dict[str, list[str]]:
-    """Every table's rows (without run stamps), read the way analysts read them: DIR/<table>."""
+    """Every table's rows (without run stamps), read the way analysts read tables of one version: a snapshot."""
     state = {}
-    for name in TABLES:
-        table = pq.read_table(out / name)
-        rows = table.drop_columns([c for c in table.column_names if c in VOLATILE]).to_pylist()
-        state[name] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    with storage.snapshot(out) as snap:
+        for name in TABLES:
+            table = pq.read_table(snap.table_path(name))
+            rows = table.drop_columns([c for c in table.column_names if c in VOLATILE]).to_pylist()
+            state[name] = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
     return state
 
 
@@ -106,8 +106,8 @@ def test_a_run_killed_at_any_point_leaves_the_last_commit_and_the_next_run_compl
         killed = _run_until_line(_cli([str(inputs), "--out", str(out), "--batch-size", "1"]), api_env, point)
         state = _state(out)  # every table readable, all from one commit
         assert state in (scenario["before"], scenario["after"]), f"killed after line {point}: a mixed state"
-        with duckdb.connect(str(out / storage.DUCKDB_FILE), read_only=True) as con:
-            assert con.sql("select count(*) from articles").fetchone() == (len(state["articles"]),)
+        with storage.open_duckdb(out) as con:
+            assert con.sql("select count(*) from articles").fetchone() == (pq.read_table(out / "articles").num_rows,)
         outcomes.append((point, killed, "old" if state == scenario["before"] else "new"))
         news_pipeline(inputs=[str(inputs)], out=str(out), batch_size=1, outlets_registry=REGISTRY)  # completes it
         assert _state(out) == scenario["after"], f"re-run after a kill at line {point}"
@@ -135,8 +135,7 @@ def test_two_runs_at_once_are_serialised_by_the_lock(tmp_path: Path, api_env: di
             assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [f.read_text() for f in logs]
             time.sleep(0.5)
     assert [proc.wait(timeout=300) for proc in procs] == [0, 0], [log.read_text() for log in logs]
-    versions = sorted(p.name.split("-")[0] for p in (out / storage.STATE_DIR / "versions").iterdir())
-    assert versions[-1] == "000002"  # two commits, one after the other, the second on top of the first
+    assert storage.current(out).sequence == 2  # two commits, one after the other, the second on top of the first
     articles = pq.read_table(out / "articles").to_pandas()
     assert articles.article_id.is_unique and len(articles) == 2 + 6
     assert {Path(u.split("#")[0]).parent.name for u in articles.source_uri} == {"a", "b"}

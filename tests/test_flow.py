@@ -57,8 +57,8 @@ def test_samples_give_every_table(sample_run: tuple[Path, RunSummary]) -> None:
     assert outlets.set_index("name").loc["The Daily Ledger", "article_count"] == 3  # "Daily Ledger" alias folded
     cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
     assert cli
-    shown = subprocess.run([cli, str(out / "newslake.duckdb"), "select count(*) as n from entity_daily"],
-                           capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run([cli, "-readonly", "newslake.duckdb", "select count(*) as n from entity_daily"],
+                           cwd=out, capture_output=True, text=True, check=True).stdout
     assert str(len(_read(out, "entity_daily"))) in shown
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows import cli
@@ -27,6 +26,7 @@ from tasks.gather.sources import Source, read_sources
 from tasks.ingest import records_from_file
 from tasks.records import RawRecord
 from tasks.schemas import SOURCE_HEALTH
+from tasks.warehouse import storage
 from tests.conftest import ROOT
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -231,10 +231,10 @@ def test_a_run_polls_its_sources_a_second_adds_nothing_and_a_reparse_fetches_not
     site.routes["/news/3"] = (200, HTML, _article("Ferry story 3"))
     page = news_pipeline(inputs=[site.url("/news/3")], out=str(out))  # a web page given as an input: fetched
     assert page.articles_in_run == 1 and site.count("/news/3") == 1
-    urls = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+    urls = storage.open_duckdb(out).sql(
         "select url from articles order by url").fetchall()
     assert urls == [(site.url(f"/news/{n}"),) for n in (1, 2, 3)]
-    health = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+    health = storage.open_duckdb(out).sql(
         "select kind, status, seen, new, fetched from source_health order by polled_at").fetchall()
     assert health == [("feed", 200, 2, 2, 2), ("feed", 200, 2, 0, 0), ("page", 0, 1, 1, 1)]
 
@@ -275,7 +275,7 @@ def test_a_poll_killed_mid_way_loses_nothing_and_fetches_again_only_what_was_in_
     summary = news_pipeline(inputs=[], out=str(out), sources=str(registry))  # polls again, then reads the raw area
     asked = [site.count(f"/news/{n}") for n in range(12)]
     assert min(asked) == 1 and sum(asked) - 12 <= 1  # again: at most the one in flight (one at a time per host)
-    titles = duckdb.connect(str(out / "newslake.duckdb"), read_only=True).sql(
+    titles = storage.open_duckdb(out).sql(
         "select title from articles order by title").fetchall()
     assert sorted(t for (t,) in titles) == sorted(f"Harbor story {n}" for n in range(12))  # each once
     assert summary.quarantined.keys() <= {"corrupt_record", "duplicate"}  # a record cut off by the kill, at most

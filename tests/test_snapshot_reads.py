@@ -1,11 +1,10 @@
-"""Readers while commits land: a snapshot (or the DuckDB file) reads every table at one version, however slow the
-reader; a plain ``DIR/<table>`` read never mixes two versions of a table (it may come short:
-tasks/warehouse/snapshot.py)."""
+"""Readers while commits land: a snapshot reads every table at one version, however slow the reader and however
+many commits land; a DuckDB connection held open across the commits keeps reading whole tables; a plain
+``DIR/<table>`` read never mixes two versions of a table (it may come short: tasks/warehouse/snapshot.py)."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import re
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -19,11 +18,12 @@ import pytest
 
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
-from tasks.warehouse.commit import KEEP_VERSIONS, Commit
+from tasks.warehouse.commit import Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 COMMITS = 25
-SLOW_ROUNDS = 6  # one round of reads in 6 holds its version while KEEP_VERSIONS + 1 commits land: pruned unpinned
+SLOW_ROUNDS = 6  # one round of reads in 6 holds its version while HELD_COMMITS commits land
+HELD_COMMITS = 5
 
 
 def _commit(out: Path, n: int) -> storage.Snapshot:
@@ -46,8 +46,8 @@ def _commit(out: Path, n: int) -> storage.Snapshot:
 
 
 def _wait_for_commits(out: str, after: int, stop: Event) -> bool:
-    """A slow reader: hold on until enough commits have landed that an unpinned version would be pruned."""
-    while storage.current(out).sequence < after + KEEP_VERSIONS + 1:
+    """A slow reader: hold on until HELD_COMMITS commits have replaced every part the reader began with."""
+    while storage.current(out).sequence < after + HELD_COMMITS:
         if stop.is_set():
             return False
         time.sleep(0.01)
@@ -55,15 +55,8 @@ def _wait_for_commits(out: str, after: int, stop: Event) -> bool:
 
 
 def _read_pair(out: str, kind: str, slow: bool, stop: Event) -> tuple[list[str], list[str], bool]:
-    """Article ids, then the article ids of entities, read at one version through a documented path; and whether
-    the reader held that version while enough commits landed to prune it."""
-    if kind == "duckdb":
-        with duckdb.connect(str(Path(out) / storage.DUCKDB_FILE), read_only=True) as con:
-            articles = [r[0] for r in con.sql("select article_id from articles").fetchall()]
-            [(view,)] = con.sql("select sql from duckdb_views() where view_name = 'articles'").fetchall()
-            version = re.search(r"/versions/(\d+)-", view)
-            held = slow and version is not None and _wait_for_commits(out, int(version[1]), stop)
-            return articles, [r[0] for r in con.sql("select article_id from entities").fetchall()], held
+    """Article ids, then the article ids of entities, read at one version through a snapshot; and whether the
+    reader held that version while HELD_COMMITS commits landed."""
     with storage.snapshot(out) as snap:
         if kind == "pandas":
             articles = pd.read_parquet(snap.table_path("articles"))["article_id"].tolist()
@@ -75,9 +68,18 @@ def _read_pair(out: str, kind: str, slow: bool, stop: Event) -> tuple[list[str],
         return articles, snap.read("entities", ["article_id"])["article_id"].to_pylist(), held
 
 
+def _duckdb_pass(con: duckdb.DuckDBPyConnection, counts: Counter[str]) -> None:
+    """One query per table through a connection opened before the first commit: each table whole, one version."""
+    for table, rows in (("articles", 6), ("entities", 12)):
+        ids = [r[0] for r in con.sql(f"select article_id from {table}").fetchall()]
+        counts["duckdb half-made"] += len(ids) != rows or len({i.split("-")[0] for i in ids}) != 1
+
+
 def _reader(out: str, started: Event, stop: Event, results: mp.Queue[dict[str, int]]) -> None:
-    """Loop until told to stop: snapshot and DuckDB reads of two tables, plain reads of one."""
+    """Loop until told to stop: snapshot reads of two tables, DuckDB reads through one held connection, plain
+    reads of one table."""
     counts: Counter[str] = Counter()
+    con = duckdb.connect(str(Path(out) / storage.DUCKDB_FILE), read_only=True, config={"file_search_path": out})
     started.set()
     while not stop.is_set():
         kind = ("pandas", "arrow", "duckdb", "plain")[counts["passes"] % 4]
@@ -94,14 +96,19 @@ def _reader(out: str, started: Event, stop: Event, results: mp.Queue[dict[str, i
             counts["plain two versions"] += len({i.split("-")[0] for i in ids}) > 1
             continue
         try:
+            if kind == "duckdb":
+                _duckdb_pass(con, counts)
+                counts["duckdb passes"] += 1
+                continue
             articles, mentioned, held = _read_pair(out, kind, slow, stop)
         except Exception as error:  # noqa: BLE001 (counted: the test asserts there are none)
-            counts[f"error {type(error).__name__}: {error}"[:200]] += 1
+            counts[f"error {kind} {type(error).__name__}: {error}"[:200]] += 1
             continue
         counts[f"slow {kind}"] += held
         counts["mixed"] += not set(mentioned) <= set(articles)
         whole = (len(articles), len(mentioned)) == (6, 12)  # every row of both tables
         counts["half-made"] += len({i.split("-")[0] for i in articles}) != 1 or not whole
+    con.close()
     results.put(dict(counts))
 
 
@@ -124,27 +131,48 @@ def test_readers_see_one_version_across_25_commits(tmp_path: Path) -> None:
     errors = {k: v for k, v in counts.items() if k.startswith("error")}
     assert errors == {} and counts["mixed"] == 0 and counts["half-made"] == 0, counts
     assert counts["plain two versions"] == 0, counts  # a plain read may come short in a commit's window, never mix
-    assert min(counts[f"slow {kind}"] for kind in ("pandas", "arrow", "duckdb")) >= 1, counts  # outlived pruning
+    assert counts["duckdb half-made"] == 0 and counts["duckdb passes"] >= 3, counts  # one connection throughout
+    assert min(counts[f"slow {kind}"] for kind in ("pandas", "arrow")) >= 1, counts  # held across HELD_COMMITS
     assert counts["passes"] >= 12, counts
-    _commit(tmp_path, COMMITS + 1)  # the readers are gone: the versions they held are pruned now
-    assert len(list((tmp_path / storage.STATE_DIR / "versions").iterdir())) == KEEP_VERSIONS
+    _commit(tmp_path, COMMITS + 1)  # the readers are gone: what they pinned goes now
+    assert list((tmp_path / storage.STATE_DIR).glob("pins/*")) == []
 
 
-def test_a_snapshot_outlives_later_commits_and_is_pruned_after(tmp_path: Path) -> None:
+def test_a_snapshot_outlives_later_commits_and_its_pin_goes_after(tmp_path: Path) -> None:
     _commit(tmp_path, 0)
-    versions = tmp_path / storage.STATE_DIR / "versions"
+    pins = tmp_path / storage.STATE_DIR / "pins"
     with storage.snapshot(tmp_path) as snap:
-        for n in range(1, KEEP_VERSIONS + 3):
+        for n in range(1, HELD_COMMITS + 1):
             _commit(tmp_path, n)
-        assert snap.sequence == 1
+        assert snap.sequence == 1 and storage.current(tmp_path).sequence == HELD_COMMITS + 1
         assert sorted(pd.read_parquet(snap.table_path("articles"))["article_id"]) == [f"c0-{i}" for i in range(6)]
         assert snap.read("entities").num_rows == 12
-        assert len(list(versions.iterdir())) == KEEP_VERSIONS + 1  # the pinned one, kept past the limit
-    _commit(tmp_path, 99)
-    assert snap.version not in {p.name for p in versions.iterdir()}
-    assert len(list(versions.iterdir())) == KEEP_VERSIONS
-    with pytest.raises(FileNotFoundError, match="was removed"):  # unpinned now: an error, not an empty table
-        snap.read("articles")
+        assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == [f"c5-{i}" for i in range(6)]
+    assert list(pins.iterdir()) == []
+    assert not (tmp_path / storage.STATE_DIR / "versions").exists() or not any(
+        (tmp_path / storage.STATE_DIR / "versions").iterdir())
+
+
+def test_the_writer_removes_the_pin_of_a_killed_reader_only(tmp_path: Path) -> None:
+    _commit(tmp_path, 0)
+    pins = tmp_path / storage.STATE_DIR / "pins"
+    context = mp.get_context("spawn")
+    killed = context.Process(target=_hold_a_snapshot, args=(str(tmp_path), 600))
+    killed.start()
+    while not pins.is_dir() or not any(pins.iterdir()):
+        time.sleep(0.05)
+    killed.kill()
+    killed.join()
+    with storage.snapshot(tmp_path):
+        _commit(tmp_path, 1)  # from storage.open_for_writing's caller: here the commit removes free pins
+        with storage.writer_lock(tmp_path):
+            storage.open_for_writing(tmp_path)
+        assert len(list(pins.iterdir())) == 1  # the killed reader's pin is gone, this one stays
+
+
+def _hold_a_snapshot(out: str, seconds: float) -> None:
+    with storage.snapshot(out):
+        time.sleep(seconds)
 
 
 def test_a_snapshot_of_an_empty_warehouse_reads_empty_tables(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -19,7 +21,7 @@ from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
 from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, storage
-from tasks.warehouse.commit import KEEP_VERSIONS, MAX_PARTS, Commit
+from tasks.warehouse.commit import MAX_PARTS, Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
@@ -65,9 +67,9 @@ def test_a_commit_shows_every_table_at_once_through_plain_paths(tmp_path: Path) 
         frame = pd.read_parquet(tmp_path / name)
         assert list(frame.columns) == TABLES[name].names
     assert pd.read_parquet(tmp_path / "articles")["article_id"].tolist() == ["id1"]
-    old = (tmp_path / "articles").resolve()  # what a reader resolved before the next commit
-    _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
-    assert pd.read_parquet(old)["article_id"].tolist() == ["id1"]  # still readable, still the old version
+    with storage.snapshot(tmp_path) as snap:  # a reader that pinned the version before the next commit
+        _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
+        assert pd.read_parquet(snap.table_path("articles"))["article_id"].tolist() == ["id1"]  # still the old one
     assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
 
 
@@ -81,7 +83,7 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(
         attempt.write("outlets", pa.table({"outlet_id": [None]}))  # violates the schema
     assert storage.current(tmp_path) == before
     assert storage.read_table(tmp_path, "articles")["article_id"].to_pylist() == ["id1"]
-    with caplog.at_level(logging.WARNING, logger="tasks.warehouse.storage"):
+    with caplog.at_level(logging.WARNING, logger="tasks.warehouse.publish"):
         storage.open_for_writing(tmp_path)
     assert not Path(attempt.path).exists()
     [warning] = [r.getMessage() for r in caplog.records if attempt.version in r.getMessage()]
@@ -100,7 +102,7 @@ def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> No
         counts.append(len(_files(tmp_path)))
     assert storage.read_table(tmp_path, "articles").num_rows == 200
     assert len(base.parts("articles")) <= MAX_PARTS
-    bound = KEEP_VERSIONS * (len(TABLES) * MAX_PARTS + 2) + 1  # + its DuckDB file and lease
+    bound = len(TABLES) * (MAX_PARTS + 1) + 4  # + the DuckDB file, CURRENT and two locks
     assert max(counts) <= bound and max(counts[100:]) <= max(counts[:100])  # flat: not growing with the runs
 
 
@@ -137,7 +139,7 @@ def test_a_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
 def test_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "data.parquet").write_bytes(b"")
-    with pytest.raises(storage.WarehouseError, match="not a link"):
+    with pytest.raises(storage.WarehouseError, match="is in the way"):
         storage.open_for_writing(tmp_path)
 
 
@@ -149,7 +151,8 @@ def test_values_from_the_data_never_become_paths(tmp_path: Path) -> None:
     _run(out, [hostile], ["/in/../x.txt"])
     assert [p for p in tmp_path.rglob("*") if not p.is_relative_to(out)] == []
     names = {p.name for p in _files(out)}
-    assert all(n.startswith("part-") or n in {storage.DUCKDB_FILE, storage.LEASE_FILE, "lock"} for n in names), names
+    assert all(n.startswith("part-") or n in {storage.DUCKDB_FILE, storage.CURRENT_FILE, "publish.lock", "lock"}
+               for n in names), names
 
 
 PATTERN_NAMES = ["wh[1]", "wh1", "wh?", "wh*", "wh{a,b}", "wha", "it's", "wh[[]x"]
@@ -169,9 +172,10 @@ def test_warehouse_paths_are_never_patterns(tmp_path: Path) -> None:
         assert pd.read_parquet(out / "articles")["article_id"].tolist() == [f"id{n}"], name
         with storage.snapshot(out) as snap:
             assert pd.read_parquet(snap.table_path("articles"))["article_id"].tolist() == [f"id{n}"], name
-        with duckdb.connect(str(out / storage.DUCKDB_FILE), read_only=True) as con:
-            assert con.sql("select article_id from articles").fetchall() == [(f"id{n}",)], name
-            assert con.sql("select count(*) from entities").fetchall() == [(0,)], name
+        cli = [shutil.which("duckdb", path=str(Path(sys.executable).parent)), "-readonly", "-csv", "-noheader"]
+        done = subprocess.run([*cli, storage.DUCKDB_FILE, "-c", "select article_id from articles; "
+                               "select count(*) from entities"], cwd=out, capture_output=True, text=True, check=True)
+        assert done.stdout.split() == [f"id{n}", "0"], name  # as the README opens it, from the warehouse folder
 
 
 def test_rerun_replaces_rows_of_the_inputs_it_read(tmp_path: Path) -> None:
@@ -207,3 +211,25 @@ def test_io_tasks_retry_os_errors_only() -> None:
 
     assert transient_io_error(None, None, Failed(data=OSError("stale NFS handle")))
     assert not transient_io_error(None, None, Failed(data=storage.WarehouseError("not a warehouse")))
+
+
+def test_a_warehouse_of_linked_tables_moves_to_plain_folders(tmp_path: Path) -> None:
+    """newslake 0.4 wrote DIR/<table> as links through .newslake/current, a link to the version's folder."""
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    state = tmp_path / storage.STATE_DIR
+    version = storage.current(tmp_path).version
+    assert version
+    folder = state / "versions" / version
+    folder.mkdir(parents=True)
+    for name in [*TABLES, storage.DUCKDB_FILE]:  # the old layout, made by hand
+        (tmp_path / name).rename(folder / name)
+        (tmp_path / name).symlink_to(Path(storage.STATE_DIR) / "current" / name)
+    (state / "current").symlink_to(Path("versions") / version)
+    (state / storage.CURRENT_FILE).unlink()
+    assert storage.current(tmp_path).version is None  # this code cannot read it as it is
+    with storage.writer_lock(tmp_path):
+        assert storage.open_for_writing(tmp_path).version == version
+    assert not (tmp_path / "articles").is_symlink() and not (state / "current").exists()
+    assert pd.read_parquet(tmp_path / "articles")["article_id"].tolist() == ["id1"]
+    _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
+    assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]

@@ -59,13 +59,13 @@ def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
         schema=TABLES["inputs"]))
     commit.publish()
     path = tmp_path / storage.DUCKDB_FILE
-    with duckdb.connect(str(path), read_only=True) as con:
+    with duckdb.connect(str(path), read_only=True, config={"file_search_path": str(tmp_path)}) as con:
         assert con.sql("select count(*) from articles").fetchone() == (3,)
         assert {r[0] for r in con.sql("select view_name from duckdb_views() where not internal").fetchall()} == set(
             TABLES)
     cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
     assert cli, "the duckdb CLI (PyPI duckdb-cli) is installed with the project"
-    shown = subprocess.run([cli, str(path), "select outlet_id from articles order by 1"], capture_output=True,
-                           text=True, check=True).stdout
+    shown = subprocess.run([cli, "-readonly", str(path), "select outlet_id from articles order by 1"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert "o1" in shown and "o2" in shown
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [storage.STATE_DIR]

@@ -7,13 +7,13 @@ import gzip
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.news_pipeline import news_pipeline
 from tasks.gather.archive import RESPONSE, archive_record, write_archive
 from tasks.ingest import ingest_files, records_from_file
 from tasks.records import Quarantined, RawRecord, Skipped
+from tasks.warehouse import storage
 
 STORY = ("<html><head><title>Harbor cranes arrive</title></head><body><article><h1>Harbor cranes arrive</h1>"
          + "".join(f"<p>The new cranes reached the harbor of Bergen on the {n}th ship of the season, and the dock "
@@ -126,7 +126,7 @@ def test_a_run_over_an_archive(tmp_path: Path) -> None:
     crawl = _crawl(tmp_path / "crawl.warc.gz")
     summary = news_pipeline(inputs=[str(crawl)], out=str(tmp_path / "w"))
     assert summary.skipped == {"not_response": 3, "http_status": 2, "not_html": 1, "revisit": 1, "truncated": 1}
-    con = duckdb.connect(str(tmp_path / "w" / "newslake.duckdb"), read_only=True)
+    con = storage.open_duckdb(tmp_path / "w")
     rows = con.sql("select url, source_format, published_from, strftime(published_at, '%Y-%m-%d %H:%M') "
                    "from articles order by url").fetchall()
     # the pages state no date: the fetch time stands in, marked as such

@@ -21,26 +21,26 @@ from fsspec import AbstractFileSystem
 
 from tasks import schemas
 from tasks.schemas import TABLES
+from tasks.warehouse import publish
 from tasks.warehouse.snapshot import (
+    CURRENT_FILE,
     DUCKDB_FILE,
-    LEASE_FILE,
     STATE_DIR,
     Snapshot,
     arrow_fs,
+    encode_manifest,
     filesystem,
     is_local,
     list_parts,
     remove,
-    remove_version,
     scan,
     version_path,
 )
-from tasks.warehouse.storage import RAW_AREA, cache_dir, next_version, versions
+from tasks.warehouse.storage import RAW_AREA, USER_VIEWS_FILE, cache_dir, next_version
 
 log = logging.getLogger(__name__)
 
 STAGED_DIR = ".staged"  # in a version being written: rows the aggregate stage reads back; removed before publish
-KEEP_VERSIONS = 3
 MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
 PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
 ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
@@ -95,7 +95,7 @@ class PartWriter:
         if self._writer is not None:
             self._writer.close()
             if self.commit.local:
-                _fsync(Path(self._path))
+                publish.fsync(Path(self._path))
             log.debug("wrote %s/%s (%d rows so far)", self.name, self._path.rsplit("/", 1)[-1], self.rows)
         self._writer, self._bytes = None, 0
 
@@ -187,7 +187,8 @@ class Commit:
         self.fs.cp_file(part, target)  # one file: fsspec's copy would expand a pattern in the path
 
     def publish(self) -> Snapshot:
-        """Make this version the current one, atomically; then drop versions beyond ``KEEP_VERSIONS``."""
+        """Make this version the current one: every table at once for a reader of ``CURRENT`` (``snapshot``),
+        each table folder whole for a reader of ``DIR/<table>``."""
         remove(self.fs, f"{self.path}/{STAGED_DIR}")
         for name in TABLES:
             if name not in self.touched:
@@ -197,36 +198,41 @@ class Commit:
                 pq.write_table(TABLES[name].empty_table(), f"{self.path}/{name}/{_part_name()}",
                                filesystem=arrow_fs(self.base.out))
             self._compact(name)
+        tables = {name: tuple(p.rsplit("/", 1)[-1] for p in self.parts(name)) for name in TABLES}
         if self.local:
-            self._swap_links()
+            self._publish_local(tables)
         else:
-            self.fs.pipe_file(f"{self.state}/CURRENT", self.version.encode())  # the commit: one PUT
+            self._publish_remote(tables)
         log.info("committed version %s of %s", self.version, self.base.out)
-        self._drop_old_versions()
         shutil.rmtree(cache_dir(self.base.out), ignore_errors=True)  # the committed version holds that work now
-        return Snapshot(self.base.out, self.version)
+        return Snapshot(self.base.out, self.version, tables)
 
-    def _swap_links(self) -> None:
-        """Local commit: the DuckDB file, fsync, reader links, then ``current`` swapped by one rename."""
-        path = Path(self.path)
-        _publish_duckdb(path / DUCKDB_FILE, {name: self.parts(name) for name in TABLES},
-                        Path(self.base.out) / RAW_AREA / SOURCE_HEALTH_FILE)
-        log.debug("wrote %s", DUCKDB_FILE)
-        (path / LEASE_FILE).touch()  # readers of this version hold a shared flock on it (snapshot.py)
-        for folder in [*(path / name for name in TABLES), path / LEASE_FILE, path, path.parent]:
-            _fsync(folder)
+    def _publish_local(self, tables: dict[str, tuple[str, ...]]) -> None:
+        """The DuckDB file, fsync, then the tables swapped in (publish.py)."""
+        path, out = Path(self.path), Path(self.base.out)
+        publish_duckdb(path / DUCKDB_FILE, path, out)
+        for folder in [*(path / name for name in TABLES), path, path.parent]:
+            publish.fsync(folder)
         log.debug("synced version %s", self.version)
-        out = Path(self.base.out)
-        for name in [*TABLES, DUCKDB_FILE]:  # dangling until the first commit: a reader sees no table, not half
-            link = out / name
-            if not link.is_symlink():
-                link.symlink_to(Path(STATE_DIR) / "current" / name)
-                log.debug("linked %s", name)
-        state = out / STATE_DIR
-        tmp = state / f".current.{uuid.uuid4().hex}"
-        tmp.symlink_to(Path("versions") / self.version)
-        tmp.replace(state / "current")  # the commit
-        _fsync(state)
+        publish.publish(out, self.version, tables)
+        publish.remove_stale(out, self.version)
+
+    def _publish_remote(self, tables: dict[str, tuple[str, ...]]) -> None:
+        """Object store: the version's new parts copied into the table folders, ``CURRENT`` written (one PUT: the
+        commit for ``snapshot``), then the parts it no longer lists deleted. A reader listing ``DIR/<table>``
+        meanwhile can find both, so it is told to read through ``snapshot`` or ``CURRENT`` (storage.py)."""
+        root = filesystem(self.base.out)[1]
+        for name, parts in tables.items():
+            have = {p.rsplit("/", 1)[-1] for p in list_parts(self.base.out, f"{root}/{name}")}
+            for part in parts:
+                if part not in have:
+                    self.fs.cp_file(f"{self.path}/{name}/{part}", f"{root}/{name}/{part}")
+        self.fs.pipe_file(f"{self.state}/{CURRENT_FILE}", encode_manifest(self.version, tables))
+        for name, parts in tables.items():
+            for stale in list_parts(self.base.out, f"{root}/{name}"):
+                if stale.rsplit("/", 1)[-1] not in parts:
+                    self.fs.rm_file(stale)
+        remove(self.fs, self.path)
 
     def parts(self, name: str) -> list[str]:
         return list_parts(self.base.out, f"{self.path}/{name}")
@@ -244,13 +250,6 @@ class Commit:
             remove(self.fs, part)
         log.info("compacted %d small parts of %s", len(small), name)
 
-    def _drop_old_versions(self) -> None:
-        """Versions beyond the last ``KEEP_VERSIONS``, except those a reader holds: pruned at a later commit."""
-        older = [folder for name, folder in versions(self.fs, self.state).items() if name < self.version]
-        for folder in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
-            if not remove_version(self.base.out, folder):
-                log.info("kept version %s: a reader has it open", folder.rsplit("/", 1)[-1])
-
 
 def duckdb_path(path: str) -> str:
     """``path`` as DuckDB reads it literally: it expands ``*``, ``?`` and ``[`` in every file name it is given,
@@ -258,37 +257,47 @@ def duckdb_path(path: str) -> str:
     return _GLOB_CHARS.sub(lambda m: f"[{m[0]}]", path)
 
 
-def _publish_duckdb(target: Path, tables: dict[str, list[str]], health: Path) -> None:
-    """A DuckDB file with one view per table over its Parquet parts (absolute paths, listed: a view reads the
-    files it was given, not a pattern), for the CLI and BI tools, and a ``source_health`` view over what gather
-    writes of each poll (``health``, JSON lines read as they grow: a poll that commits nothing still shows). Built in
-    a temporary folder and moved in: DuckDB puts its write-ahead log at a path cut at the first ``?`` of the
-    database's path."""
+def publish_duckdb(target: Path, version: Path, out: Path) -> None:
+    """A DuckDB file for the CLI and BI tools: one view per table over ``<table>/*.parquet`` (paths relative to
+    the warehouse, which DuckDB resolves against its ``file_search_path`` or else the working folder: the file
+    works wherever the warehouse is moved or copied, and a connection held across commits reads each table's
+    current parts at every query); a ``source_health`` view over what gather writes of each poll (JSON lines,
+    read as they grow); then the user's own views, ``DIR/views.sql``, which every commit runs again. Built in a
+    temporary folder and moved in: DuckDB puts its write-ahead log at a path cut at the first ``?`` of the
+    database's path, and reads a comma in ``file_search_path`` as a separator: the views are bound in a scratch
+    folder that links to the tables."""
     with tempfile.TemporaryDirectory(prefix="newslake-duckdb-") as scratch:
-        built = Path(scratch) / DUCKDB_FILE
-        con = duckdb.connect(str(built))
+        built, where = Path(scratch) / DUCKDB_FILE, Path(scratch) / "warehouse"
+        where.mkdir()
+        for name in TABLES:
+            (where / name).symlink_to(version / name)
+        (where / RAW_AREA).symlink_to(out / RAW_AREA)
+        con = duckdb.connect(str(built), config={"file_search_path": str(where)})
         try:
-            for name, parts in tables.items():
-                files = ", ".join("'" + duckdb_path(str(Path(p).resolve())).replace("'", "''") + "'" for p in parts)
-                con.execute(f"create or replace view {name} as select * from read_parquet([{files}])")
-            if health.exists():
-                where = "'" + duckdb_path(str(health.resolve())).replace("'", "''") + "'"
-                con.execute(f"create or replace view source_health as select * from read_json({where}, "
-                            f"format = 'newline_delimited', columns = {SOURCE_HEALTH_COLUMNS})")
+            for name in TABLES:
+                con.execute(f"create or replace view {name} as select * from "
+                            f"read_parquet('{name}/*.parquet', union_by_name = true)")
+            if (out / RAW_AREA / SOURCE_HEALTH_FILE).exists():
+                con.execute(f"create or replace view source_health as select * from read_json("
+                            f"'{RAW_AREA}/{SOURCE_HEALTH_FILE}', format = 'newline_delimited', "
+                            f"columns = {SOURCE_HEALTH_COLUMNS})")
+            _run_user_views(con, out / USER_VIEWS_FILE)
         finally:
             con.close()
         shutil.move(built, target)
-    _fsync(target)
+    publish.fsync(target)
+
+
+def _run_user_views(con: duckdb.DuckDBPyConnection, views: Path) -> None:
+    """The user's views, kept by every commit; one that fails is skipped with a warning, never the commit."""
+    if not views.is_file():
+        return
+    try:
+        con.execute(views.read_text(encoding="utf-8"))
+    except (duckdb.Error, UnicodeDecodeError) as error:
+        log.warning("%s was not run into %s: %s", views, DUCKDB_FILE, str(error).splitlines()[0])
 
 
 SOURCE_HEALTH_FILE = "health.jsonl"  # in the raw area: gather's lines, the rows of tasks.schemas.SOURCE_HEALTH
 _DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ"}
 SOURCE_HEALTH_COLUMNS = "{" + ", ".join(f"{f.name}: '{_DUCKDB_TYPES[f.type]}'" for f in schemas.SOURCE_HEALTH) + "}"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,36 +1,36 @@
 """Reading a warehouse: one committed version of every table, pinned while it is read.
 
-``DIR/<table>`` is a link through ``DIR/.newslake/current``, which a commit swaps, and a Parquet reader given that
-folder lists it, then stats and opens each listed part by its path, resolving the links again every time. So two
-tables read that way can come from two versions (entities whose article is missing), and a read of one table during
-a commit that replaced some of that table's parts can come short: pyarrow (and pandas, Polars through it) silently
-skips a listed part it can no longer stat, returning part of the table or an empty frame without columns, and
-raises FileNotFoundError for one it can no longer open. It never returns rows of two versions of one table, since
-a part's name always means the same bytes. ``snapshot`` resolves the version once and pins it::
+``DIR/<table>`` is a plain folder holding the current version of that table, and a commit replaces it whole, table by
+table (storage.py), so a Parquet reader given that folder (pandas, Polars, DuckDB, Spark, anywhere the folder was
+copied or uploaded) reads one version of that table. Two tables read that way can come from two versions when a
+commit lands between the reads (entities whose article is missing), and a read that lists the folder just before a
+commit replaces it can find a part gone. ``snapshot`` reads the version ``.newslake/CURRENT`` names, whose list of
+parts per table is the commit point, and pins it::
 
     with storage.snapshot("data/warehouse") as snap:
         articles = pd.read_parquet(snap.table_path("articles"))  # or snap.read("articles"): a pyarrow Table
         entities = pd.read_parquet(snap.table_path("entities"))  # the same version, however many commits landed
 
-What pins a version (its lease): on a local file system, a shared ``flock`` on the version's ``lease`` file, held
-until the block ends. The writer prunes an old version only after taking that lock exclusively without waiting,
-so it keeps a version a reader holds and prunes it at a later commit. A DuckDB connection to ``DIR/newslake.duckdb``
-pins its version too: DuckDB holds a POSIX lock on the database file it opened, which the pruner tests the same way.
-An object store has no locks: there a snapshot reads the version ``.newslake/CURRENT`` named when it began, and the
-writer removes that version once ``commit.KEEP_VERSIONS`` newer ones are committed, even if a reader is still at it.
+What pins a version on a local file system: hard links of its parts in a folder of the snapshot's own
+(``.newslake/pins/<id>``), made while the writer cannot swap tables (a shared flock on ``publish.lock``) and removed
+when the block ends; a link costs no space and keeps its file when a commit removes the table's name for it. The
+pin's ``lease`` file carries a shared flock while it is used, so the writer removes pins a killed reader left, and
+no other. An object store has no links: there a snapshot reads the parts CURRENT lists, and a commit deletes a
+replaced part at once, so a reader still at an old version gets FileNotFoundError.
 
 Paths are never patterns: folders are listed, not globbed, so a warehouse may live at ``wh[1]`` or ``it's?``.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
+import json
 import os
 import shutil
-from collections.abc import Collection, Iterator
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+import uuid
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import fsspec
@@ -43,8 +43,14 @@ from tasks.schemas import TABLES
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
-LEASE_FILE = "lease"  # in a local version's folder: readers hold a shared flock on it
+CURRENT_FILE = "CURRENT"  # in STATE_DIR: the committed version and its parts, {"version": …, "tables": {…}}
+PUBLISHING_FILE = "PUBLISHING"  # in STATE_DIR: a version being published; it becomes CURRENT (publish.py)
+PUBLISH_LOCK = "publish.lock"  # in STATE_DIR: the writer holds it while it swaps tables, a pinning reader shares it
+PINS_DIR = "pins"  # in STATE_DIR: one folder per local snapshot, hard links of the parts it reads
+LEASE_FILE = "lease"  # in a pin: its reader holds a shared flock on it
 SCAN_ROWS = 1024  # rows per batch when a table is read batch by batch (articles: ~6 MB)
+
+Manifest = Mapping[str, tuple[str, ...]]  # table name → its parts' file names, in the order they were written
 
 
 def location(out: str | Path) -> str:
@@ -70,6 +76,7 @@ def arrow_fs(out: str) -> fsspec.AbstractFileSystem | None:
 
 
 def version_path(root: str, version: str) -> str:
+    """Where a version is written before it is published (commit.py), under the warehouse's path ``root``."""
     return f"{root}/{STATE_DIR}/versions/{version}"
 
 
@@ -84,37 +91,46 @@ def list_parts(out: str, folder: str) -> list[str]:
         return []
 
 
+def encode_manifest(version: str, tables: Manifest) -> bytes:
+    return json.dumps({"version": version, "tables": {k: list(v) for k, v in tables.items()}}, indent=1).encode()
+
+
+def decode_manifest(data: bytes) -> tuple[str, Manifest]:
+    record = json.loads(data)
+    return record["version"], {name: tuple(parts) for name, parts in record["tables"].items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One committed version of a warehouse (``version`` None: nothing committed yet)."""
+    """One committed version of a warehouse (``version`` None: nothing committed yet): its parts, and the folder
+    holding them as ``<table>/<part>`` (the warehouse itself; a pin's folder for a pinned local snapshot)."""
 
     out: str  # location(): an absolute local path or a URL
     version: str | None
-
-    @property
-    def path(self) -> str | None:
-        return version_path(filesystem(self.out)[1], self.version) if self.version else None
+    tables: Manifest = field(default_factory=dict, compare=False)
+    where: str = field(default="", compare=False)  # a path on the warehouse's file system; "" = the warehouse
 
     @property
     def sequence(self) -> int:
         return int(self.version.split("-")[0]) if self.version else 0
 
+    def _folder(self) -> str:
+        return self.where or filesystem(self.out)[1]
+
     def table_path(self, name: str) -> str:
         """The folder of table ``name`` in this version (a local path, or a URL for an object store), for any
-        Parquet reader: its files never change, and inside ``snapshot()`` they stay until the block ends."""
+        Parquet reader; inside ``snapshot()`` it holds this version's parts until the block ends."""
         if self.version is None:
             raise FileNotFoundError(f"no table {name}: nothing has been committed to {self.out} yet")
-        return f"{version_path(self.out, self.version)}/{name}"
+        if not self.where:
+            return f"{self.out}/{name}"
+        return f"{self.where}/{name}" if is_local(self.out) else filesystem(self.out)[0].unstrip_protocol(
+            f"{self.where}/{name}")
 
     def parts(self, name: str) -> list[str]:
         """The table's Parquet parts in this version; none if the table is newer than the version."""
-        if not self.path:
-            return []
-        parts = list_parts(self.out, f"{self.path}/{name}")
-        if not parts and not filesystem(self.out)[0].exists(self.path):
-            raise FileNotFoundError(f"version {self.version} of {self.out} was removed after newer commits: read "
-                                    "through storage.snapshot(), which keeps its version while it reads")
-        return parts
+        folder = self._folder()
+        return [f"{folder}/{name}/{part}" for part in self.tables.get(name, ())]
 
     def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """The table in this version, or an empty one with the declared schema."""
@@ -155,81 +171,71 @@ def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None
 def current(out: str | Path) -> Snapshot:
     """The last committed version of the warehouse at ``out``, not pinned: use ``snapshot`` to read it."""
     out = location(out)
-    if is_local(out):
-        link = Path(out) / STATE_DIR / "current"
-        return Snapshot(out, link.readlink().name if link.is_symlink() else None)
     fs, root = filesystem(out)
     fs.invalidate_cache(f"{root}/{STATE_DIR}")
     try:
-        return Snapshot(out, fs.cat_file(f"{root}/{STATE_DIR}/CURRENT").decode().strip())
+        data = fs.cat_file(f"{root}/{STATE_DIR}/{CURRENT_FILE}")
     except FileNotFoundError:
         return Snapshot(out, None)
+    try:
+        version, tables = decode_manifest(data)
+    except ValueError:  # newslake < 0.5 on an object store: CURRENT named the version, whose folder held the tables
+        version = data.decode().strip()
+        folder = version_path(root, version)
+        tables = {name: tuple(p.rsplit("/", 1)[-1] for p in list_parts(out, f"{folder}/{name}")) for name in TABLES}
+        return Snapshot(out, version, tables, folder)
+    return Snapshot(out, version, tables)
+
+
+@contextmanager
+def publish_lock(state: Path, mode: int) -> Iterator[None]:
+    """``flock`` ``mode`` on the state folder's publish lock, held until the block ends."""
+    fd = os.open(state / PUBLISH_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, mode)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextmanager
 def snapshot(out: str | Path) -> Iterator[Snapshot]:
     """The current version of the warehouse at ``out``, pinned until the block ends (see the module's docstring):
-    every table read through it comes from that one version, and none of its files goes away meanwhile."""
+    every table read through it comes from that one version, and none of its files goes away meanwhile. A local
+    warehouse this process may not write to is read unpinned."""
     out = location(out)
-    lease = None
-    while True:
-        snap = current(out)
-        if snap.version is None or not is_local(out):
-            break
-        lease = _lease(Path(out) / STATE_DIR / "versions" / snap.version / LEASE_FILE)
-        if lease is not None or current(out) == snap:
-            break  # pinned; or still current but written before versions had leases
-        # else it was pruned between reading `current` and taking its lease: commits landed, take the new one
+    state = Path(out) / STATE_DIR
+    if not is_local(out) or not os.access(state, os.W_OK):
+        yield current(out)
+        return
+    pin = state / PINS_DIR / uuid.uuid4().hex
+    pin.mkdir(parents=True)
+    lease = os.open(pin / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        yield snap
+        fcntl.flock(lease, fcntl.LOCK_SH)  # held while the pin is in use: the writer removes only unheld ones
+        with publish_lock(state, fcntl.LOCK_SH):
+            snap = current(out)
+            for name, parts in snap.tables.items():
+                (pin / name).mkdir()
+                for part in parts:
+                    _link(Path(out), name, part, pin / name / part)
+        yield Snapshot(out, snap.version, snap.tables, str(pin))
     finally:
-        if lease is not None:
-            os.close(lease)  # releases the flock
+        os.close(lease)
+        shutil.rmtree(pin, ignore_errors=True)
 
 
-def _lease(path: Path) -> int | None:
-    """A descriptor holding a shared flock on a version's lease file; None if the version is gone (or has none)."""
+def _link(out: Path, name: str, part: str, target: Path) -> None:
+    """Link a part of the current version from its table's folder; or, when a writer was killed while it swapped
+    tables (the next one finishes its work, publish.py), from the version folder it swapped that table into."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        os.link(out / name / part, target)
     except FileNotFoundError:
-        return None
-    fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a pruner holds it, that is while it removes the version
-    try:
-        if os.path.samestat(path.stat(), os.fstat(fd)):
-            return fd
-    except FileNotFoundError:  # a pruner took it first and moved the version away
-        pass
-    os.close(fd)
-    return None
-
-
-def remove_version(out: str, folder: str) -> bool:
-    """Remove an old version unless a reader holds it (a snapshot's lease, an open DuckDB connection); False if
-    one does: a later commit tries again."""
-    fs = filesystem(out)[0]
-    if not is_local(out):
-        remove(fs, folder)
-        return True
-    path = Path(folder)
-    trash = path.parents[1] / "trash"
-    with ExitStack() as held:
-        for name, lock in ((LEASE_FILE, fcntl.flock), (DUCKDB_FILE, fcntl.lockf)):  # DuckDB takes POSIX locks
-            try:
-                fd = os.open(path / name, os.O_RDWR)
-            except FileNotFoundError:  # a version from before leases, or removed meanwhile
-                continue
-            held.callback(os.close, fd)
-            try:
-                lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as error:
-                if error.errno in (errno.EACCES, errno.EAGAIN):
-                    return False
-                raise
-        trash.mkdir(exist_ok=True)
-        with suppress(FileNotFoundError):  # moved out whole: a path into it then finds all of it or nothing
-            path.rename(trash / path.name)
-    remove(fs, str(trash))  # with what an interrupted prune left there
-    return True
+        for folder in sorted((out / STATE_DIR / "versions").iterdir()):
+            if (folder / name / part).is_file():
+                os.link(folder / name / part, target)
+                return
+        raise
 
 
 def remove(fs: fsspec.AbstractFileSystem, path: str) -> None:
@@ -247,8 +253,8 @@ def remove(fs: fsspec.AbstractFileSystem, path: str) -> None:
 
 
 def table_url(out: str | Path, name: str) -> str | None:
-    """The folder of Parquet parts of table ``name`` in the current version (None before the first commit); not
-    pinned: to read more than one table, or slowly, use ``snapshot``."""
+    """The folder of Parquet parts of table ``name`` (None before the first commit): ``DIR/<table>``, not pinned:
+    to read more than one table, or slowly, use ``snapshot``."""
     snap = current(out)
     return snap.table_path(name) if snap.version else None
 

@@ -1,35 +1,35 @@
 """Warehouse storage: every table versioned together, a run visible all at once or not at all.
 
-Layout of a warehouse folder ``DIR``::
+Layout of a warehouse folder ``DIR`` (plain files and folders: it can be moved, copied, zipped or uploaded as is)::
 
-    DIR/<table>                 -> .newslake/current/<table>     what readers open (pandas, pyarrow, DuckDB)
-    DIR/newslake.duckdb         -> .newslake/current/newslake.duckdb
-    DIR/.newslake/current       -> versions/<version>             the commit point
-    DIR/.newslake/versions/<version>/<table>/part-*.parquet
-    DIR/.newslake/versions/<version>/lease                        readers of the version hold a shared flock on it
-    DIR/.newslake/lock                                            held by the one run that writes
-    DIR/raw/polls/*.warc.gz                                       what gather fetched (``tasks.gather.poll``): inputs
+    DIR/<table>/part-*.parquet          the current version of each table: what pandas, Polars, DuckDB, Spark open
+    DIR/newslake.duckdb                 views over those folders, for the DuckDB CLI and BI tools (commit.py)
+    DIR/views.sql                       the user's own views: every commit runs it into newslake.duckdb
+    DIR/.newslake/CURRENT               the commit point: the current version's name and the parts of each table
+    DIR/.newslake/versions/<version>/   a version while it is written and published (publish.py)
+    DIR/.newslake/pins/<id>/            a reader's snapshot of one version: hard links of its parts (snapshot.py)
+    DIR/.newslake/lock                  held by the one run that writes
+    DIR/raw/polls/*.warc.gz             what gather fetched (``tasks.gather.poll``): inputs
 
-A commit writes a complete new version folder (parts of tables it did not change are hard links to the previous
-version's), fsyncs it, then swaps ``current`` with one ``rename(2)``: a reader that resolves ``current`` once
-(``snapshot``, or the DuckDB file, whose views name a version's files) sees the old version or the new one, never a
-mix, and a run killed at any point leaves ``current`` at the last commit (a Parquet reader given ``DIR/<table>``
-resolves it again at every file: what that can give is in snapshot.py). The next writer removes versions
-that never became current. Versions beyond the last ``KEEP_VERSIONS`` are pruned, except one a reader holds
-(``snapshot``, a DuckDB connection; the reading side is in snapshot.py); more than ``MAX_PARTS`` small parts
-of a table are compacted. Names of files and folders come from table names and generated ids only, never
-from the data, and no path is ever read as a pattern (the warehouse may live at ``wh[1]``).
+A commit writes a complete new version folder (parts of tables it did not change are hard links to the current
+ones), fsyncs it, then publishes it: each table folder swapped in whole, then ``CURRENT`` replaced by one
+``rename(2)`` (publish.py). A reader of ``DIR/<table>`` finds one version of that table; a reader that asks for
+all tables of one version (``snapshot``) reads the parts ``CURRENT`` lists, pinned. A run killed before the
+publication leaves the last commit in place; one killed during it is finished by the next writer. More than
+``MAX_PARTS`` small parts of a table are compacted. Names of files and folders come from table names and
+generated ids only, never from the data, and no path is ever read as a pattern (the warehouse may live at ``wh[1]``).
 
 Tables are written and read as streams (``PartWriter``, ``scan``): parts of about ``PART_BYTES`` of Arrow data, read
 back a batch at a time, so no stage holds a whole table. Rows a later stage of the same run rewrites are set aside
 in the version's ``.staged`` folder, removed before the version is published.
 
 A warehouse may also live at any URL fsspec can write (``s3://bucket/prefix``, ``gs://…``; s3fs for S3, which
-reads the usual AWS_* settings, AWS_ENDPOINT_URL included). An object store has no links and no rename, so there
-the commit point is the object ``.newslake/CURRENT`` (one PUT, atomic) naming the current version; readers open
-``snapshot(out)`` (or ``table_url(out, name)``, the current version's folder of that table). The writer lock
-is then a lock on this machine: runs from several machines must be serialised by their deployment (concurrency
-limit 1, as in prefect.yaml). The DuckDB file is written for local warehouses only.
+reads the usual AWS_* settings, AWS_ENDPOINT_URL included). The layout is the same; an object store has no rename,
+so a commit copies the new parts into the table folders, writes ``CURRENT`` (one PUT, atomic) and deletes the
+replaced parts: a reader listing a table folder during a commit can find both, one reading through ``snapshot``
+(or the part names in ``CURRENT``) cannot. The writer lock is then a lock on this machine: runs from several
+machines must be serialised by their deployment (concurrency limit 1, as in prefect.yaml). The DuckDB file is
+written for local warehouses only.
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import fsspec
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.schemas import TABLES
+from tasks.warehouse import publish
 from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, table_url: the reader API, also storage.X)
+    CURRENT_FILE,
     DUCKDB_FILE,
-    LEASE_FILE,
     STATE_DIR,
     Snapshot,
     current,
@@ -68,12 +69,19 @@ from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, tabl
 
 log = logging.getLogger(__name__)
 
+USER_VIEWS_FILE = "views.sql"  # in the warehouse: the user's DuckDB views, run into newslake.duckdb at every commit
 RAW_AREA = "raw"  # what newslake fetched itself, kept as web archives: the one input inside a warehouse
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
 class WarehouseError(Exception):
     """A warehouse folder newslake cannot write to as it is."""
+
+
+def open_duckdb(out: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a local warehouse's DuckDB file, its views resolved in the warehouse folder."""
+    out = location(out)
+    return duckdb.connect(str(Path(out) / DUCKDB_FILE), read_only=True, config={"file_search_path": out})
 
 
 def cache_dir(out: str | Path) -> Path:
@@ -108,33 +116,28 @@ def writer_lock(out: str | Path) -> Iterator[None]:
 
 
 def open_for_writing(out: str | Path) -> Snapshot:
-    """The committed state a run starts from, after removing what failed or killed runs left. Hold the lock."""
+    """The committed state a run starts from, after finishing a publication a killed run left half done and
+    removing what failed or killed runs left. Hold the lock."""
     out = location(out)
     if is_local(out):
-        for name in [*TABLES, DUCKDB_FILE]:
-            entry = Path(out) / name
-            if entry.exists() and not entry.is_symlink():
-                raise WarehouseError(f"{entry} is not a link into {STATE_DIR}/: {out} holds files newslake did "
-                                     f"not write, or a warehouse of newslake < 0.2; write to a new folder")
-        state = Path(out) / STATE_DIR
-        for tmp in state.iterdir() if state.is_dir() else ():
-            if tmp.name.startswith(".current."):
-                tmp.unlink()
+        folder = Path(out)
+        publish.migrate_links(folder, list(TABLES))
+        publish.complete(folder)
+        if not (folder / STATE_DIR / CURRENT_FILE).exists():
+            for name in [*TABLES, DUCKDB_FILE]:
+                if (folder / name).exists():
+                    raise WarehouseError(f"{folder / name} is in the way: {out} holds files newslake did not "
+                                         "write, or a warehouse of newslake < 0.2; write to a new folder")
+        publish.remove_stale(folder)
+        return current(out)
     base = current(out)
     fs, root = filesystem(out)
-    for name, folder in versions(fs, f"{root}/{STATE_DIR}").items():
-        if name != base.version and int(name.split("-")[0]) > base.sequence:
-            log.warning("removing version %s, left uncommitted by a run that failed or was killed", name)
-            remove(fs, folder)
+    written = f"{root}/{STATE_DIR}/versions"
+    fs.invalidate_cache(written)
+    for version in fs.ls(written, detail=False) if fs.exists(written) else ():
+        if version.rstrip("/") != base.where:  # a run's that failed or was killed before it published
+            remove(fs, version)
     return base
-
-
-def versions(fs: fsspec.AbstractFileSystem, state: str) -> dict[str, str]:
-    """Name → path of every version folder of a warehouse, in commit order."""
-    folder = f"{state}/versions"
-    fs.invalidate_cache(folder)
-    paths = sorted(p.rstrip("/") for p in fs.ls(folder, detail=False)) if fs.exists(folder) else []
-    return {p.rsplit("/", 1)[-1]: p for p in paths}
 
 
 def next_version(base: Snapshot) -> str:
