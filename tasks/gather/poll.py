@@ -32,7 +32,7 @@ from tasks.gather.fetch import Fetcher, Response
 from tasks.gather.listings import BadListing, normalised, read_listing
 from tasks.gather.sources import Source, read_sources
 from tasks.warehouse import storage
-from tasks.warehouse.commit import SOURCE_HEALTH_FILE
+from tasks.warehouse.duckdb_file import SOURCE_HEALTH_FILE
 
 log = logging.getLogger(__name__)
 

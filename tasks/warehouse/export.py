@@ -15,7 +15,7 @@ from pathlib import Path
 from fsspec import AbstractFileSystem
 
 from tasks.schemas import TABLES
-from tasks.warehouse.commit import publish_duckdb
+from tasks.warehouse.duckdb_file import publish_duckdb
 from tasks.warehouse.snapshot import (
     CURRENT_FILE,
     DUCKDB_FILE,
