@@ -43,7 +43,8 @@ class RunSummary(BaseModel):
     added: dict[str, int]  # rows per table after the run minus before (negative when replaced inputs shrank)
     quarantined: dict[str, int]  # this run's quarantined inputs and records by reason
     # skipped on purpose, by reason: entries of input folders (hidden), records of web archives that are no
-    # article (not_response, revisit, http_status, not_html, truncated)
+    # article (not_response, revisit, http_status, not_html, truncated), JSON records' values too large for
+    # articles.source_fields (source_field_too_large, source_fields_full, source_field_not_json)
     skipped: dict[str, int] = {}
     stage_seconds: dict[str, float]  # wall time per stage (start, ingest, clean, nlp, merge, aggregate, commit)
     stage_peak_rss_mb: dict[str, float] = {}  # the flow process's peak memory so far when each stage last ended

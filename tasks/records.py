@@ -31,6 +31,7 @@ class RawRecord:
     fetched_at: str | None = None  # when a crawler fetched the page (a web archive's WARC-Date)
     outlet_name: str | None = None
     outlet_domain: str | None = None
+    source_fields: str | None = None  # a JSON record's other fields, a JSON object (``tasks.ingest.extras``)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -45,8 +46,8 @@ class Quarantined:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A record an input holds that is no article, on purpose (a web archive's requests, redirects, images):
-    counted by reason, not kept."""
+    """A record an input holds that is no article, on purpose (a web archive's requests, redirects, images), or a
+    value of a record's ``source_fields`` too large to keep: counted by reason, not kept."""
 
     reason: str
 
@@ -74,6 +75,7 @@ class CleanArticle:
     canonical_url: str | None = None
     section: str | None = None
     tags: tuple[str, ...] = ()
+    source_fields: str | None = None  # what the source said beyond the mapped fields, a JSON object
 
     @property
     def word_count(self) -> int:

@@ -48,6 +48,8 @@ ARTICLES = pa.schema(
                "record at byte offset N of a web archive.", False),
         _field("source_id", pa.string(), "The record's own id in its source, if it had one."),
         _field("source_format", pa.string(), "Input format: txt, html, json or warc.", False),
+        _field("source_fields", pa.string(), "A JSON record's unmapped fields (topic, bias, section ids ...) as a "
+               "JSON object text (nested values as JSON, values over 4 KiB left out); null when there are none."),
         _field("content_hash", pa.string(), "SHA-256 of the normalised clean text (exact-duplicate key).", False),
         _field("story_id", pa.string(), "Key into stories: the event this article covers, across outlets.", False),
         _field("duplicate_of", pa.string(), "article_id of the original when this article is an exact or near copy "

@@ -96,6 +96,7 @@ def clean_record(record: RawRecord) -> CleanArticle | Quarantined:
         tags=tuple(extracted.tags),
         outlet_name=record.outlet_name or extracted.outlet_name,
         outlet_domain=ids.normalize_domain(record.outlet_domain or extracted.outlet_domain or url),
+        source_fields=record.source_fields,
     )
 
 

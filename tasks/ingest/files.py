@@ -11,13 +11,14 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.ingest import decode, jsonstream, markup, warc
+from tasks.ingest import decode, extras, jsonstream, markup, warc
 from tasks.ingest.decode import BadInput
 from tasks.ingest.jsonstream import RecordError
 from tasks.records import Quarantined, RawRecord, Skipped, StageResult
@@ -136,16 +137,21 @@ def _reread(path: Path) -> Iterator[str]:
 
 
 def _json_records(items: Iterator[tuple[int, Any]], uri: str,
-                  json_fields: Mapping[str, str]) -> Iterator[RawRecord | Quarantined]:
+                  json_fields: Mapping[str, str]) -> Iterator[RawRecord | Quarantined | Skipped]:
+    known = {key for keys in FIELD_ALIASES.values() for key in keys} | set(json_fields.values())
     for n, item in items:
         record_uri = f"{uri}#{n}"
         if isinstance(item, RecordError):
             yield Quarantined(source_uri=record_uri, reason=item.reason, detail=item.detail)
             continue
         try:
-            yield record_from_json(item, record_uri, json_fields)
+            record = record_from_json(item, record_uri, json_fields)
         except BadInput as exc:
             yield Quarantined(source_uri=record_uri, reason=exc.reason, detail=exc.detail)
+            continue
+        kept, left_out = extras.source_fields(item, known)
+        yield from map(Skipped, left_out)  # a value too large to keep: counted, the record goes on
+        yield replace(record, source_fields=kept) if kept else record
 
 
 def record_from_json(obj: Any, uri: str, json_fields: Mapping[str, str]) -> RawRecord:

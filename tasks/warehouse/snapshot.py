@@ -161,9 +161,14 @@ def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None
     fs = arrow_fs(out)
     for part in parts:
         with pq.ParquetFile(part, filesystem=fs) as file:
+            # a part written before a column was declared (articles.source_fields) reads it as nulls
+            missing = [c for c in names if c not in file.schema_arrow.names]
             for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
                 if keep is not None:
                     batch = batch.filter(pc.is_in(batch["article_id"], value_set=keep))
+                for column in missing:
+                    batch = batch.append_column(TABLES[name].field(column), pa.nulls(batch.num_rows,
+                                                                                     TABLES[name].field(column).type))
                 yield batch.select(names)
     pa.default_memory_pool().release_unused()  # Arrow's allocator would keep the pages it read into
 
