@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flows import lifetime
 from tasks.gather.sources import is_web_address, read_sources  # the standard library only: nothing heavy at start
+from tasks.ingest.readable import FIELD_ALIASES  # imports nothing
 
 DEFAULT_OUT = "data/warehouse"
 MIB = 1024 * 1024
@@ -61,6 +62,8 @@ def _field(spec: str) -> tuple[str, str]:
     ours, sep, theirs = spec.partition("=")
     if not sep or not ours or not theirs:
         raise argparse.ArgumentTypeError(f"expected OURS=THEIRS, e.g. text=story_body, got {spec!r}")
+    if ours not in FIELD_ALIASES:
+        raise argparse.ArgumentTypeError(f"unknown field {ours!r} in {spec!r}; ours are {', '.join(FIELD_ALIASES)}")
     return ours, theirs
 
 
@@ -158,6 +161,17 @@ def dask_problem(address: str) -> str | None:
     return None
 
 
+def model_problem(model: str) -> str | None:
+    """Why spaCy cannot load ``model`` (an installed package, a folder, or blank:LANG); None when it can."""
+    if model.startswith("blank:") or Path(model).expanduser().is_dir():
+        return None
+    try:
+        found = importlib.util.find_spec(model) is not None
+    except (ImportError, ValueError):  # a name no module can have
+        found = False
+    return None if found else "no such spaCy model installed, nor a folder (python -m spacy download NAME)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
@@ -167,12 +181,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give input files or folders, or --sources FILE, or both")
     if problem := out_problem(args.out):
         parser.error(f"--out {args.out}: {problem}")
+    if args.model and (problem := model_problem(args.model)):
+        parser.error(f"--model {args.model}: {problem}")
+    if args.outlets and not (Path(args.outlets).is_file() and os.access(args.outlets, os.R_OK)):
+        parser.error(f"--outlets {args.outlets}: not a file that can be read")
     if args.sources:
         try:
             read_sources(args.sources)
         except ValueError as problem:
             parser.error(f"--sources: {problem}")
     set_environment_defaults()
+    if args.command == "run" and not (args.sources or args.reparse or any(map(is_web_address, args.paths))):
+        from flows import precheck  # pyarrow, not Prefect: after the environment is set
+
+        parameters = flow_parameters(args)
+        if (status := precheck.settled(parameters["inputs"], parameters["out"],
+                                       parameters["max_input_bytes"])) is not None:
+            return status
     try:
         with lifetime.children_end_with_this_process():
             lifetime.start_ephemeral_server()
