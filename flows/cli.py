@@ -11,12 +11,15 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from flows import lifetime
+from flows import lifetime, progress
 from tasks.gather.sources import is_web_address, read_sources  # the standard library only: nothing heavy at start
 from tasks.ingest.readable import FIELD_ALIASES  # imports nothing
+
+if TYPE_CHECKING:
+    from flows.report import RunSummary
 
 DEFAULT_OUT = "data/warehouse"
 MIB = 1024 * 1024
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(needs a Prefect server: `prefect server start`, PREFECT_API_URL set)")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" for hourly')
     serve.add_argument("--name", default="newslake-scheduled", help="deployment name (default: newslake-scheduled)")
+    run.add_argument("--quiet", action="store_true", help="print only errors and the final summary line (for cron)")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
@@ -198,36 +202,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (status := precheck.settled(parameters["inputs"], parameters["out"],
                                        parameters["max_input_bytes"])) is not None:
             return status
+    mode = "quiet" if getattr(args, "quiet", False) else "live" if sys.stderr.isatty() else "lines"
+    if args.command == "run" and mode != "lines":  # the display, or nothing, in place of Prefect's INFO lines
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     try:
         with lifetime.children_end_with_this_process():
-            lifetime.start_ephemeral_server()
-            return _command(args)
+            if args.command == "serve":
+                lifetime.start_ephemeral_server()
+                return _serve(args)
+            with progress.showing(mode):
+                lifetime.start_ephemeral_server()
+                summary = _run(args)
     except KeyboardInterrupt:
         print("\nnewslake: interrupted; every table stays as of the last commit", file=sys.stderr)
         return 130  # 128 + SIGINT, as a shell reports it
+    from flows.report import print_summary  # pydantic: not imported by a run settled before Prefect
+
+    print_summary(summary, brief=mode == "quiet")
+    return 0
 
 
-def _command(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace) -> int:
     from flows.news_pipeline import news_pipeline  # imported late: Prefect and pyarrow read the environment
 
-    if args.command == "serve":
-        news_pipeline.serve(name=args.name, cron=args.cron, parameters=flow_parameters(args), limit=1,
-                            description="newslake: new and changed inputs into the warehouse, on a schedule")
-        return 0
-    summary = news_pipeline(**flow_parameters(args))
-    state = f"committed version {summary.version}" if summary.version else "nothing new to commit"
-    print(f"\nnewslake: {state}; {summary.files_processed} input files processed, {summary.files_unchanged} "
-          f"unchanged; {summary.articles_in_run} articles; {summary.seconds:.1f} s")
-    print(f"tables in {summary.out}:")
-    for table, rows in summary.tables.items():
-        print(f"  {table:<15} {rows:>8} rows ({summary.added[table]:+d})")
-    quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"
-    print(f"quarantined inputs by reason: {quarantined}")
-    if summary.skipped:
-        print("skipped on purpose: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
-    if summary.languages:
-        print("languages: " + ", ".join(f"{lang} {n}" for lang, n in summary.languages.items()))
+    news_pipeline.serve(name=args.name, cron=args.cron, parameters=flow_parameters(args), limit=1,
+                        description="newslake: new and changed inputs into the warehouse, on a schedule")
     return 0
+
+
+def _run(args: argparse.Namespace) -> RunSummary:
+    from flows.news_pipeline import news_pipeline
+
+    return news_pipeline(**flow_parameters(args))
 
 
 if __name__ == "__main__":

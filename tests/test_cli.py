@@ -237,19 +237,31 @@ def test_a_finished_run_leaves_no_process_behind(tmp_path: Path, start: Callable
     assert "quarantined inputs by reason: empty: 1" in run.output()
 
 
-def test_a_run_with_nothing_new_ends_before_prefect_starts(tmp_path: Path, start: Callable[..., Run]) -> None:
+def test_progress_lines_quiet_and_a_run_with_nothing_new(tmp_path: Path, start: Callable[..., Run]) -> None:
+    """Not on a terminal, a line per NLP batch; --quiet, the summary line only; then a run with nothing new ends
+    before Prefect starts. Two full runs, each with its own Prefect start-up."""
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("Harbor trams return\n\nThe harbor tram line reopened on Monday after "
                                            "repairs, the city transit office said.", encoding="utf-8")
     run = start([tmp_path / "in"])
     assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
+    default = run.output()
+    assert re.search(r"^newslake: batch 1 done: files 1/1, articles 1/1, [\d.]+ articles/s, ETA 0:00$", default, re.M)
+    (tmp_path / "in" / "b.txt").write_text("Ferry timetable\n\nThe winter ferry timetable starts next week, the "
+                                           "port authority said.", encoding="utf-8")
+    run = start([tmp_path / "in"], "--quiet")
+    assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
+    [summary] = run.output().splitlines()  # nor Prefect's lines: only warnings and errors would show
+    assert re.fullmatch(r"newslake: committed version 000002-\w+; 1 input files processed, 1 unchanged; 1 articles; "
+                        r"[\d.]+ s", summary)
+    assert len(default.splitlines()) > 10
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
     again = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "in"), str(tmp_path / "gone.txt"),
                             "--out", str(tmp_path / "w")], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=120)
     assert again.returncode == 0, again.stderr[-2000:]
     nothing_new, missing, imported = again.stdout.splitlines()
-    assert re.fullmatch(r"newslake: nothing new in 1 files; warehouse at version 000001-\w+ unchanged", nothing_new)
+    assert re.fullmatch(r"newslake: nothing new in 2 files; warehouse at version 000002-\w+ unchanged", nothing_new)
     assert missing == f"  not_found: 1 ({tmp_path / 'gone.txt'})"  # said, as a full run says it
     assert imported == "['pyarrow']"  # the manifest is read; Prefect is not imported
     from flows import precheck
