@@ -144,7 +144,6 @@ def showing(mode: str) -> Iterator[Display]:
             _current = Live(bar)
             try:
                 yield _current
-                _current.stage("done")
             finally:
                 _current = Display()
         return
