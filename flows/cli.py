@@ -11,11 +11,15 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from flows import lifetime
+from flows import lifetime, progress
 from tasks.gather.sources import is_web_address, read_sources  # the standard library only: nothing heavy at start
+from tasks.ingest.readable import FIELD_ALIASES  # imports nothing
+
+if TYPE_CHECKING:
+    from flows.report import RunSummary
 
 DEFAULT_OUT = "data/warehouse"
 MIB = 1024 * 1024
@@ -61,6 +65,8 @@ def _field(spec: str) -> tuple[str, str]:
     ours, sep, theirs = spec.partition("=")
     if not sep or not ours or not theirs:
         raise argparse.ArgumentTypeError(f"expected OURS=THEIRS, e.g. text=story_body, got {spec!r}")
+    if ours not in FIELD_ALIASES:
+        raise argparse.ArgumentTypeError(f"unknown field {ours!r} in {spec!r}; ours are {', '.join(FIELD_ALIASES)}")
     return ours, theirs
 
 
@@ -73,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(needs a Prefect server: `prefect server start`, PREFECT_API_URL set)")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" for hourly')
     serve.add_argument("--name", default="newslake-scheduled", help="deployment name (default: newslake-scheduled)")
+    run.add_argument("--quiet", action="store_true", help="print only errors and the final summary line (for cron)")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
@@ -158,6 +165,17 @@ def dask_problem(address: str) -> str | None:
     return None
 
 
+def model_problem(model: str) -> str | None:
+    """Why spaCy cannot load ``model`` (an installed package, a folder, or blank:LANG); None when it can."""
+    if model.startswith("blank:") or Path(model).expanduser().is_dir():
+        return None
+    try:
+        found = importlib.util.find_spec(model) is not None
+    except (ImportError, ValueError):  # a name no module can have
+        found = False
+    return None if found else "no such spaCy model installed, nor a folder (python -m spacy download NAME)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
@@ -167,42 +185,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give input files or folders, or --sources FILE, or both")
     if problem := out_problem(args.out):
         parser.error(f"--out {args.out}: {problem}")
+    if args.model and (problem := model_problem(args.model)):
+        parser.error(f"--model {args.model}: {problem}")
+    if args.outlets and not (Path(args.outlets).is_file() and os.access(args.outlets, os.R_OK)):
+        parser.error(f"--outlets {args.outlets}: not a file that can be read")
     if args.sources:
         try:
             read_sources(args.sources)
         except ValueError as problem:
             parser.error(f"--sources: {problem}")
     set_environment_defaults()
+    if args.command == "run" and not (args.sources or args.reparse or any(map(is_web_address, args.paths))):
+        from flows import precheck  # pyarrow, not Prefect: after the environment is set
+
+        parameters = flow_parameters(args)
+        if (status := precheck.settled(parameters["inputs"], parameters["out"],
+                                       parameters["max_input_bytes"])) is not None:
+            return status
+    mode = "quiet" if getattr(args, "quiet", False) else "live" if sys.stderr.isatty() else "lines"
+    if args.command == "run" and mode != "lines":  # the display, or nothing, in place of Prefect's INFO lines
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     try:
         with lifetime.children_end_with_this_process():
-            lifetime.start_ephemeral_server()
-            return _command(args)
+            if args.command == "serve":
+                lifetime.start_ephemeral_server()
+                return _serve(args)
+            with progress.showing(mode):
+                lifetime.start_ephemeral_server()
+                summary = _run(args)
     except KeyboardInterrupt:
         print("\nnewslake: interrupted; every table stays as of the last commit", file=sys.stderr)
         return 130  # 128 + SIGINT, as a shell reports it
+    from flows.report import print_summary  # pydantic: not imported by a run settled before Prefect
+
+    print_summary(summary, brief=mode == "quiet")
+    return 0
 
 
-def _command(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace) -> int:
     from flows.news_pipeline import news_pipeline  # imported late: Prefect and pyarrow read the environment
 
-    if args.command == "serve":
-        news_pipeline.serve(name=args.name, cron=args.cron, parameters=flow_parameters(args), limit=1,
-                            description="newslake: new and changed inputs into the warehouse, on a schedule")
-        return 0
-    summary = news_pipeline(**flow_parameters(args))
-    state = f"committed version {summary.version}" if summary.version else "nothing new to commit"
-    print(f"\nnewslake: {state}; {summary.files_processed} input files processed, {summary.files_unchanged} "
-          f"unchanged; {summary.articles_in_run} articles; {summary.seconds:.1f} s")
-    print(f"tables in {summary.out}:")
-    for table, rows in summary.tables.items():
-        print(f"  {table:<15} {rows:>8} rows ({summary.added[table]:+d})")
-    quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"
-    print(f"quarantined inputs by reason: {quarantined}")
-    if summary.skipped:
-        print("skipped on purpose: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
-    if summary.languages:
-        print("languages: " + ", ".join(f"{lang} {n}" for lang, n in summary.languages.items()))
+    news_pipeline.serve(name=args.name, cron=args.cron, parameters=flow_parameters(args), limit=1,
+                        description="newslake: new and changed inputs into the warehouse, on a schedule")
     return 0
+
+
+def _run(args: argparse.Namespace) -> RunSummary:
+    from flows.news_pipeline import news_pipeline
+
+    return news_pipeline(**flow_parameters(args))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import CacheKeyFnPolicy
 
-from flows import report, scheduling
+from flows import progress, report, scheduling
 from flows.runners import nlp_runner
 from tasks.aggregate import aggregate_task
 from tasks.aggregate.outlets import Registry
@@ -48,6 +48,7 @@ def ingested(files: list[InputFile], json_fields: dict[str, str] | None,
     """The raw records of ``files``, a chunk at a time, ingest task run by ingest task run."""
     for file_batch in scheduling.file_batches(files):
         yield from ingest_task(file_batch, json_fields, max_input_bytes)
+        progress.current().read(file_batch)
 
 
 def cleaned_articles(files: list[InputFile], run: RunOutput, clock: report.StageClock,
@@ -62,7 +63,9 @@ def cleaned_articles(files: list[InputFile], run: RunOutput, clock: report.Stage
             with clock("clean"):
                 cleaned = clean_task(records)
             run.set_aside(cleaned.quarantined)
-            yield run.take_new(cleaned.records)
+            new = run.take_new(cleaned.records)
+            progress.current().handed_on(len(new))
+            yield new
         del chunk  # its records are not alive while the next chunk is read
         give_back_memory()
 
@@ -110,7 +113,8 @@ def news_pipeline(
     if (pool := arrow_pool()) != ARROW_POOL:
         logger.info("Arrow allocates with %s here; ARROW_DEFAULT_MEMORY_POOL=%s, set before Python starts, hands "
                     "more memory back between steps (see tasks/memory.py)", pool, ARROW_POOL)
-    clock = report.StageClock()
+    shown = progress.current()
+    clock = report.StageClock(shown.stage)
     pages = [i for i in inputs if is_web_address(i)]  # fetched, as a source would be
     inputs = [i for i in inputs if not is_web_address(i)]
     if (sources or pages or reparse) and not storage.is_local(out_dir):
@@ -125,6 +129,7 @@ def news_pipeline(
             found = discover_task(inputs)
             begin = start_task(out_dir, found.files, max_input_bytes, reparse)
             rows_before = {name: begin.base.num_rows(name) for name in TABLES}  # its parts go at the commit
+        shown.planned(begin.plan.todo)
         logger.info("plan: %d input files new or changed, %d unchanged (skipped), %d paths quarantined",
                     len(begin.plan.todo), len(begin.plan.unchanged), len(found.quarantined))
         after = begin.base
@@ -145,6 +150,7 @@ def news_pipeline(
                     rows = pending.result()
                 with clock("write"):
                     run.add(batch, rows)
+                shown.analysed_batch(len(batch))
         logger.info("nlp: %d articles, %d sentences, %d entity mentions (model %s)", run.articles, run.sentences,
                     run.entities, model_name)
         if commit is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import resource
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pydantic import BaseModel
@@ -15,12 +15,15 @@ class StageClock:
     """Wall time per stage, summed over a run's batches, and this process's peak memory when each stage last
     ended (it only rises: the stage where it rose is where memory went)."""
 
-    def __init__(self) -> None:
+    def __init__(self, entered: Callable[[str], None] | None = None) -> None:
+        self.entered = entered  # told each stage as it begins (flows.progress shows the current one)
         self.seconds: dict[str, float] = defaultdict(float)
         self.peak_rss_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
+        if self.entered is not None:
+            self.entered(stage)
         started = time.perf_counter()
         try:
             yield
@@ -80,3 +83,21 @@ def markdown(summary: RunSummary) -> str:
         + ", ".join(f"{stage} {mb:.0f}" for stage, mb in summary.stage_peak_rss_mb.items()),
     ]
     return "\n".join(lines)
+
+
+def print_summary(summary: RunSummary, brief: bool = False) -> None:
+    """The run's summary on stdout: one line when ``brief`` (--quiet), else with the tables and what was set aside."""
+    state = f"committed version {summary.version}" if summary.version else "nothing new to commit"
+    print(f"{'' if brief else chr(10)}newslake: {state}; {summary.files_processed} input files processed, "
+          f"{summary.files_unchanged} unchanged; {summary.articles_in_run} articles; {summary.seconds:.1f} s")
+    if brief:
+        return
+    print(f"tables in {summary.out}:")
+    for table, rows in summary.tables.items():
+        print(f"  {table:<15} {rows:>8} rows ({summary.added[table]:+d})")
+    quarantined = ", ".join(f"{r}: {n}" for r, n in summary.quarantined.items()) or "none"
+    print(f"quarantined inputs by reason: {quarantined}")
+    if summary.skipped:
+        print("skipped on purpose: " + ", ".join(f"{r}: {n}" for r, n in summary.skipped.items()))
+    if summary.languages:
+        print("languages: " + ", ".join(f"{lang} {n}" for lang, n in summary.languages.items()))

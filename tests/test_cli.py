@@ -36,7 +36,7 @@ ENDED_SECONDS = 20  # how long the processes a run started may take to end after
 @pytest.mark.parametrize("option", [
     ["--batch-size", "0"], ["--batch-size", "-1"], ["--batch-size", "2.5"], ["--workers", "0"],
     ["--workers", "two"], ["--max-input-mb", "0"], ["--max-input-mb", "-3"], ["--max-input-mb", "nan"],
-    ["--max-input-mb", "inf"],
+    ["--max-input-mb", "inf"], ["--field", "txt=body"], ["--field", "text"],
 ])
 def test_an_invalid_option_is_one_line_and_status_2_before_prefect_starts(tmp_path: Path, option: list[str]) -> None:
     (tmp_path / "a.txt").write_text("An article.", encoding="utf-8")
@@ -72,21 +72,38 @@ def test_a_dask_scheduler_that_cannot_be_used_is_one_line(tmp_path: Path, addres
 @pytest.mark.parametrize(("arguments", "problem"), [
     (["--out", "{file}"], "--out {file}: a file, not a folder"),
     (["--sources", "{file}"], "--sources: {file}: no sources"),
+    (["--outlets", "{folder}"], "--outlets {folder}: not a file"),
+    (["--model", "no_such_model"], "--model no_such_model: no such spaCy model"),
 ])
 def test_a_path_that_cannot_be_used_is_one_line_before_prefect_starts(tmp_path: Path, arguments: list[str],
                                                                      problem: str) -> None:
     (tmp_path / "a.txt").write_text("An article.", encoding="utf-8")
     existing = tmp_path / "notes.csv"
     existing.write_text("", encoding="utf-8")
-    filled = [a.format(file=existing) for a in arguments]
+    filled = [a.format(file=existing, folder=tmp_path) for a in arguments]
     out = [] if "--out" in arguments else ["--out", str(tmp_path / "w")]
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
     done = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "a.txt"), *out, *filled], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr[-2000:]
     [line] = done.stderr.splitlines()
-    assert line.startswith("newslake: error: " + problem.format(file=existing))
+    assert line.startswith("newslake: error: " + problem.format(file=existing, folder=tmp_path))
     assert done.stdout.strip() == "[]"  # refused before Prefect or pyarrow was imported
+
+
+def test_a_run_that_could_read_nothing_says_why_and_fails_before_prefect_starts(tmp_path: Path) -> None:
+    (tmp_path / "notes.xyz").write_text("An article of no known type.", encoding="utf-8")
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    done = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "gone.txt"), str(tmp_path / "notes.xyz"),
+                           "--out", str(tmp_path / "w")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr[-2000:]
+    first, *reasons = done.stderr.splitlines()
+    assert first.startswith("newslake: error: nothing to ingest")
+    assert reasons == [f"  not_found: 1 ({tmp_path / 'gone.txt'})",
+                       f"  unsupported_format: 1 ({tmp_path / 'notes.xyz'})"]
+    assert "prefect" not in done.stdout
+    assert not (tmp_path / "w").exists()
 
 
 def test_version() -> None:
@@ -218,3 +235,36 @@ def test_a_finished_run_leaves_no_process_behind(tmp_path: Path, start: Callable
     assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
     assert run.left_running() == {}
     assert "quarantined inputs by reason: empty: 1" in run.output()
+
+
+def test_progress_lines_quiet_and_a_run_with_nothing_new(tmp_path: Path, start: Callable[..., Run]) -> None:
+    """Not on a terminal, a line per NLP batch; --quiet, the summary line only; then a run with nothing new ends
+    before Prefect starts. Two full runs, each with its own Prefect start-up."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Harbor trams return\n\nThe harbor tram line reopened on Monday after "
+                                           "repairs, the city transit office said.", encoding="utf-8")
+    run = start([tmp_path / "in"])
+    assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
+    default = run.output()
+    assert re.search(r"^newslake: batch 1 done: files 1/1, articles 1/1, [\d.]+ articles/s, ETA 0:00$", default, re.M)
+    (tmp_path / "in" / "b.txt").write_text("Ferry timetable\n\nThe winter ferry timetable starts next week, the "
+                                           "port authority said.", encoding="utf-8")
+    run = start([tmp_path / "in"], "--quiet")
+    assert run.proc.wait(timeout=STARTUP_SECONDS) == 0, run.output()[-3000:]
+    [summary] = run.output().splitlines()  # nor Prefect's lines: only warnings and errors would show
+    assert re.fullmatch(r"newslake: committed version 000002-\w+; 1 input files processed, 1 unchanged; 1 articles; "
+                        r"[\d.]+ s", summary)
+    assert len(default.splitlines()) > 10
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    again = subprocess.run([sys.executable, "-c", PROBE, "run", str(tmp_path / "in"), str(tmp_path / "gone.txt"),
+                            "--out", str(tmp_path / "w")], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    nothing_new, missing, imported = again.stdout.splitlines()
+    assert re.fullmatch(r"newslake: nothing new in 2 files; warehouse at version 000002-\w+ unchanged", nothing_new)
+    assert missing == f"  not_found: 1 ({tmp_path / 'gone.txt'})"  # said, as a full run says it
+    assert imported == "['pyarrow']"  # the manifest is read; Prefect is not imported
+    from flows import precheck
+
+    (tmp_path / "in" / "a.txt").write_text("Harbor trams return\n\nThe line reopened.", encoding="utf-8")
+    assert precheck.nothing_new(str(tmp_path / "w"), [tmp_path / "in" / "a.txt"], 1 << 20) is None  # changed: run

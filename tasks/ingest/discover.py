@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from tasks.records import Quarantined
 
 FolderKey = tuple[int, int]  # (st_dev, st_ino): the same folder whatever path leads to it
@@ -115,8 +112,3 @@ def _kind(mode: int) -> str:
     kinds = {stat.S_ISFIFO: "FIFO (named pipe)", stat.S_ISSOCK: "socket", stat.S_ISCHR: "character device",
              stat.S_ISBLK: "block device"}
     return next((name for test, name in kinds.items() if test(mode)), "special file")
-
-
-@task(name="discover", cache_policy=NONE)
-def discover_task(paths: list[str]) -> Discovered:
-    return discover_inputs(paths)

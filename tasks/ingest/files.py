@@ -20,39 +20,18 @@ from prefect.cache_policies import NONE
 
 from tasks.ingest import decode, extras, jsonstream, markup, warc
 from tasks.ingest.decode import BadInput
+from tasks.ingest.discover import Discovered, discover_inputs
 from tasks.ingest.jsonstream import RecordError
+from tasks.ingest.readable import FIELD_ALIASES, FORMATS, input_format
 from tasks.records import Quarantined, RawRecord, Skipped, StageResult
 
 log = logging.getLogger(__name__)
 
-FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json",
-           ".ndjson": "json", ".warc": "warc"}
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # per input after decompression; per page of a web archive
 # What one chunk of ingest's output holds: characters of text and markup, plus a weight per record for what each
 # record costs as objects whatever its size, so that a chunk of tiny records is bounded too.
 CHUNK_CHARS = 8 * 1024 * 1024
 RECORD_WEIGHT = 512
-
-# Our field -> JSON keys tried in order. ``json_fields`` (ours -> theirs) overrides these.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "doc_id", "_id", "article_id", "uuid"),
-    "url": ("url", "link", "canonical_url", "uri"),
-    "title": ("title", "headline"),
-    "text": ("text", "body", "content", "content_original", "articleBody", "article_body", "maintext"),
-    "html": ("html", "raw_html", "page_html"),
-    "authors": ("authors", "author", "byline", "creator"),
-    "published": ("date_iso", "published", "published_at", "date", "datePublished", "date_publish", "pubdate"),
-    "outlet_name": ("source", "outlet", "site_name", "publisher", "source_name"),
-    "outlet_domain": ("source_url", "domain", "source_domain", "site"),
-}
-
-
-def input_format(path: Path) -> str | None:
-    """The format of a file from its name ("txt", "html", "json"), looking through a ``.gz`` suffix."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    return FORMATS.get(suffixes[-1]) if suffixes else None
 
 
 def decode_text(data: bytes) -> str:
@@ -281,3 +260,9 @@ def ingest_task(paths: list[Path], json_fields: dict[str, str] | None = None,
     """One task run per batch of files, handing on its records a chunk at a time as it reads them (a generator
     task: it runs in the thread that iterates it, see ``flows.scheduling.in_own_thread``)."""
     yield from ingest_chunks(paths, json_fields=json_fields, max_bytes=max_bytes)
+
+
+@task(name="discover", cache_policy=NONE)
+def discover_task(paths: list[str]) -> Discovered:
+    """``discover.discover_inputs`` as a task (defined here, so that discover imports no Prefect)."""
+    return discover_inputs(paths)

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.schemas import INPUTS
-from tasks.warehouse.storage import is_in, source_file
+from tasks.warehouse.storage import RAW_AREA, Snapshot, is_in, is_local, source_file
 
 RETRY_REASONS = frozenset({"read_error"})  # transient: such a file is tried again by the next run
 
@@ -65,6 +65,22 @@ def plan(files: Sequence[Path], manifest: pa.Table, quarantine: pa.Table, size_l
         retry = row is not None and str(path) in refused and (row["size_limit"] or 0) < size_limit
         (unchanged if row is not None and row["content_hash"] == item.sha256 and not retry else todo).append(item)
     return Plan(todo, unchanged)
+
+
+def run_plan(base: Snapshot, files: Sequence[Path], size_limit: int, reparse: bool = False) -> Plan:
+    """Which of the input ``files`` a run on the committed version ``base`` reads: what ``plan`` finds new or
+    changed, less the warehouse's own files (an input folder holding the warehouse), plus with ``reparse`` the web
+    archives of its raw area (what gather fetched, cleaned by this version). A run starts from this (``run.start``);
+    the command line asks it first, and a run it gives nothing to read does not start Prefect."""
+    if is_local(base.out):
+        out, raw = Path(base.out), Path(base.out) / RAW_AREA
+        files = [f for f in files if not f.is_relative_to(out) or f.is_relative_to(raw)]  # gathered pages are inputs
+    found = plan(files, base.read("inputs"), base.read("quarantine", ["source_uri", "reason"]), size_limit)
+    if reparse:
+        gathered = [f for f in found.unchanged if Path(f.path).is_relative_to(Path(base.out) / RAW_AREA)]
+        found.todo.extend(gathered)
+        found.unchanged[:] = [f for f in found.unchanged if f not in gathered]
+    return found
 
 
 def describe(path: Path, row: Mapping[str, object] | None = None) -> InputFile:

@@ -160,17 +160,9 @@ def start(out: str, files: Sequence[Path], size_limit: int, reparse: bool = Fals
     an input that holds, as a duplicate, an article whose file this run reads again is read again too, so the
     article stays while any input still provides it."""
     base = storage.open_for_writing(out)
-    if storage.is_local(out):
-        raw = Path(out) / storage.RAW_AREA
-        # an input folder holding the warehouse itself: its tables are no input, what gather fetched is
-        files = [f for f in files if not f.is_relative_to(out) or f.is_relative_to(raw)]
-    known = base.read("inputs")
+    plan = manifest.run_plan(base, files, size_limit, reparse)
+    known = base.read("inputs", ["source_file"])
     quarantine = base.read("quarantine", ["source_uri", "reason", "article_id"])
-    plan = manifest.plan(files, known, quarantine, size_limit)
-    if reparse:
-        gathered = [f for f in plan.unchanged if Path(f.path).is_relative_to(Path(out) / storage.RAW_AREA)]
-        plan.todo.extend(gathered)
-        plan.unchanged[:] = [f for f in plan.unchanged if f not in gathered]
     articles = base.read("articles", ["article_id", "source_uri"])
     known_files = {str(f) for f in known["source_file"].to_pylist()}
     replaced = {f.path for f in plan.todo}
