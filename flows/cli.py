@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" for hourly')
     serve.add_argument("--name", default="newslake-scheduled", help="deployment name (default: newslake-scheduled)")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary line (for cron)")
+    export = sub.add_parser("export", help="copy the current version of a warehouse, alone, to a new folder or URL "
+                                           "(to zip or share)")
+    export.add_argument("warehouse", help="the warehouse folder (or URL)")
+    export.add_argument("dest", help="a new folder, or a URL such as s3://bucket/prefix")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
@@ -179,6 +183,8 @@ def model_problem(model: str) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
+    if args.command == "export":
+        return _export(parser, args)
     if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
         parser.error(f"--dask-address {args.dask_address}: {problem}")
     if not args.paths and not args.sources and not args.reparse:
@@ -219,6 +225,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from flows.report import print_summary  # pydantic: not imported by a run settled before Prefect
 
     print_summary(summary, brief=mode == "quiet")
+    return 0
+
+
+def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """No flow: a copy of committed files, done in this process."""
+    set_environment_defaults()
+    from tasks.warehouse.export import export
+    from tasks.warehouse.storage import WarehouseError
+
+    try:
+        snap = export(args.warehouse, args.dest)
+    except (WarehouseError, OSError) as problem:
+        parser.error(f"export: {problem}")
+    print(f"newslake: exported version {snap.version} of {args.warehouse} to {snap.out}")
     return 0
 
 

@@ -106,6 +106,19 @@ def test_a_run_that_could_read_nothing_says_why_and_fails_before_prefect_starts(
     assert not (tmp_path / "w").exists()
 
 
+def test_an_export_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine", encoding="utf-8")
+    for source, dest, problem in ((tmp_path / "none", tmp_path / "new", "nothing has been committed"),
+                                  (tmp_path / "none", tmp_path / "taken", "already exists")):
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "export", str(source), str(dest)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr[-2000:]
+        [line] = done.stderr.splitlines()
+        assert line.startswith("newslake: error: export: ") and problem in line
+    assert not (tmp_path / "new").exists() and not (tmp_path / "none").exists()
+
+
 def test_version() -> None:
     done = subprocess.run([sys.executable, "-m", "flows.cli", "--version"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
