@@ -44,8 +44,8 @@ import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -67,6 +67,9 @@ from tasks.warehouse.snapshot import (  # noqa: F401 (read_table, snapshot, tabl
     table_url,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
 log = logging.getLogger(__name__)
 
 USER_VIEWS_FILE = "views.sql"  # in the warehouse: the user's DuckDB views, run into newslake.duckdb at every commit
@@ -80,6 +83,8 @@ class WarehouseError(Exception):
 
 def open_duckdb(out: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a local warehouse's DuckDB file, its views resolved in the warehouse folder."""
+    import duckdb  # here: the command line reads the manifest through this module before a run, and needs no SQL
+
     out = location(out)
     return duckdb.connect(str(Path(out) / DUCKDB_FILE), read_only=True, config={"file_search_path": out})
 
