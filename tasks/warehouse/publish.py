@@ -123,24 +123,27 @@ def remove_stale(out: Path, published: str | None = None) -> None:
     failed or was killed left) and the pins of readers that are gone (no flock on their lease). Hold the writer
     lock, and ``complete`` first."""
     state = out / STATE_DIR
+    if not state.is_dir():
+        return
     versions = state / "versions"
     for folder in sorted(versions.iterdir()) if versions.is_dir() else ():
         if folder.name != published:
             log.warning("removing version %s, left uncommitted by a run that failed or was killed", folder.name)
         shutil.rmtree(folder, ignore_errors=True)
     pins = state / PINS_DIR
-    for pin in pins.iterdir() if pins.is_dir() else ():
-        try:
-            fd = os.open(pin / LEASE_FILE, os.O_RDWR)
-        except FileNotFoundError:  # being made, or being removed, by its reader
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a reader holds it
-        finally:
-            os.close(fd)
-        shutil.rmtree(pin, ignore_errors=True)
+    with publish_lock(state, fcntl.LOCK_EX):  # a reader makes its pin under the shared lock: none is half made here
+        for pin in pins.iterdir() if pins.is_dir() else ():
+            try:
+                fd = os.open(pin / LEASE_FILE, os.O_RDWR)
+            except FileNotFoundError:  # its reader is removing it
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a reader holds it
+            finally:
+                os.close(fd)
+            shutil.rmtree(pin, ignore_errors=True)
 
 
 def migrate_links(out: Path, tables: list[str]) -> None:

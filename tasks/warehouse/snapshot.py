@@ -213,12 +213,12 @@ def snapshot(out: str | Path) -> Iterator[Snapshot]:
     if not is_local(out) or not os.access(state, os.W_OK):
         yield current(out)
         return
-    pin = state / PINS_DIR / uuid.uuid4().hex
-    pin.mkdir(parents=True)
-    lease = os.open(pin / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    pin, lease = state / PINS_DIR / uuid.uuid4().hex, -1
     try:
-        fcntl.flock(lease, fcntl.LOCK_SH)  # held while the pin is in use: the writer removes only unheld ones
-        with publish_lock(state, fcntl.LOCK_SH):
+        with publish_lock(state, fcntl.LOCK_SH):  # the writer neither swaps tables nor removes pins meanwhile
+            pin.mkdir(parents=True)
+            lease = os.open(pin / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(lease, fcntl.LOCK_SH)  # held while the pin is in use: the writer removes only unheld ones
             snap = current(out)
             for name, parts in snap.tables.items():
                 (pin / name).mkdir()
@@ -226,7 +226,8 @@ def snapshot(out: str | Path) -> Iterator[Snapshot]:
                     _link(Path(out), name, part, pin / name / part)
         yield Snapshot(out, snap.version, snap.tables, str(pin))
     finally:
-        os.close(lease)
+        if lease >= 0:
+            os.close(lease)
         shutil.rmtree(pin, ignore_errors=True)
 
 
