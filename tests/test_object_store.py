@@ -28,6 +28,7 @@ def s3() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 with one bucket; the AWS settings point every client at it."""
     import boto3
     from moto.server import ThreadedMotoServer
+    from s3fs import S3FileSystem
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -38,7 +39,9 @@ def s3() -> Iterator[str]:
                            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
             env.setenv(key, value)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        S3FileSystem.clear_instance_cache()  # fsspec caches file systems: one made for another module's server
         yield f"s3://{BUCKET}"
+    S3FileSystem.clear_instance_cache()
     server.stop()
 
 

@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -95,7 +94,7 @@ def test_source_fields_reach_the_tables_and_re_reads_add_no_quarantine_rows(tmp_
     assert extra["r1"] == {"topic": "transport", "section": {"id": 7, "name": "Local", "path": ["news", "local"]},
                            "wire_id": 981, "bias": None, "paywalled": False}
     assert extra["r2"] == {"topic": "farming"}  # body, headline, id, url, title, text, author: mapped, not repeated
-    with duckdb.connect(str(out / "newslake.duckdb"), read_only=True) as con:
+    with storage.open_duckdb(out) as con:
         rows = con.sql("select source_id, json_extract_string(source_fields, '$.section.name'), "
                        "source_fields->>'topic', (source_fields->'wire_id')::int from articles "
                        "order by source_id").fetchall()
