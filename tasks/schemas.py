@@ -7,9 +7,7 @@ in its metadata under ``b"description"``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -267,34 +265,3 @@ def completed(rows: pa.Table | pa.RecordBatch, name: str, assigned: Mapping[str,
     columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in STAGED[name].names}
     columns |= assigned
     return pa.Table.from_arrays([columns[f.name] for f in TABLES[name]], schema=TABLES[name])
-
-
-def data_dictionary() -> str:
-    """Markdown data dictionary of every table, for the README."""
-    lines: list[str] = []
-    for name, schema in TABLES.items():
-        lines += [f"### `{name}`", "", "| column | type | description |", "| --- | --- | --- |"]
-        for f in schema:
-            desc = (f.metadata or {}).get(b"description", b"").decode()
-            lines.append(f"| `{f.name}` | `{f.type}` | {desc} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-README_MARKERS = ("<!-- data-dictionary:start -->\n", "<!-- data-dictionary:end -->")
-
-
-def with_data_dictionary(readme: str) -> str:
-    """The README text with the part between its data-dictionary markers regenerated."""
-    start, end = README_MARKERS
-    head, _, rest = readme.partition(start)
-    _, _, tail = rest.partition(end)
-    return f"{head}{start}{data_dictionary()}{end}{tail}"
-
-
-if __name__ == "__main__":
-    if len(sys.argv) > 1:  # python -m tasks.schemas README.md
-        path = Path(sys.argv[1])
-        path.write_text(with_data_dictionary(path.read_text(encoding="utf-8")), encoding="utf-8")
-    else:
-        print(data_dictionary())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.schemas import with_data_dictionary
+from tasks.dictionary import with_data_dictionary
 from tests.conftest import ROOT
 
 
@@ -29,4 +29,4 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_data_dictionary_matches_the_schemas() -> None:
     readme = _readme()
-    assert with_data_dictionary(readme) == readme, "run: .venv/bin/python -m tasks.schemas README.md"
+    assert with_data_dictionary(readme) == readme, "run: .venv/bin/python -m tasks.dictionary README.md"

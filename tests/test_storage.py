@@ -17,9 +17,10 @@ import pytest
 
 from tasks.aggregate import aggregate, sql
 from tasks.aggregate.outlets import Outlet, Registry
+from tasks.dictionary import data_dictionary
 from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.records import CleanArticle, NlpRows, Quarantined
-from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES, data_dictionary
+from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES
 from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, storage
 from tasks.warehouse.commit import MAX_PARTS, Commit
 
