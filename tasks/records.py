@@ -118,3 +118,4 @@ class NlpRows:
     entities: pa.Table
     quotes: pa.Table
     sentence_counts: dict[str, int]  # article_id -> sentences
+    tones: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)  # -> (mean compound, GDELT)

@@ -39,6 +39,9 @@ ARTICLES = pa.schema(
                "which write no spaces between words, each character counts as one; Thai, which writes none either, "
                "is cut into dictionary words (PyThaiNLP).", False),
         _field("sentence_count", pa.int32(), "Rows of this article in sentences.", False),
+        _field("tone", pa.float32(), "Mean of its sentences' tone (VADER compound, -1 to +1); null without words."),
+        _field("gdelt_tone", pa.float32(), "GDELT's tone: positive minus negative words (VADER's lexicon) per 100 "
+               "words, no negation rules. Comparable with GDELT's trends, not its levels (other lexicons)."),
         _field("image_credits", pa.list_(pa.string()), "Photo credits found in captions (Reuters, AFP ...)."),
         _field("section", pa.string(), "Section of the site the article ran in, where the page says."),
         _field("tags", pa.list_(pa.string()), "Topic tags and keywords the page gives."),
@@ -65,6 +68,8 @@ SENTENCES = pa.schema(
         _field("char_start", pa.int32(), "Offset of the first character in articles.text.", False),
         _field("char_end", pa.int32(), "Offset one past the last character in articles.text.", False),
         _field("text", pa.string(), "The sentence: articles.text[char_start:char_end].", False),
+        _field("tone", pa.float32(), "VADER's compound score of the sentence's wording, -1 (most negative) to +1; "
+               "0 for neutral wording. Measures words, not stance: a sympathetic report of a disaster is negative."),
     ]
 )
 
@@ -119,6 +124,8 @@ OUTLETS = pa.schema(
         _field("last_published_at", _UTC, "Latest published_at of its articles."),
         _field("median_word_count", pa.float64(), "Median article word_count."),
         _field("wire_credit_share", pa.float64(), "Share of its articles with a wire agency photo credit.", False),
+        _field("mean_tone", pa.float64(), "Mean of its articles' tone (VADER compound, -1 to +1): how its wording "
+               "leans, which also follows what it covers; null when no article has a tone."),
         _field("top_image_credits", pa.list_(pa.string()), "Most frequent photo credits, most frequent first."),
         _field("top_entities", pa.list_(pa.string()), "Most mentioned people, organisations and places."),
     ]
@@ -134,6 +141,7 @@ STORIES = pa.schema(
         _field("outlet_count", pa.int64(), "Distinct outlets covering it.", False),
         _field("outlets", pa.list_(pa.string()), "Names of the outlets covering it.", False),
         _field("top_entities", pa.list_(pa.string()), "Most mentioned people, organisations and places."),
+        _field("mean_tone", pa.float64(), "Mean of its articles' tone (VADER compound, -1 to +1)."),
     ]
 )
 
@@ -171,6 +179,8 @@ ENTITY_DAILY = pa.schema(
         _field("articles", pa.int64(), "Articles of that outlet and day that mention it.", False),
         _field("mentions_excl_duplicates", pa.int64(), "mentions, not counting articles that copy another.", False),
         _field("articles_excl_duplicates", pa.int64(), "articles, not counting articles that copy another.", False),
+        _field("tone", pa.float64(), "Mean tone (VADER compound, -1 to +1) of the sentences of those articles that "
+               "mention it: the wording around it, not a stance towards it; null when none has a tone."),
     ]
 )
 

@@ -17,6 +17,7 @@ from flows.news_pipeline import news_pipeline
 from flows.report import RunSummary
 from flows.scheduling import file_batches
 from tasks.names import NAME_LABELS, entity_key
+from tasks.warehouse import storage
 from tasks.warehouse.manifest import InputFile
 from tests.conftest import ROOT, SAMPLES
 
@@ -130,6 +131,29 @@ def test_hong_min_quote_is_attributed(sample_run: tuple[Path, RunSummary]) -> No
     entities = _read(sample_run[0], "entities")
     speaker = entities[(entities.article_id == row.article_id) & (entities.char_start == row.speaker_char_start)]
     assert speaker.text.item() == "Hong Min" and speaker.entity_id.item() == row.speaker_entity_id
+
+
+def test_tone_reaches_articles_trends_outlets_and_stories(sample_run: tuple[Path, RunSummary]) -> None:
+    """Every figure of tone agrees with the sentences it comes from, recomputed here by DuckDB."""
+    out = sample_run[0]
+    with storage.open_duckdb(out) as con:
+        assert con.sql("select count(*) from sentences where tone is null").fetchone() == (0,)
+        [(off,)] = con.sql("""select count(*) from articles a join (select article_id, avg(tone) as mean
+                              from sentences group by all) s using (article_id)
+                              where abs(a.tone - s.mean) > 1e-6""").fetchall()
+        assert off == 0
+        daily = con.sql("""select d.entity_id, d.outlet_id, d.day, d.tone, x.tone as recomputed from entity_daily d
+                           join (select e.entity_id, a.outlet_id, avg(s.tone) as tone,
+                                        cast(a.published_at at time zone 'UTC' as date) as day
+                                 from (select distinct entity_id, article_id, sentence_index from entities
+                                       where label in ('PERSON', 'ORG', 'GPE', 'LOC', 'NORP', 'FAC', 'EVENT',
+                                                       'WORK_OF_ART', 'LAW', 'PRODUCT')) e
+                                 join sentences s using (article_id, sentence_index)
+                                 join articles a using (article_id) group by all) x
+                           using (entity_id, outlet_id, day)""").fetchall()
+        assert daily and all(abs(row[3] - row[4]) < 1e-6 for row in daily)
+        assert con.sql("select count(*) from outlets where mean_tone is null").fetchone() == (0,)
+        assert con.sql("select count(*) from stories where mean_tone between -1 and 1").fetchone()[0] >= 1
 
 
 def test_offsets_index_the_article_text(sample_run: tuple[Path, RunSummary]) -> None:

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.aggregate.trends import entity_trends
-from tasks.schemas import ARTICLES, ENTITIES, TABLES
+from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, TABLES
 from tasks.warehouse import storage
 from tasks.warehouse.commit import Commit
 
@@ -36,17 +36,25 @@ def _entities() -> pa.Table:
         for i, (a, s, e, label) in enumerate(rows)], schema=ENTITIES)
 
 
+def _sentences() -> pa.Table:
+    tones = {("a1", 0): 0.5, ("a1", 1): -0.25, ("a2", 0): 0.0, ("a2", 1): None, ("a3", 0): -0.5}
+    return pa.Table.from_pylist([
+        {"article_id": a, "sentence_index": i, "char_start": 0, "char_end": 1, "text": "x", "tone": t}
+        for (a, i), t in tones.items()], schema=SENTENCES)
+
+
 def test_entity_daily_counts_mentions_and_articles_per_outlet_and_day() -> None:
-    daily = {(r["entity_id"], r["outlet_id"], str(r["day"])): (r["mentions"], r["articles"])
-             for r in entity_trends(_articles(), _entities())["entity_daily"].to_pylist()}
-    assert daily[("kim", "o1", "2025-06-01")] == (3, 2)
-    assert daily[("kim", "o2", "None")] == (1, 1)
-    assert daily[("putin", "o1", "2025-06-01")] == (2, 2)
+    daily = {(r["entity_id"], r["outlet_id"], str(r["day"])): (r["mentions"], r["articles"], r["tone"])
+             for r in entity_trends(_articles(), _entities(), _sentences())["entity_daily"].to_pylist()}
+    # kim: a1's sentences 0 and 1 (once each, though named twice in neither), a2's sentence 0
+    assert daily[("kim", "o1", "2025-06-01")] == (3, 2, (0.5 - 0.25 + 0.0) / 3)
+    assert daily[("kim", "o2", "None")] == (1, 1, -0.5)
+    assert daily[("putin", "o1", "2025-06-01")] == (2, 2, 0.5)  # a2's sentence 1 has no tone: not counted
 
 
 def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
     pairs = {(r["entity_a"], r["entity_b"]): (r["article_count"], r["sentence_count"])
-             for r in entity_trends(_articles(), _entities())["entity_pairs"].to_pylist()}
+             for r in entity_trends(_articles(), _entities(), _sentences())["entity_pairs"].to_pylist()}
     assert pairs == {("kim", "putin"): (2, 1)}  # both articles; only a1's first sentence; "monday" is a date
 
 

@@ -18,13 +18,13 @@ from tasks.aggregate.articles import write_articles
 from tasks.aggregate.entities import top_entities, write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.stories import build_stories
-from tasks.schemas import ARTICLES, ENTITIES, STAGED
+from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
 ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "published_at", "word_count",
-                 "image_credits", "story_id", "title"]
+                 "image_credits", "story_id", "title", "tone"]
 
 
 def aggregate(merged: Merged, registry: Registry) -> None:
@@ -41,7 +41,8 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
         commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
-              "entities": sql.Parquet(commit.urls("entities"), ENTITIES)}
+              "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
+              "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
     for name, query in trends.QUERIES.items():

@@ -98,7 +98,7 @@ def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[st
     """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits and ``top``
     entities."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits"]
+    cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits", "tone"]
     for row in articles.select(cols).to_pylist():
         grouped[str(row["outlet_id"])].append(row)
     top = top or {}
@@ -128,5 +128,12 @@ def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[st
             "wire_credit_share": sum(any(c in WIRES for c in a["image_credits"] or []) for a in arts) / len(arts),
             "top_image_credits": [c for c, _ in credits.most_common(5)],
             "top_entities": top.get(oid, []),
+            "mean_tone": mean_tone(arts),
         })
     return pa.Table.from_pylist(rows, schema=OUTLETS)
+
+
+def mean_tone(articles: list[dict[str, Any]]) -> float | None:
+    """The mean tone of the articles that have one (an article without words has none)."""
+    tones = [a["tone"] for a in articles if a.get("tone") is not None]
+    return statistics.fmean(tones) if tones else None

@@ -49,7 +49,7 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
             for name, relation in relations.items():
                 if isinstance(relation, Parquet) and relation.urls:
                     files = ", ".join("'" + url.replace("'", "''") + "'" for url in relation.urls)
-                    con.execute(f"create view {name} as select * from read_parquet([{files}])")
+                    con.execute(f"create view {name} as select * from read_parquet([{files}], union_by_name = true)")
                 else:
                     con.register(name, relation.schema.empty_table() if isinstance(relation, Parquet) else relation)
             yield con

@@ -25,6 +25,7 @@ import pyarrow as pa
 from scipy import sparse
 
 from tasks import ids
+from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import STORIES
 
 THRESHOLD = 0.16  # the best mean pairwise F1 over the two story corpora's development parts (bench.stories --sweep)
@@ -189,7 +190,7 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
     """One row per story_id in ``articles``: dates, outlets, counts, a representative title, top entities."""
     names = dict(zip(outlets["outlet_id"].to_pylist(), outlets["name"].to_pylist(), strict=True))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in articles.select(["story_id", "outlet_id", "published_at", "title", "article_id"]).to_pylist():
+    for row in articles.select(["story_id", "outlet_id", "published_at", "title", "article_id", "tone"]).to_pylist():
         grouped[str(row["story_id"])].append(row)
     rows = []
     for sid in sorted(grouped):
@@ -205,5 +206,6 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
             "outlet_count": len({a["outlet_id"] for a in arts}),
             "outlets": outlet_names,
             "top_entities": top.get(sid, []),
+            "mean_tone": mean_tone(arts),
         })
     return pa.Table.from_pylist(rows, schema=STORIES)

@@ -13,13 +13,20 @@ from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 _NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
 ENTITY_DAILY_SQL = f"""
-with by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
-    select entity_id, article_id, count(*) as mentions from entities where label in ({_NAMED}) group by all
+with by_sentence as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
+    select entity_id, article_id, sentence_index, count(*) as mentions from entities where label in ({_NAMED})
+    group by all
+),
+by_article as (  -- the tone of each sentence that mentions it once, however many times it does
+    select b.entity_id, b.article_id, sum(b.mentions) as mentions, sum(s.tone) as tone_sum, count(s.tone) as toned
+    from by_sentence b left join sentences s using (article_id, sentence_index)
+    group by all
 )
 select b.entity_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
        cast(sum(b.mentions) as bigint) as mentions, count(*) as articles,
        cast(coalesce(sum(b.mentions) filter (where a.duplicate_of is null), 0) as bigint) as mentions_excl_duplicates,
-       count(*) filter (where a.duplicate_of is null) as articles_excl_duplicates
+       count(*) filter (where a.duplicate_of is null) as articles_excl_duplicates,
+       sum(b.tone_sum) / nullif(sum(b.toned), 0) as tone
 from by_article b join articles a using (article_id)
 group by all
 """
@@ -47,14 +54,14 @@ from in_article p left join in_sentence s using (entity_a, entity_b)
 """
 
 
-QUERIES = {  # over the relations articles and (resolved) entities
+QUERIES = {  # over the relations articles, sentences and (resolved) entities
     "entity_daily": ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id",
     "entity_pairs": ENTITY_PAIRS_SQL,  # unsorted: sorting millions of pairs failed in DuckDB at its memory limit
 }
 SCHEMAS = {"entity_daily": ENTITY_DAILY, "entity_pairs": ENTITY_PAIRS}
 
 
-def entity_trends(articles: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
-    """entity_daily and entity_pairs from the articles and (resolved) entities tables."""
-    with sql.connect(articles=articles, entities=entities) as con:
+def entity_trends(articles: pa.Table, entities: pa.Table, sentences: pa.Table) -> dict[str, pa.Table]:
+    """entity_daily and entity_pairs from the articles, (resolved) entities and sentences tables."""
+    with sql.connect(articles=articles, entities=entities, sentences=sentences) as con:
         return {name: sql.table(con, query, SCHEMAS[name]) for name, query in QUERIES.items()}

@@ -27,6 +27,7 @@ from tasks.names import entity_key, is_acronym
 from tasks.nlp import entity_rules
 from tasks.nlp.quotes import find_quotes
 from tasks.nlp.sentences import sentence_spans
+from tasks.nlp.tone import article_tone, tone
 from tasks.records import CleanArticle, NlpRows
 from tasks.schemas import SENTENCES, STAGED
 
@@ -81,6 +82,7 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
     entities: list[dict[str, object]] = []
     quotes: list[dict[str, object]] = []
     counts: dict[str, int] = {}
+    article_tones: dict[str, tuple[float | None, float | None]] = {}
     texts = {a.article_id: a.text for a in articles}
     languages = {a.article_id: a.language for a in articles}
     pairs = ((a.text, a.article_id) for a in articles)
@@ -90,9 +92,11 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
             spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
             counts[article_id] = len(spans)
             starts = [start for start, _ in spans]
-            for index, (start, end) in enumerate(spans):
+            tones = [tone(text[start:end]) for start, end in spans]
+            article_tones[article_id] = article_tone(tones)
+            for index, ((start, end), said) in enumerate(zip(spans, tones, strict=True)):
                 sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
-                                  "char_end": end, "text": text[start:end]})
+                                  "char_end": end, "text": text[start:end], "tone": said.compound})
             if not reads(nlp.lang, languages[article_id]):  # the model's entities in another language are noise
                 continue
             mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
@@ -116,6 +120,7 @@ def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BAT
         entities=pa.Table.from_pylist(entities, schema=STAGED["entities"]),
         quotes=pa.Table.from_pylist(quotes, schema=STAGED["quotes"]),
         sentence_counts=counts,
+        tones=article_tones,
     )
 
 

@@ -170,12 +170,23 @@ class Commit:
         return [self._duckdb_url(p) for p in self.parts(name)]
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
-        """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged."""
+        """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged; a part
+        written before a column was declared is rewritten with it (nulls), so that every part of a table has the
+        declared schema: a Parquet reader takes a folder's columns from one of its files."""
         folder = f"{self.path}/{name}"
         self.fs.makedirs(folder, exist_ok=True)
         self.touched.add(name)
+        fs = arrow_fs(self.base.out)
+        older = []
         for part in self.base.parts(name) if parts is None else parts:
-            self._carry(part, f"{folder}/{part.rsplit('/', 1)[-1]}")
+            if pq.read_schema(part, filesystem=fs).names == TABLES[name].names:
+                self._carry(part, f"{folder}/{part.rsplit('/', 1)[-1]}")
+            else:
+                older.append(part)
+        if older:
+            with self.writer(name) as writer:
+                writer.write_all(scan(self.base.out, name, older))
+            log.info("rewrote %d parts of %s with the columns declared since", len(older), name)
 
     def _carry(self, part: str, target: str) -> None:
         """A hard link on a local file system that has them, else a copy (on the server, in an object store)."""

@@ -121,7 +121,7 @@ class RunOutput:
         if "articles" not in self._writers:
             self._writers |= {name: self.commit.stager(name) for name in ASSIGNED_BY_AGGREGATE}
             self._writers["sentences"] = self.commit.writer("sentences")
-        self._writers["articles"].write(articles_table(articles, rows.sentence_counts, self.stamp.at,
+        self._writers["articles"].write(articles_table(articles, rows, self.stamp.at,
                                                        self.stamp.pipeline_version))
         for name, table in (("sentences", rows.sentences), ("entities", rows.entities), ("quotes", rows.quotes)):
             self._writers[name].write(table)
@@ -184,9 +184,9 @@ def kept_articles(base: storage.Snapshot, replaced: Collection[str],
                                                                   rows["source_uri"].to_pylist(), strict=True)}
 
 
-def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, int], now: datetime,
-                   version: str) -> pa.Table:
-    """The articles as the run writes them; the aggregate stage adds outlet, story and duplicate marks."""
+def articles_table(articles: Sequence[CleanArticle], nlp: NlpRows, now: datetime, version: str) -> pa.Table:
+    """The articles as the run writes them (with what NLP found of each); the aggregate stage adds outlet, story
+    and duplicate marks."""
     rows = [{
         "article_id": a.article_id,
         "source_outlet": a.outlet_name,
@@ -201,7 +201,9 @@ def articles_table(articles: Sequence[CleanArticle], sentence_counts: dict[str, 
         "language": a.language,
         "text": a.text,
         "word_count": a.word_count,
-        "sentence_count": sentence_counts.get(a.article_id, 0),
+        "sentence_count": nlp.sentence_counts.get(a.article_id, 0),
+        "tone": nlp.tones.get(a.article_id, (None, None))[0],
+        "gdelt_tone": nlp.tones.get(a.article_id, (None, None))[1],
         "image_credits": list(a.image_credits),
         "section": a.section,
         "tags": list(a.tags),
