@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="run NLP on a Dask cluster, e.g. tcp://10.0.0.5:8786 (prefect-dask)")
         command.add_argument("--outlets", default=str(DEFAULT_REGISTRY) if DEFAULT_REGISTRY.exists() else None,
                              help="CSV registry of outlets and aliases (default: data/outlets.csv)")
+        command.add_argument("--language-models", default=None, metavar="CSV",
+                             help="CSV registry of the spaCy models of other languages (language,model,labels; "
+                                  "default: data/models.csv)")
     return parser
 
 
@@ -119,6 +122,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "inputs": [p if is_web_address(p) else str(Path(p).expanduser().resolve()) for p in args.paths],
         "out": storage.location(args.out),
         "model": args.model,
+        "language_models": str(Path(args.language_models).expanduser().resolve()) if args.language_models else None,
         "batch_size": args.batch_size,
         "json_fields": dict(args.field) or None,
         "max_input_bytes": math.ceil(args.max_input_mb * MIB),  # at least one byte
@@ -195,6 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--model {args.model}: {problem}")
     if args.outlets and not (Path(args.outlets).is_file() and os.access(args.outlets, os.R_OK)):
         parser.error(f"--outlets {args.outlets}: not a file that can be read")
+    if args.language_models:
+        from tasks.nlp.models import read_registry  # spaCy's package lookup: not Prefect, not the models
+
+        try:
+            read_registry(args.language_models)
+        except (OSError, ValueError) as problem:
+            parser.error(f"--language-models: {problem}")
     if args.sources:
         try:
             read_sources(args.sources)

@@ -36,6 +36,7 @@ from tasks.gather.sources import is_web_address
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_task, ingest_task
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import default_model, nlp_cache_key, nlp_task
+from tasks.nlp.models import Models, read_registry
 from tasks.records import CleanArticle, RawRecord, StageResult
 from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task, storage
@@ -83,6 +84,7 @@ def news_pipeline(
     dask_address: str | None = None,
     sources: str | None = None,
     reparse: bool = False,
+    language_models: str | None = None,
 ) -> report.RunSummary:
     """Turn the files, folders and web pages (http:// or https:// URLs, fetched once) in ``inputs`` into Parquet
     tables under ``out``.
@@ -98,6 +100,8 @@ def news_pipeline(
     sources: a sources registry (CSV: outlet, kind, url) polled first (``tasks.gather``); what it fetches is kept
     in the warehouse's raw area and read with the other inputs. reparse: read what was gathered before again
     (cleaned and analysed by this version), without fetching it again.
+    language_models: CSV registry of the models that read other languages than ``model``'s (default:
+    data/models.csv; ``tasks.nlp.models``).
     """
     for name, value in (("batch_size", batch_size), ("workers", workers), ("max_input_bytes", max_input_bytes)):
         if value < 1:
@@ -108,6 +112,7 @@ def news_pipeline(
     if unknown:
         raise ValueError(f"unknown json_fields {sorted(unknown)}; known: {sorted(FIELD_ALIASES)}")
     model_name = model or default_model()
+    models = Models(model_name, read_registry(language_models) if language_models else read_registry())
     out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
     if (pool := arrow_pool()) != ARROW_POOL:
@@ -144,7 +149,7 @@ def news_pipeline(
         with nlp_runner(model_name, workers, dask_address) as (runner, slots):
             articles = cleaned_articles(begin.plan.todo, run, clock, json_fields, max_input_bytes)
             batches = scheduling.nlp_batches(articles, batch_size, slots)
-            submit = lambda batch: runner.submit(nlp, {"articles": batch, "model": model_name})  # noqa: E731
+            submit = lambda batch: runner.submit(nlp, {"articles": batch, "models": models})  # noqa: E731
             for batch, pending in scheduling.in_submission_order(batches, submit, slots):
                 with clock("nlp"):  # time spent waiting for the runner, beyond what overlapped ingest and clean
                     rows = pending.result()

@@ -237,21 +237,43 @@ def test_unknown_json_field_is_a_clear_error(tmp_path: Path) -> None:
         news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), json_fields={"bodytext": "x"})
 
 
-def test_other_languages_are_kept_and_counted_without_english_entities(tmp_path: Path) -> None:
+FRENCH_DUMPS = {  # the seeds' shape: a topic line, the headline, a byline, the body, a photo caption
+    "fr-1.txt": "Europe\n\nEmmanuel Macron reçoit le chancelier allemand à l'Élysée\n\nPar Claire Dubois, "
+                "Le Courrier du Port\nPublié le 3 mars 2025\n\nLe président Emmanuel Macron a reçu mardi le "
+                "chancelier Olaf Scholz à Paris pour préparer le prochain sommet européen. Macron a promis une "
+                "position commune sur l'énergie.\n\nLes deux dirigeants ont parlé pendant trois heures, selon "
+                "l'Élysée.\n\nEmmanuel Macron et Olaf Scholz à Paris. (Photo : Le Courrier du Port)\n",
+    "fr-2.txt": "Politique\n\nLe président défend sa réforme devant les maires\n\nPar Luc Martin, Le Courrier du "
+                "Port\nPublié le 5 mars 2025\n\nDevant les maires réunis à Lyon, Emmanuel Macron a défendu jeudi "
+                "sa réforme des retraites. Macron a reconnu des inquiétudes mais a refusé de reculer.\n",
+}
+
+
+def test_other_languages_are_kept_counted_and_read_by_their_own_model(tmp_path: Path) -> None:
     records = [
         {"id": "de-1", "source": "Hafenblatt", "text": "Die Hafenbehörde hat am Montag in Hamburg eine neue Fährlinie "
          "nach Helsinki eröffnet. Bürgermeister Peter Tschentscher sprach von einem großen Tag für die Stadt und "
          "kündigte weitere Verbindungen in den kommenden Jahren an."},
         {"id": "en-1", "source": "Harbor Tribune", "text": "The harbour authority opened a ferry line from Hamburg to "
-         "Helsinki on Monday. Mayor Peter Tschentscher called it a great day for the city."},
+         "Helsinki on Monday. Mayor Peter Tschentscher called it a great day for the city. President Emmanuel "
+         "Macron of France sent his congratulations."},
     ]
-    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
-    summary = news_pipeline(inputs=[str(tmp_path / "feed.jsonl")], out=str(tmp_path / "w"))
-    assert summary.languages == {"de": 1, "en": 1} and summary.quarantined == {}
-    articles = _read(tmp_path / "w", "articles").set_index("source_id")
-    assert articles.loc["de-1", "language"] == "de" and articles.loc["de-1", "sentence_count"] >= 2
-    entities = _read(tmp_path / "w", "entities")
-    assert set(entities.article_id) == {articles.loc["en-1", "article_id"]}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    for name, text in FRENCH_DUMPS.items():
+        (tmp_path / "in" / name).write_text(text, encoding="utf-8")
+    summary = news_pipeline(inputs=[str(tmp_path / "in")], out=str(tmp_path / "w"))
+    assert summary.languages == {"de": 1, "en": 1, "fr": 2} and summary.quarantined == {}
+    articles = _read(tmp_path / "w", "articles").set_index("source_uri")
+    german = articles[articles.index.str.endswith("#1")].iloc[0]
+    assert german.language == "de" and german.sentence_count >= 2  # no German model: sentences, no entities
+    entities = _read(tmp_path / "w", "entities").merge(articles.reset_index()[["article_id", "language"]])
+    assert "de" not in set(entities.language)
+    macron = entities[entities.text.isin(["Emmanuel Macron", "Macron"])]
+    assert set(macron.language) == {"en", "fr"} and macron.entity_id.nunique() == 1  # one man, in both languages
+    assert set(macron.label) == {"PERSON"} and len(macron[macron.language == "fr"].article_id.unique()) == 2
+    places = entities[entities.text.isin(["Paris", "Lyon"])]
+    assert set(places.label) == {"GPE"}  # the French model's LOC, as the English model names cities
 
 
 def test_ingest_batches_are_bounded_by_files_and_bytes() -> None:

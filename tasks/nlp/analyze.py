@@ -22,9 +22,11 @@ import spacy
 from prefect import task
 from prefect.cache_policies import NONE
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from tasks.names import entity_key, is_acronym
 from tasks.nlp import entity_rules
+from tasks.nlp.models import LanguageModel, Models
 from tasks.nlp.quotes import find_quotes
 from tasks.nlp.sentences import sentence_spans
 from tasks.nlp.tone import article_tone, tone
@@ -74,54 +76,77 @@ def preload_model(name: str) -> None:
     gc.freeze()
 
 
-def analyze(articles: list[CleanArticle], model: str, pipe_batch: int = PIPE_BATCH) -> NlpRows:
-    """Sentences, entity mentions and quotes of a batch of articles, as Arrow tables. Articles in another
-    language than the model's get sentences only."""
-    nlp = load_model(model)
-    sentences: list[dict[str, object]] = []
-    entities: list[dict[str, object]] = []
-    quotes: list[dict[str, object]] = []
-    counts: dict[str, int] = {}
-    article_tones: dict[str, tuple[float | None, float | None]] = {}
-    texts = {a.article_id: a.text for a in articles}
-    languages = {a.article_id: a.language for a in articles}
-    pairs = ((a.text, a.article_id) for a in articles)
-    with nlp.memory_zone():  # the words this batch adds to the vocabulary go with it: it does not grow per run
-        for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=pipe_batch):
-            text = texts[article_id]
-            spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
-            counts[article_id] = len(spans)
-            starts = [start for start, _ in spans]
-            tones = [tone(text[start:end]) for start, end in spans]
-            article_tones[article_id] = article_tone(tones)
-            for index, ((start, end), said) in enumerate(zip(spans, tones, strict=True)):
-                sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
-                                  "char_end": end, "text": text[start:end], "tone": said.compound})
-            if not reads(nlp.lang, languages[article_id]):  # the model's entities in another language are noise
-                continue
-            mentions = article_mentions(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
-            for m, key in zip(mentions, name_keys(text, mentions), strict=True):
-                mention = text[m.start : m.end]
-                entities.append({
-                    "article_id": article_id,
-                    "sentence_index": max(bisect.bisect_right(starts, m.start) - 1, 0),
-                    "char_start": m.start,
-                    "char_end": m.end,
-                    "text": mention,
-                    "label": m.label,
-                    "model_label": m.model_label,
-                    "name_key": key,
-                })
-            for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
-                quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
-                               "char_end": q.end, "text": text[q.start : q.end], "speaker_char_start": q.speaker_start})
-    return NlpRows(
-        sentences=pa.Table.from_pylist(sentences, schema=SENTENCES),
-        entities=pa.Table.from_pylist(entities, schema=STAGED["entities"]),
-        quotes=pa.Table.from_pylist(quotes, schema=STAGED["quotes"]),
-        sentence_counts=counts,
-        tones=article_tones,
-    )
+def analyze(articles: list[CleanArticle], models: Models | str, pipe_batch: int = PIPE_BATCH) -> NlpRows:
+    """Sentences, entity mentions and quotes of a batch of articles, as Arrow tables. An article is read by the
+    model of its language (``models``: the default one, or one of the registry's, ``tasks.nlp.models``); one in a
+    language without a model gets sentences only. Quotes are found in the default model's language alone (the
+    patterns are English)."""
+    models = models if isinstance(models, Models) else Models(models)
+    rows = _Rows()
+    default = load_model(models.default)
+    groups: dict[LanguageModel | None, list[CleanArticle]] = {}
+    for article in articles:
+        other = None if reads(default.lang, article.language) else models.for_language(article.language)
+        groups.setdefault(other, []).append(article)
+    for other, group in groups.items():
+        nlp = default if other is None else load_model(other.name)
+        with nlp.memory_zone():  # the words this batch adds to the vocabulary go with it: it does not grow per run
+            pairs = ((a.text, a) for a in group)
+            for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=pipe_batch):
+                rows.add(doc, article, other, entities=other is not None or reads(nlp.lang, article.language))
+    return rows.nlp_rows()
+
+
+class _Rows:
+    """The rows of a batch, article by article."""
+
+    def __init__(self) -> None:
+        self.sentences: list[dict[str, object]] = []
+        self.entities: list[dict[str, object]] = []
+        self.quotes: list[dict[str, object]] = []
+        self.counts: dict[str, int] = {}
+        self.tones: dict[str, tuple[float | None, float | None]] = {}
+
+    def add(self, doc: Doc, article: CleanArticle, other: LanguageModel | None, entities: bool) -> None:
+        text, article_id = article.text, article.article_id
+        spans = list(sentence_spans(text, ((s.start_char, s.end_char) for s in doc.sents)))
+        self.counts[article_id] = len(spans)
+        starts = [start for start, _ in spans]
+        tones = [tone(text[start:end]) for start, end in spans]
+        self.tones[article_id] = article_tone(tones)
+        for index, ((start, end), said) in enumerate(zip(spans, tones, strict=True)):
+            self.sentences.append({"article_id": article_id, "sentence_index": index, "char_start": start,
+                                   "char_end": end, "text": text[start:end], "tone": said.compound})
+        if not entities:  # the model's entities in another language are noise
+            return
+        label = other.label if other else str
+        mentions = article_mentions(text, [(e.start_char, e.end_char, label(e.label_)) for e in doc.ents])
+        for m, key in zip(mentions, name_keys(text, mentions), strict=True):
+            self.entities.append({
+                "article_id": article_id,
+                "sentence_index": max(bisect.bisect_right(starts, m.start) - 1, 0),
+                "char_start": m.start,
+                "char_end": m.end,
+                "text": text[m.start : m.end],
+                "label": m.label,
+                "model_label": m.model_label,
+                "name_key": key,
+            })
+        if other is not None:
+            return
+        for q in find_quotes(text, spans, [(m.start, m.end, m.label) for m in mentions]):
+            self.quotes.append({"article_id": article_id, "sentence_index": q.sentence_index, "char_start": q.start,
+                                "char_end": q.end, "text": text[q.start : q.end],
+                                "speaker_char_start": q.speaker_start})
+
+    def nlp_rows(self) -> NlpRows:
+        return NlpRows(
+            sentences=pa.Table.from_pylist(self.sentences, schema=SENTENCES),
+            entities=pa.Table.from_pylist(self.entities, schema=STAGED["entities"]),
+            quotes=pa.Table.from_pylist(self.quotes, schema=STAGED["quotes"]),
+            sentence_counts=self.counts,
+            tones=self.tones,
+        )
 
 
 def article_mentions(text: str, spans: list[tuple[int, int, str]]) -> list[entity_rules.Mention]:
@@ -153,12 +178,12 @@ def name_keys(text: str, mentions: list[entity_rules.Mention]) -> list[str]:
 def nlp_cache_key(_context: object, parameters: dict[str, Any]) -> str:
     """Cache key of an NLP batch: its output depends only on the articles' ids and texts, the model and newslake's
     version (the code that turns spaCy's output into rows)."""
-    digest = hashlib.sha256(f"{version('newslake')}\0{parameters['model']}".encode())
+    digest = hashlib.sha256(f"{version('newslake')}\0{parameters['models']!r}".encode())
     for article in parameters["articles"]:
         digest.update(f"\0{article.article_id}\0{article.language}\0{article.text}".encode())
     return f"nlp-{digest.hexdigest()}"
 
 
 @task(name="nlp", cache_policy=NONE)
-def nlp_task(articles: list[CleanArticle], model: str) -> NlpRows:
-    return analyze(articles, model)
+def nlp_task(articles: list[CleanArticle], models: Models) -> NlpRows:
+    return analyze(articles, models)
