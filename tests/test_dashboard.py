@@ -80,7 +80,11 @@ def test_attention_agrees_with_the_mentions_table(warehouse: Path, dashboard: st
     kim_id = kim[0]["entity_id"]
     answer = fetch(dashboard, f"/api/attention?entities={kim_id}")
     assert [e["canonical_name"] for e in answer["entities"]] == ["Kim Jong Un"]
-    charted = {(r["day"], r["mentions"], r["mentions_excl_duplicates"]) for r in answer["rows"]}
+    assert answer["bucket"] == "day"  # the demo's week of articles
+    charted = {(r["day"], r["mentions"], r["mentions_excl_duplicates"]) for r in answer["rows"] if r["mentions"]}
+    days = sorted(r["day"] for r in answer["rows"] if r["day"])  # a point for every day, zero where none
+    every_day = "select unnest(generate_series(min(day), max(day), interval 1 day))::date from entity_daily"
+    assert days == [d.isoformat() for (d,) in independent(warehouse, every_day)]
     # counted here from the mentions themselves, not from entity_daily as the dashboard does
     expected = independent(warehouse, """
         select cast(timezone('UTC', a.published_at) as date)::varchar, count(*),

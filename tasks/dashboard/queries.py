@@ -75,18 +75,43 @@ def resolve_entities(wh: Warehouse, ids: list[str], filters: Filters) -> list[Ro
     return top_entities(wh, PEOPLE, filters, limit=3)
 
 
-def attention(wh: Warehouse, ids: list[str], filters: Filters) -> list[Row]:
-    """Mentions and articles per entity and day, with and without duplicates; day null for undated articles."""
-    if not ids:
-        return []
+def bucket_for(first: dt.date | None, last: dt.date | None) -> str:
+    """Days for up to four months, weeks for up to three years, else months: a line a person can read."""
+    span = (last - first).days if first and last else 0
+    return "day" if span <= 120 else "week" if span <= 3 * 366 else "month"
+
+
+def attention(wh: Warehouse, ids: list[str], filters: Filters) -> dict[str, Any]:
+    """Mentions and articles per entity and day (or week, month: ``bucket``), with and without duplicates, zero
+    where nothing mentions it within the period; then a row with day null per entity for its undated articles
+    (none once a period is set)."""
+    bounds = wh.query("select min(day) as first_day, max(day) as last_day from entity_daily")[0]
+    first = filters.start or (dt.date.fromisoformat(bounds["first_day"]) if bounds["first_day"] else None)
+    last = filters.end or (dt.date.fromisoformat(bounds["last_day"]) if bounds["last_day"] else None)
+    bucket = bucket_for(first, last)
+    if not ids or not first or not last:
+        return {"bucket": bucket, "rows": []}
     where, values = filters.on_daily()
     marks = ", ".join("?" * len(ids))
-    return wh.query("select d.entity_id, c.canonical_name, d.day, sum(d.mentions) as mentions, "
-                    "sum(d.mentions_excl_duplicates) as mentions_excl_duplicates, sum(d.articles) as articles, "
-                    "sum(d.articles_excl_duplicates) as articles_excl_duplicates "
-                    "from entity_daily d join entity_catalog c using (entity_id) "
-                    f"where d.entity_id in ({marks}) and {where} group by all order by d.day nulls last, 2",
-                    [*ids, *values])
+    sums = ("sum(d.mentions) as mentions, sum(d.mentions_excl_duplicates) as mentions_excl_duplicates, "
+            "sum(d.articles) as articles, sum(d.articles_excl_duplicates) as articles_excl_duplicates")
+    rows = wh.query(f"""
+        with chosen as (select unnest([{marks}]) as entity_id),
+        spine as (select cast(unnest(generate_series(date_trunc('{bucket}', ?::date), ?::date,
+                                                     interval 1 {bucket})) as date) as day),
+        counts as (select d.entity_id, cast(date_trunc('{bucket}', d.day) as date) as day, {sums}
+                   from entity_daily d join chosen using (entity_id) where d.day is not null and {where} group by all)
+        select c.entity_id, c.canonical_name, s.day, coalesce(n.mentions, 0) as mentions,
+               coalesce(n.mentions_excl_duplicates, 0) as mentions_excl_duplicates,
+               coalesce(n.articles, 0) as articles, coalesce(n.articles_excl_duplicates, 0) as articles_excl_duplicates
+        from chosen join entity_catalog c using (entity_id) cross join spine s
+        left join counts n on n.entity_id = c.entity_id and n.day = s.day
+        union all
+        select d.entity_id, c.canonical_name, null, {sums}
+        from entity_daily d join chosen using (entity_id) join entity_catalog c using (entity_id)
+        where d.day is null and {where} group by all
+        order by 3 nulls last, 2""", [*ids, first, last, *values, *values])
+    return {"bucket": bucket, "rows": rows}
 
 
 def top_entities(wh: Warehouse, labels: tuple[str, ...], filters: Filters, limit: int = TOP) -> list[Row]:
