@@ -140,9 +140,18 @@ def test_a_new_commit_shows_on_reload(warehouse: Path, tmp_path: Path) -> None:
         (inbox / "ferry.txt").write_text("Ferry line to Lakeside reopens\n\nThe ferry line to Lakeside reopened on "
                                          "Monday, said harbour master Jonas Quellmann. Jonas Quellmann said the new "
                                          "pier was finished a week early.\n", encoding="utf-8")
+        # a poll's line as gather writes it: the commit then adds the source_health view the health page reads
+        (copy / "raw").mkdir(exist_ok=True)
+        (copy / "raw" / "health.jsonl").write_text(json.dumps({
+            "polled_at": "2025-07-05T08:00:00Z", "outlet": "Harbor Tribune", "kind": "feed", "status": 0, "seen": 0,
+            "url": "https://harbortribune.example/feed", "new": 0, "fetched": 0, "errors": 1, "error": "timed out"}
+        ) + "\n", encoding="utf-8")
+        assert fetch(base, "/api/health")["sources"] == []
         news_pipeline(inputs=[str(inbox)], out=str(copy), outlets_registry=str(REGISTRY))
         assert fetch(base, "/api/meta")["version"] != before
         assert [e["canonical_name"] for e in fetch(base, "/api/search?q=Quellmann")] == ["Jonas Quellmann"]
+        [source] = fetch(base, "/api/health")["sources"]
+        assert (source["outlet"], source["status"], source["error"]) == ("Harbor Tribune", 0, "timed out")
     finally:
         served.close()
 
