@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import duckdb
+
 from tasks.dashboard import DEFAULT_PORT
 from tasks.dashboard import queries as q
 from tasks.dashboard.reader import Warehouse
@@ -123,6 +125,11 @@ class Handler(BaseHTTPRequestHandler):
                 body = json.dumps(answer(self.warehouse, params)).encode()
             except BadRequest as problem:
                 self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(problem)}).encode(), "application/json")
+                return
+            except (duckdb.Error, OSError) as problem:  # e.g. a view of the user's views.sql that no longer binds
+                log.warning("%s: %s", self.path, problem)
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, json.dumps({"error": str(problem)}).encode(),
+                           "application/json")
                 return
             self._send(HTTPStatus.OK, body, "application/json", cache=False)
         else:
