@@ -37,19 +37,19 @@ function go(extra) {  // the same page with changed parameters (filters kept)
   render();
 }
 
-function chart(traces, layout = {}) {
+function chart(traces, layout = {}, parent = main) {  // in its place before plotting: plotly sizes it there
   const node = el("div", { class: "chart" });
-  main.append(node);
+  parent.append(node);
   Plotly.newPlot(node, traces, { margin: { t: 40, l: 60, r: 20, b: 60 }, ...layout },
                  { displaylogo: false, responsive: true });
   return node;
 }
 
-function bars(title, rows, label, value, extra = {}) {  // horizontal bars, the largest on top
+function bars(title, rows, label, value, extra = {}, parent = main) {  // horizontal bars, the largest on top
   const shown = rows.slice().reverse();
   return chart([{ type: "bar", orientation: "h", y: shown.map(r => r[label]), x: shown.map(r => r[value]),
                   ...extra }], { title: { text: title }, margin: { t: 40, l: 20, r: 20, b: 40 },
-                                      yaxis: { automargin: true } });
+                                      yaxis: { automargin: true } }, parent);
 }
 
 function table(headers, rows) {
@@ -79,10 +79,12 @@ const PAGES = {
     }, "×")));
     main.append(el("h2", {}, "Attention over time"), el("p", {}, search, suggestions), el("p", {}, "Showing: ", chips));
     const dated = answer.rows.filter(r => r.day);
-    const traces = chosen.flatMap(e => {
+    const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+    const traces = chosen.flatMap((e, i) => {  // an entity's two lines in one colour
       const rows = dated.filter(r => r.entity_id === e.entity_id);
-      return [{ name: `${e.canonical_name}`, mode: "lines+markers", x: rows.map(r => r.day), y: rows.map(r => r.mentions) },
-              { name: `${e.canonical_name} without duplicates`, mode: "lines+markers", line: { dash: "dot" },
+      const color = palette[i % palette.length];
+      return [{ name: `${e.canonical_name}`, mode: "lines+markers", line: { color }, x: rows.map(r => r.day), y: rows.map(r => r.mentions) },
+              { name: `${e.canonical_name} without duplicates`, mode: "lines+markers", line: { dash: "dot", color },
                 x: rows.map(r => r.day), y: rows.map(r => r.mentions_excl_duplicates) }];
     });
     chart(traces, { title: { text: `Mentions per ${answer.bucket} (dotted: not counting articles that copy another)` },
@@ -98,7 +100,7 @@ const PAGES = {
     main.append(row);
     for (const [key, title] of [["people", "People"], ["organisations", "Organisations"], ["places", "Places"]]) {
       if (!top[key].length) { row.append(none(`No ${key} in this period and outlet.`)); continue; }
-      row.append(bars(title, top[key], "canonical_name", "mentions"));
+      bars(title, top[key], "canonical_name", "mentions", {}, row);
     }
   },
 
@@ -134,12 +136,12 @@ const PAGES = {
     const names = outlets.map(o => o.name);
     const row = el("div", { class: "row" });
     main.append(row);
-    row.append(chart([{ type: "bar", name: "articles", x: names, y: outlets.map(o => o.articles) },
-                      { type: "bar", name: "without duplicates", x: names, y: outlets.map(o => o.originals) }],
-                     { title: { text: "Articles" } }));
-    row.append(chart([{ type: "bar", x: names, y: outlets.map(o => o.median_words) }], { title: { text: "Median length (words)" } }));
-    row.append(chart([{ type: "bar", x: names, y: outlets.map(o => o.wire_credit_share) }],
-                     { title: { text: "Share with a wire-agency photo (all its articles)" }, yaxis: { tickformat: ".0%", range: [0, 1] } }));
+    chart([{ type: "bar", name: "articles", x: names, y: outlets.map(o => o.articles) },
+           { type: "bar", name: "without duplicates", x: names, y: outlets.map(o => o.originals) }],
+          { title: { text: "Articles" }, legend: { orientation: "h", y: 1.12 } }, row);
+    chart([{ type: "bar", x: names, y: outlets.map(o => o.median_words) }], { title: { text: "Median length (words)" } }, row);
+    chart([{ type: "bar", x: names, y: outlets.map(o => o.wire_credit_share) }],
+          { title: { text: "Share with a wire-agency photo (all its articles)" }, yaxis: { tickformat: ".0%", range: [0, 1] } }, row);
     main.append(table(["outlet", "articles", "without duplicates", "median words", "wire-photo share", "top entities"],
       outlets.map(o => [o.name, o.articles, o.originals, o.median_words, o.wire_credit_share == null ? "" : `${Math.round(o.wire_credit_share * 100)}%`, list(o.top_entities)])));
   },
@@ -153,8 +155,8 @@ const PAGES = {
     if (last) main.append(el("p", {}, `Last run: version ${last.version}, ${last.files} files, ${last.articles} articles, ${last.quarantined} quarantined, at ${last.processed_at}.`));
     const row = el("div", { class: "row" });
     main.append(row);
-    row.append(bars("Rows per table", h.tables, "name", "row_count"));
-    if (h.quarantine.length) row.append(bars("Quarantined records by reason", h.quarantine, "reason", "records"));
+    bars("Rows per table", h.tables, "name", "row_count", {}, row);
+    if (h.quarantine.length) bars("Quarantined records by reason", h.quarantine, "reason", "records", {}, row);
     else row.append(none("Nothing quarantined."));
     if (h.sources.length) main.append(el("h3", {}, "Sources (last poll)"), table(["outlet", "kind", "url", "status", "last polled", "new", "fetched", "errors", "error"],
       h.sources.map(s => [s.outlet, s.kind, s.url, s.status, s.last_polled_at, s.new, s.fetched, s.errors, s.error || ""])));
