@@ -1,4 +1,5 @@
-"""``newslake`` command line: ``newslake run PATH... --out DIR`` and ``newslake serve PATH... --cron "..."``."""
+"""``newslake`` command line: ``newslake run PATH... --out DIR``, ``newslake serve PATH... --cron "..."``,
+``newslake export DIR DEST`` and ``newslake dashboard DIR``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from flows import lifetime, progress
+from flows import lifetime, progress, readers
+from tasks.dashboard import DEFAULT_PORT, warehouse_problem  # the standard library only, as the next two
 from tasks.gather.sources import is_web_address, read_sources  # the standard library only: nothing heavy at start
 from tasks.ingest.readable import FIELD_ALIASES  # imports nothing
 
@@ -61,6 +63,16 @@ def _megabytes(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return value
+
+
 def _field(spec: str) -> tuple[str, str]:
     ours, sep, theirs = spec.partition("=")
     if not sep or not ours or not theirs:
@@ -84,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(to zip or share)")
     export.add_argument("warehouse", help="the warehouse folder (or URL)")
     export.add_argument("dest", help="a new folder, or a URL such as s3://bucket/prefix")
+    dashboard = sub.add_parser("dashboard", help="serve a web dashboard of a local warehouse on 127.0.0.1 (read-only)")
+    dashboard.add_argument("warehouse", help="the warehouse folder")
+    dashboard.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                           help=f"port on 127.0.0.1 (default: {DEFAULT_PORT}; 0 picks a free one)")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
@@ -187,8 +203,11 @@ def model_problem(model: str) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a mistake ends here: one line, status 2, nothing started
-    if args.command == "export":
-        return _export(parser, args)
+    if args.command in ("export", "dashboard"):  # no flow: a copy, or a web server, in this process
+        if args.command == "dashboard" and (problem := warehouse_problem(args.warehouse)):
+            parser.error(f"dashboard {args.warehouse}: {problem}")
+        set_environment_defaults()
+        return (readers.export_command if args.command == "export" else readers.dashboard_command)(parser, args)
     if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
         parser.error(f"--dask-address {args.dask_address}: {problem}")
     if not args.paths and not args.sources and not args.reparse:
@@ -236,20 +255,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from flows.report import print_summary  # pydantic: not imported by a run settled before Prefect
 
     print_summary(summary, brief=mode == "quiet")
-    return 0
-
-
-def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """No flow: a copy of committed files, done in this process."""
-    set_environment_defaults()
-    from tasks.warehouse.export import export
-    from tasks.warehouse.storage import WarehouseError
-
-    try:
-        snap = export(args.warehouse, args.dest)
-    except (WarehouseError, OSError) as problem:
-        parser.error(f"export: {problem}")
-    print(f"newslake: exported version {snap.version} of {args.warehouse} to {snap.out}")
     return 0
 
 
