@@ -103,9 +103,10 @@ def test_top_people_and_outlets_agree_with_the_tables(warehouse: Path, dashboard
     assert {(p["canonical_name"], p["mentions"]) for p in people} == set(expected)
     outlets = fetch(dashboard, "/api/outlets?from=2025-06-29&to=2025-07-02")
     expected = independent(warehouse, """
-        select outlet_id, count(*), median(word_count) from articles
+        select outlet_id, count(*), median(word_count), round(avg(tone), 6) from articles
         where cast(timezone('UTC', published_at) as date) between '2025-06-29' and '2025-07-02' group by 1""")
-    assert {(o["outlet_id"], o["articles"], o["median_words"]) for o in outlets} == set(expected)
+    assert {(o["outlet_id"], o["articles"], o["median_words"], round(o["mean_tone"], 6)) for o in outlets} == set(
+        expected)
 
 
 def test_stories_quotes_and_health_agree_with_the_tables(warehouse: Path, dashboard: str) -> None:

@@ -166,13 +166,13 @@ def quotes(wh: Warehouse, speaker: str | None, filters: Filters, limit: int = 50
 
 
 def outlets_side_by_side(wh: Warehouse, filters: Filters, limit: int = 25) -> list[Row]:
-    """Per outlet in the period: articles (and originals), median length, the wire-photo share (outlets'
-    wire_credit_share, over all its articles) and its five most mentioned names in the period."""
+    """Per outlet in the period: articles (and originals), median length, mean tone, the wire-photo share
+    (outlets' wire_credit_share, over all its articles) and its five most mentioned names in the period."""
     where, values = filters.on_articles()
     daily_where, daily_values = filters.on_daily()
     return wh.query(f"""
         with volume as (select a.outlet_id, count(*) as articles, count(*) filter (a.duplicate_of is null) as originals,
-                               median(a.word_count) as median_words
+                               median(a.word_count) as median_words, avg(a.tone) as mean_tone
                         from articles a where {where} group by a.outlet_id order by articles desc limit ?),
         named as (select d.outlet_id, c.canonical_name, sum(d.mentions) as mentions
                   from entity_daily d join entity_catalog c using (entity_id) join volume using (outlet_id)
@@ -180,7 +180,7 @@ def outlets_side_by_side(wh: Warehouse, filters: Filters, limit: int = 25) -> li
         ranked as (select outlet_id, list(canonical_name order by mentions desc, canonical_name)[1:5] as top_entities
                    from named group by outlet_id)
         select v.outlet_id, coalesce(o.name, v.outlet_id) as name, v.articles, v.originals, v.median_words,
-               o.wire_credit_share, r.top_entities
+               v.mean_tone, o.wire_credit_share, r.top_entities
         from volume v left join outlets o using (outlet_id) left join ranked r using (outlet_id)
         order by v.articles desc, name""", [*values, limit, *daily_values])
 

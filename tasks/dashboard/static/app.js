@@ -142,8 +142,8 @@ const PAGES = {
     chart([{ type: "bar", x: names, y: outlets.map(o => o.median_words) }], { title: { text: "Median length (words)" } }, row);
     chart([{ type: "bar", x: names, y: outlets.map(o => o.wire_credit_share) }],
           { title: { text: "Share with a wire-agency photo (all its articles)" }, yaxis: { tickformat: ".0%", range: [0, 1] } }, row);
-    main.append(table(["outlet", "articles", "without duplicates", "median words", "wire-photo share", "top entities"],
-      outlets.map(o => [o.name, o.articles, o.originals, o.median_words, o.wire_credit_share == null ? "" : `${Math.round(o.wire_credit_share * 100)}%`, list(o.top_entities)])));
+    main.append(table(["outlet", "articles", "without duplicates", "median words", "mean tone", "wire-photo share", "top entities"],
+      outlets.map(o => [o.name, o.articles, o.originals, o.median_words, o.mean_tone == null ? "" : o.mean_tone.toFixed(3), o.wire_credit_share == null ? "" : `${Math.round(o.wire_credit_share * 100)}%`, list(o.top_entities)])));
   },
 
   async health() {
