@@ -234,3 +234,44 @@ def test_a_warehouse_of_linked_tables_moves_to_plain_folders(tmp_path: Path) -> 
     assert pd.read_parquet(tmp_path / "articles")["article_id"].tolist() == ["id1"]
     _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
     assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
+
+
+def test_a_publication_cut_short_is_finished_by_the_next_writer(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run killed between two table swaps: readers of a snapshot still see the last commit whole, the next writer
+    swaps the rest in and makes the version current."""
+    from tasks.warehouse import publish
+
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    before = storage.current(tmp_path)
+    swapped: list[Path] = []
+    real = publish.exchange
+
+    def killed_after_one(new: Path, live: Path) -> None:
+        if swapped:
+            raise KeyboardInterrupt  # as a SIGINT would land: nothing after it runs
+        real(new, live)
+        swapped.append(live)
+
+    monkeypatch.setattr(publish, "exchange", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
+    assert len(swapped) == 1 and storage.current(tmp_path) == before
+    with storage.snapshot(tmp_path) as snap:  # the last commit, whole, though one folder holds the new version
+        assert snap.read("articles")["article_id"].to_pylist() == ["id1"]
+    monkeypatch.undo()
+    with storage.writer_lock(tmp_path):
+        after = storage.open_for_writing(tmp_path)
+    assert after.sequence == before.sequence + 1
+    assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
+    assert storage.read_table(tmp_path, "inputs").num_rows == 2
+
+
+def test_without_renameat2_tables_are_swapped_by_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.warehouse import publish
+
+    monkeypatch.setattr(publish, "_libc", object())  # a C library without renameat2 (musl before 1.2.4, say)
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
+    assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
+    assert not any((tmp_path / storage.STATE_DIR).glob("versions/*"))

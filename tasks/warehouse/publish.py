@@ -64,7 +64,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def exchange(new: Path, live: Path) -> None:
     """Swap two folders by one system call (Linux 3.15+); where the file system cannot, by three renames, between
-    which ``live`` is missing for a moment (``complete`` mends a kill there)."""
+    which ``live`` is missing for a moment (a kill there: ``complete`` finds ``live`` missing and moves ``new`` in)."""
     renameat2 = getattr(_libc, "renameat2", None)
     if renameat2 is not None:
         if renameat2(_AT_FDCWD, bytes(new), _AT_FDCWD, bytes(live), _RENAME_EXCHANGE) == 0:
@@ -98,8 +98,6 @@ def complete(out: Path) -> None:
             live, new = out / name, staged / name
             if _parts(live) == set(parts):
                 continue
-            if not new.is_dir():  # killed between the fallback's renames: the version's folder is set aside
-                new.with_name(f"{name}.old").rename(new)
             if live.is_dir():
                 exchange(new, live)
             else:
