@@ -36,7 +36,7 @@ from tasks.gather.sources import is_web_address
 from tasks.ingest import DEFAULT_MAX_BYTES, FIELD_ALIASES, discover_task, ingest_task
 from tasks.memory import ARROW_POOL, arrow_pool, give_back_memory, steady_heap
 from tasks.nlp import default_model, nlp_cache_key, nlp_task
-from tasks.nlp.models import Models, read_registry
+from tasks.nlp.models import DEFAULT_REGISTRY, Models, read_registry
 from tasks.records import CleanArticle, RawRecord, StageResult
 from tasks.schemas import TABLES
 from tasks.warehouse import RunOutput, RunStamp, commit_task, merge_task, start_task, storage
@@ -112,7 +112,7 @@ def news_pipeline(
     if unknown:
         raise ValueError(f"unknown json_fields {sorted(unknown)}; known: {sorted(FIELD_ALIASES)}")
     model_name = model or default_model()
-    models = Models(model_name, read_registry(language_models) if language_models else read_registry())
+    models = Models(model_name, read_registry(language_models or DEFAULT_REGISTRY))
     out_dir = storage.location(out)
     registry = Registry.from_csv(outlets_registry)
     if (pool := arrow_pool()) != ARROW_POOL:
