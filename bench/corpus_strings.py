@@ -40,6 +40,11 @@ GENERAL = {
     "by jane doe": "the placeholder name of English",
     "pip install": "the command that installs a Python package",
     "shingles of": "the technical term of near-duplicate detection",
+    "dashboard of": "software prose: the web dashboard of a warehouse",
+    "rewrites the": "software prose: a command that rewrites the README",
+    "and deletes the": "software prose: a commit copies parts and deletes the replaced ones",
+    "installs it": "software prose: the setup that installs a browser",
+    "late frost": "an invented test story about the weather; the phrase is common in farming news",
 }
 
 

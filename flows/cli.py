@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("warehouse", help="the warehouse folder")
     dashboard.add_argument("--port", type=_port, default=DEFAULT_PORT,
                            help=f"port on 127.0.0.1 (default: {DEFAULT_PORT}; 0 picks a free one)")
+    run.add_argument("--rebuild", action="store_true",
+                     help="recompute every derived table from the detail tables (after editing the outlet "
+                          "registry, say), even when nothing new is read")
     for command in (run, serve):
         command.add_argument("paths", nargs="*", help="files or folders (recursive): .txt .html .htm .json .jsonl "
                                                       ".warc, or .gz; or web pages (http:// https://), fetched once")
@@ -147,6 +150,7 @@ def flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "dask_address": args.dask_address,
         "sources": str(Path(args.sources).expanduser().resolve()) if args.sources else None,
         "reparse": args.reparse,
+        "rebuild": getattr(args, "rebuild", False),
     }
 
 
@@ -210,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return (readers.export_command if args.command == "export" else readers.dashboard_command)(parser, args)
     if getattr(args, "dask_address", None) and (problem := dask_problem(args.dask_address)):
         parser.error(f"--dask-address {args.dask_address}: {problem}")
-    if not args.paths and not args.sources and not args.reparse:
+    if not args.paths and not args.sources and not args.reparse and not getattr(args, "rebuild", False):
         parser.error("give input files or folders, or --sources FILE, or both")
     if problem := out_problem(args.out):
         parser.error(f"--out {args.out}: {problem}")
@@ -231,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as problem:
             parser.error(f"--sources: {problem}")
     set_environment_defaults()
-    if args.command == "run" and not (args.sources or args.reparse or any(map(is_web_address, args.paths))):
+    if args.command == "run" and not (args.sources or args.reparse or args.rebuild
+                                      or any(map(is_web_address, args.paths))):
         from flows import precheck  # pyarrow, not Prefect: after the environment is set
 
         parameters = flow_parameters(args)

@@ -85,6 +85,7 @@ def news_pipeline(
     sources: str | None = None,
     reparse: bool = False,
     language_models: str | None = None,
+    rebuild: bool = False,
 ) -> report.RunSummary:
     """Turn the files, folders and web pages (http:// or https:// URLs, fetched once) in ``inputs`` into Parquet
     tables under ``out``.
@@ -102,6 +103,8 @@ def news_pipeline(
     (cleaned and analysed by this version), without fetching it again.
     language_models: CSV registry of the models that read other languages than ``model``'s (default:
     data/models.csv; ``tasks.nlp.models``).
+    rebuild: recompute every derived table from the detail tables even when no article is added or replaced
+    (otherwise they are carried over as they are: a run that brings nothing new costs no aggregation).
     """
     for name, value in (("batch_size", batch_size), ("workers", workers), ("max_input_bytes", max_input_bytes)):
         if value < 1:
@@ -139,7 +142,7 @@ def news_pipeline(
                     len(begin.plan.todo), len(begin.plan.unchanged), len(found.quarantined))
         after = begin.base
         stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
-        commit = Commit(begin.base, stamp.warehouse_version) if begin.plan.todo else None
+        commit = Commit(begin.base, stamp.warehouse_version) if begin.plan.todo or rebuild else None
         run = RunOutput(commit, stamp, files=[f.path for f in begin.plan.todo], seen=dict(begin.seen))
         run.set_aside(found.quarantined)
         # NLP results are persisted, so a re-run after a kill reuses finished batches, and not also kept in memory,
@@ -161,8 +164,11 @@ def news_pipeline(
         if commit is not None:
             with clock("merge"):
                 merged = merge_task(run, begin.plan.todo, begin.replaced, max_input_bytes)
-            with clock("aggregate"):
-                aggregate_task(merged, registry)
+            if merged.articles_changed or rebuild:
+                with clock("aggregate"):
+                    aggregate_task(merged, registry)
+            else:  # only quarantine and inputs change (a poll or a file that brought nothing new)
+                logger.info("no article added or replaced: the derived tables are carried over as they are")
             with clock("commit"):
                 after = commit_task(commit)
     rows_after = {name: after.num_rows(name) for name in TABLES}  # Parquet footers: one read per part

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tasks.schemas import TABLES
+from tasks.warehouse import partitions
 
 
 def data_dictionary() -> str:
@@ -17,6 +18,8 @@ def data_dictionary() -> str:
         for f in schema:
             desc = (f.metadata or {}).get(b"description", b"").decode()
             lines.append(f"| `{f.name}` | `{f.type}` | {desc} |")
+        if name in partitions.PARTITIONED:
+            lines.append(f"| `{partitions.KEY}` | folder | {partitions.DESCRIPTION} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -280,3 +280,25 @@ def test_ingest_batches_are_bounded_by_files_and_bytes() -> None:
     files = [InputFile(f"/in/{n}.jsonl", size, 0, "") for n, size in enumerate([10, 10, 25, 100, 1, 1, 1])]
     batches = [[p.name for p in batch] for batch in file_batches(files, max_files=2, max_bytes=30)]
     assert batches == [["0.jsonl", "1.jsonl"], ["2.jsonl"], ["3.jsonl"], ["4.jsonl", "5.jsonl"], ["6.jsonl"]]
+
+
+def test_detail_rows_sit_in_their_articles_month_and_a_month_filter_reads_that_month_only(
+        sample_run: tuple[Path, RunSummary]) -> None:
+    out, _ = sample_run
+    articles = _read(out, "articles")
+    months = dict(zip(articles.article_id, articles.month.astype(str), strict=True))
+    assert len(set(months.values())) >= 2  # the samples span several months (and some have no date)
+    expected = articles.published_at.dt.strftime("%Y-%m").fillna("undated")
+    assert (articles.month.astype(str) == expected).all()
+    for table in ("sentences", "entities", "quotes"):
+        rows = _read(out, table)
+        assert (rows.month.astype(str) == rows.article_id.map(months)).all(), table
+    busiest = articles.month.astype(str).value_counts().index[0]
+    con = storage.open_duckdb(out)
+    try:
+        plan = "\n".join(str(r[-1]) for r in con.execute(
+            "explain analyze select count(*) from entities where month = ?", [busiest]).fetchall())
+        total = con.sql("select count(distinct month) from entities").fetchone()
+    finally:
+        con.close()
+    assert total is not None and f"Scanning Files: 1/{total[0]}" in plan  # one part per month here

@@ -79,7 +79,9 @@ def test_an_unpublished_commit_is_invisible_and_cleaned_up(s3: str) -> None:
         commit.publish()
     assert not fs.exists(killed.path.rsplit("/", 1)[0]) or fs.ls(killed.path.rsplit("/", 1)[0]) == []
     assert pd.read_parquet(f"{url}/articles")["article_id"].tolist() == ["b2"]
-    assert [p.rsplit("/", 1)[-1] for p in fs.ls(f"{url}/articles")] == list(storage.current(url).tables["articles"])
+    root = storage.filesystem(url)[1]  # the parts left are those CURRENT lists (in their month's folder)
+    assert [p.removeprefix(f"{root}/articles/") for p in fs.find(f"{root}/articles")] == list(
+        storage.current(url).tables["articles"])
 
 
 def _articles(ids: list[str]) -> pa.Table:

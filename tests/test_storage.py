@@ -21,7 +21,7 @@ from tasks.dictionary import data_dictionary
 from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES
-from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, storage
+from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, partitions, storage
 from tasks.warehouse.commit import MAX_PARTS, Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
@@ -64,9 +64,9 @@ def test_every_schema_column_is_described() -> None:
 def test_a_commit_shows_every_table_at_once_through_plain_paths(tmp_path: Path) -> None:
     assert storage.current(tmp_path).version is None
     _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
-    for name in TABLES:  # pandas reads DIR/<table> like any Parquet folder
+    for name in TABLES:  # pandas reads DIR/<table> like any Parquet folder (a month folder: a column)
         frame = pd.read_parquet(tmp_path / name)
-        assert list(frame.columns) == TABLES[name].names
+        assert list(frame.columns) == TABLES[name].names + (["month"] if name in partitions.PARTITIONED else [])
     assert pd.read_parquet(tmp_path / "articles")["article_id"].tolist() == ["id1"]
     with storage.snapshot(tmp_path) as snap:  # a reader that pinned the version before the next commit
         _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])

@@ -49,7 +49,8 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
             for name, relation in relations.items():
                 if isinstance(relation, Parquet) and relation.urls:
                     files = ", ".join("'" + url.replace("'", "''") + "'" for url in relation.urls)
-                    con.execute(f"create view {name} as select * from read_parquet([{files}], union_by_name = true)")
+                    con.execute(f"create view {name} as select * from read_parquet([{files}], union_by_name = true, "
+                                "hive_partitioning = false)")  # the declared columns only, not the month folders
                 else:
                     con.register(name, relation.schema.empty_table() if isinstance(relation, Parquet) else relation)
             yield con

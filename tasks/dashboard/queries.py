@@ -26,25 +26,27 @@ class Filters:
     end: dt.date | None = None
     outlet: str | None = None
 
-    def where(self, day: str, outlet: str) -> tuple[str, list[Any]]:
-        """SQL conditions (always at least ``true``) on the given day and outlet_id expressions, and their values."""
+    def where(self, day: str, outlet: str, month: str) -> tuple[str, list[Any]]:
+        """SQL conditions (always at least ``true``) on the given day and outlet_id expressions, and their values;
+        the period also bounds the table's ``month`` (its partition folders), so DuckDB opens only those months."""
         conditions, values = ["true"], list[Any]()
         if self.start:
-            conditions.append(f"{day} >= ?")
-            values.append(self.start)
+            conditions.append(f"{month} >= ? and {day} >= ?")
+            values.extend([self.start.strftime("%Y-%m"), self.start])
         if self.end:
-            conditions.append(f"{day} <= ?")
-            values.append(self.end)
+            conditions.append(f"{month} <= ? and {day} <= ?")  # 'undated' sorts after every month
+            values.extend([self.end.strftime("%Y-%m"), self.end])
         if self.outlet:
             conditions.append(f"{outlet} = ?")
             values.append(self.outlet)
         return " and ".join(conditions), values
 
     def on_articles(self, alias: str = "a") -> tuple[str, list[Any]]:
-        return self.where(f"cast(timezone('UTC', {alias}.published_at) as date)", f"{alias}.outlet_id")
+        return self.where(f"cast(timezone('UTC', {alias}.published_at) as date)", f"{alias}.outlet_id",
+                          f"{alias}.month")
 
     def on_daily(self, alias: str = "d") -> tuple[str, list[Any]]:
-        return self.where(f"{alias}.day", f"{alias}.outlet_id")
+        return self.where(f"{alias}.day", f"{alias}.outlet_id", f"{alias}.month")
 
 
 def outlet_choices(wh: Warehouse) -> list[Row]:
@@ -150,7 +152,7 @@ def stories(wh: Warehouse, filters: Filters, limit: int = 30) -> list[Row]:
 def speakers(wh: Warehouse, filters: Filters, limit: int = 20) -> list[Row]:
     where, values = filters.on_articles()
     return wh.query("select q.speaker_entity_id, q.speaker_name, count(*) as quotes, "
-                    "count(distinct q.article_id) as articles from quotes q join articles a using (article_id) "
+                    "count(distinct q.article_id) as articles from quotes q join articles a using (article_id, month) "
                     f"where q.speaker_entity_id is not null and {where} group by all "
                     "order by quotes desc, q.speaker_name limit ?", [*values, limit])
 
@@ -160,7 +162,7 @@ def quotes(wh: Warehouse, speaker: str | None, filters: Filters, limit: int = 50
     where, values = filters.on_articles()
     who = "q.speaker_entity_id = ?" if speaker else "q.speaker_entity_id is not null"
     return wh.query("select q.speaker_name, q.text, a.title, o.name as outlet, a.published_at, a.url "
-                    "from quotes q join articles a using (article_id) left join outlets o using (outlet_id) "
+                    "from quotes q join articles a using (article_id, month) left join outlets o using (outlet_id) "
                     f"where {who} and {where} order by a.published_at desc nulls last, q.article_id, q.char_start "
                     "limit ?", [*([speaker] if speaker else []), *values, limit])
 

@@ -8,9 +8,7 @@ import logging
 import os
 import re
 import shutil
-import time
-import uuid
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,8 +17,9 @@ from fsspec import AbstractFileSystem
 
 from tasks import schemas
 from tasks.schemas import TABLES
-from tasks.warehouse import publish
+from tasks.warehouse import partitions, publish
 from tasks.warehouse.duckdb_file import publish_duckdb
+from tasks.warehouse.parts import PartWriter, RowMonths, part_name
 from tasks.warehouse.snapshot import (
     CURRENT_FILE,
     DUCKDB_FILE,
@@ -31,6 +30,7 @@ from tasks.warehouse.snapshot import (
     filesystem,
     is_local,
     list_parts,
+    part_names,
     remove,
     scan,
     version_path,
@@ -40,78 +40,9 @@ from tasks.warehouse.storage import cache_dir, next_version
 log = logging.getLogger(__name__)
 
 STAGED_DIR = ".staged"  # in a version being written: rows the aggregate stage reads back; removed before publish
-MAX_PARTS = 8  # small parts of a table beyond this are compacted at commit
-PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
-ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
+MAX_PARTS = 8  # small parts of a table (of a month, when partitioned) beyond this are compacted at commit
 SMALL_PART_BYTES = 4 * 2**20  # on disk: a part below this is small, and compacted with others
 _GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-class PartWriter:
-    """Appends tables to one table of a commit as Parquet parts of about ``PART_BYTES`` each (in memory) and row
-    groups of about ``ROW_GROUP_BYTES``, written as they come: a writer holds one row group, not the table."""
-
-    def __init__(self, commit: Commit, folder: str, name: str, schema: pa.Schema | None = None) -> None:
-        self.commit, self.folder, self.name = commit, folder, name
-        self.schema = TABLES[name] if schema is None else schema
-        self._writer: pq.ParquetWriter | None = None
-        self._path = ""
-        self._buffer: list[pa.Table] = []
-        self._buffered = self._bytes = self.rows = 0
-
-    def write(self, table: pa.Table | pa.RecordBatch) -> None:
-        if table.num_rows == 0:
-            return
-        rows = max(1, table.num_rows * ROW_GROUP_BYTES // max(table.nbytes, 1))  # a large table: in row groups
-        for start in range(0, table.num_rows, rows):
-            chunk = pa.table(table.slice(start, rows)).select(self.schema.names).cast(self.schema)
-            self._buffer.append(chunk)
-            self._buffered += chunk.nbytes
-            self.rows += chunk.num_rows
-            if self._buffered >= ROW_GROUP_BYTES:
-                self._flush()
-
-    def write_all(self, tables: Iterable[pa.Table | pa.RecordBatch]) -> PartWriter:
-        for table in tables:
-            self.write(table)
-        return self
-
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
-        if self._writer is None:
-            self.commit.fs.makedirs(self.folder, exist_ok=True)
-            self._path = f"{self.folder}/{_part_name()}"
-            self._writer = pq.ParquetWriter(self._path, self.schema, compression="zstd",
-                                            filesystem=arrow_fs(self.commit.base.out))
-        self._writer.write_table(pa.concat_tables(self._buffer))
-        self._bytes += self._buffered
-        self._buffer, self._buffered = [], 0
-        if self._bytes >= PART_BYTES:
-            self._finish_part()
-
-    def _finish_part(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            if self.commit.local:
-                publish.fsync(Path(self._path))
-            log.debug("wrote %s/%s (%d rows so far)", self.name, self._path.rsplit("/", 1)[-1], self.rows)
-        self._writer, self._bytes = None, 0
-
-    def close(self) -> None:
-        self._flush()
-        self._finish_part()
-
-    def __enter__(self) -> PartWriter:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
-def _part_name() -> str:
-    """A new part's file name; names sort in the order parts were written, so rows keep their order."""
-    return f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
 
 
 class Commit:
@@ -125,6 +56,7 @@ class Commit:
         self.state = f"{root}/{STATE_DIR}"
         self.path = version_path(root, self.version)
         self.touched: set[str] = set()  # tables written or kept: publish carries the others over
+        self.article_months: dict[str, str] = {}  # the month of every article of this version (``partitions``)
         remove(self.fs, self.path)  # a retried commit: this name is new with every run, so the folder is ours
         self.fs.makedirs(self.path, exist_ok=True)
 
@@ -136,12 +68,25 @@ class Commit:
     def writer(self, name: str) -> PartWriter:
         """A writer adding parts to table ``name`` of this version."""
         self.touched.add(name)
-        return PartWriter(self, f"{self.path}/{name}", name)
+        months = None
+        if name in partitions.PARTITIONED:
+            months = lambda table: partitions.row_months(name, table, self.article_months)  # noqa: E731
+        if name == "articles":  # the rows of its sentences, mentions and quotes follow it into its month
+            months = lambda table: self._months_of_articles(table)  # noqa: E731
+        return self._writer(f"{self.path}/{name}", name, None, months)
+
+    def _months_of_articles(self, table: pa.Table) -> pa.Array | pa.ChunkedArray:
+        self.article_months.update(partitions.article_months(table))
+        return partitions.months(table.column("published_at"))
+
+    def _writer(self, folder: str, name: str, schema: pa.Schema | None = None,
+                months: RowMonths | None = None) -> PartWriter:
+        return PartWriter(self.fs, arrow_fs(self.base.out), self.local, folder, name, schema, months)
 
     def stager(self, name: str) -> PartWriter:
         """A writer of rows set aside for the aggregate stage (read back by ``staged``), not part of the version:
         table ``name`` without the columns that stage assigns (``schemas.STAGED``)."""
-        return PartWriter(self, f"{self.path}/{STAGED_DIR}/{name}", name, schemas.STAGED[name])
+        return self._writer(f"{self.path}/{STAGED_DIR}/{name}", name, schemas.STAGED[name])
 
     def staged(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         return scan(self.base.out, name, self._staged_parts(name), columns or schemas.STAGED[name].names)
@@ -178,10 +123,14 @@ class Commit:
         self.touched.add(name)
         fs = arrow_fs(self.base.out)
         older = []
-        for part in self.base.parts(name) if parts is None else parts:
-            if pq.read_schema(part, filesystem=fs).names == TABLES[name].names:
-                self._carry(part, f"{folder}/{part.rsplit('/', 1)[-1]}")
-            else:
+        parts = self.base.parts(name) if parts is None else list(parts)
+        for part, relative in zip(parts, part_names(self.base.table_folder(name), parts), strict=True):
+            month = partitions.of_part(relative)
+            if pq.read_schema(part, filesystem=fs).names == TABLES[name].names and (
+                    month is not None or name not in partitions.PARTITIONED):
+                self.fs.makedirs(f"{folder}/{relative}".rsplit("/", 1)[0], exist_ok=True)
+                self._carry(part, f"{folder}/{relative}")
+            else:  # written before a column was declared, or before the table was partitioned
                 older.append(part)
         if older:
             with self.writer(name) as writer:
@@ -203,12 +152,15 @@ class Commit:
         for name in TABLES:
             if name not in self.touched:
                 self.keep(name)
-            if not self.parts(name):
-                self.fs.makedirs(f"{self.path}/{name}", exist_ok=True)
-                pq.write_table(TABLES[name].empty_table(), f"{self.path}/{name}/{_part_name()}",
+            if not self.parts(name):  # an empty table is one empty part (in a month: a reader sees the column)
+                folder = f"{self.path}/{name}"
+                if name in partitions.PARTITIONED:
+                    folder = f"{folder}/{partitions.folder(partitions.UNDATED)}"
+                self.fs.makedirs(folder, exist_ok=True)
+                pq.write_table(TABLES[name].empty_table(), f"{folder}/{part_name()}",
                                filesystem=arrow_fs(self.base.out))
             self._compact(name)
-        tables = {name: tuple(p.rsplit("/", 1)[-1] for p in self.parts(name)) for name in TABLES}
+        tables = {name: part_names(f"{self.path}/{name}", self.parts(name)) for name in TABLES}
         if self.local:
             self._publish_local(tables)
         else:
@@ -233,14 +185,16 @@ class Commit:
         meanwhile can find both, so it is told to read through ``snapshot`` or ``CURRENT`` (storage.py)."""
         root = filesystem(self.base.out)[1]
         for name, parts in tables.items():
-            have = {p.rsplit("/", 1)[-1] for p in list_parts(self.base.out, f"{root}/{name}")}
+            have = set(part_names(f"{root}/{name}", list_parts(self.base.out, f"{root}/{name}")))
             for part in parts:
                 if part not in have:
                     self.fs.cp_file(f"{self.path}/{name}/{part}", f"{root}/{name}/{part}")
         self.fs.pipe_file(f"{self.state}/{CURRENT_FILE}", encode_manifest(self.version, tables))
         for name, parts in tables.items():
-            for stale in list_parts(self.base.out, f"{root}/{name}"):
-                if stale.rsplit("/", 1)[-1] not in parts:
+            folder = f"{root}/{name}"
+            for stale, relative in zip(found := list_parts(self.base.out, folder), part_names(folder, found),
+                                       strict=True):
+                if relative not in parts:
                     self.fs.rm_file(stale)
         remove(self.fs, self.path)
 
@@ -249,16 +203,19 @@ class Commit:
 
     def _compact(self, name: str) -> None:
         """More than ``MAX_PARTS`` small parts: rewrite them as few large ones, streaming."""
-        small = [p for p, size in self.fs.du(f"{self.path}/{name}", total=False).items()
-                 if p.endswith(".parquet") and size < SMALL_PART_BYTES]
-        if len(small) <= MAX_PARTS:
-            return
-        small.sort()
-        with self.writer(name) as writer:
-            writer.write_all(scan(self.base.out, name, small))
-        for part in small:
-            remove(self.fs, part)
-        log.info("compacted %d small parts of %s", len(small), name)
+        by_folder: dict[str, list[str]] = {}
+        for path, size in self.fs.du(f"{self.path}/{name}", total=False).items():
+            if path.endswith(".parquet") and size < SMALL_PART_BYTES:
+                by_folder.setdefault(path.rsplit("/", 1)[0], []).append(path)
+        for folder, small in sorted(by_folder.items()):
+            if len(small) <= MAX_PARTS:
+                continue
+            small.sort()
+            with self._writer(folder, name) as writer:  # one month's rows stay in its folder
+                writer.write_all(scan(self.base.out, name, small))
+            for part in small:
+                remove(self.fs, part)
+            log.info("compacted %d small parts of %s in %s", len(small), name, folder.rsplit("/", 1)[-1])
 
 
 def duckdb_path(path: str) -> str:

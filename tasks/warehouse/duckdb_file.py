@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from tasks import schemas
 from tasks.schemas import TABLES
-from tasks.warehouse import publish
+from tasks.warehouse import partitions, publish
 from tasks.warehouse.snapshot import DUCKDB_FILE
 from tasks.warehouse.storage import RAW_AREA, USER_VIEWS_FILE
 
@@ -38,8 +38,7 @@ def publish_duckdb(target: Path, version: Path, out: Path) -> None:
         con = duckdb.connect(str(built), config={"file_search_path": str(where)})
         try:
             for name in TABLES:
-                con.execute(f"create or replace view {name} as select * from "
-                            f"read_parquet('{name}/*.parquet', union_by_name = true)")
+                con.execute(f"create or replace view {name} as select * from {parquet_scan(name)}")
             if (out / RAW_AREA / SOURCE_HEALTH_FILE).exists():
                 con.execute(f"create or replace view source_health as select * from read_json("
                             f"'{RAW_AREA}/{SOURCE_HEALTH_FILE}', format = 'newline_delimited', "
@@ -49,6 +48,15 @@ def publish_duckdb(target: Path, version: Path, out: Path) -> None:
             con.close()
         shutil.move(built, target)
     publish.fsync(target)
+
+
+def parquet_scan(name: str) -> str:
+    """DuckDB's scan of table ``name``'s folder (relative): a partitioned one's month folders as the column
+    ``month``, which a filter on it prunes to the months asked for."""
+    if name in partitions.PARTITIONED:
+        return (f"read_parquet('{name}/*/*.parquet', hive_partitioning = true, union_by_name = true, "
+                f"hive_types = {{'{partitions.KEY}': VARCHAR}})")
+    return f"read_parquet('{name}/*.parquet', union_by_name = true)"
 
 
 def _run_user_views(con: duckdb.DuckDBPyConnection, views: Path) -> None:

@@ -43,9 +43,9 @@ def export(out: str | Path, dest: str | Path) -> Snapshot:
         if snap.version is None:
             raise WarehouseError(f"nothing has been committed to {out} yet: there is nothing to export")
         for name in TABLES:
-            fs.makedirs(f"{root}/{name}", exist_ok=True)
-            for part in snap.parts(name):
-                _copy(source, part, fs, f"{root}/{name}/{part.rsplit('/', 1)[-1]}")
+            for part, relative in zip(snap.parts(name), snap.tables.get(name, ()), strict=True):
+                fs.makedirs(f"{root}/{name}/{relative}".rsplit("/", 1)[0], exist_ok=True)
+                _copy(source, part, fs, f"{root}/{name}/{relative}")
         views = f"{filesystem(out)[1]}/{USER_VIEWS_FILE}"
         if source.isfile(views):
             _copy(source, views, fs, f"{root}/{USER_VIEWS_FILE}")

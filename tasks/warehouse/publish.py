@@ -110,10 +110,8 @@ def complete(out: Path) -> None:
 
 
 def _parts(folder: Path) -> set[str]:
-    try:
-        return {p.name for p in folder.iterdir() if p.name.endswith(".parquet")}
-    except FileNotFoundError:
-        return set()
+    """The parts of a table folder, named as ``CURRENT`` lists them (a month's: ``month=…/part-….parquet``)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")} if folder.is_dir() else set()
 
 
 def remove_stale(out: Path, published: str | None = None) -> None:

@@ -27,8 +27,9 @@ from prefect.states import State
 
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ASSIGNED_BY_AGGREGATE, QUARANTINE, STAGED
-from tasks.warehouse import manifest, storage
-from tasks.warehouse.commit import Commit, PartWriter
+from tasks.warehouse import manifest, partitions, storage
+from tasks.warehouse.commit import Commit
+from tasks.warehouse.parts import PartWriter
 
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
@@ -121,8 +122,9 @@ class RunOutput:
         if "articles" not in self._writers:
             self._writers |= {name: self.commit.stager(name) for name in ASSIGNED_BY_AGGREGATE}
             self._writers["sentences"] = self.commit.writer("sentences")
-        self._writers["articles"].write(articles_table(articles, rows, self.stamp.at,
-                                                       self.stamp.pipeline_version))
+        table = articles_table(articles, rows, self.stamp.at, self.stamp.pipeline_version)
+        self.commit.article_months.update(partitions.article_months(table))
+        self._writers["articles"].write(table)
         for name, table in (("sentences", rows.sentences), ("entities", rows.entities), ("quotes", rows.quotes)):
             self._writers[name].write(table)
         self.articles += len(articles)
@@ -145,6 +147,7 @@ class Merged:
     base: storage.Snapshot
     commit: Commit
     kept: frozenset[str]  # articles of the base version that stay
+    articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows of ``name`` (chosen columns; by default those the stages before aggregate write)."""
@@ -233,6 +236,8 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
     run.close()
     commit, base = run.commit, run.commit.base
     kept = frozenset(kept_articles(base, replaced))
+    # the month of every article whose rows the version may write (theirs stay in it)
+    commit.article_months.update(partitions.article_months(base.read("articles", ["article_id", "published_at"])))
     fs = storage.filesystem(base.out)[0] if not storage.is_local(base.out) else None
     with commit.writer("sentences") as sentences:
         for part in base.parts("sentences"):
@@ -248,7 +253,7 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         quarantine.write_all(commit.staged("quarantine"))
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
-    return Merged(base, commit, kept)
+    return Merged(base, commit, kept, run.articles > 0 or len(kept) < base.num_rows("articles"))
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],

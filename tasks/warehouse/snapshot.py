@@ -81,14 +81,20 @@ def version_path(root: str, version: str) -> str:
 
 
 def list_parts(out: str, folder: str) -> list[str]:
-    """The Parquet parts in ``folder``, in the order they were written. Listed, not globbed: fsspec's glob would
-    read ``[``, ``?`` and ``*`` in the warehouse's own path as a pattern."""
+    """The Parquet parts in ``folder`` and its month folders (``partitions``), month by month in the order they
+    were written. Listed, not globbed: fsspec's glob would read ``[``, ``?`` and ``*`` in the warehouse's own path
+    as a pattern."""
     fs = filesystem(out)[0]
     fs.invalidate_cache(folder)
     try:
-        return sorted(p for p in fs.ls(folder, detail=False) if p.endswith(".parquet"))
+        return sorted(p for p in fs.find(folder) if p.endswith(".parquet"))
     except FileNotFoundError:
         return []
+
+
+def part_names(folder: str, parts: list[str]) -> tuple[str, ...]:
+    """``parts`` (paths under ``folder``) as ``CURRENT`` lists them: relative to the table's folder."""
+    return tuple(p[len(folder) + 1:] if p.startswith(f"{folder}/") else p.rsplit("/", 1)[-1] for p in parts)
 
 
 def encode_manifest(version: str, tables: Manifest) -> bytes:
@@ -129,8 +135,11 @@ class Snapshot:
 
     def parts(self, name: str) -> list[str]:
         """The table's Parquet parts in this version; none if the table is newer than the version."""
-        folder = self._folder()
-        return [f"{folder}/{name}/{part}" for part in self.tables.get(name, ())]
+        return [f"{self.table_folder(name)}/{part}" for part in self.tables.get(name, ())]
+
+    def table_folder(self, name: str) -> str:
+        """Where the table's parts are, on the warehouse's file system (``table_path`` is that for any reader)."""
+        return f"{self._folder()}/{name}"
 
     def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """The table in this version, or an empty one with the declared schema."""
@@ -187,7 +196,7 @@ def current(out: str | Path) -> Snapshot:
     except ValueError:  # newslake < 0.5 on an object store: CURRENT named the version, whose folder held the tables
         version = data.decode().strip()
         folder = version_path(root, version)
-        tables = {name: tuple(p.rsplit("/", 1)[-1] for p in list_parts(out, f"{folder}/{name}")) for name in TABLES}
+        tables = {name: part_names(f"{folder}/{name}", list_parts(out, f"{folder}/{name}")) for name in TABLES}
         return Snapshot(out, version, tables, folder)
     return Snapshot(out, version, tables)
 
@@ -223,6 +232,7 @@ def snapshot(out: str | Path) -> Iterator[Snapshot]:
             for name, parts in snap.tables.items():
                 (pin / name).mkdir()
                 for part in parts:
+                    (pin / name / part).parent.mkdir(exist_ok=True)  # a month's folder
                     _link(Path(out), name, part, pin / name / part)
         yield Snapshot(out, snap.version, snap.tables, str(pin))
     finally:

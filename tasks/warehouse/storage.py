@@ -3,6 +3,7 @@
 Layout of a warehouse folder ``DIR`` (plain files and folders: it can be moved, copied, zipped or uploaded as is)::
 
     DIR/<table>/part-*.parquet          the current version of each table: what pandas, Polars, DuckDB, Spark open
+    DIR/<table>/month=YYYY-MM/part-*    … of the tables cut by publication month (``partitions``)
     DIR/newslake.duckdb                 views over those folders, for the DuckDB CLI and BI tools (commit.py)
     DIR/views.sql                       the user's own views: every commit runs it into newslake.duckdb
     DIR/.newslake/CURRENT               the commit point: the current version's name and the parts of each table

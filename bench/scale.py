@@ -1,0 +1,138 @@
+"""Archive scale: what a scheduled run adding 100 articles costs on warehouses of growing size, and which files a
+dashboard query for one week opens.
+
+    nice .venv/bin/python -m bench.scale --base DIR [--copies 1,8] [--corpora ../shared/corpora] [--work /tmp/scale]
+
+``--base`` is a warehouse the real flow wrote from AllSides articles (``newslake run articles.jsonl --out DIR``;
+12,800 articles take about 50 minutes). A size of k copies is that warehouse's detail rows (articles, sentences,
+entities, quotes) written k times, copy i with new article ids and its dates shifted by i years: real NLP output,
+replicated, since the NLP's cost is not what is measured. Each warehouse is then given 100 AllSides articles it
+does not hold (their URLs changed, dates moved past the others) by the real command line in a child process,
+with NLP in a thread of that process (``--workers 1``), so its peak RSS is the whole run's. Printed per size: the
+run's seconds, the aggregate stage's, the peak RSS; then, on the largest, the files DuckDB's ``EXPLAIN ANALYZE``
+reports for a one-week query with and without the month filter the dashboard adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.schemas import TABLES
+from tasks.warehouse import storage
+from tasks.warehouse.commit import Commit
+
+DETAIL = ("articles", "sentences", "entities", "quotes")
+RENAMED = {"articles": ("article_id", "duplicate_of", "story_id", "content_hash"), "quotes": ("article_id",),
+           "sentences": ("article_id",), "entities": ("article_id",)}
+ADDED = 100
+
+
+def replicate(base: Path, target: Path, copies: int) -> int:
+    """``target``: a copy of ``base`` whose detail tables hold ``copies`` copies of its rows; its article count."""
+    shutil.copytree(base, target)
+    with storage.snapshot(target) as snap:
+        commit = Commit(snap)
+        for name in DETAIL:
+            with commit.writer(name) as writer:
+                for i in range(copies):
+                    for batch in snap.batches(name):
+                        writer.write(_copy(pa.table(batch), name, i))
+        commit.publish()
+    with storage.snapshot(target) as snap:
+        return snap.num_rows("articles")
+
+
+def _copy(table: pa.Table, name: str, i: int) -> pa.Table:
+    if i == 0:
+        return table
+    for column in RENAMED[name]:
+        renamed = pc.binary_join_element_wise(table.column(column), f"~{i}", "")  # null stays null
+        table = table.set_column(table.schema.get_field_index(column), column, renamed)
+    if name == "articles":
+        shifted = pc.add(table.column("published_at"), pa.scalar(timedelta(days=366 * i)))
+        table = table.set_column(table.schema.get_field_index("published_at"), "published_at", shifted)
+    return table.cast(TABLES[name])
+
+
+def new_articles(corpora: Path, path: Path, years: int) -> None:
+    """100 AllSides articles as new ones: another URL (so another id) and dates ``years`` later."""
+    with gzip.open(corpora / "allsides_news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    rows = []
+    for line in random.Random(23).sample(lines, ADDED):
+        row = json.loads(line)
+        row["url"] = f"{row.get('url') or 'https://example.org/'}?bench=scale"
+        for key in ("date", "date_iso"):
+            if row.get(key):
+                row[key] = f"{int(row[key][:4]) + years}{row[key][4:]}"
+        rows.append(json.dumps(row))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def timed_run(inputs: Path, out: Path) -> dict[str, float]:
+    """The real command line adding ``inputs`` to ``out``: seconds, aggregate seconds, peak RSS (MB)."""
+    command = ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "flows.cli", "run", str(inputs),
+               "--out", str(out), "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    summary = json.loads(re.findall(r"run: (\{.*\})", done.stdout + done.stderr)[-1])
+    rss = int(re.findall(r"maxrss_kb=(\d+)", done.stderr)[-1]) / 1024
+    return {"seconds": summary["seconds"], "aggregate": summary["stage_seconds"]["aggregate"], "peak_mb": rss,
+            "added": summary["added"]["articles"]}
+
+
+def files_read(out: Path, month_filter: bool) -> str:
+    """The one-week query of the dashboard's speakers chart, explained: the files DuckDB scans of each table."""
+    con = storage.open_duckdb(out)
+    week = con.sql("select max(published_at)::date as d from articles where published_at is not null").fetchone()
+    assert week is not None
+    end = week[0]
+    start = end - timedelta(days=6)
+    months = f"and a.month between '{start:%Y-%m}' and '{end:%Y-%m}'" if month_filter else ""
+    join = "using (article_id, month)" if month_filter else "using (article_id)"
+    plan = con.sql(f"""explain analyze select q.speaker_name, count(*) from quotes q join articles a {join}
+                       where cast(timezone('UTC', a.published_at) as date) between '{start}' and '{end}' {months}
+                       group by all""").fetchall()
+    con.close()
+    text = "\n".join(str(row[-1]) for row in plan)
+    return ", ".join(re.findall(r"Scanning Files: \d+/\d+", text)) or "(no file counts in the plan)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", type=Path, required=True)
+    parser.add_argument("--copies", default="1,8", help="sizes, as copies of the base warehouse (default 1,8)")
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/newslake-scale"))
+    args = parser.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    print("| warehouse (articles) | articles added | whole run (s) | aggregate stage (s) | peak RSS (MB) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    largest = None
+    for copies in (int(c) for c in args.copies.split(",")):
+        out = args.work / f"x{copies}"
+        articles = replicate(args.base, out, copies)
+        new_articles(args.corpora, args.work / "new.jsonl", 20 + copies)
+        run = timed_run(args.work / "new.jsonl", out)
+        print(f"| {articles:,} | {run['added']:.0f} | {run['seconds']:.1f} | {run['aggregate']:.1f} | "
+              f"{run['peak_mb']:.0f} |", flush=True)
+        largest = out
+    if largest is not None:
+        print(f"\none week, month filter: {files_read(largest, True)}")
+        print(f"one week, no month filter: {files_read(largest, False)}")
+
+
+if __name__ == "__main__":
+    main()

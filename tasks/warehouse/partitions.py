@@ -1,0 +1,67 @@
+"""Tables partitioned by publication month: ``DIR/<table>/month=YYYY-MM/part-*.parquet`` (Hive style, which
+DuckDB, pandas/pyarrow, Polars and Spark all read as a ``month`` column), so a reader asking for a period opens
+that period's files only, and a commit can carry the months it did not touch as they are.
+
+An article's month is its UTC publication month (``undated`` without a date); its sentences, entity mentions and
+quotes live in that month too, and ``entity_daily`` rows in their day's. The month is a folder, not a column of
+the files: the tables keep the schema ``tasks.schemas`` declares, and ``month`` comes from the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+KEY = "month"
+UNDATED = "undated"
+BY_COLUMN = {"articles": "published_at", "entity_daily": "day"}  # the column a row's month is read from
+BY_ARTICLE = frozenset({"sentences", "entities", "quotes"})  # rows in their article's month
+PARTITIONED = frozenset(BY_COLUMN) | BY_ARTICLE
+DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the article's publication, 'undated' "
+               "without a date. Readers of the folder (DuckDB with hive_partitioning, pandas, Polars) see it as "
+               "a column; filter on it to read only those months' files.")
+
+
+def months(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """'YYYY-MM' of UTC timestamps or dates, ``UNDATED`` for nulls."""
+    formatted: pa.Array | pa.ChunkedArray = pc.strftime(times, format="%Y-%m")
+    return pc.if_else(pc.is_null(formatted), UNDATED, formatted)
+
+
+def article_months(articles: pa.Table) -> dict[str, str]:
+    """article_id → month, from the columns article_id and published_at."""
+    ids_, dates = articles["article_id"].to_pylist(), months(articles["published_at"]).to_pylist()
+    return dict(zip(map(str, ids_), map(str, dates), strict=True))
+
+
+def folder(month: str) -> str:
+    return f"{KEY}={month}"
+
+
+def of_part(name: str) -> str | None:
+    """The month of a part named relative to its table's folder (``month=2024-05/part-….parquet``); None for a
+    part at the top of the folder (a table that is not partitioned, or one written before it was)."""
+    head, _, rest = name.partition("/")
+    return head.removeprefix(f"{KEY}=") if rest and head.startswith(f"{KEY}=") else None
+
+
+def row_months(name: str, table: pa.Table, article_months: Mapping[str, str]) -> pa.Array | pa.ChunkedArray:
+    """The month of each row of ``table`` (table ``name``): from its own column, or from its article's month."""
+    if name in BY_COLUMN:
+        return months(table.column(BY_COLUMN[name]))
+    try:
+        return pa.array([article_months[str(a)] for a in table.column("article_id").to_pylist()], pa.string())
+    except KeyError as missing:  # a row whose article the run never listed: a bug, not a reason to guess
+        raise KeyError(f"{name}: no month known for article {missing}") from None
+
+
+def split(table: pa.Table, row_month: pa.Array | pa.ChunkedArray) -> Iterator[tuple[str, pa.Table]]:
+    """``table``'s rows grouped by month, in month order (one group, unsliced, when all share one)."""
+    distinct = sorted(str(m) for m in pc.unique(row_month).to_pylist())
+    if len(distinct) == 1:
+        yield distinct[0], table
+        return
+    for month in distinct:
+        yield month, table.filter(pc.equal(row_month, pa.scalar(month)))
