@@ -105,3 +105,18 @@ def test_word_count_cuts_thai_into_words() -> None:
 def test_the_english_model_reads_english_and_english_based_creoles_only() -> None:
     assert reads("en", "en") and reads("en", None) and reads("en", "pcm")
     assert not reads("en", "es") and not reads("fr", "pcm")
+
+
+def _quote_speakers(text: str) -> list[tuple[str, str | None]]:
+    """Each quote the real model and the quote rules find in ``text``, with the words of its speaker's mention."""
+    article = _article(text)
+    rows = analyze([article], default_model())
+    names = {m["char_start"]: m["text"] for m in rows.entities.to_pylist()}
+    return [(q["text"], names.get(q["speaker_char_start"])) for q in rows.quotes.to_pylist()]
+
+
+def test_only_people_speak() -> None:
+    text = ('"We will review every contract," the Northwind Shipping Company said in a statement on Tuesday. '
+            '"The crews will be paid in full," said Maria Olsen.')
+    assert _quote_speakers(text) == [("We will review every contract,", None),
+                                     ("The crews will be paid in full,", "Maria Olsen")]

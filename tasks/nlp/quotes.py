@@ -19,6 +19,11 @@ The common patterns of news writing, in order:
   said. "The polls are wrong."');
 - otherwise nobody.
 
+Only people speak: a quote whose speaker would be an organisation is left without one. The model's ORG names hold
+outlets cited as sources, parties, agencies named as topics and tagging slips as often as they hold the group whose
+statement is quoted, and a group's words come through a spokesman, a statement or a report whose wording the
+article seldom ties to it as directly as to a person; a person named that way is far more often the one who spoke.
+
 A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
 scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled", are a title ("Meet
 the Press", "State of the Union."): not something said, so they are left out.
@@ -98,6 +103,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     speakers = [m for i, m in enumerate(speakers)
                 if not (i + 1 < len(speakers) and _ROLE_BETWEEN.fullmatch(text, m[1], speakers[i + 1][0]))]
     found: list[Quote] = []
+    people = {m[0] for m in speakers if m[2] == "PERSON"}
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     spoken: tuple[int, int] | None = None  # (offset, speaker) of the last quote with a speaker
     for match in matches:
@@ -129,7 +135,8 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
                 lead = [(first, min(match.start(), pronoun.start()))]
                 speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
                                           pronoun.group())
-        found.append(Quote(index, start, end, speaker))
+        # an organisation still stands where it is named (its quote is nobody else's) but is never the speaker
+        found.append(Quote(index, start, end, speaker if speaker in people else None))
         paragraph_speaker = (paragraph, speaker)
         spoken = (match.start(), speaker) if speaker is not None else spoken
     return found
