@@ -120,3 +120,20 @@ def test_only_people_speak() -> None:
             '"The crews will be paid in full," said Maria Olsen.')
     assert _quote_speakers(text) == [("We will review every contract,", None),
                                      ("The crews will be paid in full,", "Maria Olsen")]
+
+
+def test_a_name_after_the_quote_speaks_only_when_it_adjoins_it() -> None:
+    # The verb and a title may stand between quote and name; a name at the end of a long appositive is not the
+    # speaker's (rather nobody than the governor).
+    assert _quote_speakers('"The bridge will open in May," said Senate Majority Leader Maria Olsen.') == [
+        ("The bridge will open in May,", "Maria Olsen")]
+    assert _quote_speakers('"The bridge will open in May," Maria Olsen, who chaired the harbor board under Governor '
+                           'Peter Lund for years, said.') == [("The bridge will open in May,", None)]
+
+
+def test_a_quote_deep_inside_reported_speech_has_no_speaker() -> None:
+    assert _quote_speakers('Maria Olsen said the plan was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", "Maria Olsen")]
+    assert _quote_speakers('Maria Olsen said that the plan, which the council approved after months of talks with '
+                           'the unions and the port, was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", None)]

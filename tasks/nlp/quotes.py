@@ -10,6 +10,12 @@ The common patterns of news writing, in order:
   nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
   modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does
   not speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
+- the evidence must be direct: after the quote, the name adjoins it (a few words at most between the closing mark
+  and the name: the verb, a day, a title), since a name further on sits in a clause or an appositive that may be
+  about someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote,
+  the quote follows its verb closely, since a quote deep inside reported speech ("Lima said the plan, which the
+  council approved after talks with Varga, was "…"") is as often a phrase of someone the report is about, or a
+  term, as the reporter's subject's own words;
 - a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
   else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
   first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
@@ -81,6 +87,9 @@ _COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|sev
 _NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names her: the comma ends no subject
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
+_WORD = re.compile(r"\w+")
+MAX_WORDS_TO_NAME = 5  # after a quote: '," said Senate Majority Leader Ana Lima', '," Lima said Sunday'
+MAX_REPORTED_WORDS = 8  # between a verb and its quote: 'said on Monday that the plan was "…"'
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -127,7 +136,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
             if speaker is None and paragraph_speaker[0] == paragraph:
                 speaker = paragraph_speaker[1]
         else:
-            speaker = _named_speaker(text, first, last, verb, match.end(), speakers)
+            speaker = _named_speaker(text, first, last, verb, match.span(), speakers)
             pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), min(last, verb + 30))
                             if not match.start() <= p.start() < match.end()), None)  # not one inside the quote
             if speaker is None and pronoun:
@@ -174,7 +183,7 @@ def _named(text: str, mention: Span) -> bool:
     return whole and not _MODIFIER.match(text, end) and not dateline and not described
 
 
-def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
+def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int, int],
                    mentions: Sequence[Span]) -> int | None:
     """The name the speech verb goes with (a person before an organisation at the same place). After the quote,
     what stands between it and the verb speaks: a name ('"…," Brandt said'), else nobody named when a pronoun or a
@@ -182,7 +191,9 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     name right after the verb ('"…," said Brandt'), then a name before the quote ('Brandt called the plan "…,"
     adding'). Before the quote, the verb's subject: nobody named when it is a pronoun or a common noun ("he
     explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then the one
-    after "according to" ('according to Brandt, "…"')."""
+    after "according to" ('according to Brandt, "…"'). Only a name that adjoins the quote after it, or a verb close
+    before the quote, counts (the module's docstring says why)."""
+    quote_end = quote[1]
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m)]
     before = [m for m in candidates if m[1] <= verb and not _OBJECT.search(text, max(first, m[0] - 60), m[0])]
@@ -192,20 +203,27 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     if verb >= quote_end:
         between = [m for m in before if m[0] >= quote_end]
         if between:
-            return _pick(between, max)
+            return _adjoining(text, quote_end, _pick(between, max))
         if _PRONOUN.search(text, quote_end, verb) or _NOUN_AFTER_QUOTE.match(text, quote_end, verb):
             return None
     elif _NOUN_SUBJECT.search(text, max(first, verb - 60), verb):
         return None
     if verb >= quote_end and after:
-        return _pick(after, min)
+        return _adjoining(text, quote_end, _pick(after, min))
     if verb >= quote_end and not text[verb:text.find(" ", verb)].lower().endswith("ing"):
         return None  # only a participle ('…," adding') reaches back to a name before the quote
+    if before and verb < quote_end and len(_WORD.findall(text, verb, quote[0])) - 1 > MAX_REPORTED_WORDS:
+        return None  # the quote is deep inside reported speech
     if before:
         return _pick(before, max)
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
     # source "according to" names.
     return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
+
+
+def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
+    """The speaker named after the quote, when few enough words stand between them."""
+    return speaker if len(_WORD.findall(text, quote_end, speaker)) <= MAX_WORDS_TO_NAME else None
 
 
 def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
