@@ -137,3 +137,17 @@ def test_a_quote_deep_inside_reported_speech_has_no_speaker() -> None:
     assert _quote_speakers('Maria Olsen said that the plan, which the council approved after months of talks with '
                            'the unions and the port, was "a gift to the shipping lobby."') == [
         ("a gift to the shipping lobby.", None)]
+
+
+def test_a_pronoun_names_a_speaker_only_when_one_person_could_be_meant() -> None:
+    assert _quote_speakers('Peter Lund arrived at the harbor on Monday. "The bridge will open in May," he said.') == [
+        ("The bridge will open in May,", "Peter Lund")]
+    assert _quote_speakers('Maria Olsen met Peter Lund at the harbor on Monday. "The bridge will open in May," he '
+                           'said.') == [("The bridge will open in May,", None)]
+
+
+def test_a_name_before_a_colon_speaks_unless_a_preposition_governs_it() -> None:
+    assert _quote_speakers('Maria Olsen had a warning: "The bridge will not open in May."') == [
+        ("The bridge will not open in May.", "Maria Olsen")]
+    assert _quote_speakers('Another banner compares the mayor unfavorably to Peter Lund: "At least he built the '
+                           'bridge for us."') == [("At least he built the bridge for us.", None)]

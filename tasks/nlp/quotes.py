@@ -19,8 +19,9 @@ The common patterns of news writing, in order:
 - a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
   else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
   first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
-  title;
-- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name;
+  title; when that sentence names two people, the pronoun could mean either, and the quote gets no speaker;
+- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name,
+  unless it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
   said. "The polls are wrong."');
 - otherwise nobody.
@@ -165,7 +166,8 @@ def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -
     """'Senator Lena Okafor: Bill Is "…"': the speaker named before a colon that introduces the quote's clause."""
     colon = text.rfind(":", first, quote)
     for label in SPEAKER_LABELS if colon >= 0 else ():
-        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon]
+        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon
+                 and not _described(text, first, m)]
         if named:
             return max(named)
     return None
@@ -248,7 +250,9 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
     """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
     in the quote's paragraph or the one before it; but the speaker of the last quote when no one is named after
     that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again). A person
-    named with the other gender's title ("she" and Sir Vince Cable) is not meant."""
+    named with the other gender's title ("she" and Sir Vince Cable) is not meant. A sentence naming two people
+    (told apart by surname: "Donald Trump" and "Mr. Trump" are one) leaves the pronoun unresolved: the first
+    named is the subject more often than not, but not often enough to name a speaker on."""
     other_gender = _TITLE_OF.get(pronoun.lower())
     gap = paragraph
     while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
@@ -262,5 +266,5 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
         people = [m for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m)
                   and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
         if people:
-            return min(people)[0]
+            return min(people)[0] if len({text[m[0]:m[1]].split()[-1].lower() for m in people}) == 1 else None
     return None
