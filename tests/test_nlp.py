@@ -151,3 +151,13 @@ def test_a_name_before_a_colon_speaks_unless_a_preposition_governs_it() -> None:
         ("The bridge will not open in May.", "Maria Olsen")]
     assert _quote_speakers('Another banner compares the mayor unfavorably to Peter Lund: "At least he built the '
                            'bridge for us."') == [("At least he built the bridge for us.", None)]
+
+
+def test_a_name_before_the_verb_speaks_only_as_its_subject() -> None:
+    assert _quote_speakers('Maria Olsen, a senator from the north, said: "The bridge will open in May."') == [
+        ("The bridge will open in May.", "Maria Olsen")]
+    assert _quote_speakers('Maria Olsen praised the plan at the harbor on Monday, saying it "will open the port to '
+                           'the world."') == [("will open the port to the world.", "Maria Olsen")]
+    # "they" is the subject here, not the name of the clause before it
+    assert _quote_speakers('When Maria Olsen asked about the delays at the port, they replied: "The bridge will open '
+                           'in May."') == [("The bridge will open in May.", None)]

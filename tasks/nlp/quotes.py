@@ -15,7 +15,8 @@ The common patterns of news writing, in order:
   about someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote,
   the quote follows its verb closely, since a quote deep inside reported speech ("Lima said the plan, which the
   council approved after talks with Varga, was "…"") is as often a phrase of someone the report is about, or a
-  term, as the reporter's subject's own words;
+  term, as the reporter's subject's own words; and the name before the verb is its subject (next to it, or with an
+  appositive or a participle between), not a name of another clause;
 - a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
   else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
   first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
@@ -91,6 +92,7 @@ _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for wit
 _WORD = re.compile(r"\w+")
 MAX_WORDS_TO_NAME = 5  # after a quote: '," said Senate Majority Leader Ana Lima', '," Lima said Sunday'
 MAX_REPORTED_WORDS = 8  # between a verb and its quote: 'said on Monday that the plan was "…"'
+MAX_WORDS_TO_VERB = 3  # between a subject and its verb: "Lima has also said"
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -217,7 +219,8 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
     if before and verb < quote_end and len(_WORD.findall(text, verb, quote[0])) - 1 > MAX_REPORTED_WORDS:
         return None  # the quote is deep inside reported speech
     if before:
-        return _pick(before, max)
+        subject = _pick(before, max)
+        return subject if verb >= quote_end or _subject_of(text, subject, verb, mentions) else None
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
     # source "according to" names.
     return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
@@ -226,6 +229,19 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
 def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
     """The speaker named after the quote, when few enough words stand between them."""
     return speaker if len(_WORD.findall(text, quote_end, speaker)) <= MAX_WORDS_TO_NAME else None
+
+
+def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
+    """Whether the name before a speech verb is its subject: a few words at most between them ("Lima also said"),
+    or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or the verb
+    is a participle, which takes the clause's subject however far ("Lima praised the plan in May, saying").
+    Otherwise the name belongs to another clause ("When Lima asked about it, the mayor replied") and, the subject
+    not being a name the model found, nobody is named."""
+    end = next(m[1] for m in mentions if m[0] == speaker)
+    between = text[end:verb]
+    participle = text[verb:text.find(" ", verb)].lower().endswith("ing")
+    appositive = between.lstrip().startswith((",", "(", "—", "–", "-"))
+    return participle or appositive or len(_WORD.findall(between)) <= MAX_WORDS_TO_VERB
 
 
 def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
