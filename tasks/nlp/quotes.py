@@ -90,6 +90,7 @@ _NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names h
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
 _WORD = re.compile(r"\w+")
+_JOINED = re.compile(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$", re.IGNORECASE)  # "…, but added", "and then said"
 MAX_WORDS_TO_NAME = 5  # after a quote: '," said Senate Majority Leader Ana Lima', '," Lima said Sunday'
 MAX_REPORTED_WORDS = 8  # between a verb and its quote: 'said on Monday that the plan was "…"'
 MAX_WORDS_TO_VERB = 3  # between a subject and its verb: "Lima has also said"
@@ -234,12 +235,13 @@ def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
 def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
     """Whether the name before a speech verb is its subject: a few words at most between them ("Lima also said"),
     or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or the verb
-    is a participle, which takes the clause's subject however far ("Lima praised the plan in May, saying").
+    is a participle or joined by "and"/"but", which takes the clause's subject however far ("Lima praised the
+    plan in May, saying", "Lima told Varga she may run, but added").
     Otherwise the name belongs to another clause ("When Lima asked about it, the mayor replied") and, the subject
     not being a name the model found, nobody is named."""
     end = next(m[1] for m in mentions if m[0] == speaker)
     between = text[end:verb]
-    participle = text[verb:text.find(" ", verb)].lower().endswith("ing")
+    participle = text[verb:text.find(" ", verb)].lower().endswith("ing") or bool(_JOINED.search(text, end, verb))
     appositive = between.lstrip().startswith((",", "(", "—", "–", "-"))
     return participle or appositive or len(_WORD.findall(between)) <= MAX_WORDS_TO_VERB
 
