@@ -161,3 +161,12 @@ def test_a_name_before_the_verb_speaks_only_as_its_subject() -> None:
     # "they" is the subject here, not the name of the clause before it
     assert _quote_speakers('When Maria Olsen asked about the delays at the port, they replied: "The bridge will open '
                            'in May."') == [("The bridge will open in May.", None)]
+
+
+def test_a_fragment_gets_no_speaker_through_a_pronoun() -> None:
+    lead = "Peter Lund arrived at the harbor on Monday. "
+    assert _quote_speakers(lead + 'He said the plan was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", "Peter Lund")]
+    assert _quote_speakers(lead + 'He said the plan was "a gift to lobbyists."') == [("a gift to lobbyists.", None)]
+    assert _quote_speakers('Peter Lund said the plan was "a gift to lobbyists."') == [
+        ("a gift to lobbyists.", "Peter Lund")]

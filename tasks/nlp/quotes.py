@@ -1,4 +1,4 @@
-"""Quotes: text inside quotation marks, attributed to the person (or organisation) the article says spoke it.
+"""Quotes: text inside quotation marks, attributed to the person the article says spoke it.
 
 The common patterns of news writing, in order:
 
@@ -20,7 +20,10 @@ The common patterns of news writing, in order:
 - a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
   else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
   first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
-  title; when that sentence names two people, the pronoun could mean either, and the quote gets no speaker;
+  title; when that sentence names two people, the pronoun could mean either, and the quote gets no speaker; nor
+  does a fragment of a few words (the length of a scare quote) get one through a pronoun: a phrase that short is
+  as often one the writer takes up from someone the sentence is about as the subject's own words, and with a
+  pronoun for its subject, the two doubts compound;
 - no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name,
   unless it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
@@ -135,12 +138,14 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
             verb = None  # 'called it a "big deal"', 'dubbed the "9th Circus"': a name for something, not a statement
         if verb is None and short:
             continue
+        direct: int | None = None  # the speaker the quote's own clause names
         if verb is None:
             speaker = _before_colon(text, first, match.start(), speakers)
             if speaker is None and paragraph_speaker[0] == paragraph:
                 speaker = paragraph_speaker[1]
         else:
             speaker = _named_speaker(text, first, last, verb, match.span(), speakers)
+            direct = speaker
             pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), min(last, verb + 30))
                             if not match.start() <= p.start() < match.end()), None)  # not one inside the quote
             if speaker is None and pronoun:
@@ -149,7 +154,9 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
                 speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
                                           pronoun.group())
         # an organisation still stands where it is named (its quote is nobody else's) but is never the speaker
-        found.append(Quote(index, start, end, speaker if speaker in people else None))
+        # a fragment's speaker only by name (a pronoun and a few words are two weak links, not one strong one)
+        named = speaker in people and not (short and direct is None)
+        found.append(Quote(index, start, end, speaker if named else None))
         paragraph_speaker = (paragraph, speaker)
         spoken = (match.start(), speaker) if speaker is not None else spoken
     return found
