@@ -241,7 +241,7 @@ def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
 
 def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
     """Whether the name before a speech verb is its subject: a few words at most between them ("Lima also said"),
-    or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or the verb
+    or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or a verb that
     is a participle or joined by "and"/"but", which takes the clause's subject however far ("Lima praised the
     plan in May, saying", "Lima told Varga she may run, but added").
     Otherwise the name belongs to another clause ("When Lima asked about it, the mayor replied") and, the subject
