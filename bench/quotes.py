@@ -13,7 +13,11 @@ words (labels hold no article text). Figures per part:
 A speaker matches when its name and the label's are the same name key or one's words are all in the other's
 ("Trump" for Donald Trump: the quote's article names him); of a quote two people said jointly ("A; B"), either.
 
-    .venv/bin/python -m bench.quotes [--corpora ../shared/corpora]
+    .venv/bin/python -m bench.quotes [--corpora ../shared/corpora] [--dump-development errors.txt]
+
+``--dump-development`` writes the development part's errors (a quote given the wrong speaker, or a speaker where it
+has none) to study. There is no such option for the validation part: its errors are never read, or it would
+stop telling how the rules do on articles they were not shaped on.
 """
 
 from __future__ import annotations
@@ -59,20 +63,31 @@ def _same_name(a: list[str], b: list[str]) -> bool:
     return bool(a and b) and (set(a) <= set(b) or set(b) <= set(a))
 
 
-def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path) -> Counter[str]:
-    """Counts for one part: the flow over its labelled articles, each quote met with its label."""
+def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path,
+          dump: Path | None = None) -> Counter[str]:
+    """Counts for one part: the flow over its labelled articles, each quote met with its label; its errors written
+    to ``dump`` when given."""
     ids = sorted({str(label["article_id"]) for label in labels})
     inbox, out = work / f"{part}.jsonl", work / part
     inbox.write_text("".join(corpus[i] for i in ids), encoding="utf-8")
     news_pipeline(inputs=[str(inbox)], out=str(out))
     con = storage.open_duckdb(out)
-    rows = con.sql("select a.source_id, q.text, q.speaker_name from quotes q join articles a using (article_id)")
-    predicted = {(source, words_hash(text)): speaker for source, text, speaker in rows.fetchall()}
+    rows = con.sql("select a.source_id, q.text, q.speaker_name, q.char_start, q.char_end, s.text "
+                   "from quotes q join articles a using (article_id) "
+                   "join sentences s using (article_id, sentence_index)").fetchall()
+    predicted = {(row[0], words_hash(row[1])): row[2] for row in rows}
+    where = {(row[0], words_hash(row[1])): row[3:] for row in rows}
     con.close()
+    errors: list[str] = []
     counts: Counter[str] = Counter()
     for label in labels:
         key = (str(label["article_id"]), str(label["hash"]))
         listed, speaker = key in predicted, predicted.get(key)
+        right = label["kind"] == "speech" and same_speaker(speaker, str(label["speaker"] or ""))
+        if dump is not None and speaker is not None and not right:
+            start, end, sentence = where[key]
+            errors.append(f"{key[0]} {start}-{end} predicted={speaker!r} labelled={label['speaker']!r} "
+                          f"({label['kind']})\n    {' '.join(str(sentence).split())}\n")
         if label["kind"] != "speech":
             counts["other"] += 1
             counts["other left out"] += not listed
@@ -85,12 +100,17 @@ def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], w
             counts["found right"] += same_speaker(speaker, str(label["speaker"]))
     counts["quotes listed"] = len(predicted)
     counts["labels met"] = sum((str(lb["article_id"]), str(lb["hash"])) in predicted for lb in labels)
+    if dump is not None:
+        dump.write_text("\n".join(errors), encoding="utf-8")
     return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--dump-development", type=Path, metavar="FILE",
+                        help="write the development part's attribution errors to FILE (there is no such option for "
+                             "the validation part)")
     args = parser.parse_args()
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
     wanted = {str(label["article_id"]) for label in labels}
@@ -102,7 +122,8 @@ def main() -> None:
     if missing := wanted - corpus.keys():
         sys.exit(f"{len(missing)} labelled articles are not in the corpus: pass --corpora")
     with tempfile.TemporaryDirectory() as tmp:
-        results = {p: score(p, [lb for lb in labels if lb["part"] == p], corpus, Path(tmp)) for p in PARTS}
+        results = {p: score(p, [lb for lb in labels if lb["part"] == p], corpus, Path(tmp),
+                            args.dump_development if p == "development" else None) for p in PARTS}
     print("\nquote attribution on the labelled AllSides sample (bench/labels/README.md)")
     print(f"{'part':<13}{'labels':>8}{'met':>6}{'precision':>11}{'recall':>8}{'scare quotes left out':>23}")
     for p, c in results.items():

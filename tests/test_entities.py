@@ -318,8 +318,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     ('Varga is useful to Lima, the source said, adding, "He is the calm one in the room."',
      {"Varga": "PERSON", "Lima": "PERSON"}, [None]),
     # A conjunction after the quote starts another clause: its verb does not attribute the quote.
-    ('Harbor Bank also says it will weigh "security requests from the state," though Tomas Varga says it has none.',
-     {"Harbor Bank": "ORG", "Tomas Varga": "PERSON"}, ["Harbor Bank"]),
+    ('Ana Lima also says the bank will weigh "security requests from the state," though Tomas Varga says it has '
+     'none.', {"Ana Lima": "PERSON", "Tomas Varga": "PERSON"}, ["Ana Lima"]),
     # "Harbor Party spokesman Tomas Varga": the first name says whose the role is; the second speaks.
     ('"We will not comment on names," said Harbor Party spokesman Tomas Varga.',
      {"Harbor Party": "PERSON", "Tomas Varga": "PERSON"}, ["Tomas Varga"]),
@@ -327,7 +327,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     ('"Lima hired one person and that is all anyone talks about," said the Bergen operative of the race.',
      {"Lima": "PERSON", "Bergen": "ORG"}, [None]),
     ('"We stand by our allies," the Harbor Party leader said.', {"Harbor Party": "ORG"}, [None]),
-    ('"We stand by our allies," the Harbor Board said.', {"Harbor Board": "ORG"}, ["Harbor Board"]),
+    # Only people speak: an organisation's quote is left without a speaker, and no person named after it takes it.
+    ('"We stand by our allies," the Harbor Board said.', {"Harbor Board": "ORG"}, [None]),
+    ('"We stand by our allies," the Harbor Board said, citing Tomas Varga.',
+     {"Harbor Board": "ORG", "Tomas Varga": "PERSON"}, [None]),
     # Part of a word is not a name ("Obama" of "Obamacare").
     ('Under Lindcare, he said, "staff must use the exchanges from now on."', {"Lind": "PERSON"}, [None]),
     # After the quote, a finite verb of another clause does not reach back to a name before the quote; a joined

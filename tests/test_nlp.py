@@ -105,3 +105,68 @@ def test_word_count_cuts_thai_into_words() -> None:
 def test_the_english_model_reads_english_and_english_based_creoles_only() -> None:
     assert reads("en", "en") and reads("en", None) and reads("en", "pcm")
     assert not reads("en", "es") and not reads("fr", "pcm")
+
+
+def _quote_speakers(text: str) -> list[tuple[str, str | None]]:
+    """Each quote the real model and the quote rules find in ``text``, with the words of its speaker's mention."""
+    article = _article(text)
+    rows = analyze([article], default_model())
+    names = {m["char_start"]: m["text"] for m in rows.entities.to_pylist()}
+    return [(q["text"], names.get(q["speaker_char_start"])) for q in rows.quotes.to_pylist()]
+
+
+def test_only_people_speak() -> None:
+    text = ('"We will review every contract," the Northwind Shipping Company said in a statement on Tuesday. '
+            '"The crews will be paid in full," said Maria Olsen.')
+    assert _quote_speakers(text) == [("We will review every contract,", None),
+                                     ("The crews will be paid in full,", "Maria Olsen")]
+
+
+def test_a_name_after_the_quote_speaks_only_when_it_adjoins_it() -> None:
+    # The verb and a title may stand between quote and name; a name at the end of a long appositive is not the
+    # speaker's (rather nobody than the governor).
+    assert _quote_speakers('"The bridge will open in May," said Senate Majority Leader Maria Olsen.') == [
+        ("The bridge will open in May,", "Maria Olsen")]
+    assert _quote_speakers('"The bridge will open in May," Maria Olsen, who chaired the harbor board under Governor '
+                           'Peter Lund for years, said.') == [("The bridge will open in May,", None)]
+
+
+def test_a_quote_deep_inside_reported_speech_has_no_speaker() -> None:
+    assert _quote_speakers('Maria Olsen said the plan was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", "Maria Olsen")]
+    assert _quote_speakers('Maria Olsen said that the plan, which the council approved after months of talks with '
+                           'the unions and the port, was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", None)]
+
+
+def test_a_pronoun_names_a_speaker_only_when_one_person_could_be_meant() -> None:
+    assert _quote_speakers('Peter Lund arrived at the harbor on Monday. "The bridge will open in May," he said.') == [
+        ("The bridge will open in May,", "Peter Lund")]
+    assert _quote_speakers('Maria Olsen met Peter Lund at the harbor on Monday. "The bridge will open in May," he '
+                           'said.') == [("The bridge will open in May,", None)]
+
+
+def test_a_name_before_a_colon_speaks_unless_a_preposition_governs_it() -> None:
+    assert _quote_speakers('Maria Olsen had a warning: "The bridge will not open in May."') == [
+        ("The bridge will not open in May.", "Maria Olsen")]
+    assert _quote_speakers('Another banner compares the mayor unfavorably to Peter Lund: "At least he built the '
+                           'bridge for us."') == [("At least he built the bridge for us.", None)]
+
+
+def test_a_name_before_the_verb_speaks_only_as_its_subject() -> None:
+    assert _quote_speakers('Maria Olsen, a senator from the north, said: "The bridge will open in May."') == [
+        ("The bridge will open in May.", "Maria Olsen")]
+    assert _quote_speakers('Maria Olsen praised the plan at the harbor on Monday, saying it "will open the port to '
+                           'the world."') == [("will open the port to the world.", "Maria Olsen")]
+    # "they" is the subject here, not the name of the clause before it
+    assert _quote_speakers('When Maria Olsen asked about the delays at the port, they replied: "The bridge will open '
+                           'in May."') == [("The bridge will open in May.", None)]
+
+
+def test_a_fragment_gets_no_speaker_through_a_pronoun() -> None:
+    lead = "Peter Lund arrived at the harbor on Monday. "
+    assert _quote_speakers(lead + 'He said the plan was "a gift to the shipping lobby."') == [
+        ("a gift to the shipping lobby.", "Peter Lund")]
+    assert _quote_speakers(lead + 'He said the plan was "a gift to lobbyists."') == [("a gift to lobbyists.", None)]
+    assert _quote_speakers('Peter Lund said the plan was "a gift to lobbyists."') == [
+        ("a gift to lobbyists.", "Peter Lund")]

@@ -1,6 +1,6 @@
 """NLP: clean articles → sentences, entity mentions (with their name keys) and quotes. ``analyze`` runs spaCy and
 turns its output into rows, ``entity_rules`` holds the news rules applied to its entities, ``quotes`` finds quotes
-and their speakers."""
+and their speakers (``speech`` the verbs that say who spoke)."""
 
 from tasks.nlp.analyze import (
     PIPE_BATCH,

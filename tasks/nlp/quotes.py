@@ -1,4 +1,4 @@
-"""Quotes: text inside quotation marks, attributed to the person (or organisation) the article says spoke it.
+"""Quotes: text inside quotation marks, attributed to the person the article says spoke it.
 
 The common patterns of news writing, in order:
 
@@ -10,14 +10,30 @@ The common patterns of news writing, in order:
   nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
   modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does
   not speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
+- the evidence must be direct: after the quote, the name adjoins it (a few words at most between the closing mark
+  and the name: the verb, a day, a title), since a name further on sits in a clause or an appositive that may be
+  about someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote,
+  the quote follows its verb closely, since a quote deep inside reported speech ("Lima said the plan, which the
+  council approved after talks with Varga, was "…"") is as often a phrase of someone the report is about, or a
+  term, as the reporter's subject's own words; and the name before the verb is its subject (next to it, or with an
+  appositive or a participle between), not a name of another clause;
 - a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
   else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
   first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
-  title;
-- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name;
+  title; when that sentence names two people, the pronoun could mean either, and the quote gets no speaker; nor
+  does a fragment of a few words (the length of a scare quote) get one through a pronoun: a phrase that short is
+  as often one the writer takes up from someone the sentence is about as the subject's own words, and with a
+  pronoun for its subject, the two doubts compound;
+- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name,
+  unless it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
 - no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
   said. "The polls are wrong."');
 - otherwise nobody.
+
+Only people speak: a quote whose speaker would be an organisation is left without one. The model's ORG names hold
+outlets cited as sources, parties, agencies named as topics and tagging slips as often as they hold the group whose
+statement is quoted, and a group's words come through a spokesman, a statement or a report whose wording the
+article seldom ties to it as directly as to a person; a person named that way is far more often the one who spoke.
 
 A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
 scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled", are a title ("Meet
@@ -30,31 +46,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tasks.nlp.speech import NAMING, SPEECH, verb_and_clause_end
+
 # Opening and closing marks need not match (typed "…” or “…" happen), and a quote never crosses a paragraph: one
 # that runs on into the next paragraph opens it again, and an unclosed one ends where its paragraph does.
 _QUOTE = re.compile(r"[“\"«„]([^“”\"«»„\n]{3,2000})(?:[”\"»“]|(?=\n)|$)")
-_SPEECH = re.compile(
-    r"\b(?:said|says|say|saying|told|tells|telling|added|adds|adding|stated|asked|asks|asking|wrote|writes|writing|"
-    r"warned|warning|argued|arguing|explained|explaining|noted|noting|declared|insisted|insisting|claimed|claiming|"
-    r"tweeted|replied|according to|commented|announced|acknowledged|continued|recalled|responded|countered|"
-    r"admitted|suggested|posted|testified|predicted|promised|vowed|urged|conceded|complained|complaining|stressed|"
-    r"emphasized|emphasised|observed|remarked|joked|quipped|shouted|recalls|called|calls|calling|"
-    r"concluded|concludes|pointed out|points out|described|describes|reported|reports|fumed|denounced|accused|"
-    r"cautioned|recounted|mused|scoffed|boasted|lamented|predicts|warns|argues|insists|claims|notes|explains|tweets|"
-    r"admits|observes|concedes|continues|responds|replies|pronounced|declares|recounts|acknowledges)\b",
-    re.IGNORECASE,
-)
-# "the saying", "the hacking claims": after a determiner, a speech verb's form is a noun; so are the plurals that
-# are also nouns after a determiner and a word ("the senator claims" is a verb, "the hacking claims" is not).
-_DETERMINER = re.compile(r"\b(?i:the|a|an)\s+$")
-_INFINITIVE = re.compile(r"\bto\s+$", re.IGNORECASE)  # "a way to say", "declined to say": not a statement
-_OTHER_CLAUSE = re.compile(r"\W*(?:though|although|but|while|because|whereas|as)\b", re.IGNORECASE)
-_JOINED_PARTICIPLE = re.compile(r"(?:,\s*|\band\s+)\w+ing$", re.IGNORECASE)
-_NOUN_PLURALS = frozenset(str.split("claims reports notes calls"))
-_DETERMINER_AND_WORD = re.compile(r"\b(?i:the|a|an|his|her|their|its|these|those)\s+[a-z][\w-]*\s+$")
 # A name used as a modifier or possessor ("Obama-era", "Ayotte's path", "DeVos' nomination") does not speak.
 _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
-_NAMING = ("call", "describ")  # verbs that give a thing a name: with a few words, a term rather than a statement
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
 _TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$", re.IGNORECASE)  # a title, however long
@@ -85,7 +83,7 @@ _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a s
 # What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
 # lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
-_THE_NAME_NOUN = re.compile(rf"\s+(?!{_CONNECTIVE}|{_ADVERB}|{_SPEECH.pattern})[a-z]", re.IGNORECASE)
+_THE_NAME_NOUN = re.compile(rf"\s+(?!{_CONNECTIVE}|{_ADVERB}|{SPEECH.pattern})[a-z]", re.IGNORECASE)
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
@@ -94,6 +92,11 @@ _COMMON_SUBJECT = (rf"\b(?i:the|a|an|one|another|his|her|their|its|two|three|sev
 _NOUN_SUBJECT = re.compile(_COMMON_SUBJECT)  # "Brandt, the mayor, said" names her: the comma ends no subject
 _NOUN_AFTER_QUOTE = re.compile(r"\W*" + _COMMON_SUBJECT)  # '"…," the source said'
 _TITLE_SMALL_WORDS = frozenset(str.split("a an the of and or in on at to for with by from"))
+_WORD = re.compile(r"\w+")
+_JOINED = re.compile(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$", re.IGNORECASE)  # "…, but added", "and then said"
+MAX_WORDS_TO_NAME = 5  # after a quote: '," said Senate Majority Leader Ana Lima', '," Lima said Sunday'
+MAX_REPORTED_WORDS = 8  # between a verb and its quote: 'said on Monday that the plan was "…"'
+MAX_WORDS_TO_VERB = 3  # between a subject and its verb: "Lima has also said"
 MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -116,6 +119,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     speakers = [m for i, m in enumerate(speakers)
                 if not (i + 1 < len(speakers) and _ROLE_BETWEEN.fullmatch(text, m[1], speakers[i + 1][0]))]
     found: list[Quote] = []
+    people = {m[0] for m in speakers if m[2] == "PERSON"}
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
     spoken: tuple[int, int] | None = None  # (offset, speaker) of the last quote with a speaker
     for match in matches:
@@ -128,18 +132,20 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         first = sentences[index][0]
         paragraph = text.rfind("\n", 0, match.start()) + 1
         short = len(words) <= MAX_SCARE_WORDS
-        verb, last = _verb_and_clause_end(text, sentences, index, match)
-        if short and ((verb is not None and text[verb:].lower().startswith(_NAMING))
+        verb, last = verb_and_clause_end(text, sentences, index, match)
+        if short and ((verb is not None and text[verb:].lower().startswith(NAMING))
                       or _NAMED_AS.search(text, max(first, match.start() - 30), match.start())):
             verb = None  # 'called it a "big deal"', 'dubbed the "9th Circus"': a name for something, not a statement
         if verb is None and short:
             continue
+        direct: int | None = None  # the speaker the quote's own clause names
         if verb is None:
             speaker = _before_colon(text, first, match.start(), speakers)
             if speaker is None and paragraph_speaker[0] == paragraph:
                 speaker = paragraph_speaker[1]
         else:
-            speaker = _named_speaker(text, first, last, verb, match.end(), speakers)
+            speaker = _named_speaker(text, first, last, verb, match.span(), speakers)
+            direct = speaker
             pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), min(last, verb + 30))
                             if not match.start() <= p.start() < match.end()), None)  # not one inside the quote
             if speaker is None and pronoun:
@@ -147,24 +153,13 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
                 lead = [(first, min(match.start(), pronoun.start()))]
                 speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
                                           pronoun.group())
-        found.append(Quote(index, start, end, speaker))
+        # an organisation still stands where it is named (its quote is nobody else's) but is never the speaker
+        # a fragment's speaker only by name (a pronoun and a few words are two weak links, not one strong one)
+        named = speaker in people and not (short and direct is None)
+        found.append(Quote(index, start, end, speaker if named else None))
         paragraph_speaker = (paragraph, speaker)
         spoken = (match.start(), speaker) if speaker is not None else spoken
     return found
-
-
-def _verb_and_clause_end(text: str, sentences: Sequence[tuple[int, int]], index: int,
-                         quote: re.Match[str]) -> tuple[int | None, int]:
-    """The quote's speech verb and where its clause ends: its sentence, or the next one of the paragraph when the
-    quote ends its own and the next opens with the attribution ('"… to do with his life?" Trump said.')."""
-    first = sentences[index][0]
-    last = next((e for s, e in sentences[index:] if s <= quote.end() <= e), sentences[index][1])
-    verb = _speech_verb(text, first, last, quote.span())
-    if verb is None and index + 1 < len(sentences) and quote.end() >= last - 1:
-        start, end = sentences[index + 1]
-        if "\n" not in text[quote.end():start] and _SPEECH.search(text, start, start + 40):
-            return _speech_verb(text, first, end, quote.span()), end
-    return verb, last
 
 
 def _title_cased(words: list[str]) -> bool:
@@ -177,38 +172,12 @@ def _title_cased(words: list[str]) -> bool:
     return len(content) >= 2 and all(w[:1].isupper() for w in content) and not sentence
 
 
-def _speech_verb(text: str, first: int, last: int, quote: tuple[int, int]) -> int | None:
-    """The speech verb outside the quote in its clause, the one nearest the quote: after it first ('"…," Brandt
-    said') unless a conjunction starts another clause there ('"…," though the company says'), else
-    before it. A participle joined on ("…, the source said, adding"; "… and saying") has the subject
-    of the speech verb before it, when there is one. A semicolon ends the clause: a list of people and their deeds,
-    one per clause, does not lend one's verb to another's phrase."""
-    after_end = text.find(";", quote[1], last)
-    before_start = text.rfind(";", first, quote[0])
-    after = [v for v in _SPEECH.finditer(text, quote[1], after_end if after_end >= 0 else last) if _is_verb(text, v)]
-    if after and not _OTHER_CLAUSE.match(text, quote[1]):
-        return after[0].start()
-    before = [v for v in _SPEECH.finditer(text, before_start + 1 if before_start >= 0 else first, quote[0])
-              if _is_verb(text, v)]
-    nearest = before[-1] if before else None
-    if (nearest and len(before) >= 2 and not nearest.group().lower().startswith(_NAMING)
-            and _JOINED_PARTICIPLE.search(text, max(0, nearest.start() - 6), nearest.end())):
-        return before[-2].start()
-    return nearest.start() if nearest else None
-
-
-def _is_verb(text: str, verb: re.Match[str]) -> bool:
-    """Not a noun ("the saying", "the hacking claims") nor an infinitive ("a way to say")."""
-    at = verb.start()
-    return not (_DETERMINER.search(text, max(0, at - 4), at) or _INFINITIVE.search(text, max(0, at - 3), at)
-                or (verb.group().lower() in _NOUN_PLURALS and _DETERMINER_AND_WORD.search(text, max(0, at - 30), at)))
-
-
 def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -> int | None:
     """'Senator Lena Okafor: Bill Is "…"': the speaker named before a colon that introduces the quote's clause."""
     colon = text.rfind(":", first, quote)
     for label in SPEAKER_LABELS if colon >= 0 else ():
-        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon]
+        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon
+                 and not _described(text, first, m)]
         if named:
             return max(named)
     return None
@@ -226,7 +195,7 @@ def _named(text: str, mention: Span) -> bool:
     return whole and not _MODIFIER.match(text, end) and not dateline and not described
 
 
-def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
+def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int, int],
                    mentions: Sequence[Span]) -> int | None:
     """The name the speech verb goes with (a person before an organisation at the same place). After the quote,
     what stands between it and the verb speaks: a name ('"…," Brandt said'), else nobody named when a pronoun or a
@@ -234,7 +203,9 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     name right after the verb ('"…," said Brandt'), then a name before the quote ('Brandt called the plan "…,"
     adding'). Before the quote, the verb's subject: nobody named when it is a pronoun or a common noun ("he
     explained that Brandt …", "the senior aide said Brandt …"), else the nearest name before the verb, then the one
-    after "according to" ('according to Brandt, "…"')."""
+    after "according to" ('according to Brandt, "…"'). Only a name that adjoins the quote after it, or a verb close
+    before the quote, counts (the module's docstring says why)."""
+    quote_end = quote[1]
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
                   and not _described(text, first, m)]
     before = [m for m in candidates if m[1] <= verb and not _OBJECT.search(text, max(first, m[0] - 60), m[0])]
@@ -244,20 +215,42 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote_end: int,
     if verb >= quote_end:
         between = [m for m in before if m[0] >= quote_end]
         if between:
-            return _pick(between, max)
+            return _adjoining(text, quote_end, _pick(between, max))
         if _PRONOUN.search(text, quote_end, verb) or _NOUN_AFTER_QUOTE.match(text, quote_end, verb):
             return None
     elif _NOUN_SUBJECT.search(text, max(first, verb - 60), verb):
         return None
     if verb >= quote_end and after:
-        return _pick(after, min)
+        return _adjoining(text, quote_end, _pick(after, min))
     if verb >= quote_end and not text[verb:text.find(" ", verb)].lower().endswith("ing"):
         return None  # only a participle ('…," adding') reaches back to a name before the quote
+    if before and verb < quote_end and len(_WORD.findall(text, verb, quote[0])) - 1 > MAX_REPORTED_WORDS:
+        return None  # the quote is deep inside reported speech
     if before:
-        return _pick(before, max)
+        subject = _pick(before, max)
+        return subject if verb >= quote_end or _subject_of(text, subject, verb, mentions) else None
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
     # source "according to" names.
     return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
+
+
+def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
+    """The speaker named after the quote, when few enough words stand between them."""
+    return speaker if len(_WORD.findall(text, quote_end, speaker)) <= MAX_WORDS_TO_NAME else None
+
+
+def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
+    """Whether the name before a speech verb is its subject: a few words at most between them ("Lima also said"),
+    or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or a verb that
+    is a participle or joined by "and"/"but", which takes the clause's subject however far ("Lima praised the
+    plan in May, saying", "Lima told Varga she may run, but added").
+    Otherwise the name belongs to another clause ("When Lima asked about it, the mayor replied") and, the subject
+    not being a name the model found, nobody is named."""
+    end = next(m[1] for m in mentions if m[0] == speaker)
+    between = text[end:verb]
+    participle = text[verb:text.find(" ", verb)].lower().endswith("ing") or bool(_JOINED.search(text, end, verb))
+    appositive = between.lstrip().startswith((",", "(", "—", "–", "-"))
+    return participle or appositive or len(_WORD.findall(between)) <= MAX_WORDS_TO_VERB
 
 
 def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
@@ -282,7 +275,9 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
     """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
     in the quote's paragraph or the one before it; but the speaker of the last quote when no one is named after
     that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again). A person
-    named with the other gender's title ("she" and Sir Vince Cable) is not meant."""
+    named with the other gender's title ("she" and Sir Vince Cable) is not meant. A sentence naming two people
+    (told apart by surname: "Donald Trump" and "Mr. Trump" are one) leaves the pronoun unresolved: the first
+    named is the subject more often than not, but not often enough to name a speaker on."""
     other_gender = _TITLE_OF.get(pronoun.lower())
     gap = paragraph
     while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
@@ -296,5 +291,5 @@ def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: 
         people = [m for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m)
                   and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
         if people:
-            return min(people)[0]
+            return min(people)[0] if len({text[m[0]:m[1]].split()[-1].lower() for m in people}) == 1 else None
     return None
