@@ -1,4 +1,5 @@
-"""Scale-out: NLP on local worker processes and on a Dask cluster gives the same tables as one process."""
+"""Scale-out: NLP on local worker processes and on a Dask cluster gives the same tables as one process, with the
+warehouse on local disk or on an object store (a moto S3 server on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from flows.news_pipeline import news_pipeline
 from tests.conftest import ROOT, SAMPLES, comparable_tables
+from tests.test_object_store import s3  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -33,7 +35,7 @@ def dask_cluster() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-def _assert_same(expected: dict[str, pa.Table], out: Path) -> None:
+def _assert_same(expected: dict[str, pa.Table], out: Path | str) -> None:
     got = comparable_tables(out)
     assert expected["articles"].num_rows >= 9 and expected["entities"].num_rows > 100
     for name, table in expected.items():
@@ -56,3 +58,12 @@ def test_worker_processes_give_the_single_process_tables(single_process: dict[st
                                                          tmp_path: Path) -> None:
     news_pipeline(inputs=[str(SAMPLES)], out=str(tmp_path), batch_size=BATCH, outlets_registry=REGISTRY, workers=2)
     _assert_same(single_process, tmp_path)
+
+
+def test_nlp_on_a_dask_cluster_into_a_warehouse_on_s3(single_process: dict[str, pa.Table], dask_cluster: str,
+                                                      s3: str) -> None:  # noqa: F811
+    """Past one machine: NLP on the cluster's workers, the tables in the bucket, the same as one process."""
+    url = f"{s3}/dask"
+    news_pipeline(inputs=[str(SAMPLES)], out=url, batch_size=BATCH, outlets_registry=REGISTRY,
+                  dask_address=dask_cluster)
+    _assert_same(single_process, url)
