@@ -19,6 +19,7 @@ from flows.cli import main
 from flows.news_pipeline import news_pipeline
 from tasks.dashboard.server import PAGES, make_server
 from tasks.warehouse import storage
+from tasks.warehouse.snapshot import decode_manifest, encode_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -72,6 +73,20 @@ def test_a_folder_that_is_not_a_warehouse_is_one_line_and_status_2(tmp_path: Pat
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("newslake: error: dashboard ") and err.count("\n") == 1
+
+
+def test_a_warehouse_from_before_month_partitions_is_told_to_rebuild(warehouse: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(warehouse, old)
+    for part in (old / "articles").rglob("*.parquet"):  # parts at the top of the folder, as before partitions
+        part.rename(old / "articles" / part.name)
+    version, tables = decode_manifest((old / storage.STATE_DIR / storage.CURRENT_FILE).read_bytes())
+    tables["articles"] = tuple(name.rsplit("/", 1)[-1] for name in tables["articles"])
+    (old / storage.STATE_DIR / storage.CURRENT_FILE).write_bytes(encode_manifest(version, tables))
+    with pytest.raises(SystemExit) as stop:
+        main(["dashboard", str(old)])
+    assert stop.value.code == 2 and f"newslake run --rebuild --out {old}" in capsys.readouterr().err
 
 
 def test_attention_agrees_with_the_mentions_table(warehouse: Path, dashboard: str) -> None:

@@ -19,4 +19,7 @@ def warehouse_problem(out: str) -> str | None:
         return "no such folder"
     if not (path / ".newslake" / "CURRENT").is_file() or not (path / "newslake.duckdb").is_file():
         return "not a newslake warehouse (no commit in it yet: newslake run PATH --out DIR makes one)"
+    articles = path / "articles"
+    if articles.is_dir() and any(p.suffix == ".parquet" for p in articles.iterdir()):  # no month folders
+        return f"written by an older newslake: run `newslake run --rebuild --out {out}` once to update it"
     return None
