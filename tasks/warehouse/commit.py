@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 from collections.abc import Collection, Iterator
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -68,11 +69,11 @@ class Commit:
     def writer(self, name: str) -> PartWriter:
         """A writer adding parts to table ``name`` of this version."""
         self.touched.add(name)
-        months = None
-        if name in partitions.PARTITIONED:
-            months = lambda table: partitions.row_months(name, table, self.article_months)  # noqa: E731
+        months: RowMonths | None = None
         if name == "articles":  # the rows of its sentences, mentions and quotes follow it into its month
-            months = lambda table: self._months_of_articles(table)  # noqa: E731
+            months = self._months_of_articles
+        elif name in partitions.PARTITIONED:
+            months = partial(partitions.row_months, name, article_months=self.article_months)
         return self._writer(f"{self.path}/{name}", name, None, months)
 
     def _months_of_articles(self, table: pa.Table) -> pa.Array | pa.ChunkedArray:
