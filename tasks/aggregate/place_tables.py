@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from tasks.aggregate import sql
-from tasks.aggregate.gazetteer import Gazetteer, gazetteer
-from tasks.aggregate.places import Evidence, Mention, article_evidence, is_place, pool, resolve
+from tasks.aggregate.gazetteer import Gazetteer, build
+from tasks.aggregate.places import PLACE_LABELS, Evidence, Mention, article_evidence, is_place, pool, resolve
+from tasks.memory import give_back_memory
+from tasks.names import entity_key
 from tasks.schemas import PLACES
 
 if TYPE_CHECKING:
@@ -72,9 +74,27 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     return table
 
 
+def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) -> set[str]:
+    """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
+    places (``is_place``: a place label, or a label a country or region is sometimes given)."""
+    spellings: set[str] = set()
+    for batch in entities:
+        rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
+        spellings.update(name for r in rows if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS
+                         for name in (r["text"], r["canonical_name"]) if name)
+    return {entity_key(name) for name in spellings}
+
+
+MAYBE_PLACE = frozenset({*PLACE_LABELS, "ORG", "PERSON", "NORP"})
+
+
 def write_places(commit: Commit, detail: dict[str, sql.Parquet], countries: Mapping[str, str | None]) -> None:
     """Write ``places`` from the committed entities, then ``place_country_daily`` from it, the entities and the
-    articles (``detail``: their Parquet parts)."""
-    commit.write("places", build_places(commit.current_parts("entities", ENTITY_COLUMNS), countries, gazetteer()))
+    articles (``detail``: their Parquet parts). The gazetteer holds only the names the entities may look up, and
+    is let go before the counts are computed."""
+    gaz = build(wanted_names(commit.current_parts("entities", ENTITY_COLUMNS)))
+    commit.write("places", build_places(commit.current_parts("entities", ENTITY_COLUMNS), countries, gaz))
+    del gaz
+    give_back_memory()
     with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES)) as con:
         commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()
