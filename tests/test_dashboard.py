@@ -17,6 +17,7 @@ import pytest
 
 from flows.cli import main
 from flows.news_pipeline import news_pipeline
+from tasks.dashboard.geometry import countries_geojson, signed_area
 from tasks.dashboard.server import PAGES, make_server
 from tasks.warehouse import storage
 
@@ -242,3 +243,12 @@ def test_the_map_counts_agree_with_the_places_and_draw_without_leaving_127_0_0_1
     assert set(shaded) <= {cc for cc, _, _ in expected} and shaded
     assert requests and all(url.startswith(dashboard + "/") for url in requests), requests
     assert "/static/countries.geojson" in {url.removeprefix(dashboard) for url in requests}
+
+
+def test_the_maps_outlines_are_wound_as_plotly_draws_them() -> None:
+    features = json.loads(countries_geojson())["features"]
+    assert len(features) > 150 and {"US", "KP", "RU", "FR"} <= {f["id"] for f in features}
+    polygons = [p for f in features for p in f["geometry"]["coordinates"]]
+    # an outer ring anticlockwise would be the rest of the globe to d3-geo: the whole map painted one colour
+    assert all(signed_area(p[0]) < 0 for p in polygons)
+    assert all(signed_area(hole) > 0 for p in polygons for hole in p[1:])

@@ -119,7 +119,7 @@ const PAGES = {
     chart([{ type: "choropleth", geojson: outlines, featureidkey: "id", locations: every, z: every.map(() => 0),
              colorscale: [[0, "#e5e7eb"], [1, "#e5e7eb"]], showscale: false, hoverinfo: "skip", marker: lines },
            { type: "choropleth", geojson: outlines, featureidkey: "id", locations: drawn.map(c => c.country_code),
-             z: drawn.map(c => c.articles), colorscale: "Blues", zmin: 0, marker: lines, colorbar: { title: { text: "articles" } },
+             z: drawn.map(c => c.articles), colorscale: [[0, "#bfdbfe"], [1, "#1e3a8a"]], zmin: 0, marker: lines, colorbar: { title: { text: "articles" } },
              text: drawn.map(c => `${names[c.country_code]}: ${c.articles} articles, ${c.mentions} mentions`), hoverinfo: "text" }],
           { title: { text: "Articles per country (a country counts when an article names it, one of its regions or towns)" },
             geo: { visible: false, showframe: false, scope: "world", resolution: 110, projection: { type: "natural earth" } },
@@ -127,7 +127,7 @@ const PAGES = {
             margin: { t: 40, l: 0, r: 0, b: 0 } }, main, "chart map");
     if (!counts.length) return main.append(none("No resolved places in this period and outlet."));
     main.append(table(["country", "articles", "mentions"],
-      counts.map(c => [`${names[c.country_code] || c.country_code} (${c.country_code})`, c.articles, c.mentions])));
+      counts.map(c => [names[c.country_code] ? `${names[c.country_code]} (${c.country_code})` : c.country_code, c.articles, c.mentions])));
   },
 
   async stories() {
