@@ -31,7 +31,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("trends", "entities", "stories", "quotes", "outlets", "health")
+PAGES = ("trends", "entities", "map", "stories", "quotes", "outlets", "health")
 BASELINE_PAGE = """<!doctype html><script src="/static/plotly.min.js"></script><div id="c"></div>
 <script>Plotly.newPlot("c", [{x: [1], y: [1]}]); window.newslakeReadyAt = performance.now();</script>"""
 FIRST_PAINT = "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime"

@@ -17,6 +17,7 @@ import pytest
 
 from flows.cli import main
 from flows.news_pipeline import news_pipeline
+from tasks.dashboard.geometry import countries_geojson, signed_area
 from tasks.dashboard.server import PAGES, make_server
 from tasks.warehouse import storage
 from tasks.warehouse.snapshot import decode_manifest, encode_manifest
@@ -183,14 +184,16 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-CHART_POINTS = "[...document.querySelectorAll('.chart')].map(c => c.data.reduce((n, t) => n + (t.x || []).length, 0))"
+CHART_POINTS = ("[...document.querySelectorAll('.chart')].map(c => c.data.reduce("
+                "(n, t) => n + (t.x || t.locations || []).length, 0))")
 
 
 def test_every_page_shows_charts_with_points_and_names(dashboard: str, browser: Any, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    names = {"trends": "Kim Jong Un", "entities": "Elena Brandt", "stories": "Harbor Tribune", "quotes": "Hong Min",
+    names = {"trends": "Kim Jong Un", "entities": "Elena Brandt", "map": "North Korea", "stories": "Harbor Tribune",
+             "quotes": "Hong Min",
              "outlets": "The Daily Ledger", "health": "articles"}
     for name in PAGES:
         page.goto(f"{dashboard}/{name}")
@@ -227,3 +230,40 @@ def test_filters_carry_across_pages(warehouse: Path, dashboard: str, browser: An
     assert page.input_value("select[name=outlet]") == outlet
     rows = page.eval_on_selector_all("main table tr td:nth-child(2)", "cells => cells.map(c => c.textContent)")
     assert rows and all(name in outlets for outlets in rows)
+
+
+def test_the_map_counts_agree_with_the_places_and_draw_without_leaving_127_0_0_1(warehouse: Path, dashboard: str,
+                                                                                 browser: Any) -> None:
+    outlet = independent(warehouse, "select outlet_id from place_country_daily group by 1 "
+                                    "order by sum(articles) desc, 1 limit 1")[0][0]
+    # counted here from the mentions and the resolved places, not from place_country_daily as the dashboard does
+    expected = independent(warehouse, """
+        select p.country_code, count(distinct e.article_id), count(*) from entities e
+        join places p using (entity_id) join articles a using (article_id)
+        where p.country_code is not null and a.outlet_id = ? group by 1""", [outlet])
+    answer = fetch(dashboard, f"/api/countries?outlet={outlet}")
+    assert {(c["country_code"], c["articles"], c["mentions"]) for c in answer} == set(expected) and expected
+    assert fetch(dashboard, "/api/countries?from=2025-07-01&to=2025-07-01") == [
+        {"country_code": cc, "articles": a, "mentions": m} for cc, a, m in independent(warehouse, """
+            select country_code, sum(articles), sum(mentions) from place_country_daily where day = '2025-07-01'
+            group by 1 order by 2 desc, 3 desc, 1""")]
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{dashboard}/map?outlet={outlet}")
+    page.wait_for_selector("body[data-ready]")
+    drawn = page.evaluate("document.querySelectorAll('.chart.map path.choroplethlocation').length")
+    shaded = page.evaluate("document.querySelector('.chart.map').data[1].locations")
+    assert drawn > 100  # every country's outline (the grey base), then the counted ones over it
+    assert set(shaded) <= {cc for cc, _, _ in expected} and shaded
+    assert requests and all(url.startswith(dashboard + "/") for url in requests), requests
+    assert "/static/countries.geojson" in {url.removeprefix(dashboard) for url in requests}
+
+
+def test_the_maps_outlines_are_wound_as_plotly_draws_them() -> None:
+    features = json.loads(countries_geojson())["features"]
+    assert len(features) > 150 and {"US", "KP", "RU", "FR"} <= {f["id"] for f in features}
+    polygons = [p for f in features for p in f["geometry"]["coordinates"]]
+    # an outer ring anticlockwise would be the rest of the globe to d3-geo: the whole map painted one colour
+    assert all(signed_area(p[0]) < 0 for p in polygons)
+    assert all(signed_area(hole) > 0 for p in polygons for hole in p[1:])

@@ -302,3 +302,18 @@ def test_detail_rows_sit_in_their_articles_month_and_a_month_filter_reads_that_m
     finally:
         con.close()
     assert total is not None and f"Scanning Files: 1/{total[0]}" in plan  # one part per month here
+
+
+def test_places_and_country_counts_agree_with_entities(sample_run: tuple[Path, RunSummary]) -> None:
+    out, _ = sample_run
+    places, entities = _read(out, "places"), _read(out, "entities")
+    assert len(places) and places["entity_id"].is_unique
+    assert set(places["entity_id"]) <= set(entities["entity_id"])
+    assert set(entities.loc[entities["label"].isin(["GPE", "LOC", "FAC"]), "entity_id"]) <= set(places["entity_id"])
+    resolved = places.dropna(subset=["latitude"])
+    assert len(resolved) and resolved["resolved_by"].ne("no candidate").all()
+    assert places.loc[places["latitude"].isna(), "resolved_by"].eq("no candidate").all()
+    daily = _read(out, "place_country_daily")
+    counted = entities.merge(resolved.dropna(subset=["country_code"])[["entity_id", "country_code"]], on="entity_id")
+    assert daily["mentions"].sum() == len(counted)
+    assert set(daily["country_code"]) == set(counted["country_code"])

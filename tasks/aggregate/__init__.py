@@ -3,7 +3,8 @@ is always consistent with them. This stage alone assigns what needs the whole wa
 ``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on articles (``articles``), merged entity ids
 and canonical names on mentions and the speakers of quotes (``entities``); then it derives the entity catalog,
 entity trends (``trends``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over those
-parts."""
+parts; last the places they name, resolved against an offline gazetteer (``places``), and their counts per country
+(``place_tables``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import entities, sql, trends
+from tasks.aggregate import entities, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.entities import top_entities, write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
@@ -53,6 +54,7 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     outlets = build_outlets(facts, registry, top["outlet_id"])
     commit.write("outlets", outlets)
     commit.write("stories", build_stories(facts, outlets, top["story_id"]))
+    place_tables.write_places(commit, detail, place_tables.outlet_countries(facts, outlets))
 
 
 @task(name="aggregate", cache_policy=NONE)

@@ -149,6 +149,15 @@ def stories(wh: Warehouse, filters: Filters, limit: int = 30) -> list[Row]:
                     [*values, limit])
 
 
+def countries(wh: Warehouse, filters: Filters) -> list[Row]:
+    """Per country in the period and outlet: articles that name a place in it (the country, its regions, its
+    towns) and those mentions, from ``place_country_daily``."""
+    where, values = filters.on_daily()
+    return wh.query("select d.country_code, sum(d.articles) as articles, sum(d.mentions) as mentions "
+                    f"from place_country_daily d where {where} group by all "
+                    "order by articles desc, mentions desc, d.country_code", values)
+
+
 def speakers(wh: Warehouse, filters: Filters, limit: int = 20) -> list[Row]:
     where, values = filters.on_articles()
     return wh.query("select q.speaker_entity_id, q.speaker_name, count(*) as quotes, "

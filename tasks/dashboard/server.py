@@ -4,7 +4,7 @@ library's threading HTTP server.
 Chosen by measurement (bench/dashboard_frameworks.py, README "Dashboard"): the same one-chart app drew its chart
 soonest and held the least memory as a static page fetching JSON from a small server, against Dash, Streamlit and
 Panel, and it adds one dependency (plotly, for the plotly.min.js it ships). The browser needs no network: the page,
-its script and plotly.js all come from this server.
+its script, plotly.js and the map's country outlines (``geometry``) all come from this server.
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ import duckdb
 
 from tasks.dashboard import DEFAULT_PORT
 from tasks.dashboard import queries as q
+from tasks.dashboard.geometry import countries_geojson
 from tasks.dashboard.reader import Warehouse
 
 log = logging.getLogger(__name__)
 
-PAGES = ("trends", "entities", "stories", "quotes", "outlets", "health")
+PAGES = ("trends", "entities", "map", "stories", "quotes", "outlets", "health")
 STATIC = files("tasks.dashboard") / "static"
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8"}
+                ".css": "text/css; charset=utf-8", ".geojson": "application/geo+json"}
 Params = dict[str, str]
 
 
@@ -86,6 +87,7 @@ ANSWERS: dict[str, Callable[[Warehouse, Params], Any]] = {
     "search": lambda wh, p: q.search_entities(wh, p.get("q", "")) if p.get("q", "").strip() else [],
     "attention": _attention,
     "top_entities": _top_entities,
+    "countries": lambda wh, p: q.countries(wh, filters(p)),
     "stories": lambda wh, p: q.stories(wh, filters(p)),
     "quotes": _quotes,
     "outlets": lambda wh, p: q.outlets_side_by_side(wh, filters(p)),
@@ -117,6 +119,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         elif path == "/static/plotly.min.js":
             self._send(HTTPStatus.OK, plotly_js().read_bytes(), STATIC_TYPES[".js"], cache=True)
+        elif path == "/static/countries.geojson":  # the map's outlines: plotly.js would fetch its own from a CDN
+            self._send(HTTPStatus.OK, countries_geojson(), STATIC_TYPES[".geojson"], cache=True)
         elif path.startswith("/static/") and (name := path.removeprefix("/static/")) in {"app.js", "app.css"}:
             self._send(HTTPStatus.OK, (STATIC / name).read_bytes(), STATIC_TYPES[Path(name).suffix], cache=False)
         elif path.startswith("/api/") and (answer := ANSWERS.get(path.removeprefix("/api/"))):

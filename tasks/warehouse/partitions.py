@@ -3,8 +3,9 @@ DuckDB, pandas/pyarrow, Polars and Spark all read as a ``month`` column), so a r
 that period's files only, and a commit can carry the months it did not touch as they are.
 
 An article's month is its UTC publication month (``undated`` without a date); its sentences, entity mentions and
-quotes live in that month too, and ``entity_daily`` rows in their day's. The month is a folder, not a column of
-the files: the tables keep the schema ``tasks.schemas`` declares, and ``month`` comes from the path.
+quotes live in that month too, and ``entity_daily`` and ``place_country_daily`` rows in their day's. The month is a
+folder, not a column of the files: the tables keep the schema ``tasks.schemas`` declares, and ``month`` comes from
+the path.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pyarrow.compute as pc
 
 KEY = "month"
 UNDATED = "undated"
-BY_COLUMN = {"articles": "published_at", "entity_daily": "day"}  # the column a row's month is read from
+# the column a row's month is read from
+BY_COLUMN = {"articles": "published_at", "entity_daily": "day", "place_country_daily": "day"}
 BY_ARTICLE = frozenset({"sentences", "entities", "quotes"})  # rows in their article's month
 PARTITIONED = frozenset(BY_COLUMN) | BY_ARTICLE
 DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the article's publication, 'undated' "

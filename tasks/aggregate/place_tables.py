@@ -1,0 +1,100 @@
+"""The ``places`` table (one row per place entity, resolved by ``places``) and ``place_country_daily`` (mentions of
+places per country, outlet and day, for maps), from the committed entities, articles and outlets."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from tasks.aggregate import sql
+from tasks.aggregate.gazetteer import Gazetteer, build
+from tasks.aggregate.places import PLACE_LABELS, Evidence, Mention, article_evidence, is_place, pool, resolve
+from tasks.memory import give_back_memory
+from tasks.names import entity_key
+from tasks.schemas import PLACES
+
+if TYPE_CHECKING:
+    from tasks.warehouse.commit import Commit
+
+log = logging.getLogger(__name__)
+ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
+                  "canonical_name"]
+
+PLACE_COUNTRY_DAILY_SQL = """
+select p.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
+       count(*) as mentions, count(distinct e.article_id) as articles
+from entities e join places p using (entity_id) join articles a using (article_id)
+where p.country_code is not null
+group by all
+order by day, country_code, outlet_id
+"""
+
+
+def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None]:
+    """Each article's outlet's country (``outlets.country``, from the registry), by article id."""
+    country = dict(zip(outlets["outlet_id"].to_pylist(), outlets["country"].to_pylist(), strict=True))
+    return {str(a): country.get(o) for a, o in zip(facts["article_id"].to_pylist(), facts["outlet_id"].to_pylist(),
+                                               strict=True)}
+
+
+def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
+    """One row per place entity: its mentions' articles give evidence, pooled over them, and ``resolve`` picks."""
+    by_article: dict[str, list[Mention]] = defaultdict(list)
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    canonical: dict[str, str] = {}
+    for batch in entities:
+        for r in batch.to_pylist():
+            if is_place(r["label"], r["model_label"], r["text"], gaz):
+                by_article[r["article_id"]].append(Mention(r["entity_id"], r["text"], r["char_start"], r["char_end"]))
+                names[r["entity_id"]][r["text"]] += 1
+                canonical[r["entity_id"]] = r["canonical_name"]
+    pooled: dict[str, list[Evidence]] = defaultdict(list)
+    for article_id, mentions in by_article.items():
+        for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
+            pooled[key].append(ev)
+    rows = []
+    for entity_id in sorted(pooled):
+        spellings = [canonical[entity_id], *(n for n, _ in names[entity_id].most_common())]
+        candidates = next((c for n in spellings if (c := gaz.candidates(n))), ())
+        evidence = pool(pooled[entity_id])
+        res = resolve(candidates, evidence)
+        p = res.place
+        rows.append({"entity_id": entity_id, "name": canonical[entity_id], "resolved_by": res.how,
+                     "candidates": res.candidates, "articles": evidence.articles,
+                     "geonameid": p.geonameid if p else None, "place_name": p.name if p else None,
+                     "kind": p.kind if p else None, "country_code": p.country_code if p else None,
+                     "admin1": p.admin1 if p else None, "latitude": p.latitude if p else None,
+                     "longitude": p.longitude if p else None})
+    table = pa.Table.from_pylist(rows, schema=PLACES)
+    log.info("places: %d entities, %s", table.num_rows, dict(Counter(r["resolved_by"] for r in rows)))
+    return table
+
+
+def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) -> set[str]:
+    """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
+    places (``is_place``: a place label, or a label a country or region is sometimes given)."""
+    spellings: set[str] = set()
+    for batch in entities:
+        rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
+        spellings.update(name for r in rows if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS
+                         for name in (r["text"], r["canonical_name"]) if name)
+    return {entity_key(name) for name in spellings}
+
+
+MAYBE_PLACE = frozenset({*PLACE_LABELS, "ORG", "PERSON", "NORP"})
+
+
+def write_places(commit: Commit, detail: dict[str, sql.Parquet], countries: Mapping[str, str | None]) -> None:
+    """Write ``places`` from the committed entities, then ``place_country_daily`` from it, the entities and the
+    articles (``detail``: their Parquet parts). The gazetteer holds only the names the entities may look up, and
+    is let go before the counts are computed."""
+    gaz = build(wanted_names(commit.current_parts("entities", ENTITY_COLUMNS)))
+    commit.write("places", build_places(commit.current_parts("entities", ENTITY_COLUMNS), countries, gaz))
+    del gaz
+    give_back_memory()
+    with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES)) as con:
+        commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()

@@ -1,0 +1,147 @@
+"""Places: GPE, LOC and FAC entities resolved to a gazetteer entry (``gazetteer``), by the context of the articles
+that name them before a population prior.
+
+Each article gives evidence about each place name in it (``article_evidence``): the other places it names (a
+country, or a first-level region such as a US state, and the countries and regions of the towns it names, each taken
+at its most likely reading), a region or country written right after the name ("Springfield, Illinois"), and the
+country of the outlet. An entity id is one place across the warehouse, so an entity's evidence is pooled over its
+articles (``pool``) and ``resolve`` picks the candidate that scores best: a candidate in a country or region the
+context names gains over one that is merely populous. A name with no candidate is left unresolved with its reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tasks.aggregate.gazetteer import Gazetteer, Place
+
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+# Weights of the score: set by hand from the rules' logic and checked on the development part of bench.geoparse only
+# (not tuned; README "Places").
+QUALIFIED = 8.0  # the name is followed by a region or country that holds the candidate ("Springfield, Illinois")
+IN_REGION = 3.0  # the candidate's region is named in the context (share of the articles that name one)
+IN_COUNTRY = 2.0  # the candidate's country is named in the context
+OUTLET_COUNTRY = 1.0  # the candidate is in the outlet's country
+WHOLE_UNIT = 2.0  # a country, region or continent over a town of the same name: the name alone means the unit
+PER_DECADE = 0.5  # per tenfold population
+
+
+@dataclass(kw_only=True, slots=True)
+class Evidence:
+    """What the articles naming a place say about where it is: counts per article."""
+
+    articles: int = 0
+    countries: Counter[str] = field(default_factory=Counter)  # country codes named (or implied) in its articles
+    regions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (country, admin1) named in its articles
+    qualifiers: Counter[tuple[str, str | None]] = field(default_factory=Counter)  # (country, admin1 or None) after it
+    outlet_countries: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A name's place, or why it has none."""
+
+    place: Place | None
+    how: str  # "only candidate", "context", "population" or, unresolved, "no candidate"
+    candidates: int
+
+
+def is_place(label: str, model_label: str, name: str, gaz: Gazetteer) -> bool:
+    """Whether a mention names a place: a place label, or a place the model saw that the article's one-label-per-name
+    rule relabelled, or a country or first-level region by its full name whatever the label (the small model calls
+    a state an organisation when it is the subject of a verb; a people's name, "American", stands for its country)."""
+    if label in PLACE_LABELS or model_label in PLACE_LABELS:
+        return True
+    if label not in ("ORG", "PERSON", "NORP"):
+        return False
+    return any(p.kind in ("country", "admin1") for p in gaz.candidates(name))
+
+
+def prior(place: Place) -> float:
+    """A candidate's score without context: units over towns, then the more populous."""
+    unit = WHOLE_UNIT if place.kind != "city" else 0.0
+    return unit + PER_DECADE * math.log10(place.population + 10)
+
+
+def most_likely(candidates: Sequence[Place]) -> Place | None:
+    """The candidate a reader with no context would take (the population baseline's rule, units first)."""
+    return max(candidates, key=lambda p: (prior(p), -(p.geonameid or 0)), default=None)
+
+
+def score(place: Place, evidence: Evidence) -> float:
+    """A candidate's score given the evidence."""
+    n = max(evidence.articles, 1)
+    s = prior(place)
+    cc, region = place.country_code, (place.country_code or "", place.admin1 or "")
+    if cc is not None:
+        if (cc, place.admin1) in evidence.qualifiers or (place.kind != "country" and (cc, None) in evidence.qualifiers):
+            s += QUALIFIED
+        s += IN_COUNTRY * evidence.countries[cc] / n + OUTLET_COUNTRY * evidence.outlet_countries[cc] / n
+        if place.kind == "city":
+            s += IN_REGION * evidence.regions[region] / n
+    return s
+
+
+def resolve(candidates: Sequence[Place], evidence: Evidence) -> Resolution:
+    """The best candidate for the evidence, and how it was chosen."""
+    if not candidates:
+        return Resolution(None, "no candidate", 0)
+    if len(candidates) == 1:
+        return Resolution(candidates[0], "only candidate", 1)
+    best = max(candidates, key=lambda p: (score(p, evidence), -(p.geonameid or 0)))
+    how = "population" if best == most_likely(candidates) else "context"
+    return Resolution(best, how, len(candidates))
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place mention in one article: its entity (or name) key, its name and where it ends."""
+
+    key: str
+    name: str
+    start: int
+    end: int
+
+
+def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country: str | None) -> dict[str, Evidence]:
+    """Each key's evidence from one article: the others' most likely readings, the qualifier after each mention."""
+    readings = {m.key: most_likely(gaz.candidates(m.name)) for m in mentions}
+    named_countries: dict[str, set[str]] = {}
+    named_regions: dict[tuple[str, str], set[str]] = {}
+    for key, place in readings.items():
+        if place is not None and place.country_code is not None:
+            named_countries.setdefault(place.country_code, set()).add(key)
+            if place.kind in ("admin1", "city") and place.admin1 is not None:
+                named_regions.setdefault((place.country_code, place.admin1), set()).add(key)
+    out: dict[str, Evidence] = {}
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for m in ordered:
+        ev = out.setdefault(m.key, Evidence(articles=1))
+        ev.countries.update(cc for cc, keys in named_countries.items() if keys - {m.key})
+        ev.regions.update(r for r, keys in named_regions.items() if keys - {m.key})
+        if outlet_country:
+            ev.outlet_countries[outlet_country] = 1
+    for this, after in itertools.pairwise(ordered):
+        unit = readings.get(after.key)
+        if 0 < after.start - this.end <= 2 and unit is not None and unit.kind in ("country", "admin1"):
+            out[this.key].qualifiers[(unit.country_code or "", unit.admin1)] = 1
+    for ev in out.values():  # once per article
+        ev.countries = Counter(set(ev.countries))
+        ev.regions = Counter(set(ev.regions))
+    return out
+
+
+def pool(evidence: Iterable[Evidence]) -> Evidence:
+    """One entity's evidence over its articles."""
+    total = Evidence()
+    for ev in evidence:
+        total.articles += ev.articles
+        total.countries.update(ev.countries)
+        total.regions.update(ev.regions)
+        total.qualifiers.update(ev.qualifiers)
+        total.outlet_countries.update(ev.outlet_countries)
+    return total

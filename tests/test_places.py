@@ -1,0 +1,121 @@
+"""Place resolution: the resolver's rules on a tiny hand-made gazetteer, and the packaged gazetteer's basics."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+from tasks.aggregate.gazetteer import Gazetteer, Place, _cities, area_centre, build, gazetteer, name_key
+from tasks.aggregate.place_tables import wanted_names
+from tasks.aggregate.places import Evidence, Mention, article_evidence, is_place, pool, resolve
+
+US_IL = Place(1, "Illinois", "admin1", "US", "IL", 40.0, -89.2, 12_000_000)
+US_MA = Place(2, "Massachusetts", "admin1", "US", "MA", 42.3, -71.8, 6_000_000)
+US_TX = Place(3, "Texas", "admin1", "US", "TX", 31.4, -99.1, 22_000_000)
+FRANCE = Place(4, "France", "country", "FR", None, 46.6, 2.4, 67_000_000)
+SPRINGFIELD_IL = Place(10, "Springfield", "city", "US", "IL", 39.8, -89.6, 116_000)
+SPRINGFIELD_MA = Place(11, "Springfield", "city", "US", "MA", 42.1, -72.6, 155_000)
+PARIS_FR = Place(20, "Paris", "city", "FR", "11", 48.85, 2.35, 2_100_000)
+PARIS_TX = Place(21, "Paris", "city", "US", "TX", 33.66, -95.56, 25_000)
+LYON = Place(22, "Lyon", "city", "FR", "84", 45.76, 4.83, 500_000)
+DALLAS = Place(23, "Dallas", "city", "US", "TX", 32.78, -96.8, 1_300_000)
+
+
+def _gaz() -> Gazetteer:
+    places = [US_IL, US_MA, US_TX, FRANCE, SPRINGFIELD_IL, SPRINGFIELD_MA, PARIS_FR, PARIS_TX, LYON, DALLAS]
+    by_name: dict[str, tuple[Place, ...]] = {}
+    for p in places:
+        by_name[name_key(p.name)] = (*by_name.get(name_key(p.name), ()), p)
+    return Gazetteer(by_name=by_name, countries={"FR": FRANCE}, regions={("US", "IL"): US_IL})
+
+
+def _resolve_in(text: str, name: str, outlet_country: str | None = None) -> Place | None:
+    """Resolve ``name`` as it is used in ``text``, whose place names are the gazetteer's names found in it."""
+    gaz = _gaz()
+    mentions = []
+    for key in sorted({p.name for ps in gaz.by_name.values() for p in ps}):
+        at = text.find(key)
+        while at >= 0:
+            mentions.append(Mention(key, key, at, at + len(key)))
+            at = text.find(key, at + 1)
+    evidence = article_evidence(mentions, gaz, outlet_country)
+    return resolve(gaz.candidates(name), evidence[name]).place
+
+
+def test_a_region_written_after_a_town_picks_the_town_in_it() -> None:
+    assert _resolve_in("Flooding closed roads in Springfield, Illinois on Monday.", "Springfield") == SPRINGFIELD_IL
+    assert _resolve_in("Flooding closed roads in Springfield, Massachusetts.", "Springfield") == SPRINGFIELD_MA
+
+
+def test_other_places_in_the_article_outweigh_population() -> None:
+    assert _resolve_in("The fair in Paris drew crowds from across Texas and from Dallas.", "Paris") == PARIS_TX
+    assert _resolve_in("Paris and Lyon voted; France counts the ballots.", "Paris") == PARIS_FR
+    assert _resolve_in("Crowds gathered in Paris on Sunday.", "Paris") == PARIS_FR  # no context: the population prior
+
+
+def test_the_outlets_country_is_evidence_too() -> None:
+    assert _resolve_in("Crowds gathered in Springfield on Sunday.", "Springfield", outlet_country="US") in (
+        SPRINGFIELD_IL, SPRINGFIELD_MA)
+    evidence = Evidence(articles=1, regions=Counter({("US", "IL"): 1}))
+    assert resolve(_gaz().candidates("Springfield"), evidence).place == SPRINGFIELD_IL
+
+
+def test_a_country_name_resolves_to_the_country_and_says_how() -> None:
+    res = resolve(_gaz().candidates("France"), Evidence())
+    assert (res.place, res.how, res.candidates) == (FRANCE, "only candidate", 1)
+
+
+def test_an_unknown_name_is_left_unresolved_with_its_reason() -> None:
+    res = resolve(_gaz().candidates("Nowhereville"), Evidence())
+    assert (res.place, res.how, res.candidates) == (None, "no candidate", 0)
+
+
+def test_evidence_pools_across_an_entitys_articles() -> None:
+    one = Evidence(articles=1, regions=Counter({("US", "MA"): 1}))
+    two = Evidence(articles=1, regions=Counter({("US", "MA"): 1}))
+    three = Evidence(articles=1, regions=Counter({("US", "IL"): 1}))
+    pooled = pool([one, two, three])
+    assert pooled.articles == 3
+    assert resolve(_gaz().candidates("Springfield"), pooled).place == SPRINGFIELD_MA
+
+
+def test_places_are_place_labels_and_countries_or_regions_under_other_labels() -> None:
+    gaz = _gaz()
+    assert is_place("GPE", "GPE", "Paris", gaz)
+    assert is_place("ORG", "GPE", "Paris", gaz)  # the model said place; the one-label-per-name rule did not
+    assert is_place("ORG", "ORG", "Texas", gaz)
+    assert not is_place("ORG", "ORG", "Paris", gaz)
+    assert not is_place("PERSON", "PERSON", "Nowhereville", gaz)
+
+
+def test_area_centre_ignores_a_far_island() -> None:
+    mainland = [(40.0 + i * 0.5, -100.0 + j * 0.5) for i in range(8) for j in range(8)]
+    assert area_centre([*mainland, (20.0, -157.0)]) == (42.0, -98.0)
+
+
+def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
+    gaz = gazetteer()
+    us = next(p for p in gaz.candidates("U.S.") if p.kind == "country")
+    assert us.country_code == "US" and 37 < us.latitude < 42 and -102 < us.longitude < -95  # the mainland's centre
+    assert any(p.kind == "admin1" and p.admin1 == "IL" for p in gaz.candidates("Illinois"))
+    springfields = {p.admin1 for p in gaz.candidates("Springfield") if p.country_code == "US"}
+    assert {"IL", "MA"} <= springfields
+    assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
+
+
+def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
+    rows = [{"label": "GPE", "model_label": "GPE", "text": "Springfield", "canonical_name": "Springfield"},
+            {"label": "ORG", "model_label": "ORG", "text": "Texas", "canonical_name": "Texas"},
+            {"label": "DATE", "model_label": "DATE", "text": "Paris", "canonical_name": "Paris"}]
+    names = wanted_names([rows])
+    assert names == {"springfield", "texas"}  # a date is never looked up
+    part, whole = build(names), gazetteer()
+    assert set(part.by_name) == names
+    assert all(part.by_name[n] == whole.by_name[n] for n in names)
+    assert part.countries == whole.countries and part.regions == whole.regions  # every town's context
+
+
+def test_the_towns_file_read_in_small_chunks_gives_every_record_once() -> None:
+    first = [c["geonameid"] for c in itertools.islice(_cities(5000), 3000)]
+    assert first == [c["geonameid"] for c in itertools.islice(_cities(5000, chunk=700), 3000)]
+    assert len(set(first)) == len(first)
