@@ -85,7 +85,9 @@ def timed_run(inputs: Path, out: Path) -> dict[str, float]:
     """The real command line adding ``inputs`` to ``out``: seconds, aggregate seconds, peak RSS (MB)."""
     command = ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "flows.cli", "run", str(inputs),
                "--out", str(out), "--workers", "1"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"the run on {out} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     summary = json.loads(re.findall(r"run: (\{.*\})", done.stdout + done.stderr)[-1])
     rss = int(re.findall(r"maxrss_kb=(\d+)", done.stderr)[-1]) / 1024
     return {"seconds": summary["seconds"], "aggregate": summary["stage_seconds"]["aggregate"], "peak_mb": rss,
