@@ -108,7 +108,7 @@ def files_read(out: Path, month_filter: bool) -> str:
                        group by all""").fetchall()
     con.close()
     text = "\n".join(str(row[-1]) for row in plan)
-    return ", ".join(re.findall(r"Scanning Files: \d+/\d+", text)) or "(no file counts in the plan)"
+    return ", ".join(re.findall(r"Scanning Files: \d+/\d+|Total Files Read: \d+", text)) or "(no file counts)"
 
 
 def main() -> None:
