@@ -77,8 +77,9 @@ class Commit:
         return self._writer(f"{self.path}/{name}", name, None, months)
 
     def _months_of_articles(self, table: pa.Table) -> pa.Array | pa.ChunkedArray:
-        self.article_months.update(partitions.article_months(table))
-        return partitions.months(table.column("published_at"))
+        months = partitions.months(table.column("published_at"))
+        self.article_months.update(partitions.article_months(table, months))
+        return months
 
     def _writer(self, folder: str, name: str, schema: pa.Schema | None = None,
                 months: RowMonths | None = None) -> PartWriter:

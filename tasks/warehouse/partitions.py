@@ -32,10 +32,10 @@ def months(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.if_else(pc.is_null(formatted), UNDATED, formatted)
 
 
-def article_months(articles: pa.Table) -> dict[str, str]:
-    """article_id → month, from the columns article_id and published_at."""
-    ids_, dates = articles["article_id"].to_pylist(), months(articles["published_at"]).to_pylist()
-    return dict(zip(map(str, ids_), map(str, dates), strict=True))
+def article_months(articles: pa.Table, of_rows: pa.Array | pa.ChunkedArray | None = None) -> dict[str, str]:
+    """article_id → month, from the columns article_id and published_at (or the rows' ``months``, computed)."""
+    of_rows = months(articles["published_at"]) if of_rows is None else of_rows
+    return dict(zip(map(str, articles["article_id"].to_pylist()), map(str, of_rows.to_pylist()), strict=True))
 
 
 def folder(month: str) -> str:

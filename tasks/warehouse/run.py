@@ -235,9 +235,10 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         raise ValueError("this run reads no input: it has nothing to merge")
     run.close()
     commit, base = run.commit, run.commit.base
-    kept = frozenset(kept_articles(base, replaced))
+    articles = base.read("articles", ["article_id", "source_uri", "published_at"])  # one read for both
+    kept = frozenset(kept_articles(base, replaced, articles))
     # the month of every article whose rows the version may write (theirs stay in it)
-    commit.article_months.update(partitions.article_months(base.read("articles", ["article_id", "published_at"])))
+    commit.article_months.update(partitions.article_months(articles))
     fs = storage.filesystem(base.out)[0] if not storage.is_local(base.out) else None
     with commit.writer("sentences") as sentences:
         for part in base.parts("sentences"):
@@ -253,7 +254,7 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         quarantine.write_all(commit.staged("quarantine"))
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
-    return Merged(base, commit, kept, run.articles > 0 or len(kept) < base.num_rows("articles"))
+    return Merged(base, commit, kept, run.articles > 0 or len(kept) < articles.num_rows)
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],
