@@ -13,11 +13,12 @@ words (labels hold no article text). Figures per part:
 A speaker matches when its name and the label's are the same name key or one's words are all in the other's
 ("Trump" for Donald Trump: the quote's article names him); of a quote two people said jointly ("A; B"), either.
 
-    .venv/bin/python -m bench.quotes [--corpora ../shared/corpora] [--dump-development errors.txt]
+    .venv/bin/python -m bench.quotes [--corpora ../shared/corpora] [--part development] [--dump-development FILE]
 
 ``--dump-development`` writes the development part's errors (a quote given the wrong speaker, or a speaker where it
 has none) to study. There is no such option for the validation part: its errors are never read, or it would
-stop telling how the rules do on articles they were not shaped on.
+stop telling how the rules do on articles they were not shaped on. ``--part development`` scores the development part
+alone, so that work on the rules need not look at the validation figure.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main() -> None:
     parser.add_argument("--dump-development", type=Path, metavar="FILE",
                         help="write the development part's attribution errors to FILE (there is no such option for "
                              "the validation part)")
+    parser.add_argument("--part", choices=PARTS, action="append",
+                        help="score this part only (repeatable; default: both)")
     args = parser.parse_args()
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
     wanted = {str(label["article_id"]) for label in labels}
@@ -123,7 +126,7 @@ def main() -> None:
         sys.exit(f"{len(missing)} labelled articles are not in the corpus: pass --corpora")
     with tempfile.TemporaryDirectory() as tmp:
         results = {p: score(p, [lb for lb in labels if lb["part"] == p], corpus, Path(tmp),
-                            args.dump_development if p == "development" else None) for p in PARTS}
+                            args.dump_development if p == "development" else None) for p in args.part or PARTS}
     print("\nquote attribution on the labelled AllSides sample (bench/labels/README.md)")
     print(f"{'part':<13}{'labels':>8}{'met':>6}{'precision':>11}{'recall':>8}{'scare quotes left out':>23}")
     for p, c in results.items():

@@ -3,31 +3,33 @@
 The common patterns of news writing, in order:
 
 - a speech verb in the quote's clause, the one nearest the quote (after it first, '"…," said Elena Brandt', unless a
-  conjunction starts another clause there; else before it), and its subject: after the quote, the name between
-  quote and verb, else the name right after the verb; before the quote, the nearest name before the verb ('Hong Min
-  … told Yonhap the images shape a "victory narrative"'), or the one "according to" names. A pronoun or a common noun
-  as the subject ("he explained that …", '"…," the source said of Brandt', "one Senate GOP staffer said") names
-  nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
-  modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does
-  not speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
-- the evidence must be direct: after the quote, the name adjoins it (a few words at most between the closing mark
-  and the name: the verb, a day, a title), since a name further on sits in a clause or an appositive that may be
-  about someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote,
-  the quote follows its verb closely, since a quote deep inside reported speech ("Lima said the plan, which the
-  council approved after talks with Varga, was "…"") is as often a phrase of someone the report is about, or a
-  term, as the reporter's subject's own words; and the name before the verb is its subject (next to it, or with an
-  appositive or a participle between), not a name of another clause;
-- a speech verb with a pronoun ('…," she said'): the last quote's speaker when nobody is named after its sentence,
-  else the first person named in the last sentence that names one (the quote's own sentence up to the pronoun
-  first, then back to the paragraph before), skipping objects of prepositions and names with the other gender's
-  title; when that sentence names two people, the pronoun could mean either, and the quote gets no speaker; nor
-  does a fragment of a few words (the length of a scare quote) get one through a pronoun: a phrase that short is
-  as often one the writer takes up from someone the sentence is about as the subject's own words, and with a
-  pronoun for its subject, the two doubts compound;
-- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name,
-  unless it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
-- no speech verb, but the paragraph's previous quote has a speaker: the quote continues it ('"We will win," Brandt
-  said. "The polls are wrong."');
+  conjunction starts another clause there; else before it), and its subject: after the quote, the name between quote and
+  verb, else the name right after a verb that adjoins the quote ('"…," said Brandt'; not '"…" and said Brandt', another
+  clause, nor '"…," an aide told Brandt', whom it was said to); before the quote, the nearest name before the verb
+  ('Hong Min … told Yonhap the images shape a "victory narrative"'), or the one "according to" names. A pronoun or a
+  common noun as the subject ("he explained that …", '"…," the source said of Brandt', "one Senate GOP staffer said")
+  names nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
+  modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does not
+  speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
+- the evidence must be direct: after the quote, the name adjoins it (a few words at most between the closing mark and
+  the name: the verb, a day, a title), since a name further on sits in a clause or an appositive that may be about
+  someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote, the quote
+  follows its verb closely, since a quote deep inside reported speech ("Lima said the plan, which the council approved
+  after talks with Varga, was "…"") is as often a phrase of someone the report is about, or a term, as the reporter's
+  subject's own words; and the name before the verb is its subject (next to it, or with an appositive or a participle
+  between), not a name of another clause;
+- a speech verb with a pronoun as its subject ('…," she said'; not "the chair said he …"): the last quote's speaker when
+  nobody is named after its sentence, else the first person named in the last sentence that names one (the quote's own
+  sentence up to the pronoun first, then back to the paragraph before), skipping objects of prepositions and names with
+  the other gender's title; when another could be meant (two people named, a description as the subject, a caption
+  between: ``antecedents.pronoun_antecedent``), the quote gets no speaker; nor does a fragment of a few words (the
+  length of a scare quote) get one through a pronoun: a phrase that short is as often one the writer takes up from
+  someone the sentence is about as the subject's own words, and with a pronoun for its subject, the two doubts compound;
+- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name, unless
+  it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
+- no speech verb, but the paragraph's previous quote has a speaker: a quote that opens its sentence continues it ('"We
+  will win," said Brandt. "The polls are wrong."'); one inside the writer's own sentence ("The group's ads make claims
+  such as "…"") need not be the same speaker's;
 - otherwise nobody.
 
 Only people speak: a quote whose speaker would be an organisation is left without one. The model's ORG names hold
@@ -36,8 +38,9 @@ statement is quoted, and a group's words come through a spokesman, a statement o
 article seldom ties to it as directly as to a person; a person named that way is far more often the one who spoke.
 
 A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
-scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled", are a title ("Meet
-the Press", "State of the Union."): not something said, so they are left out.
+scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled" or right after a
+work's noun ('her book "…"'), are a title ("Meet the Press", "State of the Union."): not something said, so they
+are left out.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tasks.nlp.antecedents import Span, described, pronoun_antecedent
 from tasks.nlp.speech import NAMING, SPEECH, verb_and_clause_end
 
 # Opening and closing marks need not match (typed "…” or “…" happen), and a quote never crosses a paragraph: one
@@ -55,30 +59,25 @@ _QUOTE = re.compile(r"[“\"«„]([^“”\"«»„\n]{3,2000})(?:[”\"»“]|
 _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
-_TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$", re.IGNORECASE)  # a title, however long
-# A name right after one of these is the object of a preposition ("met with Obama", "a letter to Pelosi"), not the
-# one who speaks.
-_PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
-                          r"\s+(?:the\s+)?$", re.IGNORECASE)
+_TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$"  # a title, however long; so is what
+                     r"|\b(?:book|memoir|manifesto|novel|film|movie|documentary|album|song|essay|op-ed|podcast)\s+$",
+                     re.IGNORECASE)  # follows a work's noun with no comma ('his book "…"'; 'his book, "…"' quotes it)
 # A name right after one of these verbs (and the capitalised words of its phrase: "told Fox News' Jo Ray") is its
 # object, the one spoken to or about, not the one whose verb it is (though a later "she replied" may mean her).
 _OBJECT = re.compile(r"\b(?:told|tells|telling|asked|asks|asking|urged|urges|thanked|praised|praising|criticized|"
                      r"criticised|criticizing|accused|accusing|interviewed|blamed|blaming|thanking|questioned|"
                      r"pressed|pressing)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
-# "a Republican senator", "one Senate staffer", "another senior White House official": a name describing someone, not
-# naming the one who speaks.
-_INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[a-z][\w-]*\s+){0,2}"
-                         r"(?:[A-Z][\w.&'’-]*\s+)*$")
-# "Rick Tyler, a former Cruz spokesman, said": a name inside an appositive describes the speaker.
-_APPOSITIVE = re.compile(r",\s+(?:a|an|the|his|her|their|its)\s[^,]*$", re.IGNORECASE)
 # What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
 _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
 # "Clinton spokesman Nick Merrill", "Harbor Center President Ana Lima": the first name only says whose the role is.
 _ROLE_BETWEEN = re.compile(r"\s+(?i:spokes(?:man|woman|person)|aide|adviser|advisor|official|chief|director|leader"
                            r"|president|secretary|senator|chairman|chairwoman|chair|ceo|founder|attorney|lawyer"
                            r"|analyst|reporter|correspondent|editor|host|minister|manager|press secretary)\s+")
+# After a quote, "told Varga" names whom the words were said to ('"…," one aide told Varga'): these never invert.
+_NOT_INVERTED = re.compile(r"(?:told|tells|telling|urged|urges|thanked|thanking|praised|praising|critici[sz]ed|"
+                           r"criticizing|accused|accusing|interviewed|blamed|blaming|questioned|pressed|pressing)\b",
+                           re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
-_TITLE_OF = {"she": re.compile(r"\b(?:Mr|Sir|Lord)\.?\s+$"), "he": re.compile(r"\b(?:Mrs|Ms|Miss|Lady|Dame)\.?\s+$")}
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
 # What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
 # lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
@@ -101,7 +100,6 @@ MIN_WORDS = 2
 MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term, not a statement
 SPEAKER_LABELS = ("PERSON", "ORG")
 
-Span = tuple[int, int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +114,9 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     """Quotes in ``text``; ``sentences`` and ``mentions`` ((start, end, label)) are offsets into it."""
     matches = list(_QUOTE.finditer(text))
     speakers = sorted(m for m in mentions if _named(text, m) and not any(q.start() <= m[0] < q.end() for q in matches))
-    speakers = [m for i, m in enumerate(speakers)
-                if not (i + 1 < len(speakers) and _ROLE_BETWEEN.fullmatch(text, m[1], speakers[i + 1][0]))]
+    # "Harbor Party spokesman Tomas Varga", "President Pro Tempore Tomas Varga": the first only says whose role it is
+    speakers = [m for i, m in enumerate(speakers) if not (i + 1 < len(speakers) and (
+        _ROLE_BETWEEN.fullmatch(text, m[1], speakers[i + 1][0]) or text[m[1]:speakers[i + 1][0]] == " "))]
     found: list[Quote] = []
     people = {m[0] for m in speakers if m[2] == "PERSON"}
     paragraph_speaker: tuple[int, int | None] = (-1, None)  # (paragraph start, speaker of its last quote)
@@ -127,7 +126,7 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
         if (len(words) < MIN_WORDS or index is None or _title_cased(words)
-                or _TITLED.search(text, max(0, match.start() - 12), match.start())):
+                or _TITLED.search(text, max(0, match.start() - 16), match.start())):
             continue
         first = sentences[index][0]
         paragraph = text.rfind("\n", 0, match.start()) + 1
@@ -141,17 +140,18 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         direct: int | None = None  # the speaker the quote's own clause names
         if verb is None:
             speaker = _before_colon(text, first, match.start(), speakers)
-            if speaker is None and paragraph_speaker[0] == paragraph:
+            if speaker is None and paragraph_speaker[0] == paragraph and not _WORD.search(text, first, match.start()):
                 speaker = paragraph_speaker[1]
         else:
             speaker = _named_speaker(text, first, last, verb, match.span(), speakers)
             direct = speaker
-            pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), min(last, verb + 30))
-                            if not match.start() <= p.start() < match.end()), None)  # not one inside the quote
+            # the verb's subject, before it and not inside the quote ("the counsel said he …": "he" is not)
+            pronoun = next((p for p in _PRONOUN.finditer(text, max(first, verb - 20), verb)
+                            if not match.start() <= p.start() < match.end()), None)
             if speaker is None and pronoun:
                 # the quote's own sentence up to the quote or the pronoun, then the sentences before it
                 lead = [(first, min(match.start(), pronoun.start()))]
-                speaker = _subject_before(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
+                speaker = pronoun_antecedent(text, [*sentences[:index], *lead], paragraph, speakers, spoken,
                                           pronoun.group())
         # an organisation still stands where it is named (its quote is nobody else's) but is never the speaker
         # a fragment's speaker only by name (a pronoun and a few words are two weak links, not one strong one)
@@ -177,7 +177,7 @@ def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -
     colon = text.rfind(":", first, quote)
     for label in SPEAKER_LABELS if colon >= 0 else ():
         named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon
-                 and not _described(text, first, m)]
+                 and not described(text, first, m)]
         if named:
             return max(named)
     return None
@@ -190,7 +190,9 @@ def _named(text: str, mention: Span) -> bool:
     start, end = mention[0], mention[1]
     first = text[start]
     whole = first.isalnum() and not first.islower() and not text[end:end + 1].isalnum()
-    dateline = text[start - 1:start] in ("", "\n") and _DATELINE.match(text, end)
+    # a dateline opens the article ("Lima -- part of Varga's team -- said" opens a paragraph further on)
+    dateline = text[start - 1:start] in ("", "\n") and _DATELINE.match(text, end) and (
+        text[start:end].isupper() or "\n" not in text[:start].lstrip())
     described = text[max(0, start - 4):start].lower() == "the " and _THE_NAME_NOUN.match(text, end)
     return whole and not _MODIFIER.match(text, end) and not dateline and not described
 
@@ -207,7 +209,7 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
     before the quote, counts (the module's docstring says why)."""
     quote_end = quote[1]
     candidates = [m for m in mentions if m[2] in SPEAKER_LABELS and first <= m[0] and m[1] <= last
-                  and not _described(text, first, m)]
+                  and not described(text, first, m)]
     before = [m for m in candidates if m[1] <= verb and not _OBJECT.search(text, max(first, m[0] - 60), m[0])]
     after = [m for m in candidates if verb < m[0] <= verb + 40]
     if _PRONOUN_SUBJECT.search(text, max(first, verb - 24), verb):
@@ -220,9 +222,9 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
             return None
     elif _NOUN_SUBJECT.search(text, max(first, verb - 60), verb):
         return None
-    if verb >= quote_end and after:
-        return _adjoining(text, quote_end, _pick(after, min))
-    if verb >= quote_end and not text[verb:text.find(" ", verb)].lower().endswith("ing"):
+    if verb >= quote_end and after and not _WORD.search(text, quote_end, verb) and not _NOT_INVERTED.match(text, verb):
+        return _adjoining(text, quote_end, _pick(after, min))  # '"…," said Brandt', not '"…" and said Brandt'
+    if verb >= quote_end and not _participle(text, verb):
         return None  # only a participle ('…," adding') reaches back to a name before the quote
     if before and verb < quote_end and len(_WORD.findall(text, verb, quote[0])) - 1 > MAX_REPORTED_WORDS:
         return None  # the quote is deep inside reported speech
@@ -232,6 +234,12 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
     # source "according to" names.
     return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
+
+
+def _participle(text: str, verb: int) -> bool:
+    """A verb in -ing ("adding", "saying"); "according to" is not one: it names its own source."""
+    word = text[verb:text.find(" ", verb)].lower()
+    return word.endswith("ing") and word != "according"
 
 
 def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
@@ -248,7 +256,7 @@ def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) ->
     not being a name the model found, nobody is named."""
     end = next(m[1] for m in mentions if m[0] == speaker)
     between = text[end:verb]
-    participle = text[verb:text.find(" ", verb)].lower().endswith("ing") or bool(_JOINED.search(text, end, verb))
+    participle = _participle(text, verb) or bool(_JOINED.search(text, end, verb))
     appositive = between.lstrip().startswith((",", "(", "—", "–", "-"))
     return participle or appositive or len(_WORD.findall(between)) <= MAX_WORDS_TO_VERB
 
@@ -257,39 +265,3 @@ def _pick(mentions: Sequence[Span], nearest: Callable[..., Span]) -> int:
     """The nearest person among the mentions, else the nearest of them."""
     people = [m for m in mentions if m[2] == "PERSON"]
     return nearest(people or mentions, key=lambda m: m[0])[0]
-
-
-def _described(text: str, first: int, mention: Span) -> bool:
-    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker. Only
-    a comma after the name closes a long appositive ("X, a professor and former head of the office under Y, wrote");
-    without one, the description may lead to the speaker ("…, the nation's top expert Dr. Y said")."""
-    start, end = mention[0], mention[1]
-    appositive = 120 if text[end:end + 1] == "," else 40  # how far back the appositive's comma is looked for
-    return bool(_PREPOSITION.search(text, max(first, start - 16), start)
-                or _INDEFINITE.search(text, max(first, start - 40), start)
-                or _APPOSITIVE.search(text, max(first, start - appositive), start))
-
-
-def _subject_before(text: str, sentences: Sequence[tuple[int, int]], paragraph: int, mentions: Sequence[Span],
-                    spoken: tuple[int, int] | None, pronoun: str) -> int | None:
-    """Whom "he" or "she" means: the first person named in the last sentence before the quote's that names one,
-    in the quote's paragraph or the one before it; but the speaker of the last quote when no one is named after
-    that quote's sentence ('"…," Trump told Dowd. Then he told Stephanopoulos: "…"' is Trump again). A person
-    named with the other gender's title ("she" and Sir Vince Cable) is not meant. A sentence naming two people
-    (told apart by surname: "Donald Trump" and "Mr. Trump" are one) leaves the pronoun unresolved: the first
-    named is the subject more often than not, but not often enough to name a speaker on."""
-    other_gender = _TITLE_OF.get(pronoun.lower())
-    gap = paragraph
-    while gap > 0 and text[gap - 1] in "\n ":  # the blank lines between paragraphs
-        gap -= 1
-    since = text.rfind("\n", 0, gap) + 1
-    for s, e in reversed(sentences):
-        if e <= since:
-            break
-        if spoken and s <= spoken[0] < e:
-            return spoken[1]
-        people = [m for m in mentions if m[2] == "PERSON" and s <= m[0] < e and not _described(text, s, m)
-                  and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
-        if people:
-            return min(people)[0] if len({text[m[0]:m[1]].split()[-1].lower() for m in people}) == 1 else None
-    return None
