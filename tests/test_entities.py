@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from tasks import ids
-from tasks.aggregate import entities
+from tasks.aggregate import entities, labels
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
 from tasks.names import is_acronym
 from tasks.nlp.entity_rules import (
@@ -219,7 +219,7 @@ def _voted(text: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
     con.register("mentions", table)
     con.register("ids", entities.name_ids(names))
     con.register("articles", pa.table({"article_id": ["a1"], "text": [text]}))
-    return entities.with_ids(table, names, entities.entity_labels(con)).to_pylist()
+    return entities.with_ids(table, names, labels.entity_labels(con)).to_pylist()
 
 
 def test_minority_labels_follow_their_entity_and_the_model_label_stays() -> None:
@@ -237,6 +237,32 @@ def test_a_person_named_after_on_or_via_votes_organisation() -> None:
     labels = {r["text"]: r["label"] for r in _voted(text, rows)}
     # 3 of Chirper's 4 mentions follow "on" or "via"; one of Ann Lee's 2 is too few to say
     assert labels == {"Chirper": "ORG", "Ann Lee": "PERSON"}
+
+
+def test_the_vote_reads_the_articles_text_in_buckets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the "on"/"via" cue counts add up over buckets of articles: many small buckets give the labels one bucket gives,
+    # over names whose cued share sits around the quarter that decides (a bucket lost or counted twice shows)
+    rng = random.Random(7)
+    names_used = ["Chirper", "Lumova", "Vextra", "Quorrel", "Brindle", "Maltby", "Oskarsen", "Pellow", "Ruddock"]
+    texts = {f"a{i}": " ".join(f"{rng.choice(['Posted on', 'Later', 'Then', 'Next'])} {rng.choice(names_used)}."
+                               for _ in range(6)) for i in range(40)}
+    rows = [_mention(a, m.start(), m.group(), m.group().lower()) for a, text in texts.items()
+            for m in re.finditer("|".join(names_used), text)]
+    table = pa.Table.from_pylist(rows, schema=ENTITIES)
+    names = entities.resolution(entities.name_counts([table]))[0]
+
+    def voted() -> tuple[dict[str, str], tuple[int, int] | None]:
+        con = duckdb.connect()
+        con.register("mentions", table)
+        con.register("ids", entities.name_ids(names))
+        con.register("articles", pa.table({"article_id": list(texts), "text": list(texts.values())}))
+        mentions = entities.with_ids(table, names, labels.entity_labels(con)).to_pylist()
+        return {r["text"]: r["label"] for r in mentions}, con.sql("select sum(cued), sum(n) from cues").fetchone()
+
+    whole, counted = voted()
+    assert counted == (sum(t.count("on ") for t in texts.values()), len(rows))
+    monkeypatch.setattr(labels, "BUCKET_BYTES", 200)  # about two articles a bucket
+    assert voted() == (whole, counted) and set(whole.values()) == {"ORG", "PERSON"}
 
 
 def test_quotes_and_their_speakers() -> None:

@@ -14,6 +14,7 @@ from tasks import ids
 from tasks.aggregate import entity_ids, recall, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
+from tasks.aggregate.labels import entity_labels
 from tasks.memory import give_back_memory
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
 from tasks.schemas import ARTICLES, ENTITY_CATALOG, SENTENCES, STAGED, completed
@@ -177,40 +178,10 @@ order by mention_count desc, entity_id
 """
 
 
-ENTITY_LABELS_SQL = rf"""
-with named as (
-    select m.article_id, m.char_start, m.label, i.entity_id
-    from mentions m join ids i using (label, name_key)
-    where m.label in ({NAMED_SQL})
-),
-platforms as (  -- entities a quarter of whose "person" mentions, and two at least, come right after "on" or
-                -- "via" ("on Twitter", "via Reuters", "on Oahu"): not people, though the model says so; a person is
-                -- named so in a few percent of mentions at most ("sanctions on Putin")
-    select entity_id from (
-        select n.entity_id, regexp_matches(substr(a.text, greatest(n.char_start - 4, 0) + 1, least(n.char_start, 4)),
-                                           '(^|\W)(on|via) $') as cue
-        from named n join articles a using (article_id) where n.label = 'PERSON'
-    )
-    group by entity_id having count(*) filter (where cue) >= 2 and avg(cue::int) >= 0.25
-)
-select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
-                       else label end as label
-from (select entity_id, first(label order by n desc, label desc) as label  -- on a tie, the last alphabetically
-      from (select entity_id, label, count(*) as n from named group by all) group by entity_id)
-"""
-
-
 def name_ids(names: Resolution) -> pa.Table:
-    """``names`` as the relation ``ids`` of ``entity_labels``: (label, name_key, entity_id)."""
+    """``names`` as the relation ``ids`` of ``labels.entity_labels``: (label, name_key, entity_id)."""
     return pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
                      "entity_id": [entity_id for entity_id, _ in names.values()]})
-
-
-def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The label of each named entity: the one most of its mentions carry across the warehouse, except that a
-    platform or publication the model calls a person is an organisation; from the relations ``mentions``
-    (article_id, char_start, label, name_key), ``ids`` (label, name_key, entity_id) and ``articles`` of ``con``."""
-    return dict(con.sql(ENTITY_LABELS_SQL).fetchall())
 
 
 def catalog(entities: pa.Table, articles: pa.Table) -> pa.Table:

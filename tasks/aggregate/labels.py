@@ -1,0 +1,56 @@
+"""The label of each named entity: the one most of its mentions carry across the warehouse, except that a platform
+or publication the model calls a person is an organisation.
+
+Both figures add up over mentions, so they are counted where the mentions are (per name, not per mention) and only
+then joined to the entity ids; the "on"/"via" cue needs each person mention's article text, so articles are read in
+buckets of about ``BUCKET_BYTES`` of text: a warehouse's whole text no longer has to fit in the aggregate's DuckDB
+memory limit (joined at once, 100,000 articles ran out of it)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from tasks.names import NAME_LABELS
+
+BUCKET_BYTES = 32 * 1024 * 1024  # article text held at once by the cue query
+# a quarter of an entity's "person" mentions, and two at least, right after "on" or "via" ("on Twitter", "via
+# Reuters", "on Oahu"): not a person, though the model says so; a person is named so in a few percent of mentions
+# at most ("sanctions on Putin")
+MIN_CUED, CUED_SHARE = 2, 0.25
+
+_NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
+_CUE = r"regexp_matches(substr(a.text, greatest(p.char_start - 4, 0) + 1, least(p.char_start, 4)), '(^|\W)(on|via) $')"
+
+
+def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """entity_id -> label, from the relations ``mentions`` (article_id, char_start, label, name_key; read once),
+    ``ids`` (label, name_key, entity_id) and ``articles`` (article_id, text) of ``con``."""
+    con.execute(f"create temp table named as select article_id, char_start, label, name_key from mentions "
+                f"where label in ({_NAMED})")
+    con.execute("create temp table cues (name_key varchar, cued bigint, n bigint)")
+    text_bytes = con.sql("select coalesce(sum(strlen(text)), 0) from articles").fetchone()
+    buckets = max(1, -(-int(text_bytes[0] if text_bytes else 0) // BUCKET_BYTES))
+    for bucket in range(buckets):
+        con.execute(f"""
+            insert into cues select p.name_key, count(*) filter (where {_CUE}), count(*)
+            from (select article_id, char_start, name_key from named
+                  where label = 'PERSON' and hash(article_id) % {buckets} = {bucket}) p
+            join (select article_id, text from articles where hash(article_id) % {buckets} = {bucket}) a
+            using (article_id)
+            group by all""")
+    return dict(con.sql(f"""
+        with platforms as (
+            select i.entity_id from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
+            join ids i on i.label = 'PERSON' and i.name_key = c.name_key
+            group by i.entity_id having sum(c.cued) >= {MIN_CUED} and sum(c.cued) / sum(c.n) >= {CUED_SHARE}
+        ),
+        voted as (  -- on a tie, the last label alphabetically
+            select entity_id, first(label order by n desc, label desc) as label
+            from (select i.entity_id, c.label, sum(c.n) as n
+                  from (select label, name_key, count(*) as n from named group by all) c
+                  join ids i using (label, name_key) group by all)
+            group by entity_id
+        )
+        select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
+                               else label end
+        from voted""").fetchall())
