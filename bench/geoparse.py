@@ -2,7 +2,7 @@
 coordinates), scored by ../shared/tools/geoparse_score.py: accuracy within 161 km over all gold toponyms (missed ones
 count as wrong), on the development and validation parts (bench.split, keyed by article id).
 
-    nice .venv/bin/python -m bench.geoparse [--corpora ../shared/corpora]
+    nice .venv/bin/python -m bench.geoparse [--corpora ../shared/corpora] [--part development]
 
 Recognition is the pipeline's (tasks.nlp.analyze with the default model), the place mentions those the aggregate
 stage resolves (tasks.aggregate.places.is_place). Three resolvers of the same mentions, in one run:
@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
     parser.add_argument("--mentions", type=Path, help="keep the recognised mentions in this JSON file, and read "
                         "them from it when it exists (to try resolvers without running the model again)")
+    parser.add_argument("--part", choices=PARTS, action="append",
+                        help="score this part only (repeatable; default: both): work on the resolver need not look "
+                             "at the validation figure")
     args = parser.parse_args()
     started = time.perf_counter()
     gold_dir = args.corpora / "geoparsing_news"
@@ -103,7 +106,7 @@ def main() -> None:
     print("| part | resolver | geovirus acc@161 all | lgl acc@161 all | all acc@161 all | recall | "
           "acc@161 matched | AUC | median km |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for wanted in PARTS:
+    for wanted in args.part or PARTS:
         ids = [d for d in articles if part(d) == wanted]
         arts = {d: articles[d] for d in ids}
         tops = [t for t in toponyms if t["doc_id"] in arts]

@@ -103,6 +103,13 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
 
 
+def test_a_state_in_the_ap_stylebooks_abbreviation_is_the_state() -> None:
+    gaz = gazetteer()
+    assert any(p.kind == "admin1" and p.admin1 == "KS" for p in gaz.candidates("Kan."))
+    assert any(p.kind == "admin1" and p.admin1 == "SC" for p in gaz.candidates("S.C."))
+    assert not any(p.kind == "admin1" for p in gaz.candidates("Miss."))  # also a title: not a state's name
+
+
 def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
     rows = [{"label": "GPE", "model_label": "GPE", "text": "Springfield", "canonical_name": "Springfield"},
             {"label": "ORG", "model_label": "ORG", "text": "Texas", "canonical_name": "Texas"},

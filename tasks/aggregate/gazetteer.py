@@ -42,6 +42,15 @@ COUNTRY_ALIASES = {
     "CI": ("Ivory Coast",), "CZ": ("Czech Republic",), "MM": ("Burma",), "NL": ("Holland",), "BO": ("Bolivia",),
     "VE": ("Venezuela",), "TZ": ("Tanzania",), "MD": ("Moldova",), "PS": ("Palestine",), "VA": ("Vatican",),
 }
+# US news writes a state after a town in the AP Stylebook's abbreviations ("Wichita, Kan.", "Columbia, S.C.");
+# left out are those that are also common words or names (La., Pa., Mo., Ga., Va., Del., Ind., Ill., Miss., Wash.)
+AP_STATES = {
+    "AL": "Ala.", "AZ": "Ariz.", "AR": "Ark.", "CA": "Calif.", "CO": "Colo.", "CT": "Conn.", "DC": "D.C.",
+    "FL": "Fla.", "KS": "Kan.", "KY": "Ky.", "MD": "Md.", "MA": "Mass.", "MI": "Mich.", "MN": "Minn.",
+    "MT": "Mont.", "NE": "Neb.", "NV": "Nev.", "NH": "N.H.", "NJ": "N.J.", "NM": "N.M.", "NY": "N.Y.", "NC": "N.C.",
+    "ND": "N.D.", "OK": "Okla.", "OR": "Ore.", "RI": "R.I.", "SC": "S.C.", "SD": "S.D.", "TN": "Tenn.", "VT": "Vt.",
+    "WV": "W.Va.", "WI": "Wis.", "WY": "Wyo.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +231,8 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         if sub.parent_code is None and (cc, code) not in regions and region_cells.get((cc, code)):
             lat, lon = area_centre(list(region_cells[(cc, code)]))
             regions[(cc, code)] = Place(None, sub.name, "admin1", cc, code, lat, lon, region_people[(cc, code)])
-    for place in regions.values():
-        add([place.name], place)
+    for (cc, code), place in regions.items():
+        add([place.name, AP_STATES.get(code, "") if cc == "US" else ""], place)
     for co in gc.get_continents().values():
         add([co["name"], co.get("toponymName", ""), co.get("asciiName", "")],
             Place(int(co["geonameId"]), co["name"], "continent", None, None, float(co["lat"]), float(co["lng"]),
