@@ -65,9 +65,10 @@ def pronoun_antecedent(text: str, sentences: Sequence[tuple[int, int]], paragrap
             return spoken[1]
         if i < len(sentences) - 1 and not _LOWER.search(text, s, e):  # (the last is the quote's sentence's lead)
             return None
-        while i > 0 and _FRAGMENT.match(text, s):
-            i -= 1
-            s = sentences[i][0]
+        whole = i
+        while whole > 0 and _FRAGMENT.match(text, sentences[whole][0]):
+            whole -= 1
+        s = sentences[whole][0]
         named = [m for m in mentions if m[2] == "PERSON" and s <= m[0] < e
                  and not (other_gender and other_gender.search(text, max(0, m[0] - 6), m[0]))]
         people = [m for m in named if not described(text, s, m)]
