@@ -101,7 +101,6 @@ MAX_SCARE_WORDS = 4  # "big deal", "fake news", "a deal of the century": a term,
 SPEAKER_LABELS = ("PERSON", "ORG")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Quote:
     sentence_index: int
