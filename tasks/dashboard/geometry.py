@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 
-from countryinfo.countryinfo import load_countries
+from tasks.countries import Polygon, country_shapes
 
 DECIMALS = 2
 
@@ -23,7 +23,7 @@ def signed_area(ring: list[list[float]]) -> float:
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
 
 
-def _polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+def _polygon(rings: Polygon) -> Polygon:
     """A polygon rounded and wound as d3-geo (plotly.js's maps) reads it: the outer ring clockwise, holes
     anticlockwise. GeoJSON's own rule is the reverse, and d3 takes an anticlockwise outer ring for the rest of the
     globe: one such country paints the whole sphere."""
@@ -39,16 +39,7 @@ def _polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
 def countries_geojson() -> bytes:
     """The FeatureCollection as UTF-8 JSON: one feature per country, ``id`` its alpha-2 code, ``properties.name``
     its English short name (built once per process, ~0.3 s)."""
-    features = []
-    for info in load_countries()["countries"].values():
-        code = (info.get("ISO") or {}).get("alpha2")
-        shapes = (info.get("geoJSON") or {}).get("features") or []
-        if not code or not shapes:
-            continue
-        geometries = [f["geometry"] for f in shapes if f.get("geometry")]
-        polygons = [poly for g in geometries
-                    for poly in (g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])]
-        features.append({"type": "Feature", "id": code, "properties": {"name": info.get("name") or code},
-                         "geometry": {"type": "MultiPolygon", "coordinates": [_polygon(p) for p in polygons]}})
-    features.sort(key=lambda f: f["id"])
+    features = sorted(({"type": "Feature", "id": code, "properties": {"name": info.get("name") or code},
+                        "geometry": {"type": "MultiPolygon", "coordinates": [_polygon(p) for p in polygons]}}
+                       for code, info, polygons in country_shapes()), key=lambda f: str(f["id"]))
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
