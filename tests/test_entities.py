@@ -25,7 +25,7 @@ from tasks.nlp.entity_rules import (
     trim,
 )
 from tasks.nlp.quotes import find_quotes
-from tasks.schemas import ARTICLES, ENTITIES
+from tasks.schemas import ARTICLES, ENTITIES, STAGED
 
 
 @pytest.mark.parametrize(
@@ -263,6 +263,28 @@ def test_the_vote_reads_the_articles_text_in_buckets(monkeypatch: pytest.MonkeyP
     assert counted == (sum(t.count("on ") for t in texts.values()), len(rows))
     monkeypatch.setattr(labels, "BUCKET_BYTES", 200)  # about two articles a bucket
     assert voted() == (whole, counted) and set(whole.values()) == {"ORG", "PERSON"}
+
+
+def test_quotes_get_their_speakers_in_buckets_of_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    mentions = pa.Table.from_pylist([_mention(f"a{i}", 10 * k, f"Name{k}", f"name{k}") for i in range(9)
+                                     for k in range(3)], schema=ENTITIES)
+    quotes = pa.Table.from_pylist([{"article_id": f"a{i}", "sentence_index": 0, "char_start": 100 + k,
+                                    "char_end": 120 + k, "text": "words said", "speaker_char_start": 10 * k}
+                                   for i in range(9) for k in (2, 0, 1)], schema=STAGED["quotes"])
+
+    def speakers() -> list[list[tuple[str, int, str]]]:
+        con = duckdb.connect()
+        con.register("quotes", quotes)
+        con.register("entities", mentions)
+        return [list(zip(*(b[c].to_pylist() for c in ("article_id", "char_start", "speaker_name")), strict=True))
+                for b in entities.speaker_batches(con)]
+
+    [whole] = speakers()
+    assert whole == sorted(whole) and len(whole) == 27 and {s for *_, s in whole} == {"Name0", "Name1", "Name2"}
+    monkeypatch.setattr(entities, "QUOTES_PER_BUCKET", 6)  # 27 quotes: five buckets, each in article order
+    buckets = [rows for rows in speakers() if rows]
+    assert sorted(r for rows in buckets for r in rows) == whole and all(rows == sorted(rows) for rows in buckets)
+    assert len(buckets) > 1
 
 
 def test_quotes_and_their_speakers() -> None:

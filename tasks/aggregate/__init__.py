@@ -40,7 +40,7 @@ def aggregate(merged: Merged, registry: Registry) -> None:
     quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes"))
     fs = commit.sql_filesystem
     with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
-        commit.writer("quotes").write_all(sql.stream(con, entities.SPEAKERS_SQL)).close()
+        commit.writer("quotes").write_all(entities.speaker_batches(con)).close()
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
               "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}

@@ -136,11 +136,25 @@ def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
     return -count, shouting, -len(form), form
 
 
+QUOTES_PER_BUCKET = 100_000  # quotes sorted at once: all of a million ran out of the aggregate's DuckDB memory
 SPEAKERS_SQL = """
 select q.*, e.entity_id as speaker_entity_id, e.canonical_name as speaker_name
-from quotes q left join entities e on e.article_id = q.article_id and e.char_start = q.speaker_char_start
+from (select * from staged_quotes where hash(article_id) % {buckets} = {bucket}) q
+left join (select article_id, char_start, entity_id, canonical_name from entities
+           where hash(article_id) % {buckets} = {bucket}) e
+  on e.article_id = q.article_id and e.char_start = q.speaker_char_start
 order by q.article_id, q.char_start
 """
+
+
+def speaker_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
+    """The quotes (relation ``quotes``, read once) with their speakers' merged ids and names, from the relation
+    ``entities``: in article order, in buckets of articles of about ``QUOTES_PER_BUCKET`` quotes each."""
+    con.execute("create temp table staged_quotes as select * from quotes")
+    count = con.sql("select count(*) from staged_quotes").fetchone()
+    buckets = max(1, -(-int(count[0] if count else 0) // QUOTES_PER_BUCKET))
+    for bucket in range(buckets):
+        yield from sql.stream(con, SPEAKERS_SQL.format(buckets=buckets, bucket=bucket))
 
 NAMED_SQL = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
