@@ -10,7 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 
+from tasks.aggregate import trends
 from tasks.aggregate.trends import entity_trends
 from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, TABLES
 from tasks.warehouse import storage
@@ -56,6 +58,23 @@ def test_entity_pairs_within_articles_and_sentences_skip_dates() -> None:
     pairs = {(r["entity_a"], r["entity_b"]): (r["article_count"], r["sentence_count"])
              for r in entity_trends(_articles(), _entities(), _sentences())["entity_pairs"].to_pylist()}
     assert pairs == {("kim", "putin"): (2, 1)}  # both articles; only a1's first sentence; "monday" is a date
+
+
+def test_entity_pairs_in_buckets_are_the_pairs_of_one_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    # many entities in a few articles: each bucket counts the pairs of its first entities, all buckets the table
+    rows = [{"article_id": f"a{i % 3}", "sentence_index": i % 2, "char_start": i, "char_end": i + 1, "text": f"E{i}",
+             "label": "PERSON", "model_label": "PERSON", "name_key": f"e{i % 7}", "entity_id": f"e{i % 7}",
+             "canonical_name": f"E{i % 7}"} for i in range(30)]
+    entities = pa.Table.from_pylist(rows, schema=ENTITIES)
+
+    def pairs() -> list[tuple[str, str, int, int]]:
+        table = entity_trends(_articles(), entities, _sentences())["entity_pairs"]
+        return sorted(zip(*(table[c].to_pylist() for c in ("entity_a", "entity_b", "article_count",
+                                                           "sentence_count")), strict=True))
+
+    whole = pairs()
+    monkeypatch.setattr(trends, "MENTIONS_PER_PAIR_BUCKET", 4)  # 30 mentions: eight buckets
+    assert pairs() == whole and len(whole) == 21  # every pair of 7 entities, each once
 
 
 def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
