@@ -136,7 +136,7 @@ def _preference(form_count: tuple[str, int]) -> tuple[int, int, int, str]:
     return -count, shouting, -len(form), form
 
 
-QUOTES_PER_BUCKET = 100_000  # quotes sorted at once: all of a million ran out of the aggregate's DuckDB memory
+QUOTES_PER_BUCKET = 100_000  # quotes one query joins and sorts, within the aggregate's DuckDB memory limit
 SPEAKERS_SQL = """
 select q.*, e.entity_id as speaker_entity_id, e.canonical_name as speaker_name
 from (select * from staged_quotes where hash(article_id) % {buckets} = {bucket}) q

@@ -18,7 +18,7 @@ from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 
 _NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
-MENTIONS_PER_PAIR_BUCKET = 1_000_000  # named mentions whose pairs are counted at once (12,800 articles: ~1.3 M)
+MENTIONS_PER_PAIR_BUCKET = 1_000_000  # named mentions whose pairs one query counts, within the DuckDB memory limit
 
 ENTITY_DAILY_SQL = f"""
 with by_sentence as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
