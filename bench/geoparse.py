@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.split import PARTS, part
+from bench.split import PARTS, add_part_option, part
 from tasks.aggregate.gazetteer import Place, gazetteer
 from tasks.aggregate.places import Mention, article_evidence, is_place, pool, resolve
 from tasks.nlp.analyze import analyze, default_model
@@ -85,9 +85,7 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
     parser.add_argument("--mentions", type=Path, help="keep the recognised mentions in this JSON file, and read "
                         "them from it when it exists (to try resolvers without running the model again)")
-    parser.add_argument("--part", choices=PARTS, action="append",
-                        help="score this part only (repeatable; default: both): work on the resolver need not look "
-                             "at the validation figure")
+    add_part_option(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     gold_dir = args.corpora / "geoparsing_news"

@@ -32,7 +32,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.split import PARTS, Part
+from bench.split import PARTS, Part, add_part_option
 from flows.cli import set_environment_defaults
 
 set_environment_defaults()
@@ -112,8 +112,7 @@ def main() -> None:
     parser.add_argument("--dump-development", type=Path, metavar="FILE",
                         help="write the development part's attribution errors to FILE (there is no such option for "
                              "the validation part)")
-    parser.add_argument("--part", choices=PARTS, action="append",
-                        help="score this part only (repeatable; default: both)")
+    add_part_option(parser)
     args = parser.parse_args()
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
     wanted = {str(label["article_id"]) for label in labels}

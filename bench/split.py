@@ -12,6 +12,7 @@ the salt, or choosing keys per corpus after seeing scores, would defeat the poin
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 from collections.abc import Iterable
 from typing import Literal, TypeVar
@@ -21,6 +22,13 @@ PARTS: tuple[Part, ...] = ("development", "validation")
 SALT = "newslake-evaluation-split-v1:"
 
 T = TypeVar("T")
+
+
+def add_part_option(parser: argparse.ArgumentParser) -> None:
+    """``--part``: score one part only (repeatable; default both), so that work on a rule need not look at the
+    validation figure."""
+    parser.add_argument("--part", choices=PARTS, action="append",
+                        help="score this part only (repeatable; default: both)")
 
 
 def part(key: str) -> Part:

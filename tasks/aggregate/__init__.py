@@ -46,10 +46,9 @@ def aggregate(merged: Merged, registry: Registry) -> None:
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    with sql.connect(fs, **detail) as con:
-        commit.writer("entity_daily").write_all(sql.stream(con, trends.ENTITY_DAILY_ORDERED_SQL)).close()
-    with sql.connect(fs, **detail) as con:
-        commit.writer("entity_pairs").write_all(trends.pair_batches(con)).close()
+    for name, (batches, _) in trends.TABLES.items():
+        with sql.connect(fs, **detail) as con:
+            commit.writer(name).write_all(batches(con)).close()
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
     outlets = build_outlets(facts, registry, top["outlet_id"])

@@ -151,16 +151,14 @@ def speaker_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
     """The quotes (relation ``quotes``, read once) with their speakers' merged ids and names, from the relation
     ``entities``: in article order, in buckets of articles of about ``QUOTES_PER_BUCKET`` quotes each."""
     con.execute("create temp table staged_quotes as select * from quotes")
-    count = con.sql("select count(*) from staged_quotes").fetchone()
-    buckets = max(1, -(-int(count[0] if count else 0) // QUOTES_PER_BUCKET))
+    buckets = sql.buckets(con, "select count(*) from staged_quotes", QUOTES_PER_BUCKET)
     for bucket in range(buckets):
         yield from sql.stream(con, SPEAKERS_SQL.format(buckets=buckets, bucket=bucket))
 
-NAMED_SQL = ", ".join(f"'{label}'" for label in NAME_LABELS)
 
 CATALOG_SQL = f"""
 with named as not materialized (  -- people, organisations, places ...: not dates, numbers or amounts
-    select * from entities where label in ({NAMED_SQL})
+    select * from entities where label in ({sql.NAMED})
 ),
 by_article as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
     select b.*, a.outlet_id, a.published_at
@@ -265,11 +263,10 @@ def _earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, s
 def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
     """Most-mentioned named entities per value of an articles column (people, organisations, places ...;
     not dates or numbers), from the relations ``articles`` and ``entities`` of ``con``."""
-    named = ", ".join(f"'{label}'" for label in NAME_LABELS)
     query = f"""
         with counts as (
             select a.{key}, e.canonical_name, count(*) as n
-            from entities e join articles a using (article_id) where e.label in ({named})
+            from entities e join articles a using (article_id) where e.label in ({sql.NAMED})
             group by a.{key}, e.canonical_name
         ),
         top as (

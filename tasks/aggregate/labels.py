@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from tasks.names import NAME_LABELS
+from tasks.aggregate import sql
 
 BUCKET_BYTES = 32 * 1024 * 1024  # article text held at once by the cue query
 # a quarter of an entity's "person" mentions, and two at least, right after "on" or "via" ("on Twitter", "via
@@ -18,7 +18,6 @@ BUCKET_BYTES = 32 * 1024 * 1024  # article text held at once by the cue query
 # at most ("sanctions on Putin")
 MIN_CUED, CUED_SHARE = 2, 0.25
 
-_NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 _CUE = r"regexp_matches(substr(a.text, greatest(p.char_start - 4, 0) + 1, least(p.char_start, 4)), '(^|\W)(on|via) $')"
 
 
@@ -26,10 +25,9 @@ def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """entity_id -> label, from the relations ``mentions`` (article_id, char_start, label, name_key; read once),
     ``ids`` (label, name_key, entity_id) and ``articles`` (article_id, text) of ``con``."""
     con.execute(f"create temp table named as select article_id, char_start, label, name_key from mentions "
-                f"where label in ({_NAMED})")
+                f"where label in ({sql.NAMED})")
     con.execute("create temp table cues (name_key varchar, cued bigint, n bigint)")
-    text_bytes = con.sql("select coalesce(sum(strlen(text)), 0) from articles").fetchone()
-    buckets = max(1, -(-int(text_bytes[0] if text_bytes else 0) // BUCKET_BYTES))
+    buckets = sql.buckets(con, "select sum(strlen(text)) from articles", BUCKET_BYTES)
     for bucket in range(buckets):
         con.execute(f"""
             insert into cues select p.name_key, count(*) filter (where {_CUE}), count(*)

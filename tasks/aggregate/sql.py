@@ -19,9 +19,11 @@ import fsspec
 import pyarrow as pa
 
 from tasks.memory import give_back_memory
+from tasks.names import NAME_LABELS
 
 MEMORY_LIMIT = "128MB"
 BATCH_ROWS = 16_384
+NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)  # names, not dates or numbers: "label in ({NAMED})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,13 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
 def stream(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:
     """The query's result, batch by batch."""
     yield from con.sql(query).fetch_record_batch(BATCH_ROWS)
+
+
+def buckets(con: duckdb.DuckDBPyConnection, size_query: str, per_bucket: int) -> int:
+    """How many buckets (one at least) split the size ``size_query`` gives into about ``per_bucket`` each: a query
+    too large for the memory limit at once runs once per bucket, on the rows whose key hashes to it."""
+    row = con.sql(size_query).fetchone()
+    return max(1, -(-int(row[0] or 0 if row else 0) // per_bucket))
 
 
 def table(con: duckdb.DuckDBPyConnection, query: str, schema: pa.Schema) -> pa.Table:

@@ -14,15 +14,13 @@ import duckdb
 import pyarrow as pa
 
 from tasks.aggregate import sql
-from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
 
-_NAMED = ", ".join(f"'{label}'" for label in NAME_LABELS)
 MENTIONS_PER_PAIR_BUCKET = 1_000_000  # named mentions whose pairs one query counts, within the DuckDB memory limit
 
 ENTITY_DAILY_SQL = f"""
 with by_sentence as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
-    select entity_id, article_id, sentence_index, count(*) as mentions from entities where label in ({_NAMED})
+    select entity_id, article_id, sentence_index, count(*) as mentions from entities where label in ({sql.NAMED})
     group by all
 ),
 by_article as (  -- the tone of each sentence that mentions it once, however many times it does
@@ -41,7 +39,7 @@ group by all
 
 ENTITY_PAIRS_SQL = f"""
 with named as not materialized (
-    select distinct article_id, sentence_index, entity_id, canonical_name from entities where label in ({_NAMED})
+    select distinct article_id, sentence_index, entity_id, canonical_name from entities where label in ({sql.NAMED})
 ),
 first as not materialized (  -- the bucket's share of entity_a
     select * from named where hash(entity_id) % {{buckets}} = {{bucket}}
@@ -65,22 +63,28 @@ from in_article p left join in_sentence s using (entity_a, entity_b)
 """
 
 
-ENTITY_DAILY_ORDERED_SQL = ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id"
+def daily_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
+    """entity_daily from the relations ``articles``, ``entities`` and ``sentences`` of ``con``, in day order."""
+    yield from sql.stream(con, ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id")
 
 
 def pair_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
     """entity_pairs from the relation ``entities`` of ``con``, bucket by bucket, in no particular order (sorting
     millions of pairs failed in DuckDB at its memory limit)."""
-    count = con.sql(f"select count(*) from entities where label in ({_NAMED})").fetchone()
-    buckets = max(1, -(-int(count[0] if count else 0) // MENTIONS_PER_PAIR_BUCKET))
+    buckets = sql.buckets(con, f"select count(*) from entities where label in ({sql.NAMED})", MENTIONS_PER_PAIR_BUCKET)
     for bucket in range(buckets):
         yield from sql.stream(con, ENTITY_PAIRS_SQL.format(buckets=buckets, bucket=bucket))
 
 
+TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}
+
+
 def entity_trends(articles: pa.Table, entities: pa.Table, sentences: pa.Table) -> dict[str, pa.Table]:
     """entity_daily and entity_pairs from the articles, (resolved) entities and sentences tables."""
-    with sql.connect(articles=articles, entities=entities, sentences=sentences) as con:
-        daily = sql.table(con, ENTITY_DAILY_ORDERED_SQL, ENTITY_DAILY)
-        batches = list(pair_batches(con))
-        pairs = pa.Table.from_batches(batches) if batches else ENTITY_PAIRS.empty_table()
-        return {"entity_daily": daily, "entity_pairs": pairs.select(ENTITY_PAIRS.names).cast(ENTITY_PAIRS)}
+    out = {}
+    for name, (batches, schema) in TABLES.items():
+        with sql.connect(articles=articles, entities=entities, sentences=sentences) as con:
+            rows = list(batches(con))
+        table = pa.Table.from_batches(rows) if rows else schema.empty_table()
+        out[name] = table.select(schema.names).cast(schema)
+    return out

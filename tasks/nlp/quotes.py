@@ -64,19 +64,18 @@ _TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$"  # a ti
                      re.IGNORECASE)  # follows a work's noun with no comma ('his book "…"'; 'his book, "…"' quotes it)
 # A name right after one of these verbs (and the capitalised words of its phrase: "told Fox News' Jo Ray") is its
 # object, the one spoken to or about, not the one whose verb it is (though a later "she replied" may mean her).
-_OBJECT = re.compile(r"\b(?:told|tells|telling|asked|asks|asking|urged|urges|thanked|praised|praising|criticized|"
-                     r"criticised|criticizing|accused|accusing|interviewed|blamed|blaming|thanking|questioned|"
-                     r"pressed|pressing)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
+_TO_SOMEONE = (r"told|tells|telling|urged|urges|thanked|thanking|praised|praising|critici[sz]ed|criticizing|accused|"
+               r"accusing|interviewed|blamed|blaming|questioned|pressed|pressing")
+_OBJECT = re.compile(rf"\b(?:{_TO_SOMEONE}|asked|asks|asking)\s+(?:[A-Z][\w.&'’-]*\s+)*$")
 # What follows a dateline's place: "CAIRO (AP) — ", "PARIS, Texas — ".
 _DATELINE = re.compile(r"(?:,?[ \t]+[A-Z][\w.]*)*(?:[ \t]*\([^)\n]{1,20}\))?[ \t]*[—–-]+[ \t]")
 # "Clinton spokesman Nick Merrill", "Harbor Center President Ana Lima": the first name only says whose the role is.
 _ROLE_BETWEEN = re.compile(r"\s+(?i:spokes(?:man|woman|person)|aide|adviser|advisor|official|chief|director|leader"
                            r"|president|secretary|senator|chairman|chairwoman|chair|ceo|founder|attorney|lawyer"
                            r"|analyst|reporter|correspondent|editor|host|minister|manager|press secretary)\s+")
-# After a quote, "told Varga" names whom the words were said to ('"…," one aide told Varga'): these never invert.
-_NOT_INVERTED = re.compile(r"(?:told|tells|telling|urged|urges|thanked|thanking|praised|praising|critici[sz]ed|"
-                           r"criticizing|accused|accusing|interviewed|blamed|blaming|questioned|pressed|pressing)\b",
-                           re.IGNORECASE)
+# After a quote, "told Varga" names whom the words were said to ('"…," one aide told Varga'): these never invert
+# ("asked Varga" does: '"…?" asked Varga').
+_NOT_INVERTED = re.compile(rf"(?:{_TO_SOMEONE})\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a subject and its verb
 # What may follow "the <name>" when it names ("the White House said", "the Pentagon in a statement"); any other
