@@ -198,17 +198,20 @@ ENTITY_PAIRS = pa.schema(
 PLACES = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entity_catalog: a place entity (a GPE, LOC or FAC, or a country or "
-               "first-level region named under another label).", False),
+               "first-level region named under another label), or an organisation named after a place: the place "
+               "its name starts with, a county, region or country, or a town before a public body's noun (the "
+               "Vermont Board of Parks: Vermont; the Springfield Fire Department: Springfield).", False),
         _field("name", pa.string(), "canonical_name of the entity.", False),
         _field("geonameid", pa.int64(), "GeoNames id of the entry it resolves to; null when unresolved (and for a "
                "region ISO 3166-2 names that GeoNames' packaged data does not)."),
         _field("place_name", pa.string(), "The gazetteer's name of that entry."),
-        _field("kind", pa.string(), "country, admin1 (first-level region: a US state, a province ...), city or "
-               "continent; null when unresolved."),
+        _field("kind", pa.string(), "country, admin1 (first-level region: a US state, a province ...), admin2 "
+               "(second-level: a county, a parish ...), city or continent; null when unresolved."),
         _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code of its country; null for a continent."),
         _field("admin1", pa.string(), "GeoNames admin1 code of its region (US: the state's postal code)."),
         _field("latitude", pa.float64(), "Decimal degrees: a town's GeoNames point, a country's mainland centroid, "
-               "a region's centre of the area its towns cover. A point, not an extent."),
+               "a region's centre of the area its towns cover, a county's mean of its towns. A point, not an "
+               "extent."),
         _field("longitude", pa.float64(), "Decimal degrees (see latitude)."),
         _field("resolved_by", pa.string(), "'only candidate', 'context' (other places its articles name, a region "
                "written after it, the outlet's country), 'population' (the most likely entry, context agreeing or "
@@ -223,8 +226,9 @@ PLACE_COUNTRY_DAILY = pa.schema(
         _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code of the resolved places.", False),
         _field("outlet_id", pa.string(), "Key into outlets.", False),
         _field("day", pa.date32(), "UTC day of the articles' published_at; null when unknown."),
-        _field("mentions", pa.int64(), "Mentions of places in that country (the country itself, its regions and "
-               "towns) in that outlet's articles of that day.", False),
+        _field("mentions", pa.int64(), "Mentions of places in that country (the country itself, its regions, "
+               "counties and towns, and organisations named after them) in that outlet's articles of that day.",
+               False),
         _field("articles", pa.int64(), "Articles of that outlet and day that mention a place in it.", False),
     ]
 )

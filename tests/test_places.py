@@ -5,9 +5,20 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import pyarrow as pa
+
 from tasks.aggregate.gazetteer import Gazetteer, Place, _cities, area_centre, build, gazetteer, name_key
-from tasks.aggregate.place_tables import wanted_names
-from tasks.aggregate.places import Evidence, Mention, article_evidence, is_place, pool, resolve
+from tasks.aggregate.place_tables import build_places, wanted_names
+from tasks.aggregate.places import (
+    Evidence,
+    Mention,
+    article_evidence,
+    is_place,
+    named_after,
+    place_mention,
+    pool,
+    resolve,
+)
 
 US_IL = Place(1, "Illinois", "admin1", "US", "IL", 40.0, -89.2, 12_000_000)
 US_MA = Place(2, "Massachusetts", "admin1", "US", "MA", 42.3, -71.8, 6_000_000)
@@ -88,6 +99,41 @@ def test_places_are_place_labels_and_countries_or_regions_under_other_labels() -
     assert not is_place("PERSON", "PERSON", "Nowhereville", gaz)
 
 
+def test_an_organisation_named_after_a_region_or_a_towns_public_body_names_that_place() -> None:
+    gaz = _gaz()
+    assert named_after("ORG", "Texas Department of Roads", gaz) == "Texas"
+    assert named_after("ORG", "Texas Widget Makers", gaz) == "Texas"  # a region names it, whatever follows
+    assert named_after("ORG", "Dallas Police Department", gaz) == "Dallas"
+    assert named_after("ORG", "Dallas Sheriff's Office", gaz) == "Dallas"
+    assert named_after("ORG", "Dallas Widget Makers", gaz) is None  # a town's name may be a person's or a brand's
+    assert named_after("ORG", "Texas", gaz) is None  # nothing follows: the name itself (is_place) or not a place
+    assert named_after("ORG", "Texas and partners", gaz) is None
+    assert named_after("PERSON", "Dallas Police", gaz) is None
+    mention = place_mention("e1", "ORG", "ORG", "Texas Department of Roads", 10, gaz)
+    assert mention == Mention("e1", "Texas", 10, 15)  # where the place sits in the name
+
+
+def test_the_places_table_gives_an_organisation_named_after_a_place_that_place() -> None:
+    rows = [("a1", 0, "Texas Department of Roads", "ORG", "org-1"), ("a1", 40, "Dallas", "GPE", "gpe-1"),
+            ("a1", 60, "Dallas Widget Makers", "ORG", "org-2")]
+    entities = pa.RecordBatch.from_pylist([
+        {"article_id": a, "char_start": start, "char_end": start + len(text), "text": text, "label": label,
+         "model_label": label, "entity_id": entity_id, "canonical_name": text}
+        for a, start, text, label, entity_id in rows])
+    places = build_places([entities], {}, _gaz()).to_pylist()
+    assert {(p["entity_id"], p["place_name"], p["kind"]) for p in places} == {
+        ("org-1", "Texas", "admin1"), ("gpe-1", "Dallas", "city")}
+    assert next(p for p in places if p["entity_id"] == "org-1")["name"] == "Texas Department of Roads"
+
+
+def test_the_longest_place_an_organisation_starts_with_decides() -> None:
+    kansas = Place(30, "Kansas", "admin1", "US", "KS", 38.5, -98.0, 2_900_000)
+    kansas_city = Place(31, "Kansas City", "city", "US", "MO", 39.1, -94.6, 500_000)
+    gaz = Gazetteer(by_name={"kansas": (kansas,), "kansas city": (kansas_city,)}, countries={}, regions={})
+    assert named_after("ORG", "Kansas City Police Department", gaz) == "Kansas City"
+    assert named_after("ORG", "Kansas City Widget Makers", gaz) is None  # not the region: the town, then no body
+
+
 def test_area_centre_ignores_a_far_island() -> None:
     mainland = [(40.0 + i * 0.5, -100.0 + j * 0.5) for i in range(8) for j in range(8)]
     assert area_centre([*mainland, (20.0, -157.0)]) == (42.0, -98.0)
@@ -103,6 +149,17 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
 
 
+def test_the_packaged_gazetteer_names_other_countries_regions_and_counties() -> None:
+    gaz = gazetteer()
+    bavaria = [p for p in gaz.candidates("Bavaria") if p.kind == "admin1"]  # ISO's code is not GeoNames' here
+    assert [p.country_code for p in bavaria] == ["DE"] and 47 < bavaria[0].latitude < 51
+    assert bavaria[0] == gaz.regions[("DE", bavaria[0].admin1 or "")]  # a town's region code finds it
+    cook = {p.admin1: p for p in gaz.candidates("Cook County") if p.kind == "admin2"}
+    assert {"IL", "GA"} <= set(cook)  # one entry per state, not one per name
+    assert 41 < cook["IL"].latitude < 43 and -89 < cook["IL"].longitude < -87
+    assert cook["IL"].population > cook["GA"].population
+
+
 def test_a_state_in_the_ap_stylebooks_abbreviation_is_the_state() -> None:
     gaz = gazetteer()
     assert any(p.kind == "admin1" and p.admin1 == "KS" for p in gaz.candidates("Kan."))
@@ -113,12 +170,13 @@ def test_a_state_in_the_ap_stylebooks_abbreviation_is_the_state() -> None:
 def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
     rows = [{"label": "GPE", "model_label": "GPE", "text": "Springfield", "canonical_name": "Springfield"},
             {"label": "ORG", "model_label": "ORG", "text": "Texas", "canonical_name": "Texas"},
+            {"label": "ORG", "model_label": "ORG", "text": "Dallas Police", "canonical_name": "Dallas Police"},
             {"label": "DATE", "model_label": "DATE", "text": "Paris", "canonical_name": "Paris"}]
     names = wanted_names([rows])
-    assert names == {"springfield", "texas"}  # a date is never looked up
+    assert names == {"springfield", "texas", "dallas police", "dallas"}  # a date is never looked up
     part, whole = build(names), gazetteer()
-    assert set(part.by_name) == names
-    assert all(part.by_name[n] == whole.by_name[n] for n in names)
+    assert set(part.by_name) == names - {"dallas police"}
+    assert all(part.by_name[n] == whole.by_name[n] for n in part.by_name)
     assert part.countries == whole.countries and part.regions == whole.regions  # every town's context
 
 

