@@ -1,6 +1,6 @@
-"""Quote attribution guards added with the eighth development extension of the labelled sample: each case is a
-general property of news attribution (who a verb's subject can be, which sentence a pronoun can reach back to).
-Tiny hand-made texts and mentions, no model."""
+"""Quote attribution guards added with the eighth and ninth development extensions of the labelled sample: each
+case is a general property of news attribution (who a verb's subject can be, which sentence a pronoun can reach
+back to). Tiny hand-made texts and mentions, no model."""
 
 from __future__ import annotations
 
@@ -87,3 +87,27 @@ def test_a_pronoun_does_not_mean_a_person_named_after_someone_in_a_preposition()
     text = ('From Tomas Varga, there were no more posts attacking Lima for a "witch hunt against the port."\n'
             '"It is a shame that the port had to go through this," he told reporters.')
     assert _speakers(text, {"Tomas Varga": "PERSON", "Lima": "PERSON"}, ['"It']) == [None, None]
+
+
+@pytest.mark.parametrize(("text", "names", "expected"), [
+    # A name after a preposition and a title is that preposition's object, not the verb's subject ...
+    ('The envoy Ana Lima, in Oslo for talks with Harbor Secretary of Trade Tomas Varga, said the plan was "a step '
+     'too far for the port."', {"Ana Lima": "PERSON", "Tomas Varga": "PERSON"}, ["Ana Lima"]),
+    ('MAYOR, referring to Harbor’s Tomas Varga: "You praised the council for its work on the port last year."',
+     {"Tomas Varga": "PERSON"}, [None]),
+    # ... unless the preposition is the title's own ("Secretary for Ports"), or the name is a participle's subject.
+    ('Secretary for Ports Tomas Varga said on Monday that the strike "only shows why the deal matters now."',
+     {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    ('Unions were not convinced, with Harbor Rep. Tomas Varga saying "it still does not pay the crews enough."',
+     {"Tomas Varga": "PERSON"}, ["Tomas Varga"]),
+    # A pronoun opening the sentence is the subject of the verbs joined on to its clause, not the name between.
+    ('He introduced the poet Tomas Varga, 86, to long applause and said: "Tomas, your work gives the port a voice."',
+     {"Tomas Varga": "PERSON"}, [None]),
+    ('Ana Lima thanked the crews to long applause and said: "Your work gives the port a voice and a future."',
+     {"Ana Lima": "PERSON"}, ["Ana Lima"]),
+    # After "called", title-cased words are a title even when a full stop ends them.
+    ('Ana Lima, you wrote a column called "Stop Telling Workers They Must Wait for the Port."',
+     {"Ana Lima": "PERSON"}, []),
+])
+def test_attribution_guards_of_the_ninth_extension(text: str, names: Names, expected: list[str | None]) -> None:
+    assert _speakers(text, names) == expected

@@ -12,6 +12,13 @@ Span = tuple[int, int, str]  # (start, end, label) of a mention
 # one who speaks.
 _PREPOSITION = re.compile(r"\b(?:with|(?<!according )to|by|for|of|about|from|against|at|in|on|than|and|like)"
                           r"\s+(?:the\s+)?$", re.IGNORECASE)
+# ... and so is one after a title ("talks with U.S. Secretary of State Ana Lima", "referring to Harbor's Tomas Varga"),
+# when the preposition follows a lower-case word (in "Secretary for Security Ana Lima" it is the title's) and the
+# name is not the subject of a participle ("with Rep. Ana Lima saying"). Not after "at", "in", "on" (a place or a
+# day: "On Monday Lima said"), "of" ("Secretary of State Lima said") nor "by" (an agent acts: "sought by Lima, who").
+_PREPOSITION_TITLE = re.compile(r"\b(?:with|(?<!according )to|for|about|from|against|than|like)\s+"
+                                r"(?:the\s+)?(?:[A-Z][\w.&'’-]*\s+(?:of\s+)?)+$")
+_PARTICIPLE_AFTER = re.compile(r"\s+[a-z]+ing\b")
 # "a Republican senator", "one Senate staffer", "another senior White House official": a name describing someone, not
 # naming the one who speaks.
 _INDEFINITE = re.compile(r"\b(?i:a|an|one|another|many|some|several|most|other)\s+(?:[a-z][\w-]*\s+){0,2}"
@@ -26,14 +33,26 @@ _DESCRIBED_SUBJECT = re.compile(r"\W*(?:The|A|An)\s+(?:[A-Z][\w.’'-]*\s+)*(?:[
 
 
 def described(text: str, first: int, mention: Span) -> bool:
-    """A name that is the object of a preposition, follows "a"/"an", or sits in an appositive: not a speaker. Only
-    a comma after the name closes a long appositive ("X, a professor and former head of the office under Y, wrote");
-    without one, the description may lead to the speaker ("…, the nation's top expert Dr. Y said")."""
+    """A name that is the object of a preposition (with or without a title), follows "a"/"an", or sits in an
+    appositive: not a speaker. Only a comma after the name closes a long appositive ("X, a professor and former head
+    of the office under Y, wrote"); without one, the description may lead to the speaker ("…, the nation's top
+    expert Dr. Y said")."""
     start, end = mention[0], mention[1]
     appositive = 120 if text[end:end + 1] == "," else 40  # how far back the appositive's comma is looked for
     return bool(_PREPOSITION.search(text, max(first, start - 16), start)
+                or _after_titled_preposition(text, first, start, end)
                 or _INDEFINITE.search(text, max(first, start - 40), start)
                 or _APPOSITIVE.search(text, max(first, start - appositive), start))
+
+
+def _after_titled_preposition(text: str, first: int, start: int, end: int) -> bool:
+    """A name after a preposition and a title (``_PREPOSITION_TITLE``) that is not the title's own preposition (the
+    word before it is not capitalised) nor the subject of a participle after the name."""
+    found = _PREPOSITION_TITLE.search(text, max(first, start - 60), start)
+    if found is None or _PARTICIPLE_AFTER.match(text, end):
+        return False
+    before = text[max(first, found.start() - 40) : found.start()].split()
+    return not before or not before[-1][:1].isupper()
 
 
 def pronoun_antecedent(text: str, sentences: Sequence[tuple[int, int]], paragraph: int, mentions: Sequence[Span],

@@ -8,9 +8,10 @@ The common patterns of news writing, in order:
   clause, nor '"…," an aide told Brandt', whom it was said to); before the quote, the nearest name before the verb
   ('Hong Min … told Yonhap the images shape a "victory narrative"'), or the one "according to" names. A pronoun or a
   common noun as the subject ("he explained that …", '"…," the source said of Brandt', "one Senate GOP staffer said")
-  names nobody here. A name after a preposition or a quantifier ("a", "one", "many"), inside an appositive, used as a
-  modifier or possessor ("Obama-era", "Ayotte's", "DeVos' nomination"), a dateline, or inside another quote does not
-  speak; a participle joined on ("…, the source said, adding") takes the earlier verb's subject;
+  names nobody here. A name after a preposition (and a title: "talks with Secretary of State Ana Lima") or a
+  quantifier ("a", "one", "many"), inside an appositive, used as a modifier or possessor ("Obama-era", "Ayotte's",
+  "DeVos' nomination"), a dateline, or inside another quote does not speak; a participle or a verb joined on ("…, the
+  source said, adding", "… and said") takes the clause's subject, a pronoun when one opens the sentence;
 - the evidence must be direct: after the quote, the name adjoins it (a few words at most between the closing mark and
   the name: the verb, a day, a title), since a name further on sits in a clause or an appositive that may be about
   someone else ('"…," Ana Lima, a professor under Tomas Varga, writes' names Varga last); before the quote, the quote
@@ -38,9 +39,9 @@ statement is quoted, and a group's words come through a spokesman, a statement o
 article seldom ties to it as directly as to a person; a person named that way is far more often the one who spoke.
 
 A few words in quotation marks with no speech verb in their clause, or after "called", "dubbed" or "so-called", are
-scare quotes or a term ('called it a "big deal"'), and title-cased words, or any after "titled" or right after a
-work's noun ('her book "…"'), are a title ("Meet the Press", "State of the Union."): not something said, so they
-are left out.
+scare quotes or a term ('called it a "big deal"'), and title-cased words (a full stop makes a sentence of them,
+except after "called"), or any after "titled" or right after a work's noun ('her book "…"'), are a title ("Meet
+the Press", "State of the Union."): not something said, so they are left out.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ _QUOTE = re.compile(r"[“\"«„]([^“”\"«»„\n]{3,2000})(?:[”\"»“]|
 _MODIFIER = re.compile(r"-\w|['’]s\b|['’](?=\s)")
 _NAMED_AS = re.compile(r"\b(?:dubbed|termed|nicknamed|labell?ed|branded|so-called|known as)\s+(?:\w+\s+){0,2}$",
                        re.IGNORECASE)
+_CALLED = re.compile(r"\b(?:called|named)[\s,:]*$")  # what follows names something: its words are a title
 _TITLED = re.compile(r"\b(?:titled|entitled|headlined|headline)[\s,:]*$"  # a title, however long; so is what
                      r"|\b(?:book|memoir|manifesto|novel|film|movie|documentary|album|song|essay|op-ed|podcast)\s+$",
                      re.IGNORECASE)  # follows a work's noun with no comma ('his book "…"'; 'his book, "…"' quotes it)
@@ -82,6 +84,8 @@ _ADVERB = r"(?:\w+ly|also|later|then|has|had|have|once|again)\s+"  # between a s
 # lowercase word is a common noun the name describes ("the GOP leader", "the Iowa operative").
 _CONNECTIVE = r"(?:and|or|but|that|which|who|to|of|in|on|at|for|with|by|from|as)\s"  # ends no subject
 _THE_NAME_NOUN = re.compile(rf"\s+(?!{_CONNECTIVE}|{_ADVERB}|{SPEECH.pattern})[a-z]", re.IGNORECASE)
+# "He introduced Lima and said": a pronoun opening the sentence is the subject of the verbs joined on to its clause.
+_OPENING_PRONOUN = re.compile(r"\W*(?:he|she)\b", re.IGNORECASE)
 # "he explained that Trump …": a pronoun right before the verb is its subject, whoever is named after the verb.
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she)\s+(?:{_ADVERB})?$", re.IGNORECASE)
 # "the senior aide said", "his lawyers writing": a common noun is the verb's subject, and nobody is named.
@@ -123,7 +127,8 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
         start, end = match.span(1)
         words = text[start:end].split()
         index = next((i for i, (s, e) in enumerate(sentences) if s <= match.start() < e), None)
-        if (len(words) < MIN_WORDS or index is None or _title_cased(words)
+        named_so = _CALLED.search(text, max(0, match.start() - 12), match.start()) is not None
+        if (len(words) < MIN_WORDS or index is None or _title_cased(words, named_so)
                 or _TITLED.search(text, max(0, match.start() - 16), match.start())):
             continue
         first = sentences[index][0]
@@ -160,12 +165,13 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
     return found
 
 
-def _title_cased(words: list[str]) -> bool:
+def _title_cased(words: list[str], named_so: bool = False) -> bool:
     """A title or a name in quotation marks ("Meet the Press", "New Day", "State of the Union."), not words said:
     every word but the small ones capitalised. Some outlets capitalise every word of a quoted sentence: more than
-    four words ending in a full stop, or a speaker's "I", make it a sentence."""
+    four words ending in a full stop, or a speaker's "I", make it a sentence; but not after "called" or "named"
+    ('a column called "Stop Telling Them What They Must Do."': the full stop is the writer's)."""
     content = [w for w in (w.strip(".,;:!?()") for w in words) if w.lower() not in _TITLE_SMALL_WORDS]
-    sentence = (len(words) > 4 and words[-1].endswith((".", "?", "!"))) or any(
+    sentence = (len(words) > 4 and words[-1].endswith((".", "?", "!")) and not named_so) or any(
         w == "I" or w.startswith(("I'", "I’")) for w in content)
     return len(content) >= 2 and all(w[:1].isupper() for w in content) and not sentence
 
@@ -228,7 +234,7 @@ def _named_speaker(text: str, first: int, last: int, verb: int, quote: tuple[int
         return None  # the quote is deep inside reported speech
     if before:
         subject = _pick(before, max)
-        return subject if verb >= quote_end or _subject_of(text, subject, verb, mentions) else None
+        return subject if verb >= quote_end or _subject_of(text, first, subject, verb, mentions) else None
     # Before the quote, a name after the verb is its object ("told Brandt", "chastising Brandt for"), except the
     # source "according to" names.
     return _pick(after, min) if after and text[verb:verb + 9].lower() == "according" else None
@@ -245,16 +251,19 @@ def _adjoining(text: str, quote_end: int, speaker: int) -> int | None:
     return speaker if len(_WORD.findall(text, quote_end, speaker)) <= MAX_WORDS_TO_NAME else None
 
 
-def _subject_of(text: str, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
+def _subject_of(text: str, first: int, speaker: int, verb: int, mentions: Sequence[Span]) -> bool:
     """Whether the name before a speech verb is its subject: a few words at most between them ("Lima also said"),
     or an appositive ("Lima, a senator, said", "Lima (D-Ore.) said", "Lima — who ran in May — said"), or a verb that
     is a participle or joined by "and"/"but", which takes the clause's subject however far ("Lima praised the
     plan in May, saying", "Lima told Varga she may run, but added").
     Otherwise the name belongs to another clause ("When Lima asked about it, the mayor replied") and, the subject
-    not being a name the model found, nobody is named."""
+    not being a name the model found, nobody is named. Nor is the name the subject of a joined verb when a pronoun
+    opens the sentence: that is the subject ("He introduced Lima and said", "She called Lima "…" and added")."""
     end = next(m[1] for m in mentions if m[0] == speaker)
     between = text[end:verb]
     participle = _participle(text, verb) or bool(_JOINED.search(text, end, verb))
+    if participle and _OPENING_PRONOUN.match(text, first, speaker):
+        return False
     appositive = between.lstrip().startswith((",", "(", "—", "–", "-"))
     return participle or appositive or len(_WORD.findall(between)) <= MAX_WORDS_TO_VERB
 
