@@ -147,6 +147,7 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     springfields = {p.admin1 for p in gaz.candidates("Springfield") if p.country_code == "US"}
     assert {"IL", "MA"} <= springfields
     assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
+    assert any(p.kind == "country" and p.country_code == "US" for p in gaz.candidates("Americans"))  # its plural
 
 
 def test_the_packaged_gazetteer_names_other_countries_regions_and_counties() -> None:
@@ -158,6 +159,12 @@ def test_the_packaged_gazetteer_names_other_countries_regions_and_counties() -> 
     assert {"IL", "GA"} <= set(cook)  # one entry per state, not one per name
     assert 41 < cook["IL"].latitude < 43 and -89 < cook["IL"].longitude < -87
     assert cook["IL"].population > cook["GA"].population
+
+
+def test_a_towns_other_name_gives_way_to_an_entry_that_bears_it() -> None:
+    gaz = gazetteer()
+    assert [p.kind for p in gaz.candidates("Iraq")] == ["country"]  # also an old name of a town in Iran
+    assert [p.name for p in gaz.candidates("Bombay")] == ["Mumbai"]  # no entry's own name: the other name counts
 
 
 def test_a_state_in_the_ap_stylebooks_abbreviation_is_the_state() -> None:

