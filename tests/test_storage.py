@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tasks.aggregate import aggregate, sql
@@ -275,3 +276,18 @@ def test_without_renameat2_tables_are_swapped_by_renames(tmp_path: Path, monkeyp
     _run(tmp_path, [_article(2, "/in/b.txt")], ["/in/b.txt"])
     assert sorted(pd.read_parquet(tmp_path / "articles")["article_id"]) == ["id1", "id2"]
     assert not any((tmp_path / storage.STATE_DIR).glob("versions/*"))
+
+
+def test_a_scan_of_some_articles_keeps_their_rows_in_every_part(tmp_path: Path) -> None:
+    """The rows of the chosen articles, from parts that hold all, some or none of them, in batches of any size."""
+    parts = []
+    for i, ids in enumerate([["a", "b", "a"], ["c", "c"], ["a", "c", "b"] * 1000]):  # 3,000 rows: several batches
+        path = tmp_path / f"part-{i}.parquet"
+        pq.write_table(pa.table({"article_id": ids, "sentence_index": list(range(len(ids)))}), path)
+        parts.append(str(path))
+    rows = pa.Table.from_batches(list(storage.scan(str(tmp_path), "sentences", parts, ["article_id", "sentence_index"],
+                                                   {"a", "b"})))
+    assert rows.num_rows == 3 + 0 + 2000 and set(rows["article_id"].to_pylist()) == {"a", "b"}
+    # each kept row with its own values, in order, across the third part's batches
+    assert rows["sentence_index"].to_pylist()[3:] == [i for i in range(3000) if i % 3 in (0, 2)]
+    assert sum(b.num_rows for b in storage.scan(str(tmp_path), "sentences", parts, ["article_id"], set())) == 0

@@ -63,15 +63,16 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
                 by_article[r["article_id"]].append(m)
                 names[m.key][m.name] += 1
                 canonical[m.key] = r["canonical_name"]
-    pooled: dict[str, list[Evidence]] = defaultdict(list)
-    for article_id, mentions in by_article.items():
+    pooled: dict[str, Evidence] = {}
+    while by_article:  # each article's mentions let go once its evidence is pooled
+        article_id, mentions = by_article.popitem()
         for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
-            pooled[key].append(ev)
+            pooled[key] = pool([ev], pooled.get(key))
     rows = []
     for entity_id in sorted(pooled):
         spellings = [canonical[entity_id], *(n for n, _ in names[entity_id].most_common())]
         candidates = next((c for n in spellings if (c := gaz.candidates(n))), ())
-        evidence = pool(pooled[entity_id])
+        evidence = pooled[entity_id]
         res = resolve(candidates, evidence)
         p = res.place
         rows.append({"entity_id": entity_id, "name": canonical[entity_id], "resolved_by": res.how,

@@ -185,9 +185,10 @@ def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country
     return out
 
 
-def pool(evidence: Iterable[Evidence]) -> Evidence:
-    """One entity's evidence over its articles."""
-    total = Evidence()
+def pool(evidence: Iterable[Evidence], total: Evidence | None = None) -> Evidence:
+    """One entity's evidence over its articles (added to ``total``, when given, as they come: a warehouse holds
+    one entity's pooled evidence at a time, not one per article)."""
+    total = Evidence() if total is None else total
     for ev in evidence:
         total.articles += ev.articles
         total.countries.update(ev.countries)

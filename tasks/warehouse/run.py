@@ -146,7 +146,7 @@ class Merged:
 
     base: storage.Snapshot
     commit: Commit
-    kept: frozenset[str]  # articles of the base version that stay
+    kept: frozenset[str] | None  # articles of the base version that stay; None: all of them (a run that only adds)
     articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
@@ -237,13 +237,16 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
     commit, base = run.commit, run.commit.base
     articles = base.read("articles", ["article_id", "source_uri", "published_at"])  # one read for both
     kept = frozenset(kept_articles(base, replaced, articles))
+    # a run that only adds keeps every base row: read without a filter, whose test of each row against every kept id
+    # is most of the cost of reading a large table
+    everything = len(kept) == articles.num_rows
     # the month of every article whose rows the version may write (theirs stay in it)
     commit.article_months.update(partitions.article_months(articles))
     fs = storage.filesystem(base.out)[0] if not storage.is_local(base.out) else None
     with commit.writer("sentences") as sentences:
         for part in base.parts("sentences"):
-            ids_ = pq.read_table(part, columns=["article_id"], filesystem=fs)["article_id"]
-            if pc.all(storage.is_in(ids_, kept)).as_py() is not False:
+            ids_ = None if everything else pq.read_table(part, columns=["article_id"], filesystem=fs)["article_id"]
+            if ids_ is None or pc.all(storage.is_in(ids_, kept)).as_py() is not False:
                 commit.keep("sentences", [part])
             else:
                 sentences.write_all(storage.scan(base.out, "sentences", [part], articles=kept))
@@ -254,7 +257,7 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         quarantine.write_all(commit.staged("quarantine"))
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
-    return Merged(base, commit, kept, run.articles > 0 or len(kept) < articles.num_rows)
+    return Merged(base, commit, None if everything else kept, run.articles > 0 or not everything)
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],

@@ -172,9 +172,14 @@ def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None
         with pq.ParquetFile(part, filesystem=fs) as file:
             # a part written before a column was declared (articles.source_fields) reads it as nulls
             missing = [c for c in names if c not in file.schema_arrow.names]
+            # which rows stay, tested once per part (a test per batch rebuilds the set of ids each time)
+            mask = None if keep is None else pc.is_in(file.read(["article_id"])["article_id"], value_set=keep)
+            if mask is not None and pc.all(mask).as_py() is not False:
+                mask = None
+            offset = 0
             for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
-                if keep is not None:
-                    batch = batch.filter(pc.is_in(batch["article_id"], value_set=keep))
+                if mask is not None:
+                    batch, offset = batch.filter(mask.slice(offset, batch.num_rows)), offset + batch.num_rows
                 for column in missing:
                     batch = batch.append_column(TABLES[name].field(column), pa.nulls(batch.num_rows,
                                                                                      TABLES[name].field(column).type))
