@@ -4,6 +4,7 @@ places per country, outlet and day, for maps), from the committed entities, arti
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -58,7 +59,9 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     canonical: dict[str, str] = {}
     for batch in entities:
         for r in batch.to_pylist():
-            m = place_mention(r["entity_id"], r["label"], r["model_label"], r["text"], r["char_start"], gaz)
+            # one string per entity and spelling, not one per mention: a warehouse holds millions of place mentions
+            m = place_mention(sys.intern(r["entity_id"]), r["label"], r["model_label"], sys.intern(r["text"]),
+                              r["char_start"], gaz)
             if m is not None:
                 by_article[r["article_id"]].append(m)
                 names[m.key][m.name] += 1
