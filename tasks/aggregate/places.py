@@ -1,5 +1,5 @@
 """Places: GPE, LOC and FAC entities resolved to a gazetteer entry (``gazetteer``), by the context of the articles
-that name them before a population prior.
+that name them before a population prior; and organisations named after a place, resolved to it (``named_after``).
 
 Each article gives evidence about each place name in it (``article_evidence``): the other places it names (a
 country, or a first-level region such as a US state, and the countries and regions of the towns it names, each taken
