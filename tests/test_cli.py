@@ -4,7 +4,6 @@ finishes, is interrupted (Ctrl-C) or is killed (kill -9)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -227,22 +226,8 @@ def test_kill_9_ends_the_prefect_server_and_the_workers_the_run_started(start: C
     assert run.left_running() == {}
 
 
-def _many_articles(folder: Path, count: int = 300) -> Path:
-    """``count`` short distinct articles in one JSON-lines file: NLP long enough (tens of seconds) that Ctrl-C lands
-    in the run, not after it (the two seeds took 8 s on a busy machine, and the signal once came after they were
-    done)."""
-    path = folder / "many.jsonl"
-    path.write_text("".join(json.dumps({
-        "url": f"https://harbor.example/trams/{i}", "title": f"Harbor tram report {i}",
-        "text": f"The harbor tram line {i} reopened on Monday after repairs, the city transit office said. Ana Lima "
-                f"rode car {i} to the port, where {i} workers waited for the first tram of the week."}) + "\n"
-        for i in range(count)), encoding="utf-8")
-    return path
-
-
-def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(tmp_path: Path,
-                                                                       start: Callable[..., Run]) -> None:
-    run = start([_many_articles(tmp_path)], "--workers", "2")
+def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(start: Callable[..., Run]) -> None:
+    run = start(SEEDS, "--workers", "2")
     run.wait_for(SERVER, WORKER)
     os.killpg(run.proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group gets it
     interrupted = time.monotonic()
