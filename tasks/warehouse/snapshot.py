@@ -160,6 +160,13 @@ class Snapshot:
         return scan(self.out, name, self.parts(name), columns, articles)
 
 
+def kept_rows(file: pq.ParquetFile, keep: pa.Array) -> pa.Array | pa.ChunkedArray | None:
+    """Which rows of a part belong to the articles ``keep`` holds (a sorted string array), tested once per part (a
+    test per batch would rebuild the set of ids each time); None when all of them do."""
+    mask = pc.is_in(file.read(["article_id"])["article_id"], value_set=keep)
+    return None if pc.all(mask).as_py() is not False else mask
+
+
 def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
          articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
     """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; rows whose article_id is among
@@ -172,10 +179,7 @@ def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None
         with pq.ParquetFile(part, filesystem=fs) as file:
             # a part written before a column was declared (articles.source_fields) reads it as nulls
             missing = [c for c in names if c not in file.schema_arrow.names]
-            # which rows stay, tested once per part (a test per batch rebuilds the set of ids each time)
-            mask = None if keep is None else pc.is_in(file.read(["article_id"])["article_id"], value_set=keep)
-            if mask is not None and pc.all(mask).as_py() is not False:
-                mask = None
+            mask = None if keep is None else kept_rows(file, keep)
             offset = 0
             for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
                 if mask is not None:
