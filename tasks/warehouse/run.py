@@ -18,10 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.states import State
@@ -31,7 +29,7 @@ from tasks.schemas import ASSIGNED_BY_AGGREGATE, QUARANTINE, STAGED
 from tasks.warehouse import manifest, partitions, storage
 from tasks.warehouse.commit import Commit
 from tasks.warehouse.parts import PartWriter
-from tasks.warehouse.snapshot import kept_rows
+from tasks.warehouse.snapshot import wholly_kept
 
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
@@ -244,11 +242,10 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
     everything = len(kept) == articles.num_rows
     # the month of every article whose rows the version may write (theirs stay in it)
     commit.article_months.update(partitions.article_months(articles))
-    fs = storage.filesystem(base.out)[0] if not storage.is_local(base.out) else None
     keep = None if everything else pa.array(sorted(kept), pa.string())
     with commit.writer("sentences") as sentences:
         for part in base.parts("sentences"):
-            if keep is None or _all_kept(part, keep, fs):
+            if keep is None or wholly_kept(base.out, part, keep):
                 commit.keep("sentences", [part])
             else:
                 sentences.write_all(storage.scan(base.out, "sentences", [part], articles=kept))
@@ -260,12 +257,6 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
     return Merged(base, commit, None if everything else kept, run.articles > 0 or not everything)
-
-
-def _all_kept(part: str, keep: pa.Array, fs: fsspec.AbstractFileSystem | None) -> bool:
-    """Whether every row of a part belongs to an article ``keep`` holds."""
-    with pq.ParquetFile(part, filesystem=fs) as file:
-        return kept_rows(file, keep) is None
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],

@@ -167,6 +167,12 @@ def kept_rows(file: pq.ParquetFile, keep: pa.Array) -> pa.Array | pa.ChunkedArra
     return None if pc.all(mask).as_py() is not False else mask
 
 
+def wholly_kept(out: str, part: str, keep: pa.Array) -> bool:
+    """Whether every row of ``part`` belongs to an article ``keep`` holds (a sorted string array)."""
+    with pq.ParquetFile(part, filesystem=arrow_fs(out)) as file:
+        return kept_rows(file, keep) is None
+
+
 def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
          articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
     """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; rows whose article_id is among
