@@ -108,6 +108,7 @@ def test_an_organisation_named_after_a_region_or_a_towns_public_body_names_that_
     assert named_after("ORG", "Texas Widget Makers", gaz) == "Texas"  # a region names it, whatever follows
     assert named_after("ORG", "Dallas Police Department", gaz) == "Dallas"
     assert named_after("ORG", "Dallas Sheriff's Office", gaz) == "Dallas"
+    assert named_after("ORG", "Dallas Arts Council", gaz) == "Dallas"  # a public body's noun further on
     assert named_after("ORG", "Dallas Widget Makers", gaz) is None  # a town's name may be a person's or a brand's
     assert named_after("ORG", "Texas", gaz) is None  # nothing follows: the name itself (is_place) or not a place
     assert named_after("ORG", "Texas and partners", gaz) is None

@@ -113,8 +113,9 @@ def name_prefixes(name: str) -> list[str]:
 def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
     """The place an organisation (or a mention the model took for a person or a place) is named after: the longest
     leading words of its name that a gazetteer entry bears, followed by a capitalised word. For an organisation
-    they must name a county, region or country ("Vermont" of "Vermont Board of Parks"), or a town before a public
-    body's noun ("Springfield Fire Department"): a town's name before another word may be a person's or a brand's.
+    they must name a county, region or country ("Vermont" of "Vermont Board of Parks"), or a town the rest of whose
+    name holds a public body's noun ("Springfield Fire Department", "Springfield Arts Council"): a town's name before
+    other words may be a person's or a brand's.
     A person's name qualifies only before a public body's noun ("Dallas Police", misread as a person); a facility's
     or place's before any word but a natural feature's ("Cook County Jail", "Dallas Love Field"; not "Red Creek")."""
     words = name.split()
@@ -124,10 +125,9 @@ def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
         if not (candidates := gaz.candidates(head)):
             continue
         following = words[len(head.split())]
-        noun = _bare_word(following)
         if not following[:1].isupper():
             return None
-        if noun in INSTITUTION_NOUNS or label in PLACE_LABELS or (
+        if INSTITUTION_NOUNS & {_bare_word(w) for w in words[len(head.split()):]} or label in PLACE_LABELS or (
                 label == "ORG" and any(p.kind in (*UNITS, "admin2") for p in candidates)):
             return head
         return None
