@@ -5,8 +5,7 @@ count as wrong), on the development and validation parts (bench.split, keyed by 
     nice .venv/bin/python -m bench.geoparse [--corpora ../shared/corpora] [--part development]
 
 Recognition is the pipeline's (tasks.nlp.analyze with the default model), the place mentions those the aggregate
-stage resolves (tasks.aggregate.places.place_mention, and the maybe_town names in_named_region keeps, as
-tasks.aggregate.place_tables.build_places does). Three resolvers of the same mentions, in one run:
+stage resolves (tasks.aggregate.places.place_mention). Three resolvers of the same mentions, in one run:
   population  each name to its most populous gazetteer entry (the baseline)
   article     tasks.aggregate.places.resolve with the evidence of the mention's own article
   entity      the same with the evidence pooled over every article naming the same entity key in the part, as the
@@ -26,15 +25,7 @@ from typing import Any
 
 from bench.split import PARTS, add_part_option, part
 from tasks.aggregate.gazetteer import Place, gazetteer
-from tasks.aggregate.places import (
-    Mention,
-    article_evidence,
-    in_named_region,
-    maybe_town,
-    place_mention,
-    pool,
-    resolve,
-)
+from tasks.aggregate.places import Mention, article_evidence, place_mention, pool, resolve
 from tasks.nlp.analyze import analyze, default_model
 from tasks.records import CleanArticle
 
@@ -65,16 +56,8 @@ def recognise(articles: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
 def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Rows (doc_id, char_start, char_end, lat, lon) of each resolver."""
     gaz = gazetteer()
-    mentions: dict[str, list[Mention]] = {}
-    for d in doc_ids:
-        places, maybe = [], []
-        for r in found.get(d, ()):
-            args = (r["name_key"], r["label"], r["model_label"], r["text"], r["char_start"], gaz)
-            if (m := place_mention(*args)) is not None:
-                places.append(m)
-            elif (m := maybe_town(r["name_key"], r["label"], r["text"], r["char_start"], gaz)) is not None:
-                maybe.append(m)
-        mentions[d] = places + in_named_region(maybe, places, gaz)
+    mentions = {d: [m for r in found.get(d, ()) if (m := place_mention(
+        r["name_key"], r["label"], r["model_label"], r["text"], r["char_start"], gaz)) is not None] for d in doc_ids}
     evidence = {d: article_evidence(ms, gaz, None) for d, ms in mentions.items()}
     pooled = defaultdict(list)
     for ev in evidence.values():

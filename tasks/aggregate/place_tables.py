@@ -18,8 +18,6 @@ from tasks.aggregate.places import (
     Evidence,
     Mention,
     article_evidence,
-    in_named_region,
-    maybe_town,
     name_parts,
     place_mention,
     pool,
@@ -57,26 +55,20 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     """One row per place entity (or organisation named after a place: ``place_mention``): its mentions' articles
     give evidence, pooled over them, and ``resolve`` picks."""
     by_article: dict[str, list[Mention]] = defaultdict(list)
-    maybe_towns: dict[str, list[Mention]] = defaultdict(list)  # places if their article names their region
+    names: dict[str, Counter[str]] = defaultdict(Counter)
     canonical: dict[str, str] = {}
     for batch in entities:
         for r in batch.to_pylist():
             # one string per entity and spelling, not one per mention: a warehouse holds millions of place mentions
-            key, text = sys.intern(r["entity_id"]), sys.intern(r["text"])
-            if (m := place_mention(key, r["label"], r["model_label"], text, r["char_start"], gaz)) is not None:
+            m = place_mention(sys.intern(r["entity_id"]), r["label"], r["model_label"], sys.intern(r["text"]),
+                              r["char_start"], gaz)
+            if m is not None:
                 by_article[r["article_id"]].append(m)
-            elif (m := maybe_town(key, r["label"], text, r["char_start"], gaz)) is not None:
-                maybe_towns[r["article_id"]].append(m)
-            else:
-                continue
-            canonical[m.key] = r["canonical_name"]
-    names: dict[str, Counter[str]] = defaultdict(Counter)
+                names[m.key][m.name] += 1
+                canonical[m.key] = r["canonical_name"]
     pooled: dict[str, Evidence] = {}
     while by_article:  # each article's mentions let go once its evidence is pooled
         article_id, mentions = by_article.popitem()
-        mentions += in_named_region(maybe_towns.pop(article_id, ()), mentions, gaz)
-        for m in mentions:
-            names[m.key][m.name] += 1
         for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
             pooled[key] = pool([ev], pooled.get(key))
     rows = []

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tasks.aggregate.gazetteer import Gazetteer, Place
+from tasks.aggregate.gazetteer import Gazetteer, Place, name_key
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # Weights of the score: set by hand from the rules' logic and checked on the development part of bench.geoparse only
@@ -38,13 +38,14 @@ INSTITUTION_NOUNS = frozenset((
     "community", "council", "county", "courier", "court", "daily", "department", "district", "elementary", "fire",
     "gazette", "health", "herald", "high", "hospital", "housing", "journal", "legislature", "library", "medical",
     "memorial", "middle", "municipal", "museum", "news", "police", "port", "post", "press", "public", "regional",
-    "school", "schools", "sheriff", "state", "symphony", "times", "town", "township", "transit", "tribune",
+    "school", "schools", "sheriff", "symphony", "times", "town", "township", "transit", "tribune",
     "university", "village", "water", "zoo"))
-# The head nouns of natural features: a river or range named after a word is not at a town of that word.
+# The head nouns of natural features and streets: a river or an avenue named after a word is not at a place of it.
 FEATURE_NOUNS = frozenset((
-    "bay", "beach", "canyon", "cape", "channel", "coast", "creek", "desert", "falls", "forest", "glacier", "gulf",
-    "harbor", "harbour", "island", "islands", "lake", "lakes", "mountain", "mountains", "ocean", "peninsula",
-    "range", "reef", "river", "sea", "sound", "strait", "valley"))
+    "avenue", "bay", "beach", "boulevard", "canyon", "cape", "channel", "coast", "creek", "desert", "falls",
+    "forest", "glacier", "gulf", "harbor", "harbour", "highway", "island", "islands", "lake", "lakes", "mountain",
+    "mountains", "ocean", "peninsula", "range", "reef", "river", "road", "sea", "sound", "strait", "street",
+    "valley"))
 # Words before a place's name that say which part of it ("Northern Texas", "Greater London", "Metro Dallas")
 QUALIFIERS = frozenset((
     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "northern", "southern",
@@ -111,13 +112,13 @@ def name_prefixes(name: str) -> list[str]:
 
 
 def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
-    """The place an organisation (or a mention the model took for a person or a place) is named after: the longest
-    leading words of its name that a gazetteer entry bears, followed by a capitalised word. For an organisation
-    they must name a county, region or country ("Vermont" of "Vermont Board of Parks"), or a town the rest of whose
-    name holds a public body's noun ("Springfield Fire Department", "Springfield Arts Council"): a town's name before
-    other words may be a person's or a brand's.
-    A person's name qualifies only before a public body's noun ("Dallas Police", misread as a person); a facility's
-    or place's before any word but a natural feature's ("Cook County Jail", "Dallas Love Field"; not "Red Creek")."""
+    """The place a name is named after: the longest leading words of it that a gazetteer entry bears, followed by a
+    capitalised word, when they name a town before a public body's noun ("Springfield Fire Department"), or a
+    county, region or country ("Vermont" of "Vermont Board of Parks") in an organisation's or a place's name, or a
+    city of ``LARGE_CITY`` people in a place's ("Dallas Love Field"). A smaller town's name before another word
+    may be a person's, a brand's or a landmark's ("Wells Fargo", "Golden State", "Camp David"); a street or a
+    natural feature named after a place is not in it ("Red Creek", "Pennsylvania Avenue" in Washington). The model's
+    persons qualify only before a public body's noun, as large places or units ("Dallas Police")."""
     words = name.split()
     if label not in (*PLACE_LABELS, "ORG", "PERSON") or FEATURE_NOUNS & {w.lower() for w in words}:
         return None
@@ -125,10 +126,12 @@ def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
         if not (candidates := gaz.candidates(head)):
             continue
         following = words[len(head.split())]
-        if not following[:1].isupper():
-            return None
-        if INSTITUTION_NOUNS & {_bare_word(w) for w in words[len(head.split()):]} or label in PLACE_LABELS or (
-                label == "ORG" and any(p.kind in (*UNITS, "admin2") for p in candidates)):
+        unit = any(p.kind in (*UNITS, "admin2") for p in candidates)
+        large = unit or any(p.kind == "city" and p.population >= LARGE_CITY for p in candidates)
+        body = _bare_word(following) in INSTITUTION_NOUNS
+        if following[:1].isupper() and (
+                (body and (label != "PERSON" or large)) or (unit and label != "PERSON")
+                or (large and label in PLACE_LABELS)):
             return head
         return None
     return None
@@ -150,12 +153,15 @@ def qualified_forms(name: str) -> list[str]:
 
 def qualified_place(label: str, name: str, gaz: Gazetteer) -> str | None:
     """The place a place-labelled name with a qualifier names (``qualified_forms``), when that is a county, region,
-    country or a city of ``LARGE_CITY`` people: a city has quarters and outskirts, a village's "North Side" is
-    more likely a quarter of another place than that village ("East Side" is not the Turkish town Side)."""
-    if label not in PLACE_LABELS or gaz.candidates(name):
+    continent, a country by its name (not by a short form or a people's name: "Central America" and "North
+    American" are not the United States) or a city of ``LARGE_CITY`` people: a city has quarters and outskirts, a
+    village's "North Side" is more likely a quarter of another place than that village ("East Side" is not the
+    Turkish town Side)."""
+    if label not in PLACE_LABELS or gaz.candidates(name) or FEATURE_NOUNS & {w.lower() for w in name.split()}:
         return None
     for form in qualified_forms(name):
-        if any(p.kind in (*UNITS, "admin2") or p.population >= LARGE_CITY for p in gaz.candidates(form)):
+        if any(p.kind in ("admin1", "admin2", "continent") or (p.kind == "city" and p.population >= LARGE_CITY)
+               or (p.kind == "country" and name_key(p.name) == name_key(form)) for p in gaz.candidates(form)):
             return form
     return None
 
@@ -172,26 +178,6 @@ def place_mention(key: str, label: str, model_label: str, name: str, start: int,
         at = name.rfind(part)
         return Mention(key, part, start + at, start + at + len(part))
     return Mention(key, name, start, start + len(name)) if place else None
-
-
-def maybe_town(key: str, label: str, name: str, start: int, gaz: Gazetteer) -> Mention | None:
-    """A name the small model took for an organisation, or (two words or more: one is more likely a surname) a
-    person, that a town or county bears: a place if its article names the region it is in (``in_named_region``).
-    The model tags a town that is the subject of a sentence or comes before a noun so ("Springfield police said",
-    "a Springfield man"); an acronym in capitals is an organisation's (some are also a town's other name)."""
-    if label not in ("ORG", "PERSON") or (label == "PERSON" and " " not in name.strip()) or name.isupper():
-        return None
-    if not any(p.kind in ("city", "admin2") for p in gaz.candidates(name)):
-        return None
-    return Mention(key, name, start, start + len(name))
-
-
-def in_named_region(maybe: Iterable[Mention], mentions: Sequence[Mention], gaz: Gazetteer) -> list[Mention]:
-    """The ``maybe_town`` names of an article that are a town or county of a region its places name (at their
-    likeliest reading): a local paper's "Springfield" beside "Illinois" or "Peoria"."""
-    regions = set(named_regions(mentions, gaz))
-    return [m for m in maybe if any((p.country_code, p.admin1) in regions for p in gaz.candidates(m.name)
-                                    if p.kind in ("city", "admin2"))]
 
 
 def name_parts(name: str) -> list[str]:
@@ -236,33 +222,22 @@ def resolve(candidates: Sequence[Place], evidence: Evidence) -> Resolution:
 
 
 
-def named_regions(mentions: Sequence[Mention], gaz: Gazetteer,
-                  readings: dict[str, Place | None] | None = None) -> dict[tuple[str, str], set[str]]:
-    """The regions (country, admin1) an article's place mentions name or lie in, at their likeliest reading (given
-    by key in ``readings``, when known), with the keys that name each."""
-    readings = readings or {m.key: most_likely(gaz.candidates(m.name)) for m in mentions}
-    out: dict[tuple[str, str], set[str]] = {}
-    for key, place in readings.items():
-        if place is not None and place.country_code is not None and place.kind in ("admin1", "city") \
-                and place.admin1 is not None:
-            out.setdefault((place.country_code, place.admin1), set()).add(key)
-    return out
-
-
 def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country: str | None) -> dict[str, Evidence]:
     """Each key's evidence from one article: the others' most likely readings, the qualifier after each mention."""
     readings = {m.key: most_likely(gaz.candidates(m.name)) for m in mentions}
     named_countries: dict[str, set[str]] = {}
+    named_regions: dict[tuple[str, str], set[str]] = {}
     for key, place in readings.items():
         if place is not None and place.country_code is not None:
             named_countries.setdefault(place.country_code, set()).add(key)
-    regions = named_regions(mentions, gaz, readings)
+            if place.kind in ("admin1", "city") and place.admin1 is not None:
+                named_regions.setdefault((place.country_code, place.admin1), set()).add(key)
     out: dict[str, Evidence] = {}
     ordered = sorted(mentions, key=lambda m: m.start)
     for m in ordered:
         ev = out.setdefault(m.key, Evidence(articles=1))
         ev.countries.update(cc for cc, keys in named_countries.items() if keys - {m.key})
-        ev.regions.update(r for r, keys in regions.items() if keys - {m.key})
+        ev.regions.update(r for r, keys in named_regions.items() if keys - {m.key})
         if outlet_country:
             ev.outlet_countries[outlet_country] = 1
     for this, after in itertools.pairwise(ordered):
