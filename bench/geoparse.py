@@ -8,8 +8,9 @@ Recognition is the pipeline's (tasks.nlp.analyze with the default model), the pl
 stage resolves (tasks.aggregate.places.place_mention). Three resolvers of the same mentions, in one run:
   population  each name to its most populous gazetteer entry (the baseline)
   article     tasks.aggregate.places.resolve with the evidence of the mention's own article
-  entity      the same with the evidence pooled over every article naming the same entity key in the part, as the
-              warehouse's ``places`` table resolves an entity id (one place per name across articles)
+  entity      the warehouse's own ``places`` table (tasks.aggregate.place_tables.build_places) over the part's mentions,
+              each name key standing for an entity id: the evidence pooled over every article naming it, one place
+              per name across articles
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pyarrow as pa
+
 from bench.split import PARTS, add_part_option, part
-from tasks.aggregate.gazetteer import Place, gazetteer
-from tasks.aggregate.places import Mention, article_evidence, place_mention, pool, resolve
+from tasks.aggregate.gazetteer import Gazetteer, Place, gazetteer
+from tasks.aggregate.place_tables import build_places
+from tasks.aggregate.places import Mention, article_evidence, place_mention, resolve
 from tasks.nlp.analyze import analyze, default_model
 from tasks.records import CleanArticle
 
@@ -59,11 +63,7 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
     mentions = {d: [m for r in found.get(d, ()) if (m := place_mention(
         r["name_key"], r["label"], r["model_label"], r["text"], r["char_start"], gaz)) is not None] for d in doc_ids}
     evidence = {d: article_evidence(ms, gaz, None) for d, ms in mentions.items()}
-    pooled = defaultdict(list)
-    for ev in evidence.values():
-        for key, e in ev.items():
-            pooled[key].append(e)
-    by_entity = {key: pool(evs) for key, evs in pooled.items()}
+    places = entity_places(found, doc_ids, gaz)
     out: dict[str, list[dict[str, Any]]] = {"population": [], "article": [], "entity": []}
 
     def row(d: str, m: Mention, place: Place | None) -> dict[str, Any]:
@@ -76,8 +76,25 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
             populous = max(candidates, key=lambda p: p.population, default=None)
             out["population"].append(row(d, m, populous))
             out["article"].append(row(d, m, resolve(candidates, evidence[d][m.key]).place))
-            out["entity"].append(row(d, m, resolve(candidates, by_entity[m.key]).place))
+            entity = places[m.key]
+            out["entity"].append({"doc_id": d, "char_start": m.start, "char_end": m.end,
+                                  "lat": entity["latitude"], "lon": entity["longitude"]})
     return out
+
+
+def entity_places(found: dict[str, list[dict[str, Any]]], doc_ids: list[str], gaz: Gazetteer) -> dict[str, Any]:
+    """The ``places`` rows the warehouse would write for the part's mentions (``build_places``), by entity: each
+    name key stands for an entity id, its most common spelling for the entity's canonical name."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for d in doc_ids:
+        for r in found.get(d, ()):
+            spellings[r["name_key"]][r["text"]] += 1
+    rows = [{"article_id": d, "entity_id": r["name_key"], "label": r["label"], "model_label": r["model_label"],
+             "text": r["text"], "char_start": r["char_start"],
+             "canonical_name": spellings[r["name_key"]].most_common(1)[0][0]}
+            for d in doc_ids for r in found.get(d, ())]
+    table = build_places([pa.RecordBatch.from_pylist(rows)], {}, gaz) if rows else None
+    return {p["entity_id"]: p for p in (table.to_pylist() if table is not None else ())}
 
 
 def main() -> None:
