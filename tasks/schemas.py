@@ -199,10 +199,10 @@ PLACES = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entity_catalog: a place entity (a GPE, LOC or FAC, or a country or "
                "first-level region named under another label), or an organisation named after a place: the place "
-               "its name starts with, a county, region or country, or a town before a public body's noun (the "
-               "Vermont Board of Parks: Vermont; the Springfield Fire Department: Springfield); or a place-labelled "
-               "name the gazetteer lacks, the place it starts with or qualifies (Cook County Jail: Cook County; "
-               "Northern Texas: Texas).", False),
+               "its name starts with, a county, region or country, or a city of 100,000 people before a public "
+               "body's noun (the Vermont Board of Parks: Vermont; the Dallas Fire Department: Dallas); or a "
+               "place-labelled name the gazetteer lacks, the place it starts with or qualifies (Cook County Jail: "
+               "Cook County; Northern Texas: Texas).", False),
         _field("name", pa.string(), "canonical_name of the entity.", False),
         _field("geonameid", pa.int64(), "GeoNames id of the entry it resolves to; null when unresolved (and for a "
                "region ISO 3166-2 names that GeoNames' packaged data does not)."),

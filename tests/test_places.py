@@ -136,6 +136,10 @@ def test_a_facility_or_place_without_an_entry_is_the_place_its_name_starts_with(
     gaz = Gazetteer(by_name={**gaz.by_name, "red": (red,), "east": (east,)}, countries={}, regions={})
     assert named_after("LOC", "Red Creek", gaz) is None  # a natural feature is not at the town of its first word
     assert named_after("FAC", "Red Garden", gaz) is None  # a small town's name before a landmark's word
+    assert named_after("ORG", "Red Court", gaz) is None  # or a public body's: more often a word's ("Supreme Court")
+    other_name = Place(44, "Bigtown", "city", "ES", "54", 39.0, -1.9, 170_000)
+    gaz = Gazetteer(by_name={**gaz.by_name, "xyz": (other_name,)}, countries={}, regions={})
+    assert named_after("ORG", "XYZ News", gaz) is None  # a city's other name: an acronym, not the city
     assert named_after("FAC", "Texas Avenue", gaz) is None  # a street named after a region is not in it
     assert named_after("GPE", "East Ridge", gaz) is None  # a compass word is no place of its own
     assert named_after("ORG", "East Widget Makers", gaz) is None

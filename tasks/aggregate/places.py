@@ -113,12 +113,13 @@ def name_prefixes(name: str) -> list[str]:
 
 def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
     """The place a name is named after: the longest leading words of it that a gazetteer entry bears, followed by a
-    capitalised word, when they name a town before a public body's noun ("Springfield Fire Department"), or a
-    county, region or country ("Vermont" of "Vermont Board of Parks") in an organisation's or a place's name, or a
-    city of ``LARGE_CITY`` people in a place's ("Dallas Love Field"). A smaller town's name before another word
-    may be a person's, a brand's or a landmark's ("Wells Fargo", "Golden State", "Camp David"); a street or a
+    capitalised word, when they are a county, region or country or a city of ``LARGE_CITY`` people by its own name
+    (not another name: "ABC" is one of a Spanish city's), and the next word is a public body's noun ("Dallas Police
+    Department") or the name an organisation's or a place's named after a unit ("Vermont Board of Parks") or a
+    place's named after a city ("Dallas Love Field"). A smaller town's name before another word is more often a
+    word's, a person's, a brand's or a landmark's ("Supreme Court", "Wells Fargo", "Camp David"); a street or a
     natural feature named after a place is not in it ("Red Creek", "Pennsylvania Avenue" in Washington). The model's
-    persons qualify only before a public body's noun, as large places or units ("Dallas Police")."""
+    persons qualify only before a public body's noun ("Dallas Police")."""
     words = name.split()
     if label not in (*PLACE_LABELS, "ORG", "PERSON") or FEATURE_NOUNS & {w.lower() for w in words}:
         return None
@@ -127,13 +128,13 @@ def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
             continue
         following = words[len(head.split())]
         unit = any(p.kind in (*UNITS, "admin2") for p in candidates)
-        large = unit or any(p.kind == "city" and p.population >= LARGE_CITY for p in candidates)
-        body = _bare_word(following) in INSTITUTION_NOUNS
-        if following[:1].isupper() and (
-                (body and (label != "PERSON" or large)) or (unit and label != "PERSON")
-                or (large and label in PLACE_LABELS)):
+        large = unit or any(p.kind == "city" and p.population >= LARGE_CITY and name_key(p.name) == name_key(head)
+                            for p in candidates)
+        if not following[:1].isupper() or not large:
+            return None
+        if _bare_word(following) in INSTITUTION_NOUNS:
             return head
-        return None
+        return head if label != "PERSON" and (unit or label in PLACE_LABELS) else None
     return None
 
 
