@@ -217,7 +217,8 @@ PLACES = pa.schema(
         _field("longitude", pa.float64(), "Decimal degrees (see latitude)."),
         _field("resolved_by", pa.string(), "'only candidate', 'context' (other places its articles name, a region "
                "written after it, the outlet's country), 'population' (the most likely entry, context agreeing or "
-               "silent) or, unresolved, 'no candidate' (no gazetteer entry of that name).", False),
+               "silent) or, unresolved, 'no candidate' (no gazetteer entry of that name, or only villages of under "
+               "5,000 people whose region its articles do not name).", False),
         _field("candidates", pa.int32(), "Gazetteer entries of that name.", False),
         _field("articles", pa.int64(), "Articles whose evidence was pooled: one place per entity across them.", False),
     ]

@@ -98,6 +98,17 @@ def test_places_are_place_labels_and_countries_or_regions_under_other_labels() -
     assert is_place("ORG", "ORG", "Texas", gaz)
     assert not is_place("ORG", "ORG", "Paris", gaz)
     assert not is_place("PERSON", "PERSON", "Nowhereville", gaz)
+    assert not is_place("PERSON", "GPE", "Paris", gaz)  # a person the model once took for a place stays a person
+
+
+def test_a_village_is_read_only_where_its_articles_place_it() -> None:
+    village = Place(45, "Marsh End", "city", "US", "IL", 40.1, -88.9, 1_800)
+    assert resolve([village], Evidence(articles=4, regions=Counter({("US", "IL"): 2}))).place == village
+    assert resolve([village], Evidence(articles=3, qualifiers=Counter({("US", None): 1}))).place is None  # a list
+    res = resolve([village], Evidence(articles=10, regions=Counter({("US", "IL"): 1})))
+    assert (res.place, res.how) == (None, "no candidate")  # a national story's common words are no village
+    town = Place(46, "Marsh Town", "city", "US", "IL", 40.2, -88.8, 8_000)
+    assert resolve([town], Evidence(articles=10)).place == town  # a town of 5,000 or more needs no context
 
 
 def test_an_organisation_named_after_a_region_or_a_towns_public_body_names_that_place() -> None:

