@@ -1,5 +1,7 @@
 """What the place rules make of a warehouse's names: the most frequent mentions whose place is a part of their name
-(``places.named_after``, ``places.qualified_place``), with the place that part resolves to at its likeliest reading.
+(``places.named_after``, ``places.qualified_place``), with the place that part resolves to at its likeliest reading;
+then the ``places`` rows ``build_places`` gives the warehouse's entities that are towns of under 20,000 people, the
+most written about first (where a common word or a person read as a small town shows).
 
 The geoparsing bench holds local US papers and WikiNews, where a town's name before another word is mostly the
 town. A rule shaped there can read national news wrongly ("Wall Street Journal" as the town of Wall), so every place
@@ -19,7 +21,10 @@ from pathlib import Path
 import duckdb
 
 from tasks.aggregate.gazetteer import gazetteer
+from tasks.aggregate.place_tables import build_places
 from tasks.aggregate.places import PLACE_LABELS, most_likely, place_mention
+
+SMALL_TOWN = 20_000  # people: where a common word or a person read as a town shows
 
 
 def main() -> None:
@@ -28,10 +33,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
     labels = ", ".join(f"'{label}'" for label in (*PLACE_LABELS, "ORG", "PERSON", "NORP"))
+    entities = str(args.warehouse / "entities" / "**" / "*.parquet")
     rows = duckdb.sql(
         "select label, model_label, text, char_start from read_parquet(?, hive_partitioning = true) "
-        f"where label in ({labels}) or model_label in ({labels})",
-        params=[str(args.warehouse / "entities" / "**" / "*.parquet")]).fetchall()
+        f"where label in ({labels}) or model_label in ({labels})", params=[entities]).fetchall()
     gaz = gazetteer()
     parts: Counter[tuple[str, str, str]] = Counter()
     for label, model_label, text, start in rows:
@@ -45,6 +50,19 @@ def main() -> None:
         p = most_likely(gaz.candidates(part))
         reading = f"{p.name} ({p.kind}, {p.country_code}, {p.admin1}, {p.population:,} people)" if p else "none"
         print(f"| {n} | {label} | {text} | {part} | {reading} |")
+    table = duckdb.sql("select article_id, entity_id, label, model_label, text, char_start, canonical_name "
+                       "from read_parquet(?, hive_partitioning = true)", params=[entities]).arrow()
+    places = build_places(table, {}, gaz).to_pylist()  # read batch by batch; outlets' countries left out
+    people = {(p.name, p.latitude, p.longitude): p.population for ps in gaz.by_name.values() for p in ps}
+    towns = [r for r in places if r["kind"] == "city"
+             and people.get((r["place_name"], r["latitude"], r["longitude"]), 0) < SMALL_TOWN]
+    print(f"\n{len(places):,} places rows; {len(towns):,} are towns of under {SMALL_TOWN:,} people\n")
+    print("| articles | entity | town | country, region | people | resolved by |")
+    print("| ---: | --- | --- | --- | ---: | --- |")
+    for row in sorted(towns, key=lambda r: -r["articles"])[:args.top]:
+        town = (row["place_name"], row["latitude"], row["longitude"])
+        print(f"| {row['articles']} | {row['name']} | {row['place_name']} | {row['country_code']}, {row['admin1']} "
+              f"| {people[town]:,} | {row['resolved_by']} |")
 
 
 if __name__ == "__main__":
