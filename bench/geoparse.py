@@ -66,8 +66,12 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
     places = entity_places(found, doc_ids, gaz)
     out: dict[str, list[dict[str, Any]]] = {"population": [], "article": [], "entity": []}
 
-    def row(d: str, m: Mention, place: Place | None) -> dict[str, Any]:
-        lat, lon = (place.latitude, place.longitude) if place else (None, None)
+    def row(d: str, m: Mention, place: Place | dict[str, Any] | None) -> dict[str, Any]:
+        """A prediction row: a gazetteer entry's point, or a ``places`` row's."""
+        if isinstance(place, dict):
+            lat, lon = place["latitude"], place["longitude"]
+        else:
+            lat, lon = (place.latitude, place.longitude) if place else (None, None)
         return {"doc_id": d, "char_start": m.start, "char_end": m.end, "lat": lat, "lon": lon}
 
     for d, ms in mentions.items():
@@ -76,9 +80,7 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
             populous = max(candidates, key=lambda p: p.population, default=None)
             out["population"].append(row(d, m, populous))
             out["article"].append(row(d, m, resolve(candidates, evidence[d][m.key]).place))
-            entity = places[m.key]
-            out["entity"].append({"doc_id": d, "char_start": m.start, "char_end": m.end,
-                                  "lat": entity["latitude"], "lon": entity["longitude"]})
+            out["entity"].append(row(d, m, places[m.key]))
     return out
 
 
