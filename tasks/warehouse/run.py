@@ -243,12 +243,12 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
     # the month of every article whose rows the version may write (theirs stay in it)
     commit.article_months.update(partitions.article_months(articles))
     keep = None if everything else pa.array(sorted(kept), pa.string())
+    parts = base.parts("sentences")
+    changed = set() if keep is None else {part for part in parts if not wholly_kept(base.out, part, keep)}
+    commit.keep("sentences", [part for part in parts if part not in changed])
     with commit.writer("sentences") as sentences:
-        for part in base.parts("sentences"):
-            if keep is None or wholly_kept(base.out, part, keep):
-                commit.keep("sentences", [part])
-            else:
-                sentences.write_all(storage.scan(base.out, "sentences", [part], articles=kept))
+        if changed:  # one scan of them all: the kept ids sorted once, not once per part
+            sentences.write_all(storage.scan(base.out, "sentences", [p for p in parts if p in changed], articles=kept))
     inputs = base.read("inputs")
     with commit.writer("quarantine") as quarantine:
         quarantine.write(kept_quarantine(base.read("quarantine"), run.paths_again, replaced,
