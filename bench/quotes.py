@@ -14,11 +14,13 @@ A speaker matches when its name and the label's are the same name key or one's w
 ("Trump" for Donald Trump: the quote's article names him); of a quote two people said jointly ("A; B"), either.
 
     .venv/bin/python -m bench.quotes [--corpora ../shared/corpora] [--part development] [--dump-development FILE]
+                                     [--labels FILE]
 
 ``--dump-development`` writes the development part's errors (a quote given the wrong speaker, or a speaker where it
 has none) to study. There is no such option for the validation part: its errors are never read, or it would
 stop telling how the rules do on articles they were not shaped on. ``--part development`` scores the development part
-alone, so that work on the rules need not look at the validation figure.
+alone, so that work on the rules need not look at the validation figure. ``--labels FILE`` scores another labels file
+of the same shape: a new batch on its own, before it joins the sample and before its errors are studied.
 """
 
 from __future__ import annotations
@@ -112,9 +114,10 @@ def main() -> None:
     parser.add_argument("--dump-development", type=Path, metavar="FILE",
                         help="write the development part's attribution errors to FILE (there is no such option for "
                              "the validation part)")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="the labels to score (default: the sample)")
     add_part_option(parser)
     args = parser.parse_args()
-    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     wanted = {str(label["article_id"]) for label in labels}
     corpus: dict[str, str] = {}
     with gzip.open(args.corpora / "allsides_news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
