@@ -127,6 +127,8 @@ def test_short_forms_resolve_only_to_a_single_full_name() -> None:
         ("ryan castell", "bryan castell", False),  # short first names must match exactly
         ("john smith", "jane smith", False),
         ("north korean", "north koreans", True),
+        ("lena davis", "lena davids", True),  # one edit, the first name agreeing: a misspelling
+        ("davis", "davids", False),  # one edit and no other word: as often two surnames
     ],
 )
 def test_same_entity(a: str, b: str, merged: bool) -> None:

@@ -85,6 +85,22 @@ def test_a_surname_goes_to_a_full_name_ten_times_as_mentioned_as_the_next() -> N
     assert list(found) == []
 
 
+def test_a_full_name_split_by_initials_still_makes_its_surname_ambiguous() -> None:
+    people = ["lena j okafor", "lena k okafor", "lena okafor", "tom okafor", "okafor"]
+    linked = _linked(people, people=people)
+    assert not any("okafor" in pair for pair in linked)  # not Tom's: the Lenas are named too, only not as one
+
+
+def test_a_name_run_on_into_itself_is_that_name() -> None:
+    assert core("lena okafor okafor", person=True) == ("lena okafor", ())
+    assert core("lena okafor lena okafor", person=True) == ("lena okafor", ())
+    assert core("okafor okafor", person=True) == ("okafor okafor", ())  # two words: a name some people have
+    people = ["lena okafor", "lena okafor okafor", "tom okafor", "okafor"]
+    linked = _linked(people, people=people)
+    assert frozenset({"lena okafor", "lena okafor okafor"}) in linked  # no middle name "okafor"
+    assert not any("okafor" in pair for pair in linked)  # Lena's and Tom's: left alone
+
+
 def test_a_country_code_around_a_longer_name_is_not_the_name() -> None:
     assert core("us surgeon general") == ("surgeon general", ())
     assert core("harbor mobile usa") == ("harbor mobile", ())

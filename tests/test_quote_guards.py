@@ -1,4 +1,4 @@
-"""Quote attribution guards added with the eighth and ninth development extensions of the labelled sample: each
+"""Quote attribution guards added with the eighth to tenth development extensions of the labelled sample: each
 case is a general property of news attribution (who a verb's subject can be, which sentence a pronoun can reach
 back to). Tiny hand-made texts and mentions, no model."""
 
@@ -110,4 +110,21 @@ def test_a_pronoun_does_not_mean_a_person_named_after_someone_in_a_preposition()
      {"Ana Lima": "PERSON"}, []),
 ])
 def test_attribution_guards_of_the_ninth_extension(text: str, names: Names, expected: list[str | None]) -> None:
+    assert _speakers(text, names) == expected
+
+
+@pytest.mark.parametrize(("text", "names", "expected"), [
+    # A name a few words before a colon introduces the quote; further back it is the subject of a clause that tells
+    # of something else, what follows the colon being heard, read or meant rather than said by it.
+    ('Ana Lima left the pier to the sound of a brass band playing: "We shall not be moved, not today, not ever."',
+     {"Ana Lima": "PERSON"}, [None]),
+    ('Ana Lima had a harder problem to solve at the port, namely: "the sense that the crews were never told."',
+     {"Ana Lima": "PERSON"}, [None]),
+    ('Harbor Senator Ana Lima on the strike: "The crews deserve to be paid in full."', {"Ana Lima": "PERSON"},
+     ["Ana Lima"]),
+    # A number is neither case: title-cased words with one are a title, not words said.
+    ('"The port has never been busier," Ana Lima said on "Harbor Report 360."', {"Ana Lima": "PERSON"},
+     ["Ana Lima"]),
+])
+def test_attribution_guards_of_the_tenth_extension(text: str, names: Names, expected: list[str | None]) -> None:
     assert _speakers(text, names) == expected

@@ -3,8 +3,9 @@ stage: ``tasks.nlp.entity_rules.short_form_owner``).
 
 Merge rule, with its guard: two names of the same type merge when every word but one is equal and that one differs
 by a suffix of at most two letters or by one edit in a word of five or more letters (Lyubimov/Lyubimova,
-Zelensky/Zelenskyy); names with a different number of words, or two differing words (Kim Jong Un/Kim Ju Ae), never
-merge.
+Zelensky/Zelenskyy, Linsey/Lindsey Graham); names with a different number of words, or two differing words (Kim Jong
+Un/Kim Ju Ae), never merge, nor do one-word names by an edit: with no other word to agree, one edit apart is as often
+two surnames (Davis, Davids) as one misspelt.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def same_entity(a: str, b: str) -> bool:
     x, y = sorted(differing[0], key=len)
     if y.startswith(x) and len(y) - len(x) <= MAX_SUFFIX and len(x) >= MIN_EDIT_LENGTH - 1:
         return True
-    return len(x) >= MIN_EDIT_LENGTH and _one_edit(x, y)
+    return len(wa) > 1 and len(x) >= MIN_EDIT_LENGTH and _one_edit(x, y)
 
 
 def _one_edit(x: str, y: str) -> bool:

@@ -48,7 +48,7 @@ DOMINANCE = 10  # a surname goes to the full name mentioned this many times as o
 def core(key: str, person: bool = False) -> tuple[str, tuple[str, ...]]:
     """A name key without titles, suffixes and initials, and the initials it had; a ``person``'s middle names
     count as their initials."""
-    words = key.split()
+    words = _run_on(key.split()) if person else key.split()
     while (len(words) > 1 and words[0] in TITLES) or (len(words) > 2 and words[0] in COUNTRY_CODES):
         words.pop(0)
     while (len(words) > 1 and words[-1] in SUFFIXES) or (len(words) > 2 and words[-1] in COUNTRY_CODES):
@@ -56,10 +56,22 @@ def core(key: str, person: bool = False) -> tuple[str, tuple[str, ...]]:
     full = [i for i, w in enumerate(words) if len(w) > 1]
     if person and len(full) >= 3:
         words = [w[0] if full[0] < i < full[-1] else w for i, w in enumerate(words)]
-    initials = tuple(w for w in words if len(w) == 1)
+    initials = tuple(w for w in words if len(w) == 1 and w.isalpha())  # "&" after a name is no initial
     if initials and len(words) - len(initials) >= 2:
         return " ".join(w for w in words if len(w) > 1), initials
     return " ".join(words), ()
+
+
+def _run_on(words: list[str]) -> list[str]:
+    """A person's name run on into itself, as captions under a heading repeat it ("Lena Okafor Okafor", "Lena
+    Okafor Lena Okafor"), is that name: a repeated word is no middle name. Two words stay (a few people are named
+    so)."""
+    if len(words) < 3:
+        return words
+    half = len(words) // 2
+    if len(words) % 2 == 0 and words[:half] == words[half:]:
+        return words[:half]
+    return [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
 
 
 def initials(key: str) -> str:
@@ -83,6 +95,7 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
             for members in variants.values():
                 members[:] = [m for m in members if m[1].rsplit(" ", 1)[-1] not in COMPANY or " " not in m[1]]
     by_core: dict[tuple[str, str], list[Key]] = {}
+    every: dict[tuple[str, str], list[Key]] = {}  # all of a core's names, whether or not they are one entity
     for name_core, variants in cores.items():
         spelled = sorted((sum(weight(m) for m in members), dropped) for dropped, members in variants.items() if dropped)
         groups = [list(members) for members in variants.values()]
@@ -93,23 +106,26 @@ def identity_pairs(names: list[Key], is_person: Callable[[Key], bool], is_acrony
         for members in groups:
             yield from ((members[0], other) for other in members[1:])
         by_core[name_core] = groups[0] if len(groups) == 1 else []
-    yield from _surnames(by_core, is_person, weight)
+        every[name_core] = [m for members in groups for m in members]
+    yield from _surnames(by_core, every, is_person, weight)
     yield from _nicknames(by_core, is_person)
     yield from _acronyms(by_core, is_acronym, together)
 
 
-def _surnames(by_core: Mapping[tuple[str, str], list[Key]], is_person: Callable[[Key], bool],
-              weight: Callable[[Key], int]) -> Iterator[tuple[Key, Key]]:
+def _surnames(by_core: Mapping[tuple[str, str], list[Key]], every: Mapping[tuple[str, str], list[Key]],
+              is_person: Callable[[Key], bool], weight: Callable[[Key], int]) -> Iterator[tuple[Key, Key]]:
+    """A full name whose core is split by its initials (George H. W. and George W. Bush) still owns its surname:
+    it makes the bare surname ambiguous, though it is no one entity to join."""
     full: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-    for (family, stem), members in by_core.items():
+    for (family, stem), members in every.items():
         if " " in stem and members and is_person(members[0]):
             full[(family, stem.rsplit(" ", 1)[1])].add((family, stem))
     for (family, stem), members in by_core.items():
         owners = full.get((family, stem), set()) if " " not in stem and members else set()
         if not owners or not is_person(members[0]):
             continue
-        sizes = sorted(((sum(weight(m) for m in by_core[o]), o) for o in owners), reverse=True)
-        if len(sizes) == 1 or sizes[1][0] * DOMINANCE <= sizes[0][0]:
+        sizes = sorted(((sum(weight(m) for m in every[o]), o) for o in owners), reverse=True)
+        if (len(sizes) == 1 or sizes[1][0] * DOMINANCE <= sizes[0][0]) and by_core[sizes[0][1]]:
             yield members[0], by_core[sizes[0][1]][0]
 
 

@@ -26,8 +26,8 @@ The common patterns of news writing, in order:
   between: ``antecedents.pronoun_antecedent``), the quote gets no speaker; nor does a fragment of a few words (the
   length of a scare quote) get one through a pronoun: a phrase that short is as often one the writer takes up from
   someone the sentence is about as the subject's own words, and with a pronoun for its subject, the two doubts compound;
-- no speech verb, but a colon before the quote with a name before it ('Senator Okafor: Bill Is "…"'): that name, unless
-  it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
+- no speech verb, but a colon before the quote with a name a few words before it ('Senator Okafor: Bill Is "…"'):
+  that name, unless it is the object of a preposition ('compares him to Okafor: "…"'), as anywhere else;
 - no speech verb, but the paragraph's previous quote has a speaker: a quote that opens its sentence continues it ('"We
   will win," said Brandt. "The polls are wrong."'); one inside the writer's own sentence ("The group's ads make claims
   such as "…"") need not be the same speaker's;
@@ -167,23 +167,27 @@ def find_quotes(text: str, sentences: Sequence[tuple[int, int]], mentions: Seque
 
 def _title_cased(words: list[str], named_so: bool = False) -> bool:
     """A title or a name in quotation marks ("Meet the Press", "New Day", "State of the Union."), not words said:
-    every word but the small ones capitalised. Some outlets capitalise every word of a quoted sentence: more than
-    four words ending in a full stop, or a speaker's "I", make it a sentence; but not after "called" or "named"
-    ('a column called "Stop Telling Them What They Must Do."': the full stop is the writer's)."""
-    content = [w for w in (w.strip(".,;:!?()") for w in words) if w.lower() not in _TITLE_SMALL_WORDS]
+    every word but the small ones and numbers capitalised. Some outlets capitalise every word of a quoted sentence:
+    more than four words ending in a full stop, or a speaker's "I", make it a sentence; but not after "called" or
+    "named" ('a column called "Stop Telling Them What They Must Do."': the full stop is the writer's)."""
+    content = [w for w in (w.strip(".,;:!?()") for w in words)  # numbers are neither case ("Newsroom 360")
+               if w.lower() not in _TITLE_SMALL_WORDS and not w[:1].isdigit()]
     sentence = (len(words) > 4 and words[-1].endswith((".", "?", "!")) and not named_so) or any(
         w == "I" or w.startswith(("I'", "I’")) for w in content)
     return len(content) >= 2 and all(w[:1].isupper() for w in content) and not sentence
 
 
 def _before_colon(text: str, first: int, quote: int, mentions: Sequence[Span]) -> int | None:
-    """'Senator Lena Okafor: Bill Is "…"': the speaker named before a colon that introduces the quote's clause."""
+    """'Senator Lena Okafor: Bill Is "…"': the speaker named before a colon that introduces the quote's clause,
+    when few words stand between them (as after a quote): further back, the name is the subject of a clause that
+    tells of something else ('Okafor left the stage to the strains of a band singing: "…"')."""
     colon = text.rfind(":", first, quote)
     for label in SPEAKER_LABELS if colon >= 0 else ():
-        named = [m[0] for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon
+        named = [m for m in mentions if m[2] == label and first <= m[0] and m[1] <= colon
                  and not described(text, first, m)]
         if named:
-            return max(named)
+            nearest = max(named)
+            return nearest[0] if len(_WORD.findall(text, nearest[1], colon)) <= MAX_WORDS_TO_NAME else None
     return None
 
 
