@@ -7,9 +7,10 @@ import logging
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.aggregate import sql
 from tasks.aggregate.gazetteer import Gazetteer, build
@@ -57,12 +58,16 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     by_article: dict[str, list[Mention]] = defaultdict(list)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     canonical: dict[str, str] = {}
+    read: dict[tuple[str, str, str], Mention | None] = {}  # what a spelling names, looked up once, not per mention
     for batch in entities:
-        for r in batch.to_pylist():
-            # one string per entity and spelling, not one per mention: a warehouse holds millions of place mentions
-            m = place_mention(sys.intern(r["entity_id"]), r["label"], r["model_label"], sys.intern(r["text"]),
-                              r["char_start"], gaz)
-            if m is not None:
+        for r in _maybe_places(batch):
+            spot = (r["label"], r["model_label"], r["text"])
+            if spot not in read:
+                read[spot] = place_mention("", *spot, 0, gaz)
+            if (where := read[spot]) is not None:
+                # one string per entity and spelling, not one per mention: a warehouse holds millions of them
+                m = Mention(sys.intern(r["entity_id"]), sys.intern(where.name), r["char_start"] + where.start,
+                            r["char_start"] + where.end)
                 by_article[r["article_id"]].append(m)
                 names[m.key][m.name] += 1
                 canonical[m.key] = r["canonical_name"]
@@ -95,14 +100,22 @@ def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) 
     names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
     spellings: set[str] = set()
     for batch in entities:
-        rows = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
-        for r in rows:
-            if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS:
-                spellings.update(n for n in (r["text"], r["canonical_name"], *name_parts(r["text"])) if n)
+        rows = _maybe_places(batch) if isinstance(batch, pa.RecordBatch) else [
+            r for r in batch if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS]
+        for text, name in {(r["text"], r["canonical_name"]) for r in rows}:
+            spellings.update(n for n in (text, name, *name_parts(text)) if n)
     return {entity_key(name) for name in spellings}
 
 
 MAYBE_PLACE = frozenset({*PLACE_LABELS, "ORG", "PERSON", "NORP"})
+
+
+def _maybe_places(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """The rows of a batch of mentions that may name a place (``place_mention`` reads no other label): most of a
+    warehouse's mentions are dates, numbers and amounts, not worth turning into Python rows."""
+    maybe = pc.or_kleene(pc.is_in(batch.column("label"), pa.array(sorted(MAYBE_PLACE))),
+                   pc.is_in(batch.column("model_label"), pa.array(sorted(PLACE_LABELS))))
+    return pa.table(batch).filter(maybe).to_pylist()
 
 
 def write_places(commit: Commit, detail: dict[str, sql.Parquet], countries: Mapping[str, str | None]) -> None:
