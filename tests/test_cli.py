@@ -4,6 +4,7 @@ finishes, is interrupted (Ctrl-C) or is killed (kill -9)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -218,16 +219,28 @@ WORKER = "multiprocessing.spawn"  # a ProcessPoolTaskRunner worker
 SEEDS = sorted((SAMPLES / "txt").glob("*.txt"))
 
 
-def test_kill_9_ends_the_prefect_server_and_the_workers_the_run_started(start: Callable[..., Run]) -> None:
-    run = start(SEEDS, "--workers", "2")
+def _long_run(tmp_path: Path) -> list[Path]:
+    """Inputs whose NLP outlasts the moment a signal is sent once the workers are up, even on a busy machine (the two
+    seeds alone were done within seconds of it): the seeds' texts as 120 distinct JSON records."""
+    texts = [path.read_text(encoding="utf-8") for path in SEEDS]
+    records = tmp_path / "many.jsonl"
+    rows = ({"id": f"a{i}", "title": f"Story {i}", "text": f"{texts[i % 2]}\n\nUpdate {i}."} for i in range(120))
+    records.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return [records]
+
+
+def test_kill_9_ends_the_prefect_server_and_the_workers_the_run_started(tmp_path: Path,
+                                                                        start: Callable[..., Run]) -> None:
+    run = start(_long_run(tmp_path), "--workers", "2")
     run.wait_for(SERVER, WORKER)
     os.kill(run.proc.pid, signal.SIGKILL)
     run.proc.wait()
     assert run.left_running() == {}
 
 
-def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(start: Callable[..., Run]) -> None:
-    run = start(SEEDS, "--workers", "2")
+def test_ctrl_c_ends_the_run_and_what_it_started_at_once_with_one_line(tmp_path: Path,
+                                                                      start: Callable[..., Run]) -> None:
+    run = start(_long_run(tmp_path), "--workers", "2")
     run.wait_for(SERVER, WORKER)
     os.killpg(run.proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group gets it
     interrupted = time.monotonic()
