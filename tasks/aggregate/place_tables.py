@@ -3,6 +3,7 @@ places per country, outlet and day, for maps), from the committed entities, arti
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections import Counter, defaultdict
@@ -52,19 +53,23 @@ def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None
                                                strict=True)}
 
 
+SPELLINGS_KEPT = 1 << 17  # what a spelling names, for the most recently read: a warehouse holds ~100,000 of them
+
+
 def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
     """One row per place entity (or organisation named after a place: ``place_mention``): its mentions' articles
     give evidence, pooled over them, and ``resolve`` picks."""
     by_article: dict[str, list[Mention]] = defaultdict(list)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     canonical: dict[str, str] = {}
-    read: dict[tuple[str, str, str], Mention | None] = {}  # what a spelling names, looked up once, not per mention
+
+    @functools.lru_cache(maxsize=SPELLINGS_KEPT)
+    def read(label: str, model_label: str, text: str) -> Mention | None:  # per spelling, not per mention
+        return place_mention("", label, model_label, text, 0, gaz)
+
     for batch in entities:
         for r in _maybe_places(batch):
-            spot = (r["label"], r["model_label"], r["text"])
-            if spot not in read:
-                read[spot] = place_mention("", *spot, 0, gaz)
-            if (where := read[spot]) is not None:
+            if (where := read(r["label"], r["model_label"], r["text"])) is not None:
                 # one string per entity and spelling, not one per mention: a warehouse holds millions of them
                 m = Mention(sys.intern(r["entity_id"]), sys.intern(where.name), r["char_start"] + where.start,
                             r["char_start"] + where.end)
