@@ -6,7 +6,8 @@ measures the labels, not the rules.
     .venv/bin/python -m bench.label_agreement
 
 Quotations meet by article and hash; a speaker agrees when both are unnamed or the names match as ``bench.quotes``
-matches a predicted speaker to its label.
+matches a predicted speaker to its label
+(``bench.quote_labels``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.quotes import LABELS, same_speaker
+from bench.quote_labels import LABELS, same_speaker
 from bench.split import PARTS
 
 SECOND = LABELS.with_name("allsides_quotes_second.jsonl")

@@ -57,8 +57,8 @@ def child_gazetteer(scope: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run([sys.executable, "-m", "bench.places_cost", "--child", "without", tmp], cwd=ROOT,
                            check=True, capture_output=True)
-            rows = pq.read_table(Path(tmp) / "entities", columns=place_tables.ENTITY_COLUMNS).to_pylist()
-        names = place_tables.wanted_names([rows])
+            entities = pq.read_table(Path(tmp) / "entities", columns=place_tables.ENTITY_COLUMNS)
+        names = place_tables.wanted_names(entities.to_batches())
     before = _peak_mb()
     started = time.perf_counter()
     gaz = g.build(names)

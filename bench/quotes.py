@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import sys
 import tempfile
@@ -39,31 +38,9 @@ from flows.cli import set_environment_defaults
 
 set_environment_defaults()
 
+from bench.quote_labels import LABELS, same_speaker, words_hash  # noqa: E402 (it imports pyarrow)
 from flows.news_pipeline import news_pipeline  # noqa: E402 (after the environment, as the CLI does)
-from tasks.aggregate.identity import full_names_of  # noqa: E402
-from tasks.names import entity_key  # noqa: E402
 from tasks.warehouse import storage  # noqa: E402
-
-LABELS = Path(__file__).resolve().parent / "labels" / "allsides_quotes.jsonl"
-
-
-def words_hash(text: str) -> str:
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
-
-
-def same_speaker(predicted: str | None, labelled: str | None) -> bool:
-    """Whether the predicted speaker is the labelled one (or one of two labelled jointly, "A; B"): one name's words
-    are all in the other's, a nickname standing for its full first name (the entity may be named "Charles Schumer"
-    where the label, like the article, says "Chuck Schumer")."""
-    if not predicted or not labelled:
-        return False
-    return any(_same_name(entity_key(predicted).split(), entity_key(n).split()) for n in labelled.split(";"))
-
-
-def _same_name(a: list[str], b: list[str]) -> bool:
-    if len(a) >= 2 and len(b) >= 2 and (a[0] in full_names_of(b[0]) or b[0] in full_names_of(a[0])):
-        a = [b[0], *a[1:]]
-    return bool(a and b) and (set(a) <= set(b) or set(b) <= set(a))
 
 
 def score(part: Part, labels: list[dict[str, object]], corpus: dict[str, str], work: Path,

@@ -231,7 +231,7 @@ def test_a_runs_gazetteer_holds_its_names_as_the_whole_one_does() -> None:
             {"label": "ORG", "model_label": "ORG", "text": "Dallas Police", "canonical_name": "Dallas Police"},
             {"label": "GPE", "model_label": "GPE", "text": "Northeast Texas", "canonical_name": "Northeast Texas"},
             {"label": "DATE", "model_label": "DATE", "text": "Paris", "canonical_name": "Paris"}]
-    names = wanted_names([rows])
+    names = wanted_names([pa.RecordBatch.from_pylist(rows)])
     assert names == {"springfield", "texas", "dallas police", "dallas", "northeast texas"}  # a date is never looked up
     part, whole = build(names), gazetteer()
     assert set(part.by_name) == names - {"dallas police", "northeast texas"}

@@ -99,15 +99,13 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     return table
 
 
-def wanted_names(entities: Iterable[pa.RecordBatch | Iterable[dict[str, str]]]) -> set[str]:
+def wanted_names(entities: Iterable[pa.RecordBatch]) -> set[str]:
     """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
     places (``is_place``: a place label, or a label a country or region is sometimes given), and the parts of their
     names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
     spellings: set[str] = set()
     for batch in entities:
-        rows = _maybe_places(batch) if isinstance(batch, pa.RecordBatch) else [
-            r for r in batch if r["label"] in MAYBE_PLACE or r["model_label"] in PLACE_LABELS]
-        for text, name in {(r["text"], r["canonical_name"]) for r in rows}:
+        for text, name in {(r["text"], r["canonical_name"]) for r in _maybe_places(batch)}:
             spellings.update(n for n in (text, name, *name_parts(text)) if n)
     return {entity_key(name) for name in spellings}
 

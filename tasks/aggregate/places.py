@@ -133,7 +133,7 @@ def named_after(label: str, name: str, gaz: Gazetteer) -> str | None:
     natural feature named after a place is not in it ("Red Creek", "Pennsylvania Avenue" in Washington). The model's
     persons qualify only before a public body's noun ("Dallas Police")."""
     words = name.split()
-    if label not in (*PLACE_LABELS, "ORG", "PERSON") or FEATURE_NOUNS & {w.lower() for w in words}:
+    if label not in (*PLACE_LABELS, "ORG", "PERSON") or _a_feature(words):
         return None
     for head in name_prefixes(name):
         if not (candidates := gaz.candidates(head)):
@@ -170,7 +170,7 @@ def qualified_place(label: str, name: str, gaz: Gazetteer) -> str | None:
     American" are not the United States) or a city of ``LARGE_CITY`` people: a city has quarters and outskirts, a
     village's "North Side" is more likely a quarter of another place than that village ("East Side" is not the
     Turkish town Side)."""
-    if label not in PLACE_LABELS or gaz.candidates(name) or FEATURE_NOUNS & {w.lower() for w in name.split()}:
+    if label not in PLACE_LABELS or gaz.candidates(name) or _a_feature(name.split()):
         return None
     for form in qualified_forms(name):
         if any(p.kind in ("admin1", "admin2", "continent") or (p.kind == "city" and p.population >= LARGE_CITY)
@@ -191,6 +191,11 @@ def place_mention(key: str, label: str, model_label: str, name: str, start: int,
         at = name.rfind(part)
         return Mention(key, part, start + at, start + at + len(part))
     return Mention(key, name, start, start + len(name)) if place else None
+
+
+def _a_feature(words: list[str]) -> bool:
+    """Whether a name's words name a natural feature or a street (``FEATURE_NOUNS``): not in the place it names."""
+    return not FEATURE_NOUNS.isdisjoint(w.lower() for w in words)
 
 
 def name_parts(name: str) -> list[str]:
