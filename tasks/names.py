@@ -8,12 +8,13 @@ import unicodedata
 
 _POSSESSIVE = re.compile(r"['’]s?$")
 _DASHES = re.compile(r"[-‐‑‒–—]")
-_NOT_WORD = re.compile(r"[^\w&\s]")
+_NOT_WORD = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w&\s.]")  # a decimal point stays: $4.2 million is not $42 million
 MAX_ACRONYM = 5
 # Entity types whose mentions share ids across these labels (the model often swaps them).
 LABEL_FAMILY = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 # Labels of named things (people, organisations, places ...), as opposed to dates, numbers and amounts.
 NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
+VALUE_LABELS = ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")  # OntoNotes' other labels
 
 
 @functools.lru_cache(maxsize=4096)  # names repeat within an article and across a batch
@@ -24,7 +25,8 @@ def display_name(mention: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def entity_key(mention: str) -> str:
-    """Normalised name: case, hyphen, apostrophe, diacritic and leading-"the" variants give one key."""
+    """Normalised name: case, hyphen, apostrophe, diacritic and leading-"the" variants give one key (a point
+    between digits is kept)."""
     text = unicodedata.normalize("NFKD", display_name(mention))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _NOT_WORD.sub("", _DASHES.sub(" ", text))

@@ -89,7 +89,8 @@ ENTITIES = pa.schema(
                "accent and possessive variants folded; a one-word person name resolved to the article's full name).",
                False),
         _field("entity_id", pa.string(), "Id of the entity: hash of its type and name key, near-identical names "
-               "across articles merged (see entity_catalog).", False),
+               "across articles merged (see entity_catalog); a date, number or amount is one value: only its exact "
+               "key shares its id.", False),
         _field("canonical_name", pa.string(), "Preferred spelling of the entity (its most frequent full form).", False),
     ]
 )

@@ -14,7 +14,7 @@ import pytest
 from tasks import ids
 from tasks.aggregate import entities, labels
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
-from tasks.names import is_acronym
+from tasks.names import entity_key, is_acronym
 from tasks.nlp.entity_rules import (
     Mention,
     harmonise,
@@ -443,3 +443,16 @@ def test_quotes_continue_and_pronouns_look_back_one_paragraph() -> None:
     speakers = _speakers(text, {"Elena Brandt": "PERSON"}, _sentences(text))
     assert speakers == ["Elena Brandt"] * 3 + [None]  # two paragraphs back: no
 
+
+
+def test_dates_numbers_and_amounts_merge_only_with_their_own_key() -> None:
+    values = [("$4.2 million", "MONEY"), ("$42 million", "MONEY"), ("$42 billion", "MONEY"), ("$42 Billion", "MONEY"),
+              ("6,000", "CARDINAL"), ("60,000", "CARDINAL"), ("1980", "DATE"), ("1980s", "DATE")]
+    rows = [_mention("a1", 20 * i, text, entity_key(text), label) for i, (text, label) in enumerate(values)]
+    rows += [_mention("a2", 0, "Olga Lyubimova", "olga lyubimova"),
+             _mention("a2", 20, "Olga Lyubimov", "olga lyubimov")]
+    resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES)).to_pylist()
+    ids_ = {r["text"]: r["entity_id"] for r in resolved}
+    assert ids_["$42 billion"] == ids_["$42 Billion"]  # the same value written twice
+    assert len({ids_[text] for text, _ in values}) == len(values) - 1
+    assert ids_["Olga Lyubimova"] == ids_["Olga Lyubimov"]  # names one letter apart still merge

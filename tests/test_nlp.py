@@ -170,3 +170,8 @@ def test_a_fragment_gets_no_speaker_through_a_pronoun() -> None:
     assert _quote_speakers(lead + 'He said the plan was "a gift to lobbyists."') == [("a gift to lobbyists.", None)]
     assert _quote_speakers('Peter Lund said the plan was "a gift to lobbyists."') == [
         ("a gift to lobbyists.", "Peter Lund")]
+
+
+def test_a_decimal_point_stays_in_the_key_and_other_full_stops_go() -> None:
+    assert entity_key("$4.2 million") != entity_key("$42 million")
+    assert entity_key("U.S.") == entity_key("US") and entity_key("No. 10") == "no 10"

@@ -5,7 +5,8 @@ Merge rule, with its guard: two names of the same type merge when every word but
 by a suffix of at most two letters or by one edit in a word of five or more letters (Lyubimov/Lyubimova,
 Zelensky/Zelenskyy, Linsey/Lindsey Graham); names with a different number of words, or two differing words (Kim Jong
 Un/Kim Ju Ae), never merge, nor do one-word names by an edit: with no other word to agree, one edit apart is as often
-two surnames (Davis, Davids) as one misspelt.
+two surnames (Davis, Davids) as one misspelt. Dates, numbers and amounts merge only when their keys are equal: one
+digit or word apart ("$42 million", "$42 billion"; "1980", "1980s") they are other values.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from tasks.aggregate.groups import DisjointSets
 from tasks.aggregate.identity import core
+from tasks.names import VALUE_LABELS
 
 Name = tuple[str, str]  # (family, name key)
 MAX_SUFFIX = 2
@@ -71,6 +73,8 @@ def candidate_pairs(names: Iterable[tuple[str, str]]) -> Iterator[tuple[tuple[st
     against all (115,000 names of 12,800 articles)."""
     groups: dict[tuple[str, int, str], list[tuple[str, str]]] = defaultdict(list)
     for name in names:
+        if name[0] in VALUE_LABELS:  # a value merges only with its own key
+            continue
         groups[(name[0], len(name[1].split()), name[1][:1])].append(name)
     for group in groups.values():
         blocks: dict[tuple[int, tuple[str, ...], str], list[tuple[str, str]]] = defaultdict(list)
