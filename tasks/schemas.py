@@ -85,6 +85,10 @@ ENTITIES = pa.schema(
         _field("model_label", pa.string(), "The label the spaCy model gave; '(propagated)' for a mention the model "
                "missed and a rule tagged from another mention of the same name in the article, '(recalled)' for one "
                "the warehouse tags confidently elsewhere (tasks/aggregate/recall.py).", False),
+        _field("nlp_label", pa.string(), "The label newslake's NLP stage gave the mention in its article (the "
+               "model's after the in-article rules; a copy's or a recalled mention's from its name): what the "
+               "warehouse-wide vote that sets label counts, so labels do not depend on the order articles came in. "
+               "Rows written before this column hold the label of their entity at the time."),
         _field("name_key", pa.string(), "Normalised name the mention stands for in its article (case, hyphen, "
                "accent and possessive variants folded; a one-word person name resolved to the article's full name).",
                False),
@@ -314,8 +318,9 @@ STAGED: dict[str, pa.Schema] = {
 
 
 def completed(rows: pa.Table | pa.RecordBatch, name: str, assigned: Mapping[str, pa.Array]) -> pa.Table:
-    """Staged rows of table ``name`` with the ``assigned`` columns added: the table as it is committed."""
+    """Staged rows of table ``name`` with the ``assigned`` columns added (or set): the table as it is committed."""
     table = pa.table(rows)
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in STAGED[name].names}
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in STAGED[name].names
+                                                      if c not in assigned}
     columns |= assigned
     return pa.Table.from_arrays([columns[f.name] for f in TABLES[name]], schema=TABLES[name])

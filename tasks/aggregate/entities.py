@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks import ids
 from tasks.aggregate import entity_ids, recall, sql
@@ -117,16 +118,16 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
 
 def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution,
              entity_label: Mapping[str, str] | None = None) -> pa.Table:
-    """Mentions with ``entity_id`` and ``canonical_name`` from ``names``, and a named entity's mentions with its
-    label from ``entity_label`` (``model_label`` keeps the model's)."""
+    """Mentions (``label``: the NLP stage's) with ``entity_id`` and ``canonical_name`` from ``names``, and a named
+    entity's mentions with its label from ``entity_label`` (``nlp_label`` keeps the NLP stage's)."""
     table = pa.table(entities)
     labels = [str(label) for label in table["label"].to_pylist()]
     merged = [names[(label, str(key))] for label, key in zip(labels, table["name_key"].to_pylist(), strict=True)]
-    if entity_label:
-        voted = [entity_label.get(m[0], label) if label in NAME_LABELS else label
-                 for m, label in zip(merged, labels, strict=True)]
-        table = table.set_column(table.schema.get_field_index("label"), "label", pa.array(voted, pa.string()))
-    return completed(table, "entities", {"entity_id": pa.array([m[0] for m in merged], pa.string()),
+    voted = [entity_label.get(m[0], label) if entity_label and label in NAME_LABELS else label
+             for m, label in zip(merged, labels, strict=True)]
+    return completed(table, "entities", {"label": pa.array(voted, pa.string()),
+                                         "nlp_label": pa.array(labels, pa.string()),
+                                         "entity_id": pa.array([m[0] for m in merged], pa.string()),
                                          "canonical_name": pa.array([m[1] for m in merged], pa.string())})
 
 
@@ -216,11 +217,11 @@ def write_entities(merged: Merged) -> None:
     """The entity mentions with merged ids and canonical names over the whole warehouse, with the names the model
     missed in the run's articles (``recall``), and the aliases of ids earlier versions used for entities since
     merged."""
-    counts = name_counts(merged.batches("entities", ["label", "name_key", "text"]))
+    counts = name_counts(own_labels(merged, ["label", "name_key", "text"]))
     found = _recalled(merged.commit, recall.known_names(counts))
     counts.update(name_counts([found]))
     prior = entity_ids.prior_ids(_earlier_ids(merged.base.batches("entities", ["label", "name_key", "entity_id"])))
-    articles = articles_of(counts, chain(merged.batches("entities", ["article_id", "label", "name_key"]), [found]))
+    articles = articles_of(counts, chain(own_labels(merged, ["article_id", "label", "name_key"]), [found]))
     names, aliases = resolution(counts, articles, prior)
     del counts, prior, articles
     give_back_memory()
@@ -228,17 +229,27 @@ def write_entities(merged: Merged) -> None:
                                                                      {entity_id for entity_id, _ in names.values()}))
     voted = _entity_labels(merged, names, found)
     with merged.commit.writer("entities") as mentions:
-        mentions.write_all(with_ids(batch, names, voted)
-                           for batch in chain(merged.batches("entities"), found.to_batches()))
+        mentions.write_all(with_ids(batch, names, voted) for batch in chain(own_labels(merged), found.to_batches()))
     del names
     give_back_memory()
+
+
+def own_labels(merged: Merged, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The warehouse's mentions (chosen columns) with ``label`` the one the NLP stage gave each, not the vote an
+    earlier version wrote there: the vote and the merge rules count the mentions' own labels, so the tables do not
+    depend on the order in which the articles came (a warehouse written before ``nlp_label`` has only its vote)."""
+    names = columns or STAGED["entities"].names
+    for batch in merged.batches("entities", list(dict.fromkeys([*names, "label", "nlp_label"]))):
+        own = pc.coalesce(batch["nlp_label"], batch["label"])
+        yield pa.RecordBatch.from_arrays([own if c in ("label", "nlp_label") else batch[c] for c in names],
+                                         names=names)
 
 
 def _entity_labels(merged: Merged, names: Resolution, found: pa.Table) -> dict[str, str]:
     """``entity_labels`` over the warehouse's mentions, ``found`` among them, and its articles."""
     columns = ["article_id", "char_start", "label", "name_key"]
     schema = pa.schema([STAGED["entities"].field(c) for c in columns])
-    batches = chain(merged.batches("entities", columns), found.select(columns).to_batches())
+    batches = chain(own_labels(merged, columns), found.select(columns).to_batches())
     mentions = pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in batches))
     commit = merged.commit
     with sql.connect(commit.sql_filesystem, mentions=mentions, ids=name_ids(names),

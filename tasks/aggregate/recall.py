@@ -94,13 +94,13 @@ with untagged as (
 ),
 starts as (select article_id, sentence_index, char_start from sentences semi join untagged using (article_id))
 select u.article_id, coalesce(s.sentence_index, 0) as sentence_index, u.char_start, u.char_end, u.text, u.label,
-       u.model_label, u.name_key
+       u.model_label, u.label as nlp_label, u.name_key
 from untagged u asof left join starts s on u.article_id = s.article_id and u.char_start >= s.char_start
 order by u.article_id, u.char_start
 """
 
 
-_OCCURRENCES = pa.schema([f for f in STAGED["entities"] if f.name != "sentence_index"])
+_OCCURRENCES = pa.schema([f for f in STAGED["entities"] if f.name not in ("sentence_index", "nlp_label")])
 
 
 def recalled_mentions(articles: Iterable[pa.RecordBatch], con: duckdb.DuckDBPyConnection,

@@ -130,6 +130,7 @@ class _Rows:
                 "text": text[m.start : m.end],
                 "label": m.label,
                 "model_label": m.model_label,
+                "nlp_label": m.label,
                 "name_key": key,
             })
         if other is not None:
