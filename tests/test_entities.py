@@ -37,6 +37,8 @@ from tasks.schemas import ARTICLES, ENTITIES, STAGED
         ("said the UN.", (5, 12), "UN"),
         ("Shares fell (Reuters)", (12, 21), "Reuters"),
         ("the U.S. said", (4, 8), "U.S."),  # an abbreviation keeps its full stop
+        ("Ann Lee’s Twitter feed", (7, 17), "Twitter"),  # a span begun inside the possessive
+        ("Ann Lee's Twitter feed", (7, 17), "Twitter"),
         ("in Washington.", (3, 14), "Washington"),
         ("Acme Inc. said", (0, 9), "Acme Inc."),
         ("27/09/2013-Ostravia news", (0, 19), "Ostravia"),  # a dateline's date is not part of the name

@@ -42,7 +42,7 @@ _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _FUNCTION_WORDS = frozenset(str.split("""about after against among before between from into over that their there
     these this those through under until upon what when where which while with within without would could should"""))
-_LEADING = re.compile(r"^(?:(?:the|The|THE)\s+|[\s\"“‘'(\[]+|\d{1,4}[/.]\d{1,2}[/.]\d{2,4}\s*[-–—]\s*)")
+_LEADING = re.compile(r"^(?:['’]s\s+|(?:the|The|THE)\s+|[\s\"“‘'(\[]+|\d{1,4}[/.]\d{1,2}[/.]\d{2,4}\s*[-–—]\s*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,9 @@ class Mention:
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Span bounds without a leading "the" or date and trailing possessives, numbers and punctuation, within the
-    first line of the span that holds a word."""
+    """Span bounds without a leading "the", date or possessive "’s" (the model's span began inside "Trump’s
+    Twitter") and trailing possessives, numbers and punctuation, within the first line of the span that holds a
+    word."""
     while True:
         span = text[start:end]
         if (line_break := span.find("\n")) >= 0:
