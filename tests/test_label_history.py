@@ -26,16 +26,50 @@ TEXTS = [
 ]
 
 
+VOTES = {  # a name the model labels ORG in three articles and GPE in two: one run votes ORG
+    "a": ["Shares in Velmont rose after the vote. Analysts expect more gains."],
+    "b": ["Investors in Velmont expect a dividend. The board meets in June.",
+          "Investors in Velmont expect a dividend this year. The board has not said."],
+    "c": ["Velmont said it would hire workers. The plant will open soon.",
+          "Shares in Velmont rose after the vote on Friday. Traders were pleased."],
+}
+
+
+def _jsonl(path: Path, texts: list[str], first: int = 0) -> Path:
+    path.write_text("".join(json.dumps({"id": f"n{i}", "url": f"https://example.org/{i}", "title": f"News {i}",
+                                        "text": text}) + "\n" for i, text in enumerate(texts, first)),
+                    encoding="utf-8")
+    return path
+
+
+def _by_source(out: Path) -> dict[tuple[str, int], tuple[str, str]]:
+    with storage.snapshot(out) as snap:
+        sources = dict(zip(*snap.read("articles", ["article_id", "source_id"]).to_pydict().values(), strict=True))
+        rows = snap.read("entities", ["article_id", "char_start", "label", "canonical_name"]).to_pylist()
+    return {(sources[r["article_id"]], r["char_start"]): (r["label"], r["canonical_name"]) for r in rows}
+
+
+def test_the_same_articles_get_the_same_labels_in_one_run_or_in_several(tmp_path: Path) -> None:
+    texts = [text for part in VOTES.values() for text in part]
+    whole = tmp_path / "whole"
+    news_pipeline(inputs=[str(_jsonl(tmp_path / "all.jsonl", texts))], out=str(whole))
+    runs, first = tmp_path / "runs", 0
+    for name, part in VOTES.items():  # the articles again, with the same ids, a file per run
+        news_pipeline(inputs=[str(_jsonl(tmp_path / f"{name}.jsonl", part, first))], out=str(runs))
+        first += len(part)
+    once, in_runs = _by_source(whole), _by_source(runs)
+    assert {label for (label, name) in once.values() if name == "Velmont"} == {"ORG"}
+    assert in_runs == once
+
+
 def _labels(out: Path) -> dict[tuple[str, int], tuple[str, str]]:
     rows = storage.read_table(out, "entities").select(["article_id", "char_start", "label", "nlp_label"]).to_pylist()
     return {(r["article_id"], r["char_start"]): (r["label"], r["nlp_label"]) for r in rows}
 
 
 def test_a_rebuild_votes_the_mentions_own_labels_not_an_earlier_vote(tmp_path: Path) -> None:
-    inbox, out = tmp_path / "news.jsonl", tmp_path / "w"
-    inbox.write_text("".join(json.dumps({"id": f"n{i}", "url": f"https://example.org/{i}", "title": f"Ferry {i}",
-                                         "text": text}) + "\n" for i, text in enumerate(TEXTS)), encoding="utf-8")
-    news_pipeline(inputs=[str(inbox)], out=str(out))
+    out = tmp_path / "w"
+    news_pipeline(inputs=[str(_jsonl(tmp_path / "news.jsonl", TEXTS))], out=str(out))
     first = _labels(out)
     assert any(label in NAME_LABELS for label, _ in first.values())
     snap = storage.current(out)
