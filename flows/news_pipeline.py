@@ -166,7 +166,7 @@ def news_pipeline(
                 merged = merge_task(run, begin.plan.todo, begin.replaced, max_input_bytes)
             if merged.articles_changed or rebuild:
                 with clock("aggregate"):
-                    aggregate_task(merged, registry)
+                    aggregate_task(merged, registry, rebuild)
             else:  # only quarantine and inputs change (a poll or a file that brought nothing new)
                 logger.info("no article added or replaced: the derived tables are carried over as they are")
             with clock("commit"):

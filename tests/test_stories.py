@@ -1,10 +1,19 @@
-"""Story clustering: same event across outlets together; time window, one-per-outlet and topic guards."""
+"""Story clustering: same event across outlets together; time window, one-per-outlet and topic guards; a run
+clusters again only the months it touched."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from flows.news_pipeline import news_pipeline
+from tasks.aggregate import stories
 from tasks.aggregate.stories import StoryDoc, cluster_stories
+from tasks.warehouse import storage
 
 QUAKE = ("A magnitude 6.1 earthquake struck Napa County in California on Sunday, injuring 120 people and damaging "
          "historic buildings, the US Geological Survey said.")
@@ -20,8 +29,8 @@ def _doc(aid: str, text: str, outlet: str, day: int | None = None) -> StoryDoc:
 
 def test_same_event_across_outlets_is_one_story_and_a_similar_event_is_not() -> None:
     docs = [_doc("a", QUAKE, "o1", 24), _doc("b", QUAKE_2, "o2", 25), _doc("c", OTHER_QUAKE, "o3", 25)]
-    stories = cluster_stories(docs)
-    assert stories["a"] == stories["b"] != stories["c"]
+    found = cluster_stories(docs)
+    assert found["a"] == found["b"] != found["c"]
 
 
 def test_time_window_and_one_article_per_outlet() -> None:
@@ -46,5 +55,38 @@ def test_openings_naming_different_people_and_places_never_join() -> None:
     peru = ("A strong earthquake struck near Arequipa in Peru on Sunday, the Geophysical Institute said, and "
             "president Ollanta Humala declared an emergency.")
     assert len(set(napa.split()) & set(peru.split())) > 12  # much shared wording
-    stories = cluster_stories([_doc("a", napa, "o1"), _doc("b", peru, "o2")], threshold=0.01)
-    assert stories["a"] != stories["b"]
+    found = cluster_stories([_doc("a", napa, "o1"), _doc("b", peru, "o2")], threshold=0.01)
+    assert found["a"] != found["b"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_clusters_again_only_the_months_it_touched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_BLOCK", 2)  # three articles are a warehouse clustered month by month
+    clustered: list[set[tuple[int, int]]] = []  # the months each clustering read
+    real = stories.cluster_stories
+
+    def spy(docs: list[StoryDoc], *args: Any, **kwargs: Any) -> dict[str, str]:
+        clustered.append({stories.month_of(d.published_at) for d in docs})
+        return real(docs, *args, **kwargs)
+
+    monkeypatch.setattr(stories, "cluster_stories", spy)
+
+    def inbox(name: str, *rows: tuple[str, str, str]) -> str:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"id": f"{name}{i}", "url": f"https://{site}/{name}{i}", "text": text,
+                                            "title": f"{name} {i}", "date": day}) + "\n"
+                                for i, (site, text, day) in enumerate(rows)), encoding="utf-8")
+        return str(path)
+
+    out = str(tmp_path / "w")
+    news_pipeline(inputs=[inbox("jan", ("one.example", QUAKE, "2024-01-10"), ("two.example", QUAKE_2, "2024-01-10")),
+                          inbox("feb", ("three.example", OTHER_QUAKE, "2024-02-05"))], out=out)
+    assert clustered == [{(2024, 1), (2024, 2)}]
+    news_pipeline(inputs=[inbox("mar", ("one.example", OTHER_QUAKE + " Aftershocks followed.", "2024-03-03"))],
+                  out=out)
+    assert clustered[1] == {(2024, 3)}  # January and February keep their stories
+    marks = storage.read_table(out, "articles").select(["article_id", "story_id"]).sort_by("article_id")
+    assert len(set(marks["story_id"].to_pylist())) == 3  # the two January reports are one story
+    news_pipeline(inputs=[], out=out, rebuild=True)
+    assert clustered[2] == {(2024, 1), (2024, 2), (2024, 3)}
+    assert storage.read_table(out, "articles").select(["article_id", "story_id"]).sort_by("article_id") == marks

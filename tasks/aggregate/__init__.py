@@ -28,12 +28,13 @@ ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "p
                  "image_credits", "story_id", "title", "tone"]
 
 
-def aggregate(merged: Merged, registry: Registry) -> None:
+def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
     """Write the derived tables of ``merged``'s version, reading the warehouse a batch at a time: articles
     with outlet, duplicate and story marks, entities with merged ids and canonical names, quotes with speakers,
-    then catalog, trends, outlets and stories computed by DuckDB over those parts."""
+    then catalog, trends, outlets and stories computed by DuckDB over those parts. Stories are clustered again
+    in the months the run touched only (every month with ``rebuild``: ``articles``)."""
     commit = merged.commit
-    write_articles(merged, registry)
+    write_articles(merged, registry, rebuild)
     write_entities(merged)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
@@ -58,6 +59,6 @@ def aggregate(merged: Merged, registry: Registry) -> None:
 
 
 @task(name="aggregate", cache_policy=NONE)
-def aggregate_task(merged: Merged, registry: Registry) -> None:
-    aggregate(merged, registry)
+def aggregate_task(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
+    aggregate(merged, registry, rebuild)
 

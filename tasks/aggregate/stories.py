@@ -59,14 +59,15 @@ class StoryDoc:
 
 
 def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
-                    one_per_outlet: bool = True) -> dict[str, str]:
+                    one_per_outlet: bool = True, by_month: bool | None = None) -> dict[str, str]:
     """article_id → story_id (derived from the story's earliest article, so it is deterministic). Up to
-    ``MAX_BLOCK`` articles are clustered together; more are split by calendar month (undated ones apart), and a
-    month with more than ``MAX_BLOCK`` into consecutive runs of its articles in date order."""
+    ``MAX_BLOCK`` articles are clustered together; more (or any number, ``by_month``: the articles of some months
+    of a larger warehouse) are split by calendar month (undated ones apart), and a month with more than
+    ``MAX_BLOCK`` into consecutive runs of its articles in date order."""
+    by_month = len(docs) > MAX_BLOCK if by_month is None else by_month
     blocks: dict[tuple[int, int], list[StoryDoc]] = {}
     for doc in docs:
-        month = (doc.published_at.year, doc.published_at.month) if doc.published_at else (0, 0)
-        blocks.setdefault(month if len(docs) > MAX_BLOCK else (0, 0), []).append(doc)
+        blocks.setdefault(month_of(doc.published_at) if by_month else (0, 0), []).append(doc)
     stories: dict[str, str] = {}
     for block in blocks.values():
         if len(block) > MAX_BLOCK:
@@ -74,6 +75,11 @@ def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, wind
         for start in range(0, len(block), MAX_BLOCK):
             stories |= _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
     return stories
+
+
+def month_of(published_at: datetime | None) -> tuple[int, int]:
+    """The calendar month a story is clustered in, (0, 0) for an undated article."""
+    return (published_at.year, published_at.month) if published_at else (0, 0)
 
 
 def _cluster_block(docs: Sequence[StoryDoc], threshold: float, window_days: int,

@@ -1,0 +1,81 @@
+"""What clustering only the months a run touched saves: the article marks of a warehouse (duplicate fingerprints of
+every article, stories) with every month clustered, against the latest month clustered and the others' story ids
+read back, as a run adding articles to that month does. Both in this process, alternately, twice each.
+
+    nice .venv/bin/python -m bench.story_months --base DIR
+
+``--base`` is a warehouse of more than ``stories.MAX_BLOCK`` articles (else every run clusters all of them)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from flows.cli import set_environment_defaults
+
+set_environment_defaults()  # before pyarrow is imported
+
+import pyarrow as pa  # noqa: E402
+
+from tasks.aggregate import duplicates, stories  # noqa: E402
+from tasks.aggregate.articles import ARTICLE_MARKS  # noqa: E402
+from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry  # noqa: E402
+from tasks.warehouse import storage  # noqa: E402
+
+REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
+Marks = tuple[dict[str, tuple[str, str]], dict[str, str]]
+
+
+def marks(batches: Iterator[pa.RecordBatch], registry: Registry, months: set[tuple[int, int]] | None) -> Marks:
+    """Copies over all articles and stories over those of ``months`` (None: all), as tasks.aggregate.articles."""
+    prints, leads = [], []
+    for batch in batches:
+        for a, t, x, h, name, domain, p, i in zip(*batch.to_pydict().values(), strict=True):
+            prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
+            if months is None or stories.month_of(p) in months:
+                outlet = registry.outlet_id(name, domain)
+                leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS],
+                                              None if outlet == UNKNOWN_OUTLET else outlet, p))
+    return duplicates.find_copies(prints), stories.cluster_stories(leads, by_month=None if months is None else True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", type=Path, required=True)
+    args = parser.parse_args()
+    registry = Registry.from_csv(REGISTRY)
+    with storage.snapshot(args.base) as snap:
+        dates = snap.read("articles", ["published_at"])["published_at"].to_pylist()
+        latest = max(stories.month_of(p) for p in dates)
+
+        def every_month() -> Marks:
+            return marks(snap.batches("articles", ARTICLE_MARKS), registry, None)
+
+        def latest_month() -> Marks:
+            kept = {}
+            for batch in snap.batches("articles", ["article_id", "published_at", "story_id"]):
+                for a, p, story in zip(*batch.to_pydict().values(), strict=True):
+                    if stories.month_of(p) != latest:
+                        kept[a] = story
+            copies, assigned = marks(snap.batches("articles", ARTICLE_MARKS), registry, {latest})
+            return copies, assigned | kept
+
+        times: dict[str, list[float]] = {"every month": [], "latest month": []}
+        results = {}
+        for order in ((every_month, latest_month), (latest_month, every_month)):
+            for run in order:
+                name = run.__name__.replace("_", " ")
+                started = time.perf_counter()
+                results[name] = run()
+                times[name].append(time.perf_counter() - started)
+    mean = {name: sum(t) / len(t) for name, t in times.items()}
+    print(f"{len(dates):,} articles; article marks with every month's stories clustered {mean['every month']:.1f} s, "
+          f"with the latest month's only {mean['latest month']:.1f} s "
+          f"({mean['latest month'] / mean['every month']:.2f}x); same marks: "
+          f"{results['every month'] == results['latest month']}")
+
+
+if __name__ == "__main__":
+    main()
