@@ -10,35 +10,19 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from flows.cli import set_environment_defaults
 
 set_environment_defaults()  # before pyarrow is imported
 
-import pyarrow as pa  # noqa: E402
-
-from tasks.aggregate import duplicates, stories  # noqa: E402
-from tasks.aggregate.articles import ARTICLE_MARKS  # noqa: E402
-from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry  # noqa: E402
+from tasks.aggregate import stories  # noqa: E402
+from tasks.aggregate.articles import ARTICLE_MARKS, article_marks  # noqa: E402
+from tasks.aggregate.outlets import Registry  # noqa: E402
 from tasks.warehouse import storage  # noqa: E402
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 Marks = tuple[dict[str, tuple[str, str]], dict[str, str]]
-
-
-def marks(batches: Iterator[pa.RecordBatch], registry: Registry, months: set[tuple[int, int]] | None) -> Marks:
-    """Copies over all articles and stories over those of ``months`` (None: all), as tasks.aggregate.articles."""
-    prints, leads = [], []
-    for batch in batches:
-        for a, t, x, h, name, domain, p, i in zip(*batch.to_pydict().values(), strict=True):
-            prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
-            if months is None or stories.month_of(p) in months:
-                outlet = registry.outlet_id(name, domain)
-                leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS],
-                                              None if outlet == UNKNOWN_OUTLET else outlet, p))
-    return duplicates.find_copies(prints), stories.cluster_stories(leads, by_month=None if months is None else True)
 
 
 def main() -> None:
@@ -51,7 +35,7 @@ def main() -> None:
         latest = max(stories.month_of(p) for p in dates)
 
         def every_month() -> Marks:
-            return marks(snap.batches("articles", ARTICLE_MARKS), registry, None)
+            return article_marks(snap.batches("articles", ARTICLE_MARKS), registry, None)
 
         def latest_month() -> Marks:
             kept = {}
@@ -59,7 +43,7 @@ def main() -> None:
                 for a, p, story in zip(*batch.to_pydict().values(), strict=True):
                     if stories.month_of(p) != latest:
                         kept[a] = story
-            copies, assigned = marks(snap.batches("articles", ARTICLE_MARKS), registry, {latest})
+            copies, assigned = article_marks(snap.batches("articles", ARTICLE_MARKS), registry, {latest})
             return copies, assigned | kept
 
         times: dict[str, list[float]] = {"every month": [], "latest month": []}

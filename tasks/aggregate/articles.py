@@ -10,7 +10,7 @@ rebuild would give them (``--rebuild`` clusters every month)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -32,7 +32,7 @@ def write_articles(merged: Merged, registry: Registry, rebuild: bool = False) ->
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     touched, or of every month with ``rebuild``)."""
     touched, carried = story_months(merged, registry, rebuild)
-    copies, assigned = article_marks(merged, registry, touched)
+    copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS), registry, touched)
     assigned.update(carried)
     give_back_memory()
     with merged.commit.writer("articles") as articles:
@@ -66,14 +66,14 @@ def story_months(merged: Merged, registry: Registry, rebuild: bool) -> tuple[Col
     return touched, {a: story for a, (month, story) in base.items() if month not in touched}
 
 
-def article_marks(merged: Merged, registry: Registry,
+def article_marks(batches: Iterable[pa.RecordBatch], registry: Registry,
                   months: Collection[Month] | None) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """Copies (article_id → (original, kind)) over all articles, and stories (article_id → story_id) over the
-    articles of ``months`` (None: all), read a batch at a time: each article is kept as its fingerprint, and as
-    the opening its story clustering reads when its month is clustered."""
+    """Copies (article_id → (original, kind)) over all articles (batches of ``ARTICLE_MARKS``), and stories
+    (article_id → story_id) over those of ``months`` (None: all), read a batch at a time: each article is kept as
+    its fingerprint, and as the opening its story clustering reads when its month is clustered."""
     prints: list[duplicates.Fingerprint] = []
     leads: list[stories.StoryDoc] = []
-    for batch in merged.batches("articles", ARTICLE_MARKS):
+    for batch in batches:
         for a, t, x, h, name, domain, p, i in zip(*batch.to_pydict().values(), strict=True):
             prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
             if months is None or stories.month_of(p) in months:
