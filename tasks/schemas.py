@@ -56,6 +56,9 @@ ARTICLES = pa.schema(
         _field("duplicate_of", pa.string(), "article_id of the original when this article is an exact or near copy "
                "(syndicated text); null for originals. Filter on it to count without duplicates."),
         _field("duplicate_kind", pa.string(), "'exact' (same content_hash) or 'near' (MinHash Jaccard >= 0.8)."),
+        _field("minhash", pa.binary(), "The text's MinHash signature that near copies are found with: 128 "
+               "little-endian uint32 values (one for a text of five words or fewer); null without words. Kept so "
+               "a run fingerprints only the articles it adds."),
         _field("ingested_at", _UTC, "When this row was written.", False),
         _field("pipeline_version", pa.string(), "newslake version that produced the row.", False),
     ]
@@ -307,7 +310,7 @@ TABLES: dict[str, pa.Schema] = {
 # Columns that need the whole warehouse, so the aggregate stage alone fills them: the stages before it write these
 # tables without them (``STAGED``), and the aggregate stage writes each table whole.
 ASSIGNED_BY_AGGREGATE: dict[str, tuple[str, ...]] = {
-    "articles": ("outlet_id", "story_id", "duplicate_of", "duplicate_kind"),
+    "articles": ("outlet_id", "story_id", "duplicate_of", "duplicate_kind", "minhash"),
     "entities": ("entity_id", "canonical_name"),
     "quotes": ("speaker_entity_id", "speaker_name"),
 }

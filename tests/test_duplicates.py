@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from tasks.aggregate.duplicates import Doc, find_copies, shingle_hashes
+from flows.news_pipeline import news_pipeline
+from tasks.aggregate import duplicates
+from tasks.aggregate.duplicates import Doc, find_copies, fingerprint, shingle_hashes, signature_bytes
+from tasks.warehouse import storage
 
 STORY = (" ".join(f"Sentence {i} of the wire story says the council met on Tuesday to debate the harbour budget."
                   for i in range(30)))
@@ -46,3 +52,37 @@ def test_very_short_texts_are_copies_only_when_their_words_match() -> None:
             Doc("other", "Storm over", "h3", datetime(2025, 7, 1, tzinfo=UTC)),
             Doc("again", "Storm warning!", "h1", None)]
     assert find_copies(docs) == {"shout": ("first", "near"), "again": ("first", "exact")}
+
+
+def test_a_stored_signature_is_the_fingerprint_it_was_made_from() -> None:
+    for text in (STORY, "Storm warning!", "..."):
+        made = fingerprint(Doc("a", text, "h", None))
+        assert fingerprint(Doc("a", "", "h", None), signature_bytes(made.signature)) == made
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_fingerprints_only_the_articles_it_adds_and_finds_their_copies_among_the_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shingled: list[str] = []
+    real = duplicates.shingle_hashes
+    monkeypatch.setattr(duplicates, "shingle_hashes", lambda text: shingled.append(text) or real(text))
+
+    def run(name: str, *texts: str, rebuild: bool = False) -> None:
+        inbox = tmp_path / f"{name}.jsonl"
+        inbox.write_text("".join(json.dumps({"id": f"{name}{i}", "url": f"https://site{i}.example/{name}",
+                                             "title": f"{name} {i}", "date": f"2025-07-0{i + 1}", "text": text}) + "\n"
+                                 for i, text in enumerate(texts)), encoding="utf-8")
+        news_pipeline(inputs=[] if rebuild else [str(inbox)], out=str(tmp_path / "w"), rebuild=rebuild)
+
+    run("first", STORY, "Farmers in the valley said the late frost had damaged the early apple blossom.")
+    assert len(shingled) == 2
+    run("later", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1))
+    assert len(shingled) == 3  # the new article only: the others' signatures are read back
+    articles = storage.read_table(tmp_path / "w", "articles").to_pylist()
+    marks = {r["title"]: (r["duplicate_of"], r["minhash"]) for r in articles}
+    original = next(r["article_id"] for r in articles if r["title"] == "first 0")
+    assert marks["later 0"][0] == original  # a copy found against a stored signature
+    run("again", rebuild=True)
+    assert len(shingled) == 6  # a rebuild makes every signature again, and the same ones
+    assert {r["title"]: (r["duplicate_of"], r["minhash"])
+            for r in storage.read_table(tmp_path / "w", "articles").to_pylist()} == marks

@@ -1,7 +1,8 @@
 """Article marks that need the whole warehouse: outlet_id (``outlets``: a source's name and domain folded through the
 registry), duplicate_of and duplicate_kind (``duplicates``), story_id (``stories``). Outlets and duplicates are
 assigned afresh on every run, so a registry that learns an alias, or an article that arrives late, re-keys the
-articles it concerns.
+articles it concerns. Duplicates are found from each article's MinHash signature, which is stored with it
+(``minhash``): a run computes the signatures of the articles it adds (of all of them with ``--rebuild``).
 
 Stories are clustered a calendar month at a time once the warehouse holds more than ``stories.MAX_BLOCK``
 articles, so a run clusters again only the months it touched: months with an article added or removed, or whose
@@ -11,6 +12,7 @@ rebuild would give them (``--rebuild`` clusters every month)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -18,13 +20,13 @@ import pyarrow as pa
 from tasks.aggregate import duplicates, stories
 from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry
 from tasks.memory import give_back_memory
-from tasks.schemas import completed
+from tasks.schemas import STAGED, completed
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
-                 "ingested_at"]
+                 "ingested_at", "minhash"]
 Month = tuple[int, int]
 
 
@@ -32,11 +34,12 @@ def write_articles(merged: Merged, registry: Registry, rebuild: bool = False) ->
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     touched, or of every month with ``rebuild``)."""
     touched, carried = story_months(merged, registry, rebuild)
-    copies, assigned = article_marks(merged.batches("articles", ARTICLE_MARKS), registry, touched)
-    assigned.update(carried)
+    marks = article_marks(merged.batches("articles", ARTICLE_MARKS), registry, touched, stored=not rebuild)
+    marks.stories.update(carried)
     give_back_memory()
     with merged.commit.writer("articles") as articles:
-        articles.write_all(with_marks(batch, registry, copies, assigned) for batch in merged.batches("articles"))
+        articles.write_all(with_marks(batch, registry, marks)
+                           for batch in merged.batches("articles", [*STAGED["articles"].names, "minhash"]))
 
 
 def story_months(merged: Merged, registry: Registry, rebuild: bool) -> tuple[Collection[Month] | None, dict[str, str]]:
@@ -66,31 +69,45 @@ def story_months(merged: Merged, registry: Registry, rebuild: bool) -> tuple[Col
     return touched, {a: story for a, (month, story) in base.items() if month not in touched}
 
 
-def article_marks(batches: Iterable[pa.RecordBatch], registry: Registry,
-                  months: Collection[Month] | None) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """Copies (article_id → (original, kind)) over all articles (batches of ``ARTICLE_MARKS``), and stories
-    (article_id → story_id) over those of ``months`` (None: all), read a batch at a time: each article is kept as
-    its fingerprint, and as the opening its story clustering reads when its month is clustered."""
+@dataclass(frozen=True, slots=True)
+class Marks:
+    copies: dict[str, tuple[str, str]]  # article_id -> (original, kind) of every copy
+    stories: dict[str, str]  # article_id -> story_id of the articles clustered
+    signatures: dict[str, bytes | None]  # article_id -> minhash of the articles fingerprinted from their text
+
+
+def article_marks(batches: Iterable[pa.RecordBatch], registry: Registry, months: Collection[Month] | None,
+                  stored: bool = True) -> Marks:
+    """Copies over all articles (batches of ``ARTICLE_MARKS``), and stories over those of ``months`` (None: all),
+    read a batch at a time: each article is kept as its fingerprint (its ``minhash`` when it has one and ``stored``,
+    else one made from its text), and as the opening its story clustering reads when its month is clustered."""
     prints: list[duplicates.Fingerprint] = []
     leads: list[stories.StoryDoc] = []
+    signatures: dict[str, bytes | None] = {}
     for batch in batches:
-        for a, t, x, h, name, domain, p, i in zip(*batch.to_pydict().values(), strict=True):
-            prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
+        for a, t, x, h, name, domain, p, i, m in zip(*batch.to_pydict().values(), strict=True):
+            prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i), m if stored else None))
+            if m is None or not stored:
+                signatures[a] = duplicates.signature_bytes(prints[-1].signature)
             if months is None or stories.month_of(p) in months:
                 outlet = registry.outlet_id(name, domain)
                 leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS],
                                               None if outlet == UNKNOWN_OUTLET else outlet, p))
-    return duplicates.find_copies(prints), stories.cluster_stories(leads, by_month=None if months is None else True)
+    return Marks(duplicates.find_copies(prints),
+                 stories.cluster_stories(leads, by_month=None if months is None else True), signatures)
 
 
-def with_marks(batch: pa.RecordBatch, registry: Registry, copies: dict[str, tuple[str, str]],
-               assigned: dict[str, str]) -> pa.Table:
-    """The articles of ``batch`` with outlet_id, duplicate_of, duplicate_kind and story_id."""
+def with_marks(batch: pa.RecordBatch, registry: Registry, marks: Marks) -> pa.Table:
+    """The articles of ``batch`` (staged columns and ``minhash``) with outlet_id, duplicate_of, duplicate_kind,
+    story_id and the signatures made this run."""
     ids_ = [str(a) for a in batch.column("article_id").to_pylist()]
     outlets = zip(batch.column("source_outlet").to_pylist(), batch.column("source_domain").to_pylist(), strict=True)
+    kept = batch.column("minhash").to_pylist()
+    copies, signatures = marks.copies, marks.signatures
     return completed(batch, "articles", {
         "outlet_id": pa.array([registry.outlet_id(name, domain) for name, domain in outlets], pa.string()),
         "duplicate_of": pa.array([copies[a][0] if a in copies else None for a in ids_], pa.string()),
         "duplicate_kind": pa.array([copies[a][1] if a in copies else None for a in ids_], pa.string()),
-        "story_id": pa.array([assigned[a] for a in ids_], pa.string()),
+        "story_id": pa.array([marks.stories[a] for a in ids_], pa.string()),
+        "minhash": pa.array([signatures.get(a, m) for a, m in zip(ids_, kept, strict=True)], pa.binary()),
     })

@@ -3,7 +3,9 @@
 before undated ones, undated ones by when they were ingested), then the lowest id.
 
 datasketch's MinHash LSH finds candidate pairs without comparing every pair of articles. An article is reduced to
-its ``Fingerprint`` (hash, dates and a 1 KB signature) as it is read, so the texts need not stay in memory.
+its ``Fingerprint`` (hash, dates and a 512-byte signature) as it is read, so the texts need not stay in memory. The
+signature is stored with the article (``articles.minhash``, ``signature_bytes``), so a run shingles only the texts
+it adds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tasks.aggregate.groups import DisjointSets
 SHINGLE = 5
 NUM_PERM = 128
 SCHEME = "affine32"
+SEED = 1
 _SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: a shingle's words in another order hash differently
 THRESHOLD = 0.8
 _WORD = re.compile(r"\w+")
@@ -49,18 +52,32 @@ class Fingerprint:
     ingested_at: datetime | None
 
 
-def fingerprint(doc: Doc) -> Fingerprint:
-    """A text of one shingle is its hash: two such sets are alike (Jaccard 1) only when equal, which a dictionary
-    finds exactly, so a 1 KB MinHash per very short text (a feed of one-word records) is not needed."""
+def fingerprint(doc: Doc, stored: bytes | None = None) -> Fingerprint:
+    """The article's fingerprint, from its ``stored`` signature when it has one (``signature_bytes``), else from its
+    text. A text of one shingle is its hash: two such sets are alike (Jaccard 1) only when equal, which a dictionary
+    finds exactly, so a MinHash per very short text (a feed of one-word records) is not needed."""
+    if stored is not None:
+        values = np.frombuffer(stored, dtype="<u4")
+        kept = int(values[0]) if values.size == 1 else LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+        return Fingerprint(doc.article_id, doc.content_hash, kept, doc.published_at, doc.ingested_at)
     shingles = shingle_hashes(doc.text)
     signature: LeanMinHash | int | None = None
     if shingles.size == 1:
         signature = int(shingles[0])
     elif shingles.size:
-        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_permutations(), scheme=SCHEME)
+        minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_permutations(), scheme=SCHEME)
         minhash.update_batch(shingles.tolist())
         signature = LeanMinHash(minhash)
     return Fingerprint(doc.article_id, doc.content_hash, signature, doc.published_at, doc.ingested_at)
+
+
+def signature_bytes(signature: LeanMinHash | int | None) -> bytes | None:
+    """A fingerprint's signature as ``articles.minhash`` stores it: its NUM_PERM values (one for a one-shingle text)
+    as little-endian 32-bit integers; None for a text without words."""
+    if signature is None:
+        return None
+    values = np.array([signature], dtype=np.uint32) if isinstance(signature, int) else signature.hashvalues
+    return values.astype("<u4").tobytes()
 
 
 def shingle_hashes(text: str) -> np.ndarray:
@@ -81,7 +98,7 @@ def shingle_hashes(text: str) -> np.ndarray:
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """datasketch's permutations for NUM_PERM and seed 1, drawn once per process instead of once per article."""
-    permutations: tuple[np.ndarray, np.ndarray] = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+    permutations: tuple[np.ndarray, np.ndarray] = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     return permutations
 
 
