@@ -81,9 +81,10 @@ def new_articles(corpora: Path, path: Path, years: int) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
-def timed_run(inputs: Path, out: Path) -> dict[str, float]:
-    """The real command line adding ``inputs`` to ``out``: seconds, aggregate seconds, peak RSS (MB)."""
-    command = ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "flows.cli", "run", str(inputs),
+def timed_run(out: Path, *arguments: str) -> dict[str, float]:
+    """The real command line ``newslake run ARGUMENTS`` on ``out`` (inputs to add, or ``--rebuild``): seconds,
+    aggregate seconds, peak RSS (MB)."""
+    command = ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "flows.cli", "run", *arguments,
                "--out", str(out), "--workers", "1"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -127,7 +128,7 @@ def main() -> None:
         out = args.work / f"x{copies}"
         articles = replicate(args.base, out, copies)
         new_articles(args.corpora, args.work / "new.jsonl", 20 + copies)
-        run = timed_run(args.work / "new.jsonl", out)
+        run = timed_run(out, str(args.work / "new.jsonl"))
         print(f"| {articles:,} | {run['added']:.0f} | {run['seconds']:.1f} | {run['aggregate']:.1f} | "
               f"{run['peak_mb']:.0f} |", flush=True)
         largest = out
