@@ -67,16 +67,16 @@ def test_a_run_fingerprints_only_the_articles_it_adds_and_finds_their_copies_amo
     real = duplicates.shingle_hashes
     monkeypatch.setattr(duplicates, "shingle_hashes", lambda text: shingled.append(text) or real(text))
 
-    def run(name: str, *texts: str, rebuild: bool = False) -> None:
+    def run(name: str, *texts: str, day: int = 1, rebuild: bool = False) -> None:
         inbox = tmp_path / f"{name}.jsonl"
         inbox.write_text("".join(json.dumps({"id": f"{name}{i}", "url": f"https://site{i}.example/{name}",
-                                             "title": f"{name} {i}", "date": f"2025-07-0{i + 1}", "text": text}) + "\n"
-                                 for i, text in enumerate(texts)), encoding="utf-8")
+                                             "title": f"{name} {i}", "date": f"2025-07-{day + i:02d}", "text": text})
+                                 + "\n" for i, text in enumerate(texts)), encoding="utf-8")
         news_pipeline(inputs=[] if rebuild else [str(inbox)], out=str(tmp_path / "w"), rebuild=rebuild)
 
     run("first", STORY, "Farmers in the valley said the late frost had damaged the early apple blossom.")
     assert len(shingled) == 2
-    run("later", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1))
+    run("later", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1), day=5)
     assert len(shingled) == 3  # the new article only: the others' signatures are read back
     articles = storage.read_table(tmp_path / "w", "articles").to_pylist()
     marks = {r["title"]: (r["duplicate_of"], r["minhash"]) for r in articles}
