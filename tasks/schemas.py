@@ -198,8 +198,9 @@ ENTITY_PAIRS = pa.schema(
         _field("entity_b", pa.string(), "The pair's larger entity_id.", False),
         _field("name_a", pa.string(), "canonical_name of entity_a.", False),
         _field("name_b", pa.string(), "canonical_name of entity_b.", False),
-        _field("article_count", pa.int64(), "Articles that mention both.", False),
-        _field("sentence_count", pa.int64(), "Sentences that mention both.", False),
+        _field("article_count", pa.int64(), "Articles of its month that mention both: sum over "
+               "months for a longer period.", False),
+        _field("sentence_count", pa.int64(), "Sentences of the month's articles that mention both.", False),
     ]
 )
 

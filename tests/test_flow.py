@@ -177,7 +177,7 @@ def test_rerun_over_unchanged_inputs_does_no_work_and_adds_nothing(sample_run: t
     for table, key in [("articles", ["article_id"]), ("sentences", ["article_id", "sentence_index"]),
                        ("entities", ["article_id", "char_start", "char_end"]), ("outlets", ["outlet_id"]),
                        ("quotes", ["article_id", "char_start"]), ("entity_catalog", ["entity_id"]),
-                       ("stories", ["story_id"]), ("entity_pairs", ["entity_a", "entity_b"])]:
+                       ("stories", ["story_id"]), ("entity_pairs", ["entity_a", "entity_b", "month"])]:
         before, after = _read(first_out, table), _read(tmp_path / "w", table)
         assert not after.duplicated(key).any(), table
         assert sorted(map(tuple, after[key].values)) == sorted(map(tuple, before[key].values)), table

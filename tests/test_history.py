@@ -70,3 +70,47 @@ def test_a_rebuild_of_any_history_changes_no_derived_row(history: list[list[int]
         built = {name: _rows(out, name) for name in DERIVED}
         news_pipeline(inputs=[], out=str(out), rebuild=True)
         assert {name: _rows(out, name) for name in DERIVED} == built
+
+
+SPELLINGS = [  # one harbour master, spelled with a hyphen in January and without it in March; a February report,
+    # and its copy, dated earlier, that the second run brings
+    ("a", "2024-01-09", "Jean-Luc Moreau, the harbour master of Port Elsin, said on Tuesday that the quay would "
+     "reopen in spring."),
+    ("b", "2024-02-14", ARTICLES[5][2]),
+    ("c", "2024-03-04", "The quay at Port Elsin reopened on Monday, harbour master Jean Luc Moreau said."),
+    ("d", "2024-03-05", "Jean Luc Moreau, who runs the harbour at Port Elsin, said the first ferry would dock on "
+     "Friday."),
+    ("e", "2023-12-20", ARTICLES[5][2]),
+]
+
+
+def _month_parts(out: Path, name: str) -> dict[str, set[str]]:
+    return {month.name: {p.name for p in month.glob("*.parquet")} for month in (out / name).glob("month=*")}
+
+
+def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carries_the_others(
+        tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    for run, rows in enumerate([SPELLINGS[:2], SPELLINGS[2:]]):
+        inbox = tmp_path / f"run{run}.jsonl"
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
+                         encoding="utf-8")
+        before = {name: _month_parts(out, name) for name in ("entities", "entity_pairs", "entity_daily")} if run else {}
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+    entities = storage.read_table(out, "entities").to_pylist()
+    # the March spelling is now the more frequent: January's stored mention takes it, so January is written again
+    assert {e["canonical_name"] for e in entities if e["text"] == "Jean-Luc Moreau"} == {"Jean Luc Moreau"}
+    # February's report is now a copy of the December one: its mentions stay, their daily counts change
+    articles = {a["title"]: a for a in storage.read_table(out, "articles").to_pylist()}
+    assert articles["Report b"]["duplicate_of"] == articles["Report e"]["article_id"]
+    written = {"entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
+               "entity_daily": {"month=2024-01", "month=2024-02"}}
+    for name, months in written.items():
+        after = _month_parts(out, name)
+        for month in ("month=2024-01", "month=2024-02"):
+            assert after[month].isdisjoint(before[name][month]) if month in months else (
+                after[month] == before[name][month]), (name, month)
+    built = {name: _rows(out, name) for name in DERIVED}
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert {name: _rows(out, name) for name in DERIVED} == built

@@ -1,10 +1,11 @@
-"""Aggregate: what is derived from the merged detail tables, rebuilt over the whole warehouse on every run so it
-is always consistent with them. This stage alone assigns what needs the whole warehouse (the columns of
-``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on articles (``articles``), merged entity ids
-and canonical names on mentions and the speakers of quotes (``entities``); then it derives the entity catalog,
-entity trends (``trends``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over those
-parts; last the places they name, resolved against an offline gazetteer (``places``), and their counts per country
-(``place_tables``)."""
+"""Aggregate: what is derived from the merged detail tables, consistent with them after every run: the months of
+``entities``, ``quotes``, ``entity_daily`` and ``entity_pairs`` a run changes are written again, the others carried
+over (``months``); the rest is rebuilt over the whole warehouse. This stage alone assigns what needs the whole
+warehouse (the columns of ``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on articles
+(``articles``), merged entity ids and canonical names on mentions and the speakers of quotes (``entities``); then it
+derives the entity catalog, entity trends (``trends``), outlets (``outlets``) and stories (``stories``), computed by
+DuckDB (``sql``) over those parts; last the places they name, resolved against an offline gazetteer (``places``),
+and their counts per country (``place_tables``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import entities, place_tables, sql, trends
+from tasks.aggregate import entities, months, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.entities import top_entities, write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
@@ -35,21 +36,23 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     in the months the run touched only (every month with ``rebuild``: ``articles``)."""
     commit = merged.commit
     write_articles(merged, registry, rebuild)
-    write_entities(merged)
+    rewrite = write_entities(merged, None if rebuild else months.touched(merged))
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
-    quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes"))
+    quoted = months.carry(merged, "quotes", rewrite)  # the months whose quotes get their speakers again
+    quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes", months=quoted))
+    speakers = sql.Parquet(commit.urls("entities", months.parts_in(commit, "entities", quoted)), ENTITIES)
     fs = commit.sql_filesystem
-    with sql.connect(fs, quotes=quotes, entities=sql.Parquet(commit.urls("entities"), ENTITIES)) as con:
+    with sql.connect(fs, quotes=quotes, entities=speakers) as con:
         commit.writer("quotes").write_all(entities.speaker_batches(con)).close()
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
               "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    for name, (batches, _) in trends.TABLES.items():
-        with sql.connect(fs, **detail) as con:
-            commit.writer(name).write_all(batches(con)).close()
+    trends.write_daily(commit, months.carry(merged, "entity_daily", None if rewrite is None else
+                                            rewrite | months.remarked(merged, skip=rewrite)))
+    trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite))
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
     outlets = build_outlets(facts, registry, top["outlet_id"])

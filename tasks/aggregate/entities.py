@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -12,10 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks import ids
-from tasks.aggregate import entity_ids, recall, sql
+from tasks.aggregate import entity_ids, months, recall, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
 from tasks.aggregate.labels import entity_labels
+from tasks.aggregate.months import Months
 from tasks.memory import give_back_memory
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
 from tasks.schemas import ARTICLES, ENTITY_CATALOG, SENTENCES, STAGED, completed
@@ -213,10 +214,11 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
         yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)
 
 
-def write_entities(merged: Merged) -> None:
+def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
     """The entity mentions with merged ids and canonical names over the whole warehouse, with the names the model
     missed in the run's articles (``recall``), and the aliases of ids earlier versions used for entities since
-    merged."""
+    merged. The mentions of the months ``touched`` (None: all) and of those where a stored mention's id, name or
+    label changed are written; the other months' parts are carried over. Returns the months written (``months``)."""
     counts = name_counts(own_labels(merged, ["label", "name_key", "text"]))
     found = _recalled(merged.commit, recall.known_names(counts))
     counts.update(name_counts([found]))
@@ -228,18 +230,24 @@ def write_entities(merged: Merged) -> None:
     merged.commit.write("entity_aliases", entity_ids.carried_aliases(merged.base.read("entity_aliases"), aliases,
                                                                      {entity_id for entity_id, _ in names.values()}))
     voted = _entity_labels(merged, names, found)
+    rewrite = months.carry(merged, "entities", None if touched is None else
+                           {*touched, *months.reassigned(merged, names, voted, skip=touched)})
     with merged.commit.writer("entities") as mentions:
-        mentions.write_all(with_ids(batch, names, voted) for batch in chain(own_labels(merged), found.to_batches()))
+        mentions.write_all(with_ids(batch, names, voted)
+                           for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
     del names
     give_back_memory()
+    return rewrite
 
 
-def own_labels(merged: Merged, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """The warehouse's mentions (chosen columns) with ``label`` the one the NLP stage gave each, not the vote an
-    earlier version wrote there: the vote and the merge rules count the mentions' own labels, so the tables do not
-    depend on the order in which the articles came (a warehouse written before ``nlp_label`` has only its vote)."""
+def own_labels(merged: Merged, columns: list[str] | None = None,
+               months: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The warehouse's mentions (chosen columns; the stored ones of ``months`` only, if given) with ``label`` the
+    one the NLP stage gave each, not the vote an earlier version wrote there: the vote and the merge rules count the
+    mentions' own labels, so the tables do not depend on the order in which the articles came (a warehouse written
+    before ``nlp_label`` has only its vote)."""
     names = columns or STAGED["entities"].names
-    for batch in merged.batches("entities", list(dict.fromkeys([*names, "label", "nlp_label"]))):
+    for batch in merged.batches("entities", list(dict.fromkeys([*names, "label", "nlp_label"])), months):
         own = pc.coalesce(batch["nlp_label"], batch["label"])
         yield pa.RecordBatch.from_arrays([own if c in ("label", "nlp_label") else batch[c] for c in names],
                                          names=names)

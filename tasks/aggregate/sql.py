@@ -32,6 +32,7 @@ class Parquet:
 
     urls: list[str]
     schema: pa.Schema
+    filename: bool = False  # a column ``filename``: the part each row is read from
 
 
 @contextmanager
@@ -52,6 +53,7 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
                 if isinstance(relation, Parquet) and relation.urls:
                     files = ", ".join("'" + url.replace("'", "''") + "'" for url in relation.urls)
                     con.execute(f"create view {name} as select * from read_parquet([{files}], union_by_name = true, "
+                                f"filename = {str(relation.filename).lower()}, "
                                 "hive_partitioning = false)")  # the declared columns only, not the month folders
                 else:
                     con.register(name, relation.schema.empty_table() if isinstance(relation, Parquet) else relation)

@@ -1,20 +1,26 @@
 """Entity trends for dashboards, computed by DuckDB over Arrow tables or the warehouse's parts (no pandas, no
 Python loops): entity_daily (entity × outlet × day) and entity_pairs (co-mentions within an article and within a
-sentence).
+sentence, per month).
 
-Pairs are counted in buckets of the first entity's id (``pair_batches``): a bucket's pairs are those of its entities
-only, so the buckets' rows are the whole table, and each bucket's aggregate holds a share of the pairs. All at once,
-the pairs of a replicated 102,400-article warehouse ran out of the aggregate's DuckDB memory limit."""
+Pairs are counted a month at a time (``write_pairs``: a run counts again only the months whose mentions it wrote),
+and within a month in buckets of the first entity's id (``pair_batches``): a bucket's pairs are those of its
+entities only, so the buckets' rows are the whole table, and each bucket's aggregate holds a share of the pairs.
+All at once, the pairs of a replicated 102,400-article warehouse ran out of the aggregate's DuckDB memory limit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from tasks.aggregate import sql
-from tasks.schemas import ENTITY_DAILY, ENTITY_PAIRS
+from tasks.aggregate import months, sql
+from tasks.aggregate.months import Months
+from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_PAIRS, SENTENCES
+
+if TYPE_CHECKING:
+    from tasks.warehouse.commit import Commit
 
 MENTIONS_PER_PAIR_BUCKET = 1_000_000  # named mentions whose pairs one query counts, within the DuckDB memory limit
 
@@ -68,15 +74,36 @@ def daily_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
     yield from sql.stream(con, ENTITY_DAILY_SQL + " order by day, entity_id, outlet_id")
 
 
-def pair_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
+def pair_batches(con: duckdb.DuckDBPyConnection, month: str | None = None) -> Iterator[pa.RecordBatch]:
     """entity_pairs from the relation ``entities`` of ``con``, bucket by bucket, in no particular order (sorting
-    millions of pairs failed in DuckDB at its memory limit)."""
+    millions of pairs failed in DuckDB at its memory limit); with a column ``month`` when given."""
     buckets = sql.buckets(con, f"select count(*) from entities where label in ({sql.NAMED})", MENTIONS_PER_PAIR_BUCKET)
     for bucket in range(buckets):
-        yield from sql.stream(con, ENTITY_PAIRS_SQL.format(buckets=buckets, bucket=bucket))
+        query = ENTITY_PAIRS_SQL.format(buckets=buckets, bucket=bucket)
+        yield from sql.stream(con, query if month is None else f"select *, '{month}' as month from ({query})")
 
 
-TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}
+def write_daily(commit: Commit, rewrite: Months) -> None:
+    """entity_daily of the months ``rewrite`` names (None: every month), from those months' articles, mentions and
+    sentences in the version (``commit``): a day's rows come from the articles published that day."""
+    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, rewrite)), schema)
+              for name, schema in (("articles", ARTICLES), ("entities", ENTITIES), ("sentences", SENTENCES))}
+    with sql.connect(commit.sql_filesystem, **detail) as con:
+        commit.writer("entity_daily").write_all(daily_batches(con)).close()
+
+
+def write_pairs(commit: Commit, rewrite: Months) -> None:
+    """entity_pairs of the months ``rewrite`` names (None: every month), each month's from that month's mentions in
+    the version (``commit``): a pair's counts are per month, and add up over months."""
+    with commit.writer("entity_pairs") as pairs:
+        for month, parts in sorted(commit.parts_by_month("entities").items(), key=lambda m: str(m[0])):
+            if month is not None and (rewrite is None or month in rewrite):
+                entities = sql.Parquet(commit.urls("entities", parts), ENTITIES)
+                with sql.connect(commit.sql_filesystem, entities=entities) as con:
+                    pairs.write_all(pair_batches(con, month))
+
+
+TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}  # over Arrow
 
 
 def entity_trends(articles: pa.Table, entities: pa.Table, sentences: pa.Table) -> dict[str, pa.Table]:

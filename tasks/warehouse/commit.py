@@ -112,9 +112,15 @@ class Commit:
         """The file system DuckDB reads this version's ``urls`` through: none for a local folder."""
         return None if self.local else self.fs
 
-    def urls(self, name: str) -> list[str]:
-        """The parts of table ``name`` written to this version so far, as paths or URLs DuckDB can read."""
-        return [self._duckdb_url(p) for p in self.parts(name)]
+    def urls(self, name: str, parts: list[str] | None = None) -> list[str]:
+        """The parts of table ``name`` written to this version so far (or ``parts``, of this version or its base),
+        as paths or URLs DuckDB can read."""
+        return [self._duckdb_url(p) for p in (self.parts(name) if parts is None else parts)]
+
+    def parts_by_month(self, name: str) -> dict[str | None, list[str]]:
+        """The parts of table ``name`` written to this version so far, by month folder (None: at the top)."""
+        parts = self.parts(name)
+        return partitions.by_month(parts, part_names(f"{self.path}/{name}", parts))
 
     def keep(self, name: str, parts: Collection[str] | None = None) -> None:
         """Carry the base version's parts of ``name`` (all, or those given) into this version, unchanged; a part

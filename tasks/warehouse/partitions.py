@@ -3,22 +3,24 @@ DuckDB, pandas/pyarrow, Polars and Spark all read as a ``month`` column), so a r
 that period's files only, and a commit can carry the months it did not touch as they are.
 
 An article's month is its UTC publication month (``undated`` without a date); its sentences, entity mentions and
-quotes live in that month too, and ``entity_daily`` and ``place_country_daily`` rows in their day's. The month is a
+quotes live in that month too, ``entity_daily`` and ``place_country_daily`` rows in their day's, and
+``entity_pairs`` rows hold the co-mentions of one month's articles. The month is a
 folder, not a column of the files: the tables keep the schema ``tasks.schemas`` declares, and ``month`` comes from
 the path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 KEY = "month"
 UNDATED = "undated"
-# the column a row's month is read from
-BY_COLUMN = {"articles": "published_at", "entity_daily": "day", "place_country_daily": "day"}
+# the column a row's month is read from (entity_pairs: its rows are counted a month at a time, and the writer is
+# given that month as a column the table does not keep)
+BY_COLUMN = {"articles": "published_at", "entity_daily": "day", "place_country_daily": "day", "entity_pairs": KEY}
 BY_ARTICLE = frozenset({"sentences", "entities", "quotes"})  # rows in their article's month
 PARTITIONED = frozenset(BY_COLUMN) | BY_ARTICLE
 DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the article's publication, 'undated' "
@@ -27,8 +29,9 @@ DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the articl
 
 
 def months(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """'YYYY-MM' of UTC timestamps or dates, ``UNDATED`` for nulls."""
-    formatted: pa.Array | pa.ChunkedArray = pc.strftime(times, format="%Y-%m")
+    """'YYYY-MM' of UTC timestamps or dates (or the months themselves, as strings), ``UNDATED`` for nulls."""
+    formatted: pa.Array | pa.ChunkedArray = times if pa.types.is_string(times.type) else pc.strftime(
+        times, format="%Y-%m")
     return pc.if_else(pc.is_null(formatted), UNDATED, formatted)
 
 
@@ -47,6 +50,15 @@ def of_part(name: str) -> str | None:
     part at the top of the folder (a table that is not partitioned, or one written before it was)."""
     head, _, rest = name.partition("/")
     return head.removeprefix(f"{KEY}=") if rest and head.startswith(f"{KEY}=") else None
+
+
+def by_month(parts: Sequence[str], names: Sequence[str]) -> dict[str | None, list[str]]:
+    """``parts`` (paths) grouped by the month folder of their ``names`` relative to the table's folder (None: a
+    part at the top of the folder, written before the table was partitioned)."""
+    grouped: dict[str | None, list[str]] = {}
+    for part, name in zip(parts, names, strict=True):
+        grouped.setdefault(of_part(name), []).append(part)
+    return grouped
 
 
 def row_months(name: str, table: pa.Table, article_months: Mapping[str, str]) -> pa.Array | pa.ChunkedArray:

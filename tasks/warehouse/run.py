@@ -29,7 +29,7 @@ from tasks.schemas import ASSIGNED_BY_AGGREGATE, QUARANTINE, STAGED
 from tasks.warehouse import manifest, partitions, storage
 from tasks.warehouse.commit import Commit
 from tasks.warehouse.parts import PartWriter
-from tasks.warehouse.snapshot import wholly_kept
+from tasks.warehouse.snapshot import scan, wholly_kept
 
 PATH_REASONS = frozenset({"not_found", "not_a_file", "symlink_loop"})  # about a path given to a run, not its data
 
@@ -149,10 +149,14 @@ class Merged:
     kept: frozenset[str] | None  # articles of the base version that stay; None: all of them (a run that only adds)
     articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
 
-    def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """The rows of ``name`` (chosen columns; by default those the stages before aggregate write)."""
+    def batches(self, name: str, columns: list[str] | None = None,
+                months: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows of ``name`` (chosen columns; by default those the stages before aggregate write): the base
+        version's in ``months`` only, if given (the run's own rows whatever their month)."""
         columns = columns or STAGED[name].names
-        yield from self.base.batches(name, columns, self.kept)
+        parts = self.base.parts(name) if months is None else [
+            part for month, parts in self.base.parts_by_month(name).items() if month in months for part in parts]
+        yield from scan(self.base.out, name, parts, columns, self.kept)
         yield from self.commit.staged(name, columns)
 
 

@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from tasks.schemas import TABLES
+from tasks.warehouse import partitions
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
@@ -136,6 +137,9 @@ class Snapshot:
     def parts(self, name: str) -> list[str]:
         """The table's Parquet parts in this version; none if the table is newer than the version."""
         return [f"{self.table_folder(name)}/{part}" for part in self.tables.get(name, ())]
+
+    def parts_by_month(self, name: str) -> dict[str | None, list[str]]:
+        return partitions.by_month(self.parts(name), self.tables.get(name, ()))
 
     def table_folder(self, name: str) -> str:
         """Where the table's parts are, on the warehouse's file system (``table_path`` is that for any reader)."""

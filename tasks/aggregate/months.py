@@ -1,0 +1,115 @@
+"""Which months of the partitioned tables a run writes again, and which it carries over as they are.
+
+A month's rows of ``entities``, ``quotes`` and ``entity_pairs`` depend on that month's articles and on what the
+aggregate assigns across the warehouse: each mention's entity id, canonical name and label. So a run writes again
+the months it touched (an article added or removed there) and the months where that assignment changed for a
+mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
+``entity_daily`` also the months where a stored article's outlet or original (``duplicate_of``) changed. The other
+months' parts are carried over (hard links), which is what writing them again would give. A rebuild, or a base
+holding parts outside any month folder (written before the table was partitioned), writes every month.
+
+Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
+no longer writes the warehouse again, but it still reads it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from tasks.aggregate import sql
+from tasks.names import NAME_LABELS
+from tasks.schemas import ARTICLES, ENTITIES
+from tasks.warehouse import partitions
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
+
+log = logging.getLogger(__name__)
+
+Months = frozenset[str] | None  # the months a run writes; None: every month
+
+CHANGED_SQL = """
+select distinct e.filename
+from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
+where n.entity_id is null or e.entity_id is distinct from n.entity_id or e.label is distinct from n.voted
+   or e.canonical_name is distinct from n.canonical_name or e.nlp_label is distinct from n.label
+"""
+
+
+REMARKED_SQL = """
+select distinct b.filename from base b join articles a using (article_id)
+where b.outlet_id is distinct from a.outlet_id or b.duplicate_of is distinct from a.duplicate_of
+"""
+
+
+def touched(merged: Merged) -> set[str]:
+    """The months the run added articles to or removed articles from (an article read again is both)."""
+    added = {str(m) for batch in merged.commit.staged("articles", ["published_at"])
+             for m in partitions.months(batch.column("published_at")).to_pylist()}
+    if merged.kept is None:
+        return added
+    return added | {m for a, m in merged.commit.article_months.items() if a not in merged.kept}
+
+
+def carry(merged: Merged, name: str, rewrite: Collection[str] | None) -> Months:
+    """Carry the base version's parts of table ``name`` in the months outside ``rewrite`` into the run's version,
+    and say which months the run writes: ``rewrite``, or every month (None, nothing carried) when ``rewrite`` is
+    None or a part of the base is outside any month folder."""
+    by_month = merged.base.parts_by_month(name)
+    if rewrite is None or None in by_month:
+        return None
+    carried = [month for month in by_month if month not in rewrite]
+    merged.commit.keep(name, [part for month in carried for part in by_month[month]])
+    log.info("%s: %d months written again, %d carried over", name, len(set(by_month) - set(carried)), len(carried))
+    return frozenset(rewrite)
+
+
+def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
+    """The parts of table ``name`` written to the version so far in ``months`` (None: all of them)."""
+    return [part for month, parts in commit.parts_by_month(name).items() if months is None or month in months
+            for part in parts]
+
+
+def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],
+               skip: Collection[str]) -> set[str]:
+    """The months outside ``skip`` holding a stored mention whose entity id, canonical name or label the run's
+    resolution (``names``: (own label, name key) -> (entity_id, canonical_name); ``labels``: a named entity's
+    voted label) no longer gives it; DuckDB reads the few columns it compares of those months' parts."""
+    parts = [part for month, found in merged.base.parts_by_month("entities").items()
+             if month is not None and month not in skip for part in found]
+    if not parts:
+        return set()
+    keys = list(names)
+    own = [label for label, _ in keys]
+    table = pa.table({
+        "label": own, "name_key": [key for _, key in keys],
+        "entity_id": [names[k][0] for k in keys], "canonical_name": [names[k][1] for k in keys],
+        "voted": [labels.get(names[k][0], label) if label in NAME_LABELS else label
+                  for k, label in zip(keys, own, strict=True)]})
+    base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
+    with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
+        return _months(con, CHANGED_SQL)
+
+
+def remarked(merged: Merged, skip: Collection[str]) -> set[str]:
+    """The months outside ``skip`` holding a stored article whose outlet or original (``duplicate_of``) the run's
+    marks changed: a registry that learnt an alias, a copy found of an article that came later."""
+    parts = [part for month, found in merged.base.parts_by_month("articles").items()
+             if month is not None and month not in skip for part in found]
+    if not parts:
+        return set()
+    commit = merged.commit
+    with sql.connect(commit.sql_filesystem, base=sql.Parquet(commit.urls("articles", parts), ARTICLES, filename=True),
+                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+        return _months(con, REMARKED_SQL)
+
+
+def _months(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:
+    """The month folders of the parts (column ``filename``) a query returns."""
+    files = [str(row[0]) for row in con.sql(query).fetchall()]
+    return {month for file in files if (month := partitions.of_part("/".join(file.rsplit("/", 2)[-2:])))}
