@@ -8,11 +8,11 @@ dashboard query for one week opens.
 entities, quotes) written k times, copy i with new article ids and its dates shifted by i years: real NLP output,
 replicated, since the NLP's cost is not what is measured. The copies' derived tables are then made by ``newslake run
 --rebuild`` (a run carries over the months it does not touch, so it would not derive them), timed as well. Each
-warehouse is then given 100 AllSides articles it does not hold (their URLs changed, dates moved past the others) by
-the real command line in a child process, with NLP in a thread of that process (``--workers 1``), so its peak RSS is
-the whole run's. Printed per size: the run's seconds, the aggregate stage's, the peak RSS; then, on the largest, the
-files DuckDB's ``EXPLAIN ANALYZE`` reports for a one-week query with and without the month filter the dashboard
-adds.
+warehouse is then given 100 AllSides articles it does not hold (their URLs changed, dated in the week before the
+run) by the real command line in a child process, with NLP in a thread of that process (``--workers 1``), so its
+peak RSS is the whole run's. Printed per size: the run's seconds, the aggregate stage's, the peak RSS; then, on the
+largest, the files DuckDB's ``EXPLAIN ANALYZE`` reports for a one-week query with and without the month filter the
+dashboard adds.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -68,17 +68,18 @@ def _copy(table: pa.Table, name: str, i: int) -> pa.Table:
     return table.cast(TABLES[name])
 
 
-def new_articles(corpora: Path, path: Path, years: int) -> None:
-    """100 AllSides articles as new ones: another URL (so another id) and dates ``years`` later."""
+def new_articles(corpora: Path, path: Path) -> None:
+    """100 AllSides articles as new ones: another URL (so another id), dated in the week before the run, as a
+    scheduled run's news is (a later date would be in the future, which the clean stage drops: undated articles all
+    go to one month)."""
     with gzip.open(corpora / "allsides_news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         lines = fh.readlines()
     rows = []
-    for line in random.Random(23).sample(lines, ADDED):
+    today = datetime.now(UTC).date()
+    for i, line in enumerate(random.Random(23).sample(lines, ADDED)):
         row = json.loads(line)
         row["url"] = f"{row.get('url') or 'https://example.org/'}?bench=scale"
-        for key in ("date", "date_iso"):
-            if row.get(key):
-                row[key] = f"{int(row[key][:4]) + years}{row[key][4:]}"
+        row["date"] = row["date_iso"] = (today - timedelta(days=i % 7)).isoformat()
         rows.append(json.dumps(row))
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
@@ -131,7 +132,7 @@ def main() -> None:
         out = args.work / f"x{copies}"
         articles = replicate(args.base, out, copies)
         rebuild = timed_run(out, "--rebuild")
-        new_articles(args.corpora, args.work / "new.jsonl", 20 + copies)
+        new_articles(args.corpora, args.work / "new.jsonl")
         run = timed_run(out, str(args.work / "new.jsonl"))
         print(f"| {articles:,} | {rebuild['seconds']:.1f} | {run['added']:.0f} | {run['seconds']:.1f} | "
               f"{run['aggregate']:.1f} | {run['peak_mb']:.0f} |", flush=True)

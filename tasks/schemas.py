@@ -161,6 +161,18 @@ ENTITY_ALIASES = pa.schema(
     ]
 )
 
+ENTITY_NAMES = pa.schema(
+    [
+        _field("label", pa.string(), "The label the NLP stage gave these mentions (not their entity's vote).", False),
+        _field("name_key", pa.string(), "The normalised name (entities.name_key).", False),
+        _field("text", pa.string(), "One spelling of it, as written.", False),
+        _field("mentions", pa.int64(), "Mentions with this label and spelling across the warehouse.", False),
+        _field("cued", pa.int64(), "Of those labelled PERSON, the ones right after \"on\" or \"via\" (\"on "
+               "Twitter\"): the cue that makes an entity an organisation; 0 for other labels.", False),
+        _field("entity_id", pa.string(), "The entity these mentions resolve to: key into entity_catalog.", False),
+    ]
+)
+
 ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
@@ -299,6 +311,7 @@ TABLES: dict[str, pa.Schema] = {
     "stories": STORIES,
     "entity_catalog": ENTITY_CATALOG,
     "entity_aliases": ENTITY_ALIASES,
+    "entity_names": ENTITY_NAMES,
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,
     "places": PLACES,

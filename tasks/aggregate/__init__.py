@@ -17,7 +17,8 @@ from prefect.cache_policies import NONE
 
 from tasks.aggregate import entities, months, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
-from tasks.aggregate.entities import top_entities, write_entities
+from tasks.aggregate.entities import top_entities
+from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.stories import build_stories
 from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED

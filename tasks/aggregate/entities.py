@@ -1,37 +1,23 @@
-"""Entities across the warehouse: merged ids and canonical names on the mentions, and the entity catalog."""
+"""Entities across the warehouse: which names are one entity, its id and canonical name on the mentions
+(``resolution``, ``with_ids``; ``mentions`` writes them), the speakers of quotes, and the entity catalog."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from itertools import chain
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tasks import ids
-from tasks.aggregate import entity_ids, months, recall, sql
+from tasks.aggregate import entity_ids, sql
 from tasks.aggregate.entity_merge import merge_keys
-from tasks.aggregate.identity import NAMED, acronym_candidates, identity_pairs
-from tasks.aggregate.labels import entity_labels
-from tasks.aggregate.months import Months
-from tasks.memory import give_back_memory
+from tasks.aggregate.identity import acronym_candidates, identity_pairs
+from tasks.aggregate.name_index import NameCounts, NameKey, Resolution, family
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import ARTICLES, ENTITY_CATALOG, SENTENCES, STAGED, completed
-
-if TYPE_CHECKING:
-    from tasks.warehouse import Merged
-    from tasks.warehouse.commit import Commit
+from tasks.schemas import ENTITY_CATALOG, completed
 
 TOP_ENTITIES = 5  # named entities listed per outlet and per story
-
-NameKey = tuple[str, str]  # (label family, name key)
-
-
-NameCounts = Counter[tuple[str, str, str]]  # (label, name key, spelling) -> mentions
-Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (entity_id, canonical_name)
 
 
 def resolve(entities: pa.Table) -> pa.Table:
@@ -51,12 +37,6 @@ def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
                                        strict=True):
             counts[(label, key, text)] += n
     return counts
-
-
-def family(label: str) -> str:
-    """Named things share one family (their label is the vote of their mentions: the model swaps PERSON and ORG);
-    dates, numbers and amounts each keep their own."""
-    return NAMED if label in NAME_LABELS else label
 
 
 def _acronyms(mentions: NameCounts) -> set[NameKey]:
@@ -86,7 +66,7 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
     counts: Counter[NameKey] = Counter()
     labels: dict[NameKey, Counter[str]] = defaultdict(Counter)
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
-    for (label, key, text), n in mentions.items():
+    for (label, key, text), n in sorted(mentions.items()):  # ties fall the same way whatever order they came in
         name: NameKey = (family(label), key)
         counts[name] += n
         labels[name][label] += n
@@ -212,71 +192,6 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
         for row in rows:
             row["aliases"] = sorted({display_name(t) for t in row.pop("spellings")} - {row["canonical_name"]})
         yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)
-
-
-def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
-    """The entity mentions with merged ids and canonical names over the whole warehouse, with the names the model
-    missed in the run's articles (``recall``), and the aliases of ids earlier versions used for entities since
-    merged. The mentions of the months ``touched`` (None: all) and of those where a stored mention's id, name or
-    label changed are written; the other months' parts are carried over. Returns the months written (``months``)."""
-    counts = name_counts(own_labels(merged, ["label", "name_key", "text"]))
-    found = _recalled(merged.commit, recall.known_names(counts))
-    counts.update(name_counts([found]))
-    prior = entity_ids.prior_ids(_earlier_ids(merged.base.batches("entities", ["label", "name_key", "entity_id"])))
-    articles = articles_of(counts, chain(own_labels(merged, ["article_id", "label", "name_key"]), [found]))
-    names, aliases = resolution(counts, articles, prior)
-    del counts, prior, articles
-    give_back_memory()
-    merged.commit.write("entity_aliases", entity_ids.carried_aliases(merged.base.read("entity_aliases"), aliases,
-                                                                     {entity_id for entity_id, _ in names.values()}))
-    voted = _entity_labels(merged, names, found)
-    rewrite = months.carry(merged, "entities", None if touched is None else
-                           {*touched, *months.reassigned(merged, names, voted, skip=touched)})
-    with merged.commit.writer("entities") as mentions:
-        mentions.write_all(with_ids(batch, names, voted)
-                           for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
-    del names
-    give_back_memory()
-    return rewrite
-
-
-def own_labels(merged: Merged, columns: list[str] | None = None,
-               months: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """The warehouse's mentions (chosen columns; the stored ones of ``months`` only, if given) with ``label`` the
-    one the NLP stage gave each, not the vote an earlier version wrote there: the vote and the merge rules count the
-    mentions' own labels, so the tables do not depend on the order in which the articles came (a warehouse written
-    before ``nlp_label`` has only its vote)."""
-    names = columns or STAGED["entities"].names
-    for batch in merged.batches("entities", list(dict.fromkeys([*names, "label", "nlp_label"])), months):
-        own = pc.coalesce(batch["nlp_label"], batch["label"])
-        yield pa.RecordBatch.from_arrays([own if c in ("label", "nlp_label") else batch[c] for c in names],
-                                         names=names)
-
-
-def _entity_labels(merged: Merged, names: Resolution, found: pa.Table) -> dict[str, str]:
-    """``entity_labels`` over the warehouse's mentions, ``found`` among them, and its articles."""
-    columns = ["article_id", "char_start", "label", "name_key"]
-    schema = pa.schema([STAGED["entities"].field(c) for c in columns])
-    batches = chain(own_labels(merged, columns), found.select(columns).to_batches())
-    mentions = pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in batches))
-    commit = merged.commit
-    with sql.connect(commit.sql_filesystem, mentions=mentions, ids=name_ids(names),
-                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
-        return entity_labels(con)
-
-
-def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
-    """The mentions of ``known`` names the model missed in the run's articles."""
-    with sql.connect(commit.sql_filesystem, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
-                     entities=sql.Parquet(commit.staged_urls("entities"), STAGED["entities"])) as con:
-        return recall.recalled_mentions(commit.staged("articles", ["article_id", "text"]), con, known)
-
-
-def _earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:
-    for batch in batches:
-        for label, key, entity_id in zip(*(batch[c].to_pylist() for c in ("label", "name_key", "entity_id")),
-                                         strict=True):
-            yield (family(str(label)), str(key)), entity_id
 
 
 def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:

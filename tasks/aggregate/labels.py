@@ -9,6 +9,7 @@ memory limit (joined at once, 100,000 articles ran out of it)."""
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from tasks.aggregate import sql
 
@@ -22,20 +23,36 @@ _CUE = r"regexp_matches(substr(a.text, greatest(p.char_start - 4, 0) + 1, least(
 
 
 def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """entity_id -> label, from the relations ``mentions`` (article_id, char_start, label, name_key; read once),
-    ``ids`` (label, name_key, entity_id) and ``articles`` (article_id, text) of ``con``."""
-    con.execute(f"create temp table named as select article_id, char_start, label, name_key from mentions "
+    """entity_id -> label, from the relations ``mentions`` (article_id, char_start, label, name_key, text; read
+    once), ``ids`` (label, name_key, entity_id) and ``articles`` (article_id, text) of ``con``."""
+    con.execute(f"create temp table named as select article_id, char_start, label, name_key, text from mentions "
                 f"where label in ({sql.NAMED})")
-    con.execute("create temp table cues (name_key varchar, cued bigint, n bigint)")
+    con.execute("create temp table counts as select label, name_key, count(*) as n from named group by all")
+    con.register("cues", cue_counts(con, "named"))
+    return vote(con)
+
+
+def cue_counts(con: duckdb.DuckDBPyConnection, mentions: str = "mentions") -> pa.Table:
+    """(name_key, text, cued, n) of the person mentions of the relation ``mentions`` (article_id, char_start, label,
+    name_key, text): how many follow "on" or "via" in their article's text (relation ``articles``)."""
+    con.execute(f"create or replace temp table people as select article_id, char_start, name_key, text "
+                f"from {mentions} where label = 'PERSON'")
+    con.execute("create or replace temp table cue_counts (name_key varchar, text varchar, cued bigint, n bigint)")
     buckets = sql.buckets(con, "select sum(strlen(text)) from articles", BUCKET_BYTES)
     for bucket in range(buckets):
         con.execute(f"""
-            insert into cues select p.name_key, count(*) filter (where {_CUE}), count(*)
-            from (select article_id, char_start, name_key from named
-                  where label = 'PERSON' and hash(article_id) % {buckets} = {bucket}) p
+            insert into cue_counts select p.name_key, p.text, count(*) filter (where {_CUE}), count(*)
+            from (select * from people where hash(article_id) % {buckets} = {bucket}) p
             join (select article_id, text from articles where hash(article_id) % {buckets} = {bucket}) a
             using (article_id)
             group by all""")
+    return con.sql("select name_key, text, sum(cued)::bigint as cued, sum(n)::bigint as n from cue_counts "
+                   "group by all").to_arrow_table()
+
+
+def vote(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """entity_id -> label, from the relations ``counts`` (label, name_key, n: named mentions), ``cues`` (name_key,
+    text, cued, n: ``cue_counts``) and ``ids`` (label, name_key, entity_id) of ``con``."""
     return dict(con.sql(f"""
         with platforms as (
             select i.entity_id from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
@@ -44,9 +61,8 @@ def entity_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         ),
         voted as (  -- on a tie, the last label alphabetically
             select entity_id, first(label order by n desc, label desc) as label
-            from (select i.entity_id, c.label, sum(c.n) as n
-                  from (select label, name_key, count(*) as n from named group by all) c
-                  join ids i using (label, name_key) group by all)
+            from (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key)
+                  group by all)
             group by entity_id
         )
         select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'

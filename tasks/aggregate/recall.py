@@ -38,7 +38,7 @@ def known_names(counts: Mapping[tuple[str, str, str], int]) -> dict[str, str]:
     """Spelling → label of the names tagged confidently (see the module's docstring), from the mentions per
     (label, name key, spelling) of the warehouse (``entities.name_counts``)."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
-    for (label, _key, text), n in counts.items():
+    for (label, _key, text), n in sorted(counts.items()):  # a tie falls the same way whatever order they came in
         labels[" ".join(text.split())][label] += n
     known = {}
     for text, votes in labels.items():

@@ -2,22 +2,24 @@
 Python loops): entity_daily (entity × outlet × day) and entity_pairs (co-mentions within an article and within a
 sentence, per month).
 
-Pairs are counted a month at a time (``write_pairs``: a run counts again only the months whose mentions it wrote),
-and within a month in buckets of the first entity's id (``pair_batches``): a bucket's pairs are those of its
-entities only, so the buckets' rows are the whole table, and each bucket's aggregate holds a share of the pairs.
-All at once, the pairs of a replicated 102,400-article warehouse ran out of the aggregate's DuckDB memory limit."""
+Both are counted a month at a time (``write_daily``, ``write_pairs``: a run counts again only the months it
+writes, and a query holds one month), pairs within a month in buckets of the first entity's id (``pair_batches``):
+a bucket's pairs are those of its entities only, so the buckets' rows are the whole table, and each bucket's
+aggregate holds a share of the pairs. All at once, the pairs of a replicated 102,400-article warehouse ran out of
+the aggregate's DuckDB memory limit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from tasks.aggregate import months, sql
+from tasks.aggregate import sql
 from tasks.aggregate.months import Months
 from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_PAIRS, SENTENCES
+from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
@@ -84,23 +86,35 @@ def pair_batches(con: duckdb.DuckDBPyConnection, month: str | None = None) -> It
 
 
 def write_daily(commit: Commit, rewrite: Months) -> None:
-    """entity_daily of the months ``rewrite`` names (None: every month), from those months' articles, mentions and
-    sentences in the version (``commit``): a day's rows come from the articles published that day."""
-    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, rewrite)), schema)
-              for name, schema in (("articles", ARTICLES), ("entities", ENTITIES), ("sentences", SENTENCES))}
-    with sql.connect(commit.sql_filesystem, **detail) as con:
-        commit.writer("entity_daily").write_all(daily_batches(con)).close()
+    """entity_daily of the months ``rewrite`` names (None: every month), a month at a time from that month's
+    articles, mentions and sentences in the version (``commit``): a day's rows come from the articles published
+    that day."""
+    tables = {"articles": ARTICLES, "entities": ENTITIES, "sentences": SENTENCES}
+    parts = {name: commit.parts_by_month(name) for name in tables}
+    with commit.writer("entity_daily") as daily:
+        for month in _months(parts["entities"], rewrite):
+            detail = {name: sql.Parquet(commit.urls(name, parts[name].get(month, [])), schema)
+                      for name, schema in tables.items()}
+            with sql.connect(commit.sql_filesystem, **detail) as con:
+                daily.write_all(daily_batches(con))
 
 
 def write_pairs(commit: Commit, rewrite: Months) -> None:
     """entity_pairs of the months ``rewrite`` names (None: every month), each month's from that month's mentions in
     the version (``commit``): a pair's counts are per month, and add up over months."""
+    parts = commit.parts_by_month("entities")
     with commit.writer("entity_pairs") as pairs:
-        for month, parts in sorted(commit.parts_by_month("entities").items(), key=lambda m: str(m[0])):
-            if month is not None and (rewrite is None or month in rewrite):
-                entities = sql.Parquet(commit.urls("entities", parts), ENTITIES)
-                with sql.connect(commit.sql_filesystem, entities=entities) as con:
-                    pairs.write_all(pair_batches(con, month))
+        for month in _months(parts, rewrite):
+            entities = sql.Parquet(commit.urls("entities", parts[month]), ENTITIES)
+            with sql.connect(commit.sql_filesystem, entities=entities) as con:
+                pairs.write_all(pair_batches(con, month))
+
+
+def _months(mentions: Mapping[str | None, list[str]], rewrite: Months) -> list[str]:
+    """The months of ``rewrite`` (None: all) that hold mentions (``mentions``: their parts by month), in order,
+    undated last."""
+    held = [m for m in mentions if m is not None and (rewrite is None or m in rewrite)]
+    return sorted(held, key=lambda m: (m == partitions.UNDATED, m))
 
 
 TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}  # over Arrow

@@ -1,0 +1,114 @@
+"""The ``entities`` table of a version: every mention with its merged entity id, canonical name and label vote,
+the names the model missed in the run's articles (``recall``), the aliases of merged ids, and the name index
+(``name_index``) the next run starts from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from itertools import chain
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.aggregate import entity_ids, labels, months, name_index, recall, sql
+from tasks.aggregate.entities import articles_of, name_counts, name_ids, resolution, with_ids
+from tasks.aggregate.months import Months
+from tasks.aggregate.name_index import Counted, Resolution
+from tasks.memory import give_back_memory
+from tasks.schemas import ARTICLES, SENTENCES, STAGED
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
+
+CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]
+Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
+
+
+def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
+    """The entity mentions with merged ids and canonical names over the whole warehouse, the aliases of ids earlier
+    versions used for entities since merged, and the name index. The names are counted from the committed index
+    and the run's changes (every stored mention with ``touched`` None, a rebuild, or without an index). The mentions
+    of the months ``touched`` and of those where a stored mention's id, name or label changed are written; the other
+    months' parts are carried over. Returns the months written (``months``)."""
+    commit, base = merged.commit, merged.base
+    index = None if touched is None else name_index.stored(base)
+    run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
+    if index is None:
+        counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
+        prior = entity_ids.prior_ids(name_index.earlier_ids(base.batches("entities",
+                                                                         ["label", "name_key", "entity_id"])))
+    else:
+        counts = name_index.counted(index).add(_counted(commit, lambda c: own_labels(merged, c, months=()),
+                                                        run_articles))
+        counts.add(_counted(commit, lambda c: _own(name_index.removed_mentions(base, merged.kept, _with_labels(c)), c),
+                            name_index.removed_articles(base, merged.kept)), sign=-1)
+        prior = name_index.prior(index)
+    found = _recalled(commit, recall.known_names(counts.mentions))
+    counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))
+    articles = articles_of(counts.mentions, chain(own_labels(merged, ["article_id", "label", "name_key"]), [found]))
+    names, aliases = resolution(counts.mentions, articles, prior)
+    del prior, articles
+    give_back_memory()
+    commit.write("entity_aliases", entity_ids.carried_aliases(base.read("entity_aliases"), aliases,
+                                                              {entity_id for entity_id, _ in names.values()}))
+    voted = _vote(counts, names)
+    commit.write("entity_names", name_index.table(counts, names))
+    del counts
+    rewrite = months.carry(merged, "entities", None if touched is None else
+                           {*touched, *months.reassigned(merged, names, voted, skip=touched)})
+    with commit.writer("entities") as mentions:
+        mentions.write_all(with_ids(batch, names, voted)
+                           for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
+    del names
+    give_back_memory()
+    return rewrite
+
+
+def own_labels(merged: Merged, columns: list[str] | None = None,
+               months: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The warehouse's mentions (chosen columns; the stored ones of ``months`` only, if given) with ``label`` the
+    one the NLP stage gave each, not the vote an earlier version wrote there: the vote and the merge rules count the
+    mentions' own labels, so the tables do not depend on the order in which the articles came (a warehouse written
+    before ``nlp_label`` has only its vote)."""
+    names = columns or STAGED["entities"].names
+    return _own(merged.batches("entities", _with_labels(names), months), names)
+
+
+def _with_labels(columns: list[str]) -> list[str]:
+    return list(dict.fromkeys([*columns, "label", "nlp_label"]))
+
+
+def _own(batches: Iterable[pa.RecordBatch], names: list[str]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        own = pc.coalesce(batch["nlp_label"], batch["label"])
+        yield pa.RecordBatch.from_arrays([own if c in ("label", "nlp_label") else batch[c] for c in names],
+                                         names=names)
+
+
+def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Table) -> Counted:
+    """The name index's counts of a set of mentions (read twice: once per figure) and their articles' text."""
+    counts = name_counts(mentions(["label", "name_key", "text"]))
+    schema = pa.schema([STAGED["entities"].field(c) for c in CUE_COLUMNS])
+    reader = pa.RecordBatchReader.from_batches(schema, (pa.RecordBatch.from_arrays(
+        [b.column(c).cast(schema.field(c).type) for c in CUE_COLUMNS], schema=schema) for b in mentions(CUE_COLUMNS)))
+    with sql.connect(commit.sql_filesystem, mentions=reader, articles=articles) as con:
+        cues = labels.cue_counts(con)
+    cued = Counter({(k, t): c for k, t, c in zip(*(cues[c].to_pylist() for c in ("name_key", "text", "cued")),
+                                               strict=True) if c})
+    return Counted(counts, cued)
+
+
+def _vote(counts: Counted, names: Resolution) -> dict[str, str]:
+    """Each named entity's label (``labels.vote``) from the name index's counts."""
+    with sql.connect(counts=counts.label_counts(), cues=counts.cues(), ids=name_ids(names)) as con:
+        return labels.vote(con)
+
+
+def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
+    """The mentions of ``known`` names the model missed in the run's articles."""
+    with sql.connect(commit.sql_filesystem, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
+                     entities=sql.Parquet(commit.staged_urls("entities"), STAGED["entities"])) as con:
+        return recall.recalled_mentions(commit.staged("articles", ["article_id", "text"]), con, known)

@@ -1,0 +1,135 @@
+"""The name index (table ``entity_names``): each spelling of each name the warehouse's mentions carry, by the label
+the NLP stage gave it, with how often it is mentioned, how often as a "person" right after "on" or "via", and the
+entity it resolves to.
+
+Entity resolution needs those counts over the whole warehouse (``entities.resolution``, ``labels.vote``), and they
+add up over mentions. So a run takes the committed version's index, takes away the counts of the articles it
+replaces and adds those of its own articles, instead of counting every stored mention again; the entities the names
+resolved to are the earlier ids ``entity_ids`` keeps. A rebuild, or a warehouse written before the index, counts
+every mention (``Counted``: the same counts either way)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pyarrow as pa
+
+from tasks.aggregate.identity import NAMED
+from tasks.names import NAME_LABELS
+from tasks.schemas import ARTICLES, ENTITY_NAMES
+from tasks.warehouse.snapshot import Snapshot, scan
+
+K = TypeVar("K")
+NameKey = tuple[str, str]  # (label family, name key)
+NameCounts = Counter[tuple[str, str, str]]  # (label, name key, spelling) -> mentions
+Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (entity_id, canonical_name)
+
+
+def family(label: str) -> str:
+    """Named things share one family (their label is the vote of their mentions: the model swaps PERSON and ORG);
+    dates, numbers and amounts each keep their own."""
+    return NAMED if label in NAME_LABELS else label
+
+
+@dataclass
+class Counted:
+    """What the name index holds for a set of mentions: mentions per (label, name key, spelling), and person
+    mentions right after "on" or "via" per (name key, spelling)."""
+
+    mentions: NameCounts = field(default_factory=Counter)
+    cued: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, other: Counted, sign: int = 1) -> Counted:
+        """These counts with ``other``'s added (``sign`` -1: taken away; a name left with none is dropped)."""
+        _add(self.mentions, other.mentions, sign)
+        _add(self.cued, other.cued, sign)
+        return self
+
+    def label_counts(self) -> pa.Table:
+        """(label, name_key, n) of the named mentions: the relation ``counts`` of ``labels.vote``."""
+        rows: Counter[tuple[str, str]] = Counter()
+        for (label, key, _text), n in self.mentions.items():
+            if label in NAME_LABELS:
+                rows[(label, key)] += n
+        return pa.table({"label": [k[0] for k in rows], "name_key": [k[1] for k in rows],
+                         "n": pa.array(list(rows.values()), pa.int64())})
+
+    def cues(self) -> pa.Table:
+        """(name_key, text, cued, n) of the person mentions: the relation ``cues`` of ``labels.vote``."""
+        people = [(key, text, n) for (label, key, text), n in self.mentions.items() if label == "PERSON"]
+        return pa.table({"name_key": [p[0] for p in people], "text": [p[1] for p in people],
+                         "cued": pa.array([self.cued[(p[0], p[1])] for p in people], pa.int64()),
+                         "n": pa.array([p[2] for p in people], pa.int64())})
+
+
+def _add(mine: Counter[K], theirs: Counter[K], sign: int) -> None:
+    for key, n in theirs.items():
+        mine[key] += sign * n
+        if mine[key] <= 0:
+            del mine[key]
+
+
+def stored(base: Snapshot) -> pa.Table | None:
+    """The committed version's index; None when it has none (written before the index, or holding no name)."""
+    return base.read("entity_names") if base.num_rows("entity_names") else None
+
+
+def counted(index: pa.Table) -> Counted:
+    found = Counted()
+    for label, key, text, n, cued in zip(*(index[c].to_pylist() for c in ("label", "name_key", "text", "mentions",
+                                                                            "cued")), strict=True):
+        found.mentions[(label, key, text)] += n
+        if cued:
+            found.cued[(key, text)] += cued
+    return found
+
+
+def prior(index: pa.Table) -> dict[NameKey, Counter[str]]:
+    """Mentions per earlier entity id of each name (``entity_ids.prior_ids``), from the committed index."""
+    held: dict[NameKey, Counter[str]] = defaultdict(Counter)
+    for label, key, n, entity_id in zip(*(index[c].to_pylist() for c in ("label", "name_key", "mentions",
+                                                                           "entity_id")), strict=True):
+        held[(family(label), key)][entity_id] += n
+    return held
+
+
+def earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:
+    """(name, entity_id) of each stored mention (columns label, name_key, entity_id): the prior of a warehouse
+    written before the index."""
+    for batch in batches:
+        for label, key, entity_id in zip(*(batch[c].to_pylist() for c in ("label", "name_key", "entity_id")),
+                                         strict=True):
+            yield (family(str(label)), str(key)), entity_id
+
+
+def table(counts: Counted, names: Resolution) -> pa.Table:
+    """This version's index: one row per (label, name key, spelling), in that order."""
+    keys = sorted(counts.mentions)
+    return pa.table({
+        "label": [k[0] for k in keys], "name_key": [k[1] for k in keys], "text": [k[2] for k in keys],
+        "mentions": [counts.mentions[k] for k in keys],
+        "cued": [counts.cued[(k[1], k[2])] if k[0] == "PERSON" else 0 for k in keys],
+        "entity_id": [names[(k[0], k[1])][0] for k in keys]}, schema=ENTITY_NAMES)
+
+
+def removed_mentions(base: Snapshot, kept: Collection[str] | None, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The stored mentions (chosen columns) of the articles a run replaces (none when it only adds)."""
+    removed = _removed(base, kept)
+    return scan(base.out, "entities", base.parts("entities"), columns, removed) if removed else iter(())
+
+
+def removed_articles(base: Snapshot, kept: Collection[str] | None) -> pa.Table:
+    """(article_id, text) of the stored articles a run replaces."""
+    columns = ["article_id", "text"]
+    removed = _removed(base, kept)
+    batches = list(scan(base.out, "articles", base.parts("articles"), columns, removed)) if removed else []
+    return pa.Table.from_batches(batches, schema=pa.schema([ARTICLES.field(c) for c in columns]))
+
+
+def _removed(base: Snapshot, kept: Collection[str] | None) -> set[str]:
+    if kept is None:  # a run that only adds
+        return set()
+    return {str(a) for a in base.read("articles", ["article_id"])["article_id"].to_pylist()} - set(kept)
