@@ -170,6 +170,7 @@ ENTITY_NAMES = pa.schema(
         _field("cued", pa.int64(), "Of those labelled PERSON, the ones right after \"on\" or \"via\" (\"on "
                "Twitter\"): the cue that makes an entity an organisation; 0 for other labels.", False),
         _field("entity_id", pa.string(), "The entity these mentions resolve to: key into entity_catalog.", False),
+        _field("canonical_name", pa.string(), "That entity's canonical name (entities.canonical_name).", False),
     ]
 )
 

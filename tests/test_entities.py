@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from collections import Counter
 from datetime import UTC, datetime
 
 import duckdb
@@ -458,3 +459,16 @@ def test_dates_numbers_and_amounts_merge_only_with_their_own_key() -> None:
     assert ids_["$42 billion"] == ids_["$42 Billion"]  # the same value written twice
     assert len({ids_[text] for text, _ in values}) == len(values) - 1
     assert ids_["Olga Lyubimova"] == ids_["Olga Lyubimov"]  # names one letter apart still merge
+
+
+def test_a_published_canonical_name_stays_until_another_spelling_is_mentioned_twice_as_often() -> None:
+    def canonical(hyphened: int, spaced: int, named: dict[str, str] | None = None) -> tuple[str, str]:
+        mentions = Counter({("PERSON", "jean luc moreau", "Jean-Luc Moreau"): hyphened,
+                            ("PERSON", "jean luc moreau", "Jean Luc Moreau"): spaced})
+        return entities.resolution(mentions, named=named)[0][("PERSON", "jean luc moreau")]
+
+    entity_id, fresh = canonical(3, 4)
+    assert fresh == "Jean Luc Moreau"  # without an earlier name: the most mentioned spelling
+    assert canonical(3, 4, {entity_id: "Jean-Luc Moreau"})[1] == "Jean-Luc Moreau"  # a near tie keeps it
+    assert canonical(3, 6, {entity_id: "Jean-Luc Moreau"})[1] == "Jean Luc Moreau"  # twice as often: renamed
+    assert canonical(0, 4, {entity_id: "Jean-Luc Moreau"})[1] == "Jean Luc Moreau"  # no longer written so

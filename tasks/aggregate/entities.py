@@ -18,6 +18,9 @@ from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_
 from tasks.schemas import ENTITY_CATALOG, completed
 
 TOP_ENTITIES = 5  # named entities listed per outlet and per story
+# a published canonical name gives way to a spelling mentioned this many times as often: so it changes at most
+# about log2(mentions) times as a name's mentions grow, not at every near tie
+RENAME_FACTOR = 2
 
 
 def resolve(entities: pa.Table) -> pa.Table:
@@ -58,11 +61,13 @@ def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]
 
 
 def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None = None,
-               prior: Mapping[NameKey, Counter[str]] | None = None) -> tuple[Resolution, dict[str, str]]:
+               prior: Mapping[NameKey, Counter[str]] | None = None,
+               named: Mapping[str, str] | None = None) -> tuple[Resolution, dict[str, str]]:
     """Where each (label, name key) goes: the merged entity's id and canonical name; and the earlier ids that are
     now aliases. A new entity's id is made from its most mentioned name of several words and the family of the
     label most of its mentions carry; an entity that had an id keeps it (``entity_ids``; ``prior``: the mentions
-    per earlier id of each name)."""
+    per earlier id of each name), and keeps its earlier canonical name (``named``: by entity id) until another
+    spelling is mentioned ``RENAME_FACTOR`` times as often."""
     counts: Counter[NameKey] = Counter()
     labels: dict[NameKey, Counter[str]] = defaultdict(Counter)
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
@@ -92,9 +97,19 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
         return ids.entity_id(LABEL_FAMILY.get(label, label), rep[1])
 
     chosen, aliases = entity_ids.assign(groups, fresh, prior or {})
-    entity = {rep: (chosen[rep], min(forms[rep].items(), key=_preference)[0] if forms[rep] else rep[1])
+    entity = {rep: (chosen[rep], _canonical(forms[rep], (named or {}).get(chosen[rep])) if forms[rep] else rep[1])
               for rep in groups}
     return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}, aliases
+
+
+def _canonical(forms: Counter[str], earlier: str | None) -> str:
+    """The preferred spelling (``_preference``), or the ``earlier`` canonical name while that one is still
+    mentioned and the preferred one is not mentioned ``RENAME_FACTOR`` times as often: a name near a tie between two
+    spellings would otherwise change with every run, and every month naming it be written again."""
+    best = min(forms.items(), key=_preference)[0]
+    if earlier is not None and forms.get(earlier, 0) > 0 and forms[best] < RENAME_FACTOR * forms[earlier]:
+        return earlier
+    return best
 
 
 def with_ids(entities: pa.Table | pa.RecordBatch, names: Resolution,

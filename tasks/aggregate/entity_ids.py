@@ -11,22 +11,13 @@ the part holding most of its earlier mentions keeps the id.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 
 import pyarrow as pa
 
 from tasks.schemas import ENTITY_ALIASES
 
 Name = tuple[str, str]  # (family, name key)
-
-
-def prior_ids(rows: Iterable[tuple[Name, str | None]]) -> dict[Name, Counter[str]]:
-    """Mentions per earlier entity id of each name, from (name, entity_id) of the earlier version's mentions."""
-    held: dict[Name, Counter[str]] = defaultdict(Counter)
-    for name, entity_id in rows:
-        if entity_id:
-            held[name][entity_id] += 1
-    return held
 
 
 def assign(groups: Mapping[Name, list[Name]], fresh: Callable[[Name], str],

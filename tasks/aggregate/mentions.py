@@ -38,8 +38,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
     if index is None:
         counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
-        prior = entity_ids.prior_ids(name_index.earlier_ids(base.batches("entities",
-                                                                         ["label", "name_key", "entity_id"])))
+        prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
     else:
         counts = name_index.counted(index).add(_counted(commit, lambda c: own_labels(merged, c, months=()),
                                                         run_articles))
@@ -49,7 +48,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))
     articles = articles_of(counts.mentions, chain(own_labels(merged, ["article_id", "label", "name_key"]), [found]))
-    names, aliases = resolution(counts.mentions, articles, prior)
+    names, aliases = resolution(counts.mentions, articles, *prior)
     del prior, articles
     give_back_memory()
     commit.write("entity_aliases", entity_ids.carried_aliases(base.read("entity_aliases"), aliases,

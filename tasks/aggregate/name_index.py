@@ -24,6 +24,7 @@ from tasks.warehouse.snapshot import Snapshot, scan
 
 K = TypeVar("K")
 NameKey = tuple[str, str]  # (label family, name key)
+EARLIER_COLUMNS = ["label", "name_key", "entity_id", "canonical_name"]
 NameCounts = Counter[tuple[str, str, str]]  # (label, name key, spelling) -> mentions
 Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (entity_id, canonical_name)
 
@@ -73,8 +74,12 @@ def _add(mine: Counter[K], theirs: Counter[K], sign: int) -> None:
 
 
 def stored(base: Snapshot) -> pa.Table | None:
-    """The committed version's index; None when it has none (written before the index, or holding no name)."""
-    return base.read("entity_names") if base.num_rows("entity_names") else None
+    """The committed version's index; None when it has none (written before the index or one of its columns, or
+    holding no name)."""
+    if not base.num_rows("entity_names"):
+        return None
+    index = base.read("entity_names")
+    return None if any(index[c].null_count for c in index.column_names) else index
 
 
 def counted(index: pa.Table) -> Counted:
@@ -87,22 +92,31 @@ def counted(index: pa.Table) -> Counted:
     return found
 
 
-def prior(index: pa.Table) -> dict[NameKey, Counter[str]]:
-    """Mentions per earlier entity id of each name (``entity_ids.prior_ids``), from the committed index."""
+Prior = tuple[dict[NameKey, Counter[str]], dict[str, str]]  # mentions per earlier id of each name; canonical names
+
+
+def prior(index: pa.Table) -> Prior:
+    """Mentions per earlier entity id of each name (``entity_ids.assign``'s prior) and each earlier entity's
+    canonical name (``entities.resolution``'s), from the committed index."""
     held: dict[NameKey, Counter[str]] = defaultdict(Counter)
     for label, key, n, entity_id in zip(*(index[c].to_pylist() for c in ("label", "name_key", "mentions",
                                                                            "entity_id")), strict=True):
         held[(family(label), key)][entity_id] += n
-    return held
+    return held, {str(i): str(n) for i, n in zip(index["entity_id"].to_pylist(), index["canonical_name"].to_pylist(),
+                                                   strict=True)}
 
 
-def earlier_ids(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[NameKey, str | None]]:
-    """(name, entity_id) of each stored mention (columns label, name_key, entity_id): the prior of a warehouse
+def earlier(batches: Iterable[pa.RecordBatch]) -> Prior:
+    """``prior`` from the stored mentions (columns label, name_key, entity_id, canonical_name) of a warehouse
     written before the index."""
+    held: dict[NameKey, Counter[str]] = defaultdict(Counter)
+    named: dict[str, str] = {}
     for batch in batches:
-        for label, key, entity_id in zip(*(batch[c].to_pylist() for c in ("label", "name_key", "entity_id")),
-                                         strict=True):
-            yield (family(str(label)), str(key)), entity_id
+        for label, key, entity_id, name in zip(*(batch[c].to_pylist() for c in EARLIER_COLUMNS), strict=True):
+            if entity_id:
+                held[(family(str(label)), str(key))][entity_id] += 1
+                named[entity_id] = name
+    return held, named
 
 
 def table(counts: Counted, names: Resolution) -> pa.Table:
@@ -112,7 +126,8 @@ def table(counts: Counted, names: Resolution) -> pa.Table:
         "label": [k[0] for k in keys], "name_key": [k[1] for k in keys], "text": [k[2] for k in keys],
         "mentions": [counts.mentions[k] for k in keys],
         "cued": [counts.cued[(k[1], k[2])] if k[0] == "PERSON" else 0 for k in keys],
-        "entity_id": [names[(k[0], k[1])][0] for k in keys]}, schema=ENTITY_NAMES)
+        "entity_id": [names[(k[0], k[1])][0] for k in keys],
+        "canonical_name": [names[(k[0], k[1])][1] for k in keys]}, schema=ENTITY_NAMES)
 
 
 def removed_mentions(base: Snapshot, kept: Collection[str] | None, columns: list[str]) -> Iterator[pa.RecordBatch]:
