@@ -42,8 +42,9 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
     else:
         counts = name_index.counted(index).add(_counted(commit, lambda c: own_labels(merged, c, months=()),
                                                         run_articles))
-        counts.add(_counted(commit, lambda c: _own(name_index.removed_mentions(base, merged.kept, _with_labels(c)), c),
-                            name_index.removed_articles(base, merged.kept)), sign=-1)
+        gone = name_index.removed(base, merged.kept)  # the articles the run replaces: their counts go
+        counts.add(_counted(commit, lambda c: _own(name_index.removed_mentions(base, gone, _with_labels(c)), c),
+                            name_index.removed_articles(base, gone)), sign=-1)
         prior = name_index.prior(index)
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))

@@ -80,8 +80,7 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
     """The months outside ``skip`` holding a stored mention whose entity id, canonical name or label the run's
     resolution (``names``: (own label, name key) -> (entity_id, canonical_name); ``labels``: a named entity's
     voted label) no longer gives it; DuckDB reads the few columns it compares of those months' parts."""
-    parts = [part for month, found in merged.base.parts_by_month("entities").items()
-             if month is not None and month not in skip for part in found]
+    parts = _stored(merged, "entities", skip)
     if not parts:
         return set()
     keys = list(names)
@@ -99,14 +98,19 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
 def remarked(merged: Merged, skip: Collection[str]) -> set[str]:
     """The months outside ``skip`` holding a stored article whose outlet or original (``duplicate_of``) the run's
     marks changed: a registry that learnt an alias, a copy found of an article that came later."""
-    parts = [part for month, found in merged.base.parts_by_month("articles").items()
-             if month is not None and month not in skip for part in found]
+    parts = _stored(merged, "articles", skip)
     if not parts:
         return set()
     commit = merged.commit
     with sql.connect(commit.sql_filesystem, base=sql.Parquet(commit.urls("articles", parts), ARTICLES, filename=True),
                      articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
         return _months(con, REMARKED_SQL)
+
+
+def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:
+    """The base version's parts of table ``name`` in month folders outside ``skip``."""
+    return [part for month, parts in merged.base.parts_by_month(name).items() if month is not None
+            and month not in skip for part in parts]
 
 
 def _months(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:

@@ -130,21 +130,20 @@ def table(counts: Counted, names: Resolution) -> pa.Table:
         "canonical_name": [names[(k[0], k[1])][1] for k in keys]}, schema=ENTITY_NAMES)
 
 
-def removed_mentions(base: Snapshot, kept: Collection[str] | None, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """The stored mentions (chosen columns) of the articles a run replaces (none when it only adds)."""
-    removed = _removed(base, kept)
+def removed(base: Snapshot, kept: Collection[str] | None) -> set[str]:
+    """The stored articles a run replaces (``kept``: those that stay; None when it only adds)."""
+    if kept is None:
+        return set()
+    return {str(a) for a in base.read("articles", ["article_id"])["article_id"].to_pylist()} - set(kept)
+
+
+def removed_mentions(base: Snapshot, removed: Collection[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The stored mentions (chosen columns) of the ``removed`` articles."""
     return scan(base.out, "entities", base.parts("entities"), columns, removed) if removed else iter(())
 
 
-def removed_articles(base: Snapshot, kept: Collection[str] | None) -> pa.Table:
-    """(article_id, text) of the stored articles a run replaces."""
+def removed_articles(base: Snapshot, removed: Collection[str]) -> pa.Table:
+    """(article_id, text) of the ``removed`` stored articles."""
     columns = ["article_id", "text"]
-    removed = _removed(base, kept)
     batches = list(scan(base.out, "articles", base.parts("articles"), columns, removed)) if removed else []
     return pa.Table.from_batches(batches, schema=pa.schema([ARTICLES.field(c) for c in columns]))
-
-
-def _removed(base: Snapshot, kept: Collection[str] | None) -> set[str]:
-    if kept is None:  # a run that only adds
-        return set()
-    return {str(a) for a in base.read("articles", ["article_id"])["article_id"].to_pylist()} - set(kept)
