@@ -40,8 +40,8 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
         counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
         prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
     else:
-        counts = name_index.counted(index).add(_counted(commit, lambda c: own_labels(merged, c, months=()),
-                                                        run_articles))
+        counts = name_index.counted(index).add(_counted(
+            commit, lambda c: _own(commit.staged("entities", _with_labels(c)), c), run_articles))
         gone = name_index.removed(base, merged.kept)  # the articles the run replaces: their counts go
         counts.add(_counted(commit, lambda c: _own(name_index.removed_mentions(base, gone, _with_labels(c)), c),
                             name_index.removed_articles(base, gone)), sign=-1)
