@@ -246,6 +246,20 @@ PLACES = pa.schema(
     ]
 )
 
+PLACE_EVIDENCE = pa.schema(
+    [
+        _field("entity_id", pa.string(), "Key into places: a place entity named in the month's articles.", False),
+        _field("kind", pa.string(), "What is counted: 'articles' (articles naming it), 'name' (its mentions by the "
+               "place name they give), 'country' and 'region' (articles also naming a place there), 'qualifier' "
+               "(articles writing that region or country right after it) or 'outlet_country' (articles of an "
+               "outlet of that country).", False),
+        _field("key", pa.string(), "The name, the country code, or 'country/admin1' (a qualifier naming a country "
+               "only: 'country/'); empty for 'articles'.", False),
+        _field("n", pa.int64(), "The count over the month's articles: sum over months for the whole warehouse, as "
+               "places does.", False),
+    ]
+)
+
 PLACE_COUNTRY_DAILY = pa.schema(
     [
         _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code of the resolved places.", False),
@@ -316,6 +330,7 @@ TABLES: dict[str, pa.Schema] = {
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,
     "places": PLACES,
+    "place_evidence": PLACE_EVIDENCE,
     "place_country_daily": PLACE_COUNTRY_DAILY,
     "quarantine": QUARANTINE,
     "inputs": INPUTS,

@@ -36,7 +36,7 @@ ARTICLES = [
      "Jonas Brandt, who grows apples there, said the harvest would be small."),
 ]
 DERIVED = ["articles", "entities", "quotes", "outlets", "stories", "entity_catalog", "entity_aliases", "entity_names",
-           "entity_daily", "entity_pairs", "places", "place_country_daily"]
+           "entity_daily", "entity_pairs", "places", "place_evidence", "place_country_daily"]
 
 
 def _rows(out: Path, name: str) -> list[tuple[object, ...]]:
@@ -96,7 +96,8 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
         inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
                                              "date": day, "text": text}) + "\n" for i, day, text in rows),
                          encoding="utf-8")
-        before = {name: _month_parts(out, name) for name in ("entities", "entity_pairs", "entity_daily")} if run else {}
+        before = {name: _month_parts(out, name) for name in (
+            "entities", "entity_pairs", "entity_daily", "place_evidence")} if run else {}
         news_pipeline(inputs=[str(inbox)], out=str(out))
     entities = storage.read_table(out, "entities").to_pylist()
     # the March spelling is now the more frequent: January's stored mention takes it, so January is written again
@@ -105,7 +106,7 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
     articles = {a["title"]: a for a in storage.read_table(out, "articles").to_pylist()}
     assert articles["Report b"]["duplicate_of"] == articles["Report e"]["article_id"]
     written = {"entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
-               "entity_daily": {"month=2024-01", "month=2024-02"}}
+               "entity_daily": {"month=2024-01", "month=2024-02"}, "place_evidence": {"month=2024-01", "month=2024-02"}}
     for name, months in written.items():
         after = _month_parts(out, name)
         for month in ("month=2024-01", "month=2024-02"):

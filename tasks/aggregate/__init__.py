@@ -1,11 +1,12 @@
 """Aggregate: what is derived from the merged detail tables, consistent with them after every run: the months of
-``entities``, ``quotes``, ``entity_daily`` and ``entity_pairs`` a run changes are written again, the others carried
-over (``months``); the rest is rebuilt over the whole warehouse. This stage alone assigns what needs the whole
-warehouse (the columns of ``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on articles
-(``articles``), merged entity ids and canonical names on mentions and the speakers of quotes (``entities``); then it
-derives the entity catalog, entity trends (``trends``), outlets (``outlets``) and stories (``stories``), computed by
-DuckDB (``sql``) over those parts; last the places they name, resolved against an offline gazetteer (``places``),
-and their counts per country (``place_tables``)."""
+``entities``, ``quotes``, ``entity_daily``, ``entity_pairs`` and ``place_evidence`` a run changes are written again,
+the others carried over (``months``); the rest is rebuilt over the whole warehouse. This stage alone assigns what
+needs the whole warehouse (the columns of ``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on
+articles (``articles``), merged entity ids and canonical names on mentions and the speakers of quotes
+(``entities``); then it derives the entity catalog, entity trends (``trends``), outlets (``outlets``) and stories
+(``stories``), computed by DuckDB (``sql``) over those parts; last the places they name, resolved against an offline
+gazetteer (``places``) from the evidence of their articles, counted a month at a time (``place_evidence``), and
+their counts per country (``place_tables``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import entities, months, place_tables, sql, trends
+from tasks.aggregate import entities, months, place_evidence, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.entities import top_entities
 from tasks.aggregate.mentions import write_entities
@@ -51,15 +52,18 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    trends.write_daily(commit, months.carry(merged, "entity_daily", None if rewrite is None else
-                                            rewrite | months.remarked(merged, skip=rewrite)))
+    recounted = None if rewrite is None else rewrite | months.remarked(merged, skip=rewrite)  # outlets changed too
+    trends.write_daily(commit, months.carry(merged, "entity_daily", recounted))
     trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite))
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
     outlets = build_outlets(facts, registry, top["outlet_id"])
     commit.write("outlets", outlets)
     commit.write("stories", build_stories(facts, outlets, top["story_id"]))
-    place_tables.write_places(commit, detail, place_tables.outlet_countries(facts, outlets))
+    if place_evidence.countries_changed(merged.base, outlets):
+        recounted = None
+    place_tables.write_places(commit, months.carry(merged, "place_evidence", recounted),
+                              place_tables.outlet_countries(facts, outlets), detail)
 
 
 @task(name="aggregate", cache_policy=NONE)

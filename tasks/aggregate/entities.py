@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks import ids
 from tasks.aggregate import entity_ids, sql
@@ -52,9 +53,11 @@ def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]
     names = list({(family(label), key) for label, key, _ in mentions})
     wanted = acronym_candidates(names, _acronyms(mentions).__contains__)
     found: dict[NameKey, set[str]] = defaultdict(set)
-    for part in parts:
-        columns = ["article_id", "label", "name_key"]
-        for article, label, key in zip(*(pa.table(part.select(columns))[c].to_pylist() for c in columns), strict=True):
+    keys = pa.array(sorted({key for _, key in wanted}), pa.string())
+    columns = ["article_id", "label", "name_key"]
+    for part in parts:  # only the mentions of a wanted key become Python rows: a warehouse holds millions
+        rows = pa.table(part.select(columns)).filter(pc.is_in(part.column("name_key"), value_set=keys))
+        for article, label, key in zip(*(rows[c].to_pylist() for c in columns), strict=True):
             if (name := (family(label), key)) in wanted:
                 found[name].add(article)
     return found

@@ -59,14 +59,21 @@ def touched(merged: Merged) -> set[str]:
 def carry(merged: Merged, name: str, rewrite: Collection[str] | None) -> Months:
     """Carry the base version's parts of table ``name`` in the months outside ``rewrite`` into the run's version,
     and say which months the run writes: ``rewrite``, or every month (None, nothing carried) when ``rewrite`` is
-    None or a part of the base is outside any month folder."""
+    None, a part of the base is outside any month folder, or the base holds articles but no part of the table."""
     by_month = merged.base.parts_by_month(name)
-    if rewrite is None or None in by_month:
-        return None
+    if rewrite is None or None in by_month or (not by_month and merged.base.num_rows("articles")):
+        return None  # nothing carried: every month, or a table the base does not hold yet
     carried = [month for month in by_month if month not in rewrite]
     merged.commit.keep(name, [part for month in carried for part in by_month[month]])
     log.info("%s: %d months written again, %d carried over", name, len(set(by_month) - set(carried)), len(carried))
     return frozenset(rewrite)
+
+
+def held(parts: Mapping[str | None, list[str]], months: Months) -> list[str]:
+    """The months of ``months`` (None: all) among those of ``parts`` (a table's parts by month), in order, undated
+    last."""
+    found = [m for m in parts if m is not None and (months is None or m in months)]
+    return sorted(found, key=lambda m: (m == partitions.UNDATED, m))
 
 
 def parts_in(commit: Commit, name: str, months: Months) -> list[str]:

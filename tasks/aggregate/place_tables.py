@@ -7,14 +7,15 @@ import functools
 import logging
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.aggregate import sql
+from tasks.aggregate import months, place_evidence, sql
 from tasks.aggregate.gazetteer import Gazetteer, build
+from tasks.aggregate.months import Months
 from tasks.aggregate.places import (
     PLACE_LABELS,
     Evidence,
@@ -54,38 +55,44 @@ def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None
 
 
 SPELLINGS_KEPT = 1 << 17  # what a spelling names, for the most recently read: a warehouse holds ~100,000 of them
+Reader = Callable[[str, str, str], Mention | None]  # (label, model label, text) -> the place it names, if any
 
 
-def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
-    """One row per place entity (or organisation named after a place: ``place_mention``): its mentions' articles
-    give evidence, pooled over them, and ``resolve`` picks."""
+def mention_reader(gaz: Gazetteer) -> Reader:
+    """``place_mention`` of a spelling, read once per spelling, not per mention."""
+    return functools.lru_cache(maxsize=SPELLINGS_KEPT)(
+        lambda label, model_label, text: place_mention("", label, model_label, text, 0, gaz))
+
+
+def month_evidence(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer,
+                   read: Reader | None = None) -> dict[str, Evidence]:
+    """Each place entity's (or organisation named after a place: ``place_mention``) evidence from the articles of
+    ``entities``' mentions, pooled over them."""
+    read = read or mention_reader(gaz)
     by_article: dict[str, list[Mention]] = defaultdict(list)
-    names: dict[str, Counter[str]] = defaultdict(Counter)
-    canonical: dict[str, str] = {}
-
-    @functools.lru_cache(maxsize=SPELLINGS_KEPT)
-    def read(label: str, model_label: str, text: str) -> Mention | None:  # per spelling, not per mention
-        return place_mention("", label, model_label, text, 0, gaz)
-
     for batch in entities:
         for r in _maybe_places(batch):
             if (where := read(r["label"], r["model_label"], r["text"])) is not None:
                 # one string per entity and spelling, not one per mention: a warehouse holds millions of them
-                m = Mention(sys.intern(r["entity_id"]), sys.intern(where.name), r["char_start"] + where.start,
-                            r["char_start"] + where.end)
-                by_article[r["article_id"]].append(m)
-                names[m.key][m.name] += 1
-                canonical[m.key] = r["canonical_name"]
+                by_article[r["article_id"]].append(Mention(sys.intern(r["entity_id"]), sys.intern(where.name),
+                                                           r["char_start"] + where.start, r["char_start"] + where.end))
     pooled: dict[str, Evidence] = {}
     while by_article:  # each article's mentions let go once its evidence is pooled
         article_id, mentions = by_article.popitem()
         for key, ev in article_evidence(mentions, gaz, countries.get(article_id)).items():
             pooled[key] = pool([ev], pooled.get(key))
+    return pooled
+
+
+def resolve_places(pooled: Mapping[str, Evidence], canonical: Mapping[str, str], gaz: Gazetteer) -> pa.Table:
+    """One row per entity of ``pooled`` (its evidence over the warehouse; ``canonical``: its name), resolved from
+    the first of its canonical name and its place names, most mentioned first, that the gazetteer holds."""
     rows = []
     for entity_id in sorted(pooled):
-        spellings = [canonical[entity_id], *(n for n, _ in names[entity_id].most_common())]
-        candidates = next((c for n in spellings if (c := gaz.candidates(n))), ())
         evidence = pooled[entity_id]
+        names = sorted(evidence.names.items(), key=lambda item: (-item[1], item[0]))
+        spellings = [canonical[entity_id], *(n for n, _ in names)]
+        candidates = next((c for n in spellings if (c := gaz.candidates(n))), ())
         res = resolve(candidates, evidence)
         p = res.place
         rows.append({"entity_id": entity_id, "name": canonical[entity_id], "resolved_by": res.how,
@@ -97,6 +104,14 @@ def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str
     table = pa.Table.from_pylist(rows, schema=PLACES)
     log.info("places: %d entities, %s", table.num_rows, dict(Counter(r["resolved_by"] for r in rows)))
     return table
+
+
+def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
+    """The ``places`` rows of a set of mentions (columns ``ENTITY_COLUMNS``), named by their canonical names."""
+    batches = list(entities)
+    canonical = {str(e): str(n) for batch in batches for e, n in zip(
+        batch.column("entity_id").to_pylist(), batch.column("canonical_name").to_pylist(), strict=True)}
+    return resolve_places(month_evidence(batches, countries, gaz), canonical, gaz)
 
 
 def wanted_names(entities: Iterable[pa.RecordBatch]) -> set[str]:
@@ -121,13 +136,30 @@ def _maybe_places(batch: pa.RecordBatch) -> list[dict[str, Any]]:
     return pa.table(batch).filter(maybe).to_pylist()
 
 
-def write_places(commit: Commit, detail: dict[str, sql.Parquet], countries: Mapping[str, str | None]) -> None:
-    """Write ``places`` from the committed entities, then ``place_country_daily`` from it, the entities and the
-    articles (``detail``: their Parquet parts). The gazetteer holds only the names the entities may look up, and
-    is let go before the counts are computed."""
-    gaz = build(wanted_names(commit.current_parts("entities", ENTITY_COLUMNS)))
-    commit.write("places", build_places(commit.current_parts("entities", ENTITY_COLUMNS), countries, gaz))
-    del gaz
+def write_places(commit: Commit, rewrite: Months, countries: Mapping[str, str | None],
+                 detail: dict[str, sql.Parquet]) -> None:
+    """Write ``place_evidence`` of the months ``rewrite`` names (None: every month) from their mentions, then
+    ``places`` from it and the months carried over (``place_evidence``), then ``place_country_daily`` from
+    ``places``, the entities and the articles (``detail``: their Parquet parts). The gazetteer holds only the names
+    the places may look up, and is let go before the counts are computed."""
+    pooled = place_evidence.summed(commit)
+    canonical = {str(e): str(n) for batch in commit.current_parts("entity_names", ["entity_id", "canonical_name"])
+                 for e, n in zip(batch["entity_id"].to_pylist(), batch["canonical_name"].to_pylist(), strict=True)}
+    parts = commit.parts_by_month("entities")
+    written = months.held(parts, rewrite)
+    wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
+    wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
+    gaz = build(wanted)
+    read = mention_reader(gaz)
+    with commit.writer("place_evidence") as out:
+        for month in written:
+            found = month_evidence(commit.current_parts("entities", ENTITY_COLUMNS, parts[month]), countries, gaz, read)
+            if found:
+                out.write(place_evidence.table(found, month))
+            for key, ev in found.items():
+                pooled[key] = pool([ev], pooled.get(key))
+    commit.write("places", resolve_places(pooled, canonical, gaz))
+    del gaz, read
     give_back_memory()
     with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES)) as con:
         commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()

@@ -77,6 +77,7 @@ class Evidence:
     regions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (country, admin1) named in its articles
     qualifiers: Counter[tuple[str, str | None]] = field(default_factory=Counter)  # (country, admin1 or None) after it
     outlet_countries: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)  # its mentions by the place name they give (not per article)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +265,7 @@ def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country
     ordered = sorted(mentions, key=lambda m: m.start)
     for m in ordered:
         ev = out.setdefault(m.key, Evidence(articles=1))
+        ev.names[m.name] += 1
         ev.countries.update(cc for cc, keys in named_countries.items() if keys - {m.key})
         ev.regions.update(r for r, keys in named_regions.items() if keys - {m.key})
         if outlet_country:
@@ -289,4 +291,5 @@ def pool(evidence: Iterable[Evidence], total: Evidence | None = None) -> Evidenc
         total.regions.update(ev.regions)
         total.qualifiers.update(ev.qualifiers)
         total.outlet_countries.update(ev.outlet_countries)
+        total.names.update(ev.names)
     return total

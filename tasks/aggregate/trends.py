@@ -10,16 +10,15 @@ the aggregate's DuckDB memory limit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
-from tasks.aggregate import sql
+from tasks.aggregate import months, sql
 from tasks.aggregate.months import Months
 from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_PAIRS, SENTENCES
-from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
@@ -92,7 +91,7 @@ def write_daily(commit: Commit, rewrite: Months) -> None:
     tables = {"articles": ARTICLES, "entities": ENTITIES, "sentences": SENTENCES}
     parts = {name: commit.parts_by_month(name) for name in tables}
     with commit.writer("entity_daily") as daily:
-        for month in _months(parts["entities"], rewrite):
+        for month in months.held(parts["entities"], rewrite):
             detail = {name: sql.Parquet(commit.urls(name, parts[name].get(month, [])), schema)
                       for name, schema in tables.items()}
             with sql.connect(commit.sql_filesystem, **detail) as con:
@@ -104,17 +103,10 @@ def write_pairs(commit: Commit, rewrite: Months) -> None:
     the version (``commit``): a pair's counts are per month, and add up over months."""
     parts = commit.parts_by_month("entities")
     with commit.writer("entity_pairs") as pairs:
-        for month in _months(parts, rewrite):
+        for month in months.held(parts, rewrite):
             entities = sql.Parquet(commit.urls("entities", parts[month]), ENTITIES)
             with sql.connect(commit.sql_filesystem, entities=entities) as con:
                 pairs.write_all(pair_batches(con, month))
-
-
-def _months(mentions: Mapping[str | None, list[str]], rewrite: Months) -> list[str]:
-    """The months of ``rewrite`` (None: all) that hold mentions (``mentions``: their parts by month), in order,
-    undated last."""
-    held = [m for m in mentions if m is not None and (rewrite is None or m in rewrite)]
-    return sorted(held, key=lambda m: (m == partitions.UNDATED, m))
 
 
 TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}  # over Arrow

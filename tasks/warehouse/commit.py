@@ -103,9 +103,10 @@ class Commit:
     def _duckdb_url(self, part: str) -> str:
         return duckdb_path(part if self.local else self.fs.unstrip_protocol(part))
 
-    def current_parts(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """The rows written to table ``name`` of this version so far, batch by batch."""
-        return scan(self.base.out, name, self.parts(name), columns)
+    def current_parts(self, name: str, columns: list[str] | None = None,
+                      parts: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows written to table ``name`` of this version so far (or in ``parts`` of them), batch by batch."""
+        return scan(self.base.out, name, self.parts(name) if parts is None else parts, columns)
 
     @property
     def sql_filesystem(self) -> AbstractFileSystem | None:

@@ -1,0 +1,69 @@
+"""The stored evidence of places: a month's evidence as rows, summed back over months, is the evidence of all their
+articles pooled, and a registry that moves an outlet to another country is noticed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from tasks.aggregate import place_evidence
+from tasks.aggregate.place_tables import month_evidence
+from tasks.aggregate.places import pool
+from tasks.schemas import TABLES
+from tasks.warehouse import storage
+from tasks.warehouse.commit import Commit
+from tests.test_places import _gaz
+
+# (article, start, text, label, entity): two articles in January, one in February
+MENTIONS = {
+    "2024-01": [("a1", 0, "Springfield", "GPE", "spr"), ("a1", 13, "Illinois", "GPE", "il"),
+                ("a2", 0, "Paris", "GPE", "par"), ("a2", 7, "Texas", "GPE", "tx")],
+    "2024-02": [("a3", 0, "Paris", "GPE", "par"), ("a3", 7, "France", "GPE", "fr"),
+                ("a3", 30, "Springfield", "GPE", "spr"), ("a3", 50, "Nowhereville", "GPE", "nowhere")],
+}
+COUNTRIES = {"a1": "US", "a2": "US", "a3": None}
+
+
+def _mentions(rows: list[tuple[str, int, str, str, str]]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist([
+        {"article_id": a, "char_start": start, "char_end": start + len(text), "text": text, "label": label,
+         "model_label": label, "entity_id": entity_id, "canonical_name": text}
+        for a, start, text, label, entity_id in rows])
+
+
+def test_the_months_evidence_summed_back_is_the_evidence_of_all_their_articles(tmp_path: Path) -> None:
+    gaz = _gaz()
+    by_month = {month: month_evidence([_mentions(rows)], COUNTRIES, gaz) for month, rows in MENTIONS.items()}
+    commit = Commit(storage.current(tmp_path / "w"))
+    with commit.writer("place_evidence") as out:
+        for month, found in by_month.items():
+            out.write(place_evidence.table(found, month))
+    assert set(commit.parts_by_month("place_evidence")) == {"2024-01", "2024-02"}  # one folder per month
+
+    summed = place_evidence.summed(commit)
+    whole = month_evidence([_mentions([m for rows in MENTIONS.values() for m in rows])], COUNTRIES, gaz)
+    assert summed == whole
+    assert summed["spr"] == pool([by_month["2024-01"]["spr"], by_month["2024-02"]["spr"]])
+    assert summed["spr"].articles == 2 and summed["spr"].regions[("US", "IL")] == 1  # Illinois: in a1 only
+    assert summed["spr"].qualifiers == {("US", "IL"): 1}  # "Springfield, Illinois" in a1
+    assert summed["par"].qualifiers == {("US", "TX"): 1, ("FR", None): 1}  # "Paris, Texas"; "Paris, France": no region
+    assert summed["spr"].outlet_countries == {"US": 1}  # a3's outlet has no country
+    assert summed["nowhere"].names == {"Nowhereville": 1}  # a place the gazetteer lacks keeps its evidence
+
+
+def _outlets(country: str | None, *more: tuple[str, str]) -> pa.Table:
+    rows = [("o1", country), ("o2", "FR"), *more]
+    return pa.Table.from_pylist([{"outlet_id": o, "country": c, "in_registry": True, "article_count": 1,
+                                  "wire_credit_share": 0.0} for o, c in rows], schema=TABLES["outlets"])
+
+
+def test_an_outlet_moved_to_another_country_is_noticed(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    assert not place_evidence.countries_changed(storage.current(out), _outlets("US"))  # nothing stored yet
+    commit = Commit(storage.current(out))
+    commit.write("outlets", _outlets(None))
+    base = commit.publish()
+    assert not place_evidence.countries_changed(base, _outlets(None))
+    assert place_evidence.countries_changed(base, _outlets("US"))  # learnt its country: its articles' evidence
+    assert not place_evidence.countries_changed(base, _outlets(None, ("o3", "DE")))  # its articles are new ones
