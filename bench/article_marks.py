@@ -1,8 +1,9 @@
 """What a run adding articles saves in the article marks (duplicate fingerprints of every article, stories): every
 month clustered and every signature made from its text, as ``--rebuild`` does; the latest month clustered (the
 others' story ids read back) with signatures still made from text, as the version before stored them did; and the
-latest month with each article's stored signature (``articles.minhash``), as a run adding articles to that month
-does now. All in this process, in turn, twice each.
+latest month with each article's stored signature (``articles.minhash``) and only that month's texts read, as a
+run adding articles to that month does now. All in this process, in turn, twice each, on a hard-linked copy of the
+warehouse (the marks are read as a run reads them, through a commit that is never published).
 
     nice .venv/bin/python -m bench.article_marks --base DIR
 
@@ -12,6 +13,9 @@ written by a version that stores signatures."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +25,11 @@ from flows.cli import set_environment_defaults
 set_environment_defaults()  # before pyarrow is imported
 
 from tasks.aggregate import stories  # noqa: E402
-from tasks.aggregate.articles import ARTICLE_MARKS, article_marks  # noqa: E402
+from tasks.aggregate.articles import article_marks  # noqa: E402
 from tasks.aggregate.outlets import Registry  # noqa: E402
 from tasks.warehouse import storage  # noqa: E402
+from tasks.warehouse.commit import Commit  # noqa: E402
+from tasks.warehouse.run import Merged  # noqa: E402
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "outlets.csv"
 Result = tuple[dict[str, tuple[str, str]], dict[str, str]]  # copies, story ids
@@ -34,7 +40,11 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True)
     args = parser.parse_args()
     registry = Registry.from_csv(REGISTRY)
-    with storage.snapshot(args.base) as snap:
+    with tempfile.TemporaryDirectory(prefix="article-marks-") as tmp:
+        copy = Path(tmp) / "w"
+        shutil.copytree(args.base, copy, copy_function=os.link)
+        snap = storage.current(copy)
+        merged = Merged(snap, Commit(snap), kept=None)
         dates = snap.read("articles", ["published_at"])["published_at"].to_pylist()
         without = snap.read("articles", ["minhash"])["minhash"].null_count
         latest = max(stories.month_of(p) for p in dates)
@@ -45,7 +55,7 @@ def main() -> None:
                     kept[a] = story
 
         def marks(months: set[tuple[int, int]] | None, signatures: bool) -> Result:
-            found = article_marks(snap.batches("articles", ARTICLE_MARKS), registry, months, stored=signatures)
+            found = article_marks(merged, registry, months, stored=signatures)
             return found.copies, found.stories | (kept if months else {})
 
         ways: dict[str, Callable[[], Result]] = {

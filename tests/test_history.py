@@ -89,7 +89,8 @@ def _month_parts(out: Path, name: str) -> dict[str, set[str]]:
 
 
 def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carries_the_others(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_BLOCK", 1)  # months are clustered one at a time, as in a large warehouse
     out = tmp_path / "w"
     for run, rows in enumerate([SPELLINGS[:2], SPELLINGS[2:]]):
         inbox = tmp_path / f"run{run}.jsonl"
@@ -97,7 +98,7 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
                                              "date": day, "text": text}) + "\n" for i, day, text in rows),
                          encoding="utf-8")
         before = {name: _month_parts(out, name) for name in (
-            "entities", "entity_pairs", "entity_daily", "place_evidence")} if run else {}
+            "articles", "entities", "entity_pairs", "entity_daily", "place_evidence")} if run else {}
         news_pipeline(inputs=[str(inbox)], out=str(out))
     entities = storage.read_table(out, "entities").to_pylist()
     # the March spelling is now the more frequent: January's stored mention takes it, so January is written again
@@ -105,7 +106,7 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
     # February's report is now a copy of the December one: its mentions stay, their daily counts change
     articles = {a["title"]: a for a in storage.read_table(out, "articles").to_pylist()}
     assert articles["Report b"]["duplicate_of"] == articles["Report e"]["article_id"]
-    written = {"entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
+    written = {"articles": {"month=2024-02"}, "entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
                "entity_daily": {"month=2024-01", "month=2024-02"}, "place_evidence": {"month=2024-01", "month=2024-02"}}
     for name, months in written.items():
         after = _month_parts(out, name)
@@ -126,6 +127,24 @@ def test_a_run_that_replaces_an_article_counts_its_names_out_of_the_index(tmp_pa
         news_pipeline(inputs=[str(inbox)], out=str(out))
     spellings = {row["text"] for row in storage.read_table(out, "entity_names").to_pylist()}
     assert "Jean Luc Moreau" in spellings and "Jean-Luc Moreau" not in spellings
+    built = {name: _rows(out, name) for name in DERIVED}
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert {name: _rows(out, name) for name in DERIVED} == built
+
+
+def test_an_article_its_input_no_longer_holds_leaves_every_table_of_its_month(tmp_path: Path) -> None:
+    out, inbox = tmp_path / "w", tmp_path / "in.jsonl"
+    # March's report names whom January's names, so nothing about those names changes when January's goes
+    january = ("a", "2024-01-09", "Jean Luc Moreau runs the harbour at Port Elsin, where the quay is old.")
+    for rows in ([january, SPELLINGS[3]], [SPELLINGS[3]]):
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
+                         encoding="utf-8")
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+    articles = {a["article_id"] for a in storage.read_table(out, "articles").to_pylist()}
+    assert len(articles) == 1
+    for name in ("entities", "quotes", "sentences"):
+        assert {row["article_id"] for row in storage.read_table(out, name).to_pylist()} <= articles, name
     built = {name: _rows(out, name) for name in DERIVED}
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert {name: _rows(out, name) for name in DERIVED} == built

@@ -11,35 +11,41 @@ rebuild would give them (``--rebuild`` clusters every month)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from tasks.aggregate import duplicates, stories
+from tasks.aggregate.months import Months
 from tasks.aggregate.outlets import UNKNOWN_OUTLET, Registry
 from tasks.memory import give_back_memory
 from tasks.schemas import STAGED, completed
+from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
                  "ingested_at", "minhash"]
+FINGERPRINTED = ["article_id", "content_hash", "published_at", "ingested_at", "minhash"]  # a fingerprint, stored
+STORED_MARKS = ["article_id", "published_at", "source_outlet", "source_domain", "outlet_id", "duplicate_of",
+                "duplicate_kind", "story_id", "minhash"]  # the marks a run assigns last, after what they come from
 Month = tuple[int, int]
 
 
 def write_articles(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
-    touched, or of every month with ``rebuild``)."""
+    touched, or of every month with ``rebuild``), written again in the months where a mark changed."""
     touched, carried = story_months(merged, registry, rebuild)
-    marks = article_marks(merged.batches("articles", ARTICLE_MARKS), registry, touched, stored=not rebuild)
+    marks = article_marks(merged, registry, touched, stored=not rebuild)
     marks.stories.update(carried)
     give_back_memory()
+    written = remarked_months(merged, registry, marks, touched)
     with merged.commit.writer("articles") as articles:
-        articles.write_all(with_marks(batch, registry, marks)
-                           for batch in merged.batches("articles", [*STAGED["articles"].names, "minhash"]))
+        articles.write_all(with_marks(batch, registry, marks) for batch in merged.batches(
+            "articles", [*STAGED["articles"].names, "minhash"], months=written))
 
 
 def story_months(merged: Merged, registry: Registry, rebuild: bool) -> tuple[Collection[Month] | None, dict[str, str]]:
@@ -76,25 +82,69 @@ class Marks:
     signatures: dict[str, bytes | None]  # article_id -> minhash of the articles fingerprinted from their text
 
 
-def article_marks(batches: Iterable[pa.RecordBatch], registry: Registry, months: Collection[Month] | None,
+def article_marks(merged: Merged, registry: Registry, months: Collection[Month] | None,
                   stored: bool = True) -> Marks:
-    """Copies over all articles (batches of ``ARTICLE_MARKS``), and stories over those of ``months`` (None: all),
-    read a batch at a time: each article is kept as its fingerprint (its ``minhash`` when it has one and ``stored``,
-    else one made from its text), and as the opening its story clustering reads when its month is clustered."""
+    """Copies over all articles, and stories over those of ``months`` (None: all), read a batch at a time: each
+    article is kept as its fingerprint (its ``minhash`` when it has one and ``stored``, else one made from its
+    text), and as the opening its story clustering reads when its month is clustered. Texts are read in those
+    months only, and in the months of an article stored without a signature."""
     prints: list[duplicates.Fingerprint] = []
     leads: list[stories.StoryDoc] = []
     signatures: dict[str, bytes | None] = {}
-    for batch in batches:
+    folders = _folders(merged)
+    clustered = None if months is None or not stored or folders is None else {month_folder(m) for m in months}
+    if clustered is not None and folders is not None:  # first the other months' stored signatures, without texts
+        needed = set(clustered)
+        for batch in merged.batches("articles", FINGERPRINTED, months=folders - clustered, run=False):
+            for a, h, p, i, m in zip(*batch.to_pydict().values(), strict=True):
+                if m is None:
+                    needed.add(month_folder(stories.month_of(p)))
+                else:
+                    prints.append(duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m))
+    for batch in merged.batches("articles", ARTICLE_MARKS, months=None if clustered is None else needed):
         for a, t, x, h, name, domain, p, i, m in zip(*batch.to_pydict().values(), strict=True):
+            lead = months is None or stories.month_of(p) in months
+            if clustered is not None and not lead and m is not None:
+                continue  # fingerprinted above
             prints.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i), m if stored else None))
             if m is None or not stored:
                 signatures[a] = duplicates.signature_bytes(prints[-1].signature)
-            if months is None or stories.month_of(p) in months:
+            if lead:
                 outlet = registry.outlet_id(name, domain)
                 leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS],
                                               None if outlet == UNKNOWN_OUTLET else outlet, p))
     return Marks(duplicates.find_copies(prints),
                  stories.cluster_stories(leads, by_month=None if months is None else True), signatures)
+
+
+def remarked_months(merged: Merged, registry: Registry, marks: Marks, touched: Collection[Month] | None) -> Months:
+    """The months of articles the run writes: those whose stories it clustered (``touched``) and those holding a
+    stored article whose outlet, duplicate mark or signature changes. The other months' parts are carried over as
+    they are (None: every month written, nothing carried)."""
+    if touched is None or (folders := _folders(merged)) is None:
+        return None
+    written = {month_folder(m) for m in touched}
+    for batch in merged.batches("articles", STORED_MARKS, months=folders - written, run=False):
+        for a, p, name, domain, *stored in zip(*batch.to_pydict().values(), strict=True):
+            now = [registry.outlet_id(name, domain), *marks.copies.get(a, (None, None)), marks.stories[a],
+                   marks.signatures.get(a, stored[-1])]
+            if now != stored:
+                written.add(month_folder(stories.month_of(p)))
+    merged.commit.keep("articles", [part for m, parts in merged.base.parts_by_month("articles").items()
+                                    if m not in written for part in parts])
+    return frozenset(written)
+
+
+def _folders(merged: Merged) -> set[str] | None:
+    """The month folders of the base version's articles; None when a part lies outside them (written before the
+    table was partitioned): such a base is read and written whole."""
+    folders = set(merged.base.parts_by_month("articles"))
+    return None if None in folders else {str(m) for m in folders}
+
+
+def month_folder(month: Month) -> str:
+    """The partition (``partitions``) of a story month: 'YYYY-MM', or 'undated'."""
+    return partitions.UNDATED if month == (0, 0) else f"{month[0]:04d}-{month[1]:02d}"
 
 
 def with_marks(batch: pa.RecordBatch, registry: Registry, marks: Marks) -> pa.Table:

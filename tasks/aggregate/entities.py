@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import functools
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tasks import ids
 from tasks.aggregate import entity_ids, sql
@@ -47,23 +49,36 @@ def _acronyms(mentions: NameCounts) -> set[NameKey]:
     return {(family(label), key) for label, key, text in mentions if is_acronym(text) and entity_key(text) == key}
 
 
-def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]) -> dict[NameKey, set[str]]:
+Articles = Mapping[NameKey, np.ndarray]  # a name's articles, as sorted article numbers
+
+
+def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]) -> Articles:
     """The articles of the names the acronym rule may link (``identity.acronym_candidates``), from parts of the
-    entities table: its evidence that an acronym and a long name are mentioned together."""
+    entities table: its evidence that an acronym and a long name are mentioned together. Each name's articles are
+    an array of numbers given to the article ids here, not a set of ids: a warehouse's candidate names are
+    mentioned in millions of (name, article) pairs."""
     names = list({(family(label), key) for label, key, _ in mentions})
-    wanted = acronym_candidates(names, _acronyms(mentions).__contains__)
-    found: dict[NameKey, set[str]] = defaultdict(set)
-    keys = pa.array(sorted({key for _, key in wanted}), pa.string())
-    columns = ["article_id", "label", "name_key"]
-    for part in parts:  # only the mentions of a wanted key become Python rows: a warehouse holds millions
-        rows = pa.table(part.select(columns)).filter(pc.is_in(part.column("name_key"), value_set=keys))
-        for article, label, key in zip(*(rows[c].to_pylist() for c in columns), strict=True):
-            if (name := (family(label), key)) in wanted:
-                found[name].add(article)
-    return found
+    wanted = sorted(acronym_candidates(names, _acronyms(mentions).__contains__))
+    index = {name: i for i, name in enumerate(wanted)}
+    numbers: dict[str, int] = {}
+    pairs = array("Q")  # name index << 32 | article number
+    for part in parts:
+        columns = ["article_id", "label", "name_key"]
+        for article, label, key in zip(*(pa.table(part.select(columns))[c].to_pylist() for c in columns), strict=True):
+            if (i := index.get((family(label), key))) is not None:
+                pairs.append(i << 32 | numbers.setdefault(article, len(numbers)))
+    unique = np.unique(np.frombuffer(pairs, dtype=np.uint64))
+    bounds = np.searchsorted(unique >> np.uint64(32), np.arange(len(wanted) + 1, dtype=np.uint64))
+    return {name: unique[bounds[i]:bounds[i + 1]] & np.uint64(0xFFFFFFFF) for i, name in enumerate(wanted)
+            if bounds[i] < bounds[i + 1]}
 
 
-def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None = None,
+def _together(articles: Articles, a: NameKey, b: NameKey) -> bool:
+    """Whether names ``a`` and ``b`` are mentioned in one article."""
+    return a in articles and b in articles and np.intersect1d(articles[a], articles[b], assume_unique=True).size > 0
+
+
+def resolution(mentions: NameCounts, articles: Articles | None = None,
                prior: Mapping[NameKey, Counter[str]] | None = None,
                named: Mapping[str, str] | None = None) -> tuple[Resolution, dict[str, str]]:
     """Where each (label, name key) goes: the merged entity's id and canonical name; and the earlier ids that are
@@ -83,7 +98,7 @@ def resolution(mentions: NameCounts, articles: Mapping[NameKey, set[str]] | None
     articles = articles or {}
     linked = identity_pairs(list(counts), lambda k: labels[k].most_common(1)[0][0] == "PERSON",
                             _acronyms(mentions).__contains__,
-                            lambda a, b: not articles.get(a, set()).isdisjoint(articles.get(b, set())),
+                            functools.partial(_together, articles),
                             counts.__getitem__)
     target = merge_keys(counts, linked)
     groups: dict[NameKey, list[NameKey]] = defaultdict(list)

@@ -149,15 +149,16 @@ class Merged:
     kept: frozenset[str] | None  # articles of the base version that stay; None: all of them (a run that only adds)
     articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
 
-    def batches(self, name: str, columns: list[str] | None = None,
-                months: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
+    def batches(self, name: str, columns: list[str] | None = None, months: Collection[str] | None = None,
+                run: bool = True) -> Iterator[pa.RecordBatch]:
         """The rows of ``name`` (chosen columns; by default those the stages before aggregate write): the base
-        version's in ``months`` only, if given (the run's own rows whatever their month)."""
+        version's in ``months`` only, if given, then the run's own rows whatever their month (unless not ``run``)."""
         columns = columns or STAGED[name].names
         parts = self.base.parts(name) if months is None else [
             part for month, parts in self.base.parts_by_month(name).items() if month in months for part in parts]
         yield from scan(self.base.out, name, parts, columns, self.kept)
-        yield from self.commit.staged(name, columns)
+        if run:
+            yield from self.commit.staged(name, columns)
 
 
 def start(out: str, files: Sequence[Path], size_limit: int, reparse: bool = False) -> RunStart:
