@@ -148,3 +148,29 @@ def test_an_article_its_input_no_longer_holds_leaves_every_table_of_its_month(tm
     built = {name: _rows(out, name) for name in DERIVED}
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert {name: _rows(out, name) for name in DERIVED} == built
+
+
+def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_holds_no_label(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_BLOCK", 1)
+    out = tmp_path / "w"
+    january = [("a", "2024-01-09", "Shares in Velmont rose after the vote, Anna Berg of Harlow Capital said. "
+                "Analysts expect more gains.")]  # the model reads Velmont as an organisation here
+    march = [("b", "2024-03-04", "Investors in Velmont expect a dividend. The board meets in June."),
+             ("c", "2024-03-05", "Investors in Velmont expect a dividend this year. The board has not said.")]
+    for run, rows in enumerate([january, march]):  # ... and as a place twice here: the vote flips
+        inbox = tmp_path / f"run{run}.jsonl"
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
+                         encoding="utf-8")
+        before = {name: _month_parts(out, name) for name in ("entities", "entity_pairs", "entity_daily")}
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+    labels = {(e["text"], e["label"]) for e in storage.read_table(out, "entities").to_pylist()}
+    assert ("Velmont", "GPE") in labels and ("Velmont", "ORG") not in labels
+    after = {name: _month_parts(out, name) for name in before}
+    assert after["entities"]["month=2024-01"].isdisjoint(before["entities"]["month=2024-01"])
+    assert after["entity_pairs"]["month=2024-01"] == before["entity_pairs"]["month=2024-01"]  # ids and names only
+    assert after["entity_daily"]["month=2024-01"] == before["entity_daily"]["month=2024-01"]
+    built = {name: _rows(out, name) for name in DERIVED}
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert {name: _rows(out, name) for name in DERIVED} == built

@@ -41,7 +41,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     rewrite = write_entities(merged, None if rebuild else months.touched(merged))
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
-    quoted = months.carry(merged, "quotes", rewrite)  # the months whose quotes get their speakers again
+    quoted = months.carry(merged, "quotes", rewrite.named)  # the months whose quotes get their speakers again
     quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes", months=quoted))
     speakers = sql.Parquet(commit.urls("entities", months.parts_in(commit, "entities", quoted)), ENTITIES)
     fs = commit.sql_filesystem
@@ -52,16 +52,18 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    recounted = None if rewrite is None else rewrite | months.remarked(merged, skip=rewrite)  # outlets changed too
-    trends.write_daily(commit, months.carry(merged, "entity_daily", recounted))
-    trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite))
+    # entity_daily and place_evidence also in the months where a stored article's outlet or original changed
+    remarked = set() if rewrite.named is None else months.remarked(merged, skip=rewrite.named)
+    trends.write_daily(commit, months.carry(merged, "entity_daily", None if rewrite.named is None else
+                                            rewrite.named | remarked))
+    trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite.named))
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
     outlets = build_outlets(facts, registry, top["outlet_id"])
     commit.write("outlets", outlets)
     commit.write("stories", build_stories(facts, outlets, top["story_id"]))
-    if place_evidence.countries_changed(merged.base, outlets):
-        recounted = None
+    moved = place_evidence.countries_changed(merged.base, outlets)
+    recounted = None if rewrite.mentions is None or moved else rewrite.mentions | remarked
     place_tables.write_places(commit, months.carry(merged, "place_evidence", recounted),
                               place_tables.outlet_countries(facts, outlets), detail)
 

@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 
 from tasks.aggregate import entity_ids, labels, months, name_index, recall, sql
 from tasks.aggregate.entities import articles_of, name_counts, name_ids, resolution, with_ids
-from tasks.aggregate.months import Months
 from tasks.aggregate.name_index import Counted, Resolution
 from tasks.memory import give_back_memory
 from tasks.schemas import ARTICLES, SENTENCES, STAGED
@@ -27,12 +26,13 @@ CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
 
 
-def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
+def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Rewrite:
     """The entity mentions with merged ids and canonical names over the whole warehouse, the aliases of ids earlier
     versions used for entities since merged, and the name index. The names are counted from the committed index
     and the run's changes (every stored mention with ``touched`` None, a rebuild, or without an index). The mentions
     of the months ``touched`` and of those where a stored mention's id, name or label changed are written; the other
-    months' parts are carried over. Returns the months written (``months``)."""
+    months' parts are carried over. Returns the months written, and those where only a label changed set apart
+    (``months.Rewrite``)."""
     commit, base = merged.commit, merged.base
     index = None if touched is None else name_index.stored(base)
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
@@ -57,14 +57,14 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> Months:
     voted = _vote(counts, names)
     commit.write("entity_names", name_index.table(counts, names))
     del counts
-    rewrite = months.carry(merged, "entities", None if touched is None else
-                           {*touched, *months.reassigned(merged, names, voted, skip=touched)})
+    changed, renamed = (set(), set()) if touched is None else months.reassigned(merged, names, voted, skip=touched)
+    rewrite = months.carry(merged, "entities", None if touched is None else {*touched, *changed})
     with commit.writer("entities") as mentions:
         mentions.write_all(with_ids(batch, names, voted)
                            for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
     del names
     give_back_memory()
-    return rewrite
+    return months.Rewrite(rewrite, None if rewrite is None or touched is None else frozenset({*touched, *renamed}))
 
 
 def own_labels(merged: Merged, columns: list[str] | None = None,

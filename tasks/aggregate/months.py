@@ -4,9 +4,10 @@ A month's rows of ``entities``, ``quotes`` and ``entity_pairs`` depend on that m
 aggregate assigns across the warehouse: each mention's entity id, canonical name and label. So a run writes again
 the months it touched (an article added or removed there) and the months where that assignment changed for a
 mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
-``entity_daily`` also the months where a stored article's outlet or original (``duplicate_of``) changed. The other
-months' parts are carried over (hard links), which is what writing them again would give. A rebuild, or a base
-holding parts outside any month folder (written before the table was partitioned), writes every month.
+``entity_daily`` (and ``place_evidence``) also the months where a stored article's outlet or original
+(``duplicate_of``) changed. The other months' parts are carried over (hard links), which is what writing them
+again would give. A rebuild, or a base holding parts outside any month folder (written before the table was
+partitioned), writes every month.
 
 Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
 no longer writes the warehouse again, but it still reads it."""
@@ -14,7 +15,8 @@ no longer writes the warehouse again, but it still reads it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -34,11 +36,24 @@ log = logging.getLogger(__name__)
 Months = frozenset[str] | None  # the months a run writes; None: every month
 
 CHANGED_SQL = """
-select distinct e.filename
-from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
-where n.entity_id is null or e.entity_id is distinct from n.entity_id or e.label is distinct from n.voted
-   or e.canonical_name is distinct from n.canonical_name or e.nlp_label is distinct from n.label
+with changes as (
+    select e.filename, n.entity_id is null or e.entity_id is distinct from n.entity_id
+               or e.canonical_name is distinct from n.canonical_name or e.nlp_label is distinct from n.label as renamed,
+           e.label is distinct from n.voted as relabelled
+    from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
+)
+select filename, bool_or(renamed) as renamed from changes where renamed or relabelled group by filename
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """The months a run writes again (None: every month): ``mentions`` for the tables that hold the mentions'
+    labels (entities, place_evidence), ``named`` for those that hold only their entity ids and names (quotes,
+    entity_daily, entity_pairs): a label vote that flips between two name labels changes no row of these."""
+
+    mentions: Months
+    named: Months
 
 
 REMARKED_SQL = """
@@ -83,13 +98,14 @@ def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
 
 
 def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],
-               skip: Collection[str]) -> set[str]:
+               skip: Collection[str]) -> tuple[set[str], set[str]]:
     """The months outside ``skip`` holding a stored mention whose entity id, canonical name or label the run's
     resolution (``names``: (own label, name key) -> (entity_id, canonical_name); ``labels``: a named entity's
-    voted label) no longer gives it; DuckDB reads the few columns it compares of those months' parts."""
+    voted label) no longer gives it, and of those, the months where an id or a name changed; DuckDB reads the few
+    columns it compares of those months' parts."""
     parts = _stored(merged, "entities", skip)
     if not parts:
-        return set()
+        return set(), set()
     keys = list(names)
     own = [label for label, _ in keys]
     table = pa.table({
@@ -99,7 +115,8 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
                   for k, label in zip(keys, own, strict=True)]})
     base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
     with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
-        return _months(con, CHANGED_SQL)
+        changed = [(str(file), bool(renamed)) for file, renamed in con.sql(CHANGED_SQL).fetchall()]
+    return _months_of(f for f, _ in changed), _months_of(f for f, renamed in changed if renamed)
 
 
 def remarked(merged: Merged, skip: Collection[str]) -> set[str]:
@@ -122,5 +139,9 @@ def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:
 
 def _months(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:
     """The month folders of the parts (column ``filename``) a query returns."""
-    files = [str(row[0]) for row in con.sql(query).fetchall()]
+    return _months_of(str(row[0]) for row in con.sql(query).fetchall())
+
+
+def _months_of(files: Iterable[str]) -> set[str]:
+    """The month folders of parts."""
     return {month for file in files if (month := partitions.of_part("/".join(file.rsplit("/", 2)[-2:])))}

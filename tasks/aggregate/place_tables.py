@@ -1,5 +1,6 @@
-"""The ``places`` table (one row per place entity, resolved by ``places``) and ``place_country_daily`` (mentions of
-places per country, outlet and day, for maps), from the committed entities, articles and outlets."""
+"""The ``places`` table (one row per place entity, resolved by ``places`` from the evidence of its articles, stored a
+month at a time: ``place_evidence``) and ``place_country_daily`` (mentions of places per country, outlet and day,
+for maps), from the committed entities, articles and outlets."""
 
 from __future__ import annotations
 
@@ -109,13 +110,17 @@ def resolve_places(pooled: Mapping[str, Evidence], canonical: Mapping[str, str],
 def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
     """The ``places`` rows of a set of mentions (columns ``ENTITY_COLUMNS``), named by their canonical names."""
     batches = list(entities)
-    canonical = {str(e): str(n) for batch in batches for e, n in zip(
+    return resolve_places(month_evidence(batches, countries, gaz), _canonical(batches), gaz)
+
+
+def _canonical(batches: Iterable[pa.RecordBatch]) -> dict[str, str]:
+    """entity_id -> canonical_name, from rows holding both (mentions, or the name index)."""
+    return {str(e): str(n) for batch in batches for e, n in zip(
         batch.column("entity_id").to_pylist(), batch.column("canonical_name").to_pylist(), strict=True)}
-    return resolve_places(month_evidence(batches, countries, gaz), canonical, gaz)
 
 
 def wanted_names(entities: Iterable[pa.RecordBatch]) -> set[str]:
-    """The name keys ``build_places`` may look up: the spellings and canonical names of the mentions that could be
+    """The name keys a place may be looked up by: the spellings and canonical names of the mentions that could be
     places (``is_place``: a place label, or a label a country or region is sometimes given), and the parts of their
     names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
     spellings: set[str] = set()
@@ -143,8 +148,7 @@ def write_places(commit: Commit, rewrite: Months, countries: Mapping[str, str | 
     ``places``, the entities and the articles (``detail``: their Parquet parts). The gazetteer holds only the names
     the places may look up, and is let go before the counts are computed."""
     pooled = place_evidence.summed(commit)
-    canonical = {str(e): str(n) for batch in commit.current_parts("entity_names", ["entity_id", "canonical_name"])
-                 for e, n in zip(batch["entity_id"].to_pylist(), batch["canonical_name"].to_pylist(), strict=True)}
+    canonical = _canonical(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     parts = commit.parts_by_month("entities")
     written = months.held(parts, rewrite)
     wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
