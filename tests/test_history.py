@@ -132,24 +132,6 @@ def test_a_run_that_replaces_an_article_counts_its_names_out_of_the_index(tmp_pa
     assert {name: _rows(out, name) for name in DERIVED} == built
 
 
-def test_an_article_its_input_no_longer_holds_leaves_every_table_of_its_month(tmp_path: Path) -> None:
-    out, inbox = tmp_path / "w", tmp_path / "in.jsonl"
-    # March's report names whom January's names, so nothing about those names changes when January's goes
-    january = ("a", "2024-01-09", "Jean Luc Moreau runs the harbour at Port Elsin, where the quay is old.")
-    for rows in ([january, SPELLINGS[3]], [SPELLINGS[3]]):
-        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
-                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
-                         encoding="utf-8")
-        news_pipeline(inputs=[str(inbox)], out=str(out))
-    articles = {a["article_id"] for a in storage.read_table(out, "articles").to_pylist()}
-    assert len(articles) == 1
-    for name in ("entities", "quotes", "sentences"):
-        assert {row["article_id"] for row in storage.read_table(out, name).to_pylist()} <= articles, name
-    built = {name: _rows(out, name) for name in DERIVED}
-    news_pipeline(inputs=[], out=str(out), rebuild=True)
-    assert {name: _rows(out, name) for name in DERIVED} == built
-
-
 def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_holds_no_label(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stories, "MAX_BLOCK", 1)
