@@ -5,8 +5,9 @@ aggregate assigns across the warehouse: each mention's entity id, canonical name
 the months it touched (an article added or removed there) and the months where that assignment changed for a
 mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
 ``entity_daily`` (and ``place_evidence``) also the months where a stored article's outlet or original
-(``duplicate_of``) changed. The other months' parts are carried over (hard links), which is what writing them
-again would give. A rebuild, or a base holding parts outside any month folder (written before the table was
+(``duplicate_of``) changed. A month where only a label vote flipped is written again in the tables that hold
+labels only (``Rewrite``). The other months' parts are carried over (hard links), which is what writing them again
+would give. A rebuild, or a base holding parts outside any month folder (written before the table was
 partitioned), writes every month.
 
 Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
