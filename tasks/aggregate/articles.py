@@ -143,7 +143,7 @@ def _folders(merged: Merged) -> set[str] | None:
 
 
 def month_folder(month: Month) -> str:
-    """The partition (``partitions``) of a story month: 'YYYY-MM', or 'undated'."""
+    """A story month as its folder name (``partitions``): 'YYYY-MM', or 'undated'."""
     return partitions.UNDATED if month == (0, 0) else f"{month[0]:04d}-{month[1]:02d}"
 
 
