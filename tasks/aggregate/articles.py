@@ -31,7 +31,7 @@ ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet",
                  "ingested_at", "minhash"]
 FINGERPRINTED = ["article_id", "content_hash", "published_at", "ingested_at", "minhash"]  # a fingerprint, stored
 STORED_MARKS = ["article_id", "published_at", "source_outlet", "source_domain", "outlet_id", "duplicate_of",
-                "duplicate_kind", "story_id", "minhash"]  # the marks a run assigns last, after what they come from
+                "duplicate_kind", "story_id", "minhash"]  # what a stored article's marks come from, then the marks
 Month = tuple[int, int]
 
 
@@ -96,9 +96,9 @@ def article_marks(merged: Merged, registry: Registry, months: Collection[Month] 
     if clustered is not None and folders is not None:  # first the other months' stored signatures, without texts
         needed = set(clustered)
         for batch in merged.batches("articles", FINGERPRINTED, months=folders - clustered, run=False):
-            for a, h, p, i, m in zip(*batch.to_pydict().values(), strict=True):
+            for a, h, p, i, m, folder in zip(*batch.to_pydict().values(), _folder_of(batch), strict=True):
                 if m is None:
-                    needed.add(month_folder(stories.month_of(p)))
+                    needed.add(folder)
                 else:
                     prints.append(duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m))
     for batch in merged.batches("articles", ARTICLE_MARKS, months=None if clustered is None else needed):
@@ -125,14 +125,20 @@ def remarked_months(merged: Merged, registry: Registry, marks: Marks, touched: C
         return None
     written = {month_folder(m) for m in touched}
     for batch in merged.batches("articles", STORED_MARKS, months=folders - written, run=False):
-        for a, p, name, domain, *stored in zip(*batch.to_pydict().values(), strict=True):
+        for (a, _, name, domain, *stored), folder in zip(zip(*batch.to_pydict().values(), strict=True),
+                                                          _folder_of(batch), strict=True):
             now = [registry.outlet_id(name, domain), *marks.copies.get(a, (None, None)), marks.stories[a],
                    marks.signatures.get(a, stored[-1])]
             if now != stored:
-                written.add(month_folder(stories.month_of(p)))
+                written.add(folder)
     merged.commit.keep("articles", [part for m, parts in merged.base.parts_by_month("articles").items()
                                     if m not in written for part in parts])
     return frozenset(written)
+
+
+def _folder_of(batch: pa.RecordBatch) -> list[str]:
+    """The month folder of each article of ``batch`` (column published_at), as the writer files it."""
+    return [str(m) for m in partitions.months(batch.column("published_at")).to_pylist()]
 
 
 def _folders(merged: Merged) -> set[str] | None:

@@ -110,10 +110,10 @@ def resolve_places(pooled: Mapping[str, Evidence], canonical: Mapping[str, str],
 def build_places(entities: Iterable[pa.RecordBatch], countries: Mapping[str, str | None], gaz: Gazetteer) -> pa.Table:
     """The ``places`` rows of a set of mentions (columns ``ENTITY_COLUMNS``), named by their canonical names."""
     batches = list(entities)
-    return resolve_places(month_evidence(batches, countries, gaz), _canonical(batches), gaz)
+    return resolve_places(month_evidence(batches, countries, gaz), _canonical_names(batches), gaz)
 
 
-def _canonical(batches: Iterable[pa.RecordBatch]) -> dict[str, str]:
+def _canonical_names(batches: Iterable[pa.RecordBatch]) -> dict[str, str]:
     """entity_id -> canonical_name, from rows holding both (mentions, or the name index)."""
     return {str(e): str(n) for batch in batches for e, n in zip(
         batch.column("entity_id").to_pylist(), batch.column("canonical_name").to_pylist(), strict=True)}
@@ -148,7 +148,7 @@ def write_places(commit: Commit, rewrite: Months, countries: Mapping[str, str | 
     ``places``, the entities and the articles (``detail``: their Parquet parts). The gazetteer holds only the names
     the places may look up, and is let go before the counts are computed."""
     pooled = place_evidence.summed(commit)
-    canonical = _canonical(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
+    canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     parts = commit.parts_by_month("entities")
     written = months.held(parts, rewrite)
     wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
