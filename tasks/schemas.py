@@ -174,6 +174,15 @@ ENTITY_NAMES = pa.schema(
     ]
 )
 
+ACRONYM_EVIDENCE = pa.schema(
+    [
+        _field("acronym_key", pa.string(), "A one-word name (entity_names.name_key) that may be an acronym.", False),
+        _field("name_key", pa.string(), "A name of several words whose initials it is.", False),
+        _field("articles", pa.int64(), "Articles that mention both: the acronym rule's evidence that the one "
+               "stands for the other (an index the next run adds its own articles to).", False),
+    ]
+)
+
 ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
@@ -327,6 +336,7 @@ TABLES: dict[str, pa.Schema] = {
     "entity_catalog": ENTITY_CATALOG,
     "entity_aliases": ENTITY_ALIASES,
     "entity_names": ENTITY_NAMES,
+    "acronym_evidence": ACRONYM_EVIDENCE,
     "entity_daily": ENTITY_DAILY,
     "entity_pairs": ENTITY_PAIRS,
     "places": PLACES,

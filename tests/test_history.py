@@ -36,7 +36,7 @@ ARTICLES = [
      "Jonas Brandt, who grows apples there, said the harvest would be small."),
 ]
 DERIVED = ["articles", "entities", "quotes", "outlets", "stories", "entity_catalog", "entity_aliases", "entity_names",
-           "entity_daily", "entity_pairs", "places", "place_evidence", "place_country_daily"]
+           "acronym_evidence", "entity_daily", "entity_pairs", "places", "place_evidence", "place_country_daily"]
 
 
 def _rows(out: Path, name: str) -> list[tuple[object, ...]]:
@@ -107,7 +107,8 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
     articles = {a["title"]: a for a in storage.read_table(out, "articles").to_pylist()}
     assert articles["Report b"]["duplicate_of"] == articles["Report e"]["article_id"]
     written = {"articles": {"month=2024-02"}, "entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
-               "entity_daily": {"month=2024-01", "month=2024-02"}, "place_evidence": {"month=2024-01", "month=2024-02"}}
+               "entity_daily": {"month=2024-01", "month=2024-02"},
+               "place_evidence": {"month=2024-02"}}  # January's renamed mention names no place
     for name, months in written.items():
         after = _month_parts(out, name)
         for month in ("month=2024-01", "month=2024-02"):
@@ -132,6 +133,26 @@ def test_a_run_that_replaces_an_article_counts_its_names_out_of_the_index(tmp_pa
     assert {name: _rows(out, name) for name in DERIVED} == built
 
 
+def test_a_replaced_article_takes_its_acronym_evidence_out_of_the_index(tmp_path: Path) -> None:
+    out, inbox = tmp_path / "w", tmp_path / "in.jsonl"
+    told = "The Northern Ferry Authority agreed a timetable with the council on Monday. {} will run two boats."
+    later = ("b", "2024-02-14", "The NFA said on Tuesday that it had ordered a second boat for the island route.")
+    for together in (True, False):  # the acronym beside its name, then the article read again without it
+        first = ("a", "2024-01-08", told.format("The NFA" if together else "It"))
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                             "date": day, "text": text}) + "\n" for i, day, text in [first, later]),
+                         encoding="utf-8")
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+        evidence = {(r["acronym_key"], r["name_key"]): r["articles"]
+                    for r in storage.read_table(out, "acronym_evidence").to_pylist()}
+        ids = {e["text"]: e["entity_id"] for e in storage.read_table(out, "entities").to_pylist()}
+        assert evidence.get(("nfa", "northern ferry authority"), 0) == int(together)
+        assert (ids["NFA"] == ids["Northern Ferry Authority"]) is together
+    built = {name: _rows(out, name) for name in DERIVED}
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert {name: _rows(out, name) for name in DERIVED} == built
+
+
 def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_holds_no_label(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stories, "MAX_BLOCK", 1)
@@ -145,7 +166,8 @@ def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_hold
         inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
                                              "date": day, "text": text}) + "\n" for i, day, text in rows),
                          encoding="utf-8")
-        before = {name: _month_parts(out, name) for name in ("entities", "entity_pairs", "entity_daily")}
+        before = {name: _month_parts(out, name) for name in ("entities", "entity_pairs", "entity_daily",
+                                                              "place_evidence")}
         news_pipeline(inputs=[str(inbox)], out=str(out))
     labels = {(e["text"], e["label"]) for e in storage.read_table(out, "entities").to_pylist()}
     assert ("Velmont", "GPE") in labels and ("Velmont", "ORG") not in labels
@@ -153,6 +175,9 @@ def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_hold
     assert after["entities"]["month=2024-01"].isdisjoint(before["entities"]["month=2024-01"])
     assert after["entity_pairs"]["month=2024-01"] == before["entity_pairs"]["month=2024-01"]  # ids and names only
     assert after["entity_daily"]["month=2024-01"] == before["entity_daily"]["month=2024-01"]
+    # a place now by its label: its month's place evidence is counted again
+    assert after["place_evidence"].get("month=2024-01") and after["place_evidence"]["month=2024-01"].isdisjoint(
+        before["place_evidence"].get("month=2024-01", set()))
     built = {name: _rows(out, name) for name in DERIVED}
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert {name: _rows(out, name) for name in DERIVED} == built

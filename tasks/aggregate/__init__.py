@@ -53,7 +53,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
     # entity_daily and place_evidence also in the months where a stored article's outlet or original changed
-    remarked = set() if rewrite.named is None else months.remarked(merged, skip=rewrite.named)
+    remarked = set() if rewrite.touched is None else months.remarked(merged, skip=rewrite.touched)
     trends.write_daily(commit, months.carry(merged, "entity_daily", None if rewrite.named is None else
                                             rewrite.named | remarked))
     trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite.named))
@@ -63,9 +63,8 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     commit.write("outlets", outlets)
     commit.write("stories", build_stories(facts, outlets, top["story_id"]))
     moved = place_evidence.countries_changed(merged.base, outlets)
-    recounted = None if rewrite.mentions is None or moved else rewrite.mentions | remarked
-    place_tables.write_places(commit, months.carry(merged, "place_evidence", recounted),
-                              place_tables.outlet_countries(facts, outlets), detail)
+    place_tables.write_places(merged, None if rewrite.touched is None or moved else rewrite.touched | remarked,
+                              rewrite.changed, place_tables.outlet_countries(facts, outlets), detail)
 
 
 @task(name="aggregate", cache_policy=NONE)

@@ -3,23 +3,21 @@
 
 from __future__ import annotations
 
-import functools
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from tasks import ids
 from tasks.aggregate import entity_ids, sql
 from tasks.aggregate.entity_merge import merge_keys
-from tasks.aggregate.identity import acronym_candidates, identity_pairs
+from tasks.aggregate.identity import core, identity_pairs, initials
 from tasks.aggregate.name_index import NameCounts, NameKey, Resolution, family
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import ENTITY_CATALOG, completed
+from tasks.schemas import ENTITY_CATALOG, STAGED, completed
 
+EVIDENCE_COLUMNS = ["article_id", "label", "name_key"]
 TOP_ENTITIES = 5  # named entities listed per outlet and per story
 # a published canonical name gives way to a spelling mentioned this many times as often: so it changes at most
 # about log2(mentions) times as a name's mentions grow, not at every near tie
@@ -30,7 +28,8 @@ def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
     counts = name_counts([entities])
-    return with_ids(entities, resolution(counts, articles_of(counts, [entities]))[0])
+    evidence = acronym_evidence(entities.to_batches(), map(str, entities["name_key"].to_pylist()))
+    return with_ids(entities, resolution(counts, evidence)[0])
 
 
 def name_counts(parts: Iterable[pa.Table | pa.RecordBatch]) -> NameCounts:
@@ -49,43 +48,57 @@ def _acronyms(mentions: NameCounts) -> set[NameKey]:
     return {(family(label), key) for label, key, text in mentions if is_acronym(text) and entity_key(text) == key}
 
 
-Articles = Mapping[NameKey, np.ndarray]  # a name's articles, as sorted article numbers
+Evidence = Mapping[tuple[str, str], int]  # (acronym key, name key) -> articles mentioning both
+
+EVIDENCE_SQL = f"""
+with named as (select article_id, name_key from mentions where label in ({sql.NAMED}) group by all),
+coded as (select article_id, name_key, code, expands from named join codes using (name_key)),
+both_named as (
+    select s.name_key as acronym_key, l.name_key, s.article_id
+    from coded s join coded l using (article_id, code) where not s.expands and l.expands group by all
+)
+select acronym_key, name_key, count(*) as articles from both_named group by all
+"""
 
 
-def articles_of(mentions: NameCounts, parts: Iterable[pa.Table | pa.RecordBatch]) -> Articles:
-    """The articles of the names the acronym rule may link (``identity.acronym_candidates``), from parts of the
-    entities table: its evidence that an acronym and a long name are mentioned together. Each name's articles are
-    an array of numbers given to the article ids here, not a set of ids: a warehouse's candidate names are
-    mentioned in millions of (name, article) pairs."""
-    names = list({(family(label), key) for label, key, _ in mentions})
-    wanted = sorted(acronym_candidates(names, _acronyms(mentions).__contains__))
-    index = {name: i for i, name in enumerate(wanted)}
-    numbers: dict[str, int] = {}
-    pairs = array("Q")  # name index << 32 | article number
-    for part in parts:
-        columns = ["article_id", "label", "name_key"]
-        for article, label, key in zip(*(pa.table(part.select(columns))[c].to_pylist() for c in columns), strict=True):
-            if (i := index.get((family(label), key))) is not None:
-                pairs.append(i << 32 | numbers.setdefault(article, len(numbers)))
-    unique = np.unique(np.frombuffer(pairs, dtype=np.uint64))
-    bounds = np.searchsorted(unique >> np.uint64(32), np.arange(len(wanted) + 1, dtype=np.uint64))
-    return {name: unique[bounds[i]:bounds[i + 1]] & np.uint64(0xFFFFFFFF) for i, name in enumerate(wanted)
-            if bounds[i] < bounds[i + 1]}
+def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -> Counter[tuple[str, str]]:
+    """The acronym rule's evidence (``identity``) that a one-word name stands for a name of several words whose
+    initials it is: the articles mentioning both, from mentions (article_id, label, name_key) of the name keys
+    ``names``. It adds up over articles, so a run counts its own articles only (``name_index``)."""
+    codes = _acronym_codes(names)
+    schema = pa.schema([STAGED["entities"].field(c) for c in EVIDENCE_COLUMNS])
+    reader = pa.RecordBatchReader.from_batches(schema, (pa.RecordBatch.from_arrays(
+        [b.column(c).cast(schema.field(c).type) for c in EVIDENCE_COLUMNS], schema=schema) for b in mentions))
+    with sql.connect(mentions=reader, codes=codes) as con:
+        found = con.sql(EVIDENCE_SQL).to_arrow_table()
+    return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
+        *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
 
 
-def _together(articles: Articles, a: NameKey, b: NameKey) -> bool:
-    """Whether names ``a`` and ``b`` are mentioned in one article."""
-    return a in articles and b in articles and np.intersect1d(articles[a], articles[b], assume_unique=True).size > 0
+def _acronym_codes(names: Iterable[str]) -> pa.Table:
+    """(name_key, code, expands): the word a one-word name is, and the initials a name of several words makes, in
+    either reading of its core (a person's or not: ``identity_pairs`` reads it as the entity's vote says)."""
+    rows: set[tuple[str, str, bool]] = set()
+    for key in set(names):
+        for person in (False, True):
+            stem = core(key, person)[0]
+            if stem and " " not in stem:
+                rows.add((key, stem, False))
+            if letters := initials(stem):
+                rows.add((key, letters, True))
+    return pa.table({"name_key": [r[0] for r in rows], "code": [r[1] for r in rows],
+                     "expands": pa.array([r[2] for r in rows], pa.bool_())})
 
 
-def resolution(mentions: NameCounts, articles: Articles | None = None,
+def resolution(mentions: NameCounts, evidence: Evidence | None = None,
                prior: Mapping[NameKey, Counter[str]] | None = None,
                named: Mapping[str, str] | None = None) -> tuple[Resolution, dict[str, str]]:
     """Where each (label, name key) goes: the merged entity's id and canonical name; and the earlier ids that are
-    now aliases. A new entity's id is made from its most mentioned name of several words and the family of the
-    label most of its mentions carry; an entity that had an id keeps it (``entity_ids``; ``prior``: the mentions
-    per earlier id of each name), and keeps its earlier canonical name (``named``: by entity id) until another
-    spelling is mentioned ``RENAME_FACTOR`` times as often."""
+    now aliases (``evidence``: articles mentioning an acronym and a name it may stand for). A new entity's id is
+    made from its most mentioned name of several words and the family of the label most of its mentions carry; an
+    entity that had an id keeps it (``entity_ids``; ``prior``: the mentions per earlier id of each name), and keeps
+    its earlier canonical name (``named``: by entity id) until another spelling is mentioned ``RENAME_FACTOR``
+    times as often."""
     counts: Counter[NameKey] = Counter()
     labels: dict[NameKey, Counter[str]] = defaultdict(Counter)
     spellings: dict[NameKey, Counter[str]] = defaultdict(Counter)
@@ -95,10 +108,10 @@ def resolution(mentions: NameCounts, articles: Articles | None = None,
         labels[name][label] += n
         if entity_key(text) == key:  # a full form, not a short form resolved to this name
             spellings[name][display_name(text)] += n
-    articles = articles or {}
+    evidence = evidence or {}
     linked = identity_pairs(list(counts), lambda k: labels[k].most_common(1)[0][0] == "PERSON",
                             _acronyms(mentions).__contains__,
-                            functools.partial(_together, articles),
+                            lambda a, b: evidence.get((a[1], b[1]), 0) > 0,
                             counts.__getitem__)
     target = merge_keys(counts, linked)
     groups: dict[NameKey, list[NameKey]] = defaultdict(list)

@@ -167,10 +167,3 @@ def _acronyms(by_core: Mapping[tuple[str, str], list[Key]], is_acronym: Callable
                 if any(together(a, b) for a in members for b in by_core[f])]
         if len(seen) == 1:
             yield members[0], seen[0][0]
-
-
-def acronym_candidates(names: list[Key], is_acronym: Callable[[Key], bool]) -> set[Key]:
-    """The names the acronym rule may link (acronyms and the multi-word names whose initials they are): only
-    their articles are needed for ``together``."""
-    short = {(n[0], core(n[1])[0]) for n in names if is_acronym(n)}
-    return {n for n in names if is_acronym(n) or (n[0], initials(core(n[1])[0])) in short}

@@ -13,9 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.aggregate import entity_ids, labels, months, name_index, recall, sql
-from tasks.aggregate.entities import articles_of, name_counts, name_ids, resolution, with_ids
+from tasks.aggregate.entities import EVIDENCE_COLUMNS, acronym_evidence, name_counts, name_ids, resolution, with_ids
 from tasks.aggregate.name_index import Counted, Resolution
 from tasks.memory import give_back_memory
+from tasks.names import NAME_LABELS
 from tasks.schemas import ARTICLES, SENTENCES, STAGED
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
 
 CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]
+Pairs = Counter[tuple[str, str]]  # (acronym key, name key) -> articles mentioning both
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
 
 
@@ -31,14 +33,14 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     versions used for entities since merged, and the name index. The names are counted from the committed index
     and the run's changes (every stored mention with ``touched`` None, a rebuild, or without an index). The mentions
     of the months ``touched`` and of those where a stored mention's id, name or label changed are written; the other
-    months' parts are carried over. Returns the months written, and those where only a label changed set apart
-    (``months.Rewrite``)."""
+    months' parts are carried over. Returns what the other tables write again (``months.Rewrite``)."""
     commit, base = merged.commit, merged.base
     index = None if touched is None else name_index.stored(base)
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
     if index is None:
         counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
         prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
+        gone: set[str] = set()
     else:
         counts = name_index.counted(index).add(_counted(
             commit, lambda c: _own(commit.staged("entities", _with_labels(c)), c), run_articles))
@@ -48,23 +50,27 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
         prior = name_index.prior(index)
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))
-    articles = articles_of(counts.mentions, chain(own_labels(merged, ["article_id", "label", "name_key"]), [found]))
-    names, aliases = resolution(counts.mentions, articles, *prior)
-    del prior, articles
+    evidence = _evidence(merged, found, gone, None if index is not None else
+                         {key for label, key, _ in counts.mentions if label in NAME_LABELS})
+    names, aliases = resolution(counts.mentions, evidence, *prior)
+    del prior
     give_back_memory()
     commit.write("entity_aliases", entity_ids.carried_aliases(base.read("entity_aliases"), aliases,
                                                               {entity_id for entity_id, _ in names.values()}))
     voted = _vote(counts, names)
     commit.write("entity_names", name_index.table(counts, names))
+    commit.write("acronym_evidence", name_index.evidence_table(evidence))
     del counts
-    changed, renamed = (set(), set()) if touched is None else months.reassigned(merged, names, voted, skip=touched)
+    changed, renamed = ({}, set()) if touched is None else months.reassigned(merged, names, voted, skip=touched)
     rewrite = months.carry(merged, "entities", None if touched is None else {*touched, *changed})
     with commit.writer("entities") as mentions:
         mentions.write_all(with_ids(batch, names, voted)
                            for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
     del names
     give_back_memory()
-    return months.Rewrite(rewrite, None if rewrite is None or touched is None else frozenset({*touched, *renamed}))
+    if rewrite is None or touched is None:
+        return months.Rewrite(None, None, {})
+    return months.Rewrite(frozenset(touched), frozenset({*touched, *renamed}), changed)
 
 
 def own_labels(merged: Merged, columns: list[str] | None = None,
@@ -99,6 +105,25 @@ def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Tabl
     cued = Counter({(k, t): c for k, t, c in zip(*(cues[c].to_pylist() for c in ("name_key", "text", "cued")),
                                                strict=True) if c})
     return Counted(counts, cued)
+
+
+def _evidence(merged: Merged, found: pa.Table, gone: Collection[str], names: Iterable[str] | None) -> Pairs:
+    """The acronym rule's evidence over the warehouse: from every mention of the name keys ``names``, or, when that
+    is None, the committed evidence with the run's articles' added and those of the replaced articles (``gone``)
+    taken away. An article's recalled mentions (``found``) count with its own: an acronym the model missed still
+    stands beside its name."""
+    columns, base = EVIDENCE_COLUMNS, merged.base
+    recalled = found.select(columns).to_batches()
+    if names is not None:
+        return acronym_evidence(chain(own_labels(merged, columns), recalled), names)
+    evidence = name_index.stored_evidence(base) + _evidence_of(
+        [*_own(merged.commit.staged("entities", _with_labels(columns)), columns), *recalled])
+    evidence.subtract(_evidence_of(list(_own(name_index.removed_mentions(base, gone, _with_labels(columns)), columns))))
+    return evidence
+
+
+def _evidence_of(batches: list[pa.RecordBatch]) -> Pairs:
+    return acronym_evidence(batches, {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
 
 
 def _vote(counts: Counted, names: Resolution) -> dict[str, str]:

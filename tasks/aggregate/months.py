@@ -6,9 +6,9 @@ the months it touched (an article added or removed there) and the months where t
 mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
 ``entity_daily`` (and ``place_evidence``) also the months where a stored article's outlet or original
 (``duplicate_of``) changed. A month where only a label vote flipped is written again in the tables that hold
-labels only (``Rewrite``). The other months' parts are carried over (hard links), which is what writing them again
-would give. A rebuild, or a base holding parts outside any month folder (written before the table was
-partitioned), writes every month.
+labels only, and ``place_evidence`` only where a changed mention names a place (``Rewrite``). The other months'
+parts are carried over (hard links), which is what writing them again would give. A rebuild, or a base holding
+parts outside any month folder (written before the table was partitioned), writes every month.
 
 Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
 no longer writes the warehouse again, but it still reads it."""
@@ -40,21 +40,26 @@ CHANGED_SQL = """
 with changes as (
     select e.filename, n.entity_id is null or e.entity_id is distinct from n.entity_id
                or e.canonical_name is distinct from n.canonical_name or e.nlp_label is distinct from n.label as renamed,
-           e.label is distinct from n.voted as relabelled
+           e.label is distinct from n.voted as relabelled, e.label, n.voted, e.model_label, e.text
     from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
 )
-select filename, bool_or(renamed) as renamed from changes where renamed or relabelled group by filename
+select filename, label, voted, model_label, text, bool_or(renamed) from changes where renamed or relabelled
+group by filename, label, voted, model_label, text
 """
+Spelling = tuple[str | None, str | None, str | None, str]  # a changed mention's stored and new label, model label, text
 
 
 @dataclass(frozen=True, slots=True)
 class Rewrite:
-    """The months a run writes again (None: every month): ``mentions`` for the tables that hold the mentions'
-    labels (entities, place_evidence), ``named`` for those that hold only their entity ids and names (quotes,
-    entity_daily, entity_pairs): a label vote that flips between two name labels changes no row of these."""
+    """The months a run writes again (None: every month): ``touched``, those it added or removed articles in;
+    ``named``, those and the months where a stored mention's entity id or canonical name changed, for the tables
+    that hold ids and names (quotes, entity_daily, entity_pairs: a label vote that flips between two name labels
+    changes no row of these); ``changed``, the spellings of the stored mentions whose id, name or label changed, by
+    month, for ``place_evidence``, which changes only where one of them names a place."""
 
-    mentions: Months
+    touched: Months
     named: Months
+    changed: Mapping[str, frozenset[Spelling]]
 
 
 REMARKED_SQL = """
@@ -99,14 +104,14 @@ def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
 
 
 def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],
-               skip: Collection[str]) -> tuple[set[str], set[str]]:
+               skip: Collection[str]) -> tuple[dict[str, frozenset[Spelling]], set[str]]:
     """The months outside ``skip`` holding a stored mention whose entity id, canonical name or label the run's
     resolution (``names``: (own label, name key) -> (entity_id, canonical_name); ``labels``: a named entity's
-    voted label) no longer gives it, and of those, the months where an id or a name changed; DuckDB reads the few
-    columns it compares of those months' parts."""
+    voted label) no longer gives it, with those mentions' spellings, and of those months, the ones where an id or a
+    name changed; DuckDB reads the few columns it compares of those months' parts."""
     parts = _stored(merged, "entities", skip)
     if not parts:
-        return set(), set()
+        return {}, set()
     keys = list(names)
     own = [label for label, _ in keys]
     table = pa.table({
@@ -116,8 +121,13 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
                   for k, label in zip(keys, own, strict=True)]})
     base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
     with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
-        changed = [(str(file), bool(renamed)) for file, renamed in con.sql(CHANGED_SQL).fetchall()]
-    return _months_of(f for f, _ in changed), _months_of(f for f, renamed in changed if renamed)
+        rows = con.sql(CHANGED_SQL).fetchall()
+    changed: dict[str, set[Spelling]] = {}
+    for file, label, voted, model_label, text, _ in rows:
+        for month in _months_of([str(file)]):
+            changed.setdefault(month, set()).add((label, voted, model_label, str(text)))
+    renamed = _months_of(str(row[0]) for row in rows if row[-1])
+    return {month: frozenset(spellings) for month, spellings in changed.items()}, renamed
 
 
 def remarked(merged: Merged, skip: Collection[str]) -> set[str]:

@@ -6,7 +6,8 @@ Entity resolution needs those counts over the whole warehouse (``entities.resolu
 add up over mentions. So a run takes the committed version's index, takes away the counts of the articles it
 replaces and adds those of its own articles, instead of counting every stored mention again; the entities the names
 resolved to are the earlier ids ``entity_ids`` keeps. A rebuild, or a warehouse written before the index, counts
-every mention (``Counted``: the same counts either way)."""
+every mention (``Counted``: the same counts either way). The acronym rule's evidence (articles mentioning an acronym
+and a name it may stand for) adds up over articles as well, and is kept beside it (``acronym_evidence``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from tasks.aggregate.identity import NAMED
 from tasks.names import NAME_LABELS
-from tasks.schemas import ARTICLES, ENTITY_NAMES
+from tasks.schemas import ACRONYM_EVIDENCE, ARTICLES, ENTITY_NAMES
 from tasks.warehouse.snapshot import Snapshot, scan
 
 K = TypeVar("K")
@@ -74,9 +75,9 @@ def _add(mine: Counter[K], theirs: Counter[K], sign: int) -> None:
 
 
 def stored(base: Snapshot) -> pa.Table | None:
-    """The committed version's index; None when it has none (written before the index or one of its columns, or
-    holding no name)."""
-    if not base.num_rows("entity_names"):
+    """The committed version's index; None when it has none (written before the index, one of its columns or
+    ``acronym_evidence``, or holding no name)."""
+    if not base.num_rows("entity_names") or not base.parts("acronym_evidence"):
         return None
     index = base.read("entity_names")
     return None if any(index[c].null_count for c in index.column_names) else index
@@ -128,6 +129,20 @@ def table(counts: Counted, names: Resolution) -> pa.Table:
         "cued": [counts.cued[(k[1], k[2])] if k[0] == "PERSON" else 0 for k in keys],
         "entity_id": [names[(k[0], k[1])][0] for k in keys],
         "canonical_name": [names[(k[0], k[1])][1] for k in keys]}, schema=ENTITY_NAMES)
+
+
+def stored_evidence(base: Snapshot) -> Counter[tuple[str, str]]:
+    """The committed version's acronym evidence (``entities.acronym_evidence``): articles per (acronym, name)."""
+    table = base.read("acronym_evidence")
+    return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
+        *(table[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
+
+
+def evidence_table(evidence: Counter[tuple[str, str]]) -> pa.Table:
+    """This version's acronym evidence, in key order, pairs mentioned together in no article left out."""
+    keys = sorted(k for k, n in evidence.items() if n > 0)
+    return pa.table({"acronym_key": [k[0] for k in keys], "name_key": [k[1] for k in keys],
+                     "articles": [evidence[k] for k in keys]}, schema=ACRONYM_EVIDENCE)
 
 
 def removed(base: Snapshot, kept: Collection[str] | None) -> set[str]:

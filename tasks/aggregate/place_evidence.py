@@ -3,8 +3,9 @@ sum over the warehouse, which ``places`` are resolved from.
 
 A place entity's evidence adds up over its articles (``places.pool``), and an article's evidence depends only on its
 own mentions (their spellings, labels and entities) and its outlet's country. So each month's evidence is stored,
-and a run counts again only the months where it changed a mention or an article's outlet (the months it writes
-``entity_daily`` again: ``months``); the other months' sums are read back, not their mentions. Should an outlet's
+and a run counts again only the months it touched, those where an article's outlet or original changed, and those
+where a stored mention whose entity or label changed names a place (``place_tables.write_places``); the other
+months' sums are read back, not their mentions. Should an outlet's
 country change in the registry, every month is counted again (``countries_changed``)."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tasks.schemas import PLACE_EVIDENCE
 from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
 SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence group by all"
@@ -51,6 +53,14 @@ def summed(commit: Commit) -> dict[str, Evidence]:
             for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
                 _add(pooled[entity_id], kind, key, n)
     return dict(pooled)
+
+
+def stored_names(merged: Merged) -> set[str]:
+    """The place names the committed version's evidence holds (kind ``name``), over every month."""
+    commit = merged.commit
+    evidence = sql.Parquet(commit.urls("place_evidence", merged.base.parts("place_evidence")), PLACE_EVIDENCE)
+    with sql.connect(commit.sql_filesystem, evidence=evidence) as con:
+        return {str(row[0]) for row in con.sql("select distinct key from evidence where kind = 'name'").fetchall()}
 
 
 def _add(ev: Evidence, kind: str, key: str, n: int) -> None:

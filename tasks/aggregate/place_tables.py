@@ -8,7 +8,8 @@ import functools
 import logging
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 
 from tasks.aggregate import months, place_evidence, sql
 from tasks.aggregate.gazetteer import Gazetteer, build
-from tasks.aggregate.months import Months
+from tasks.aggregate.months import Months, Spelling
 from tasks.aggregate.places import (
     PLACE_LABELS,
     Evidence,
@@ -32,7 +33,7 @@ from tasks.names import entity_key
 from tasks.schemas import PLACES
 
 if TYPE_CHECKING:
-    from tasks.warehouse.commit import Commit
+    from tasks.warehouse import Merged
 
 log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
@@ -56,7 +57,7 @@ def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None
 
 
 SPELLINGS_KEPT = 1 << 17  # what a spelling names, for the most recently read: a warehouse holds ~100,000 of them
-Reader = Callable[[str, str, str], Mention | None]  # (label, model label, text) -> the place it names, if any
+Reader = Callable[[str, str | None, str], Mention | None]  # (label, model label, text) -> the place it names, if any
 
 
 def mention_reader(gaz: Gazetteer) -> Reader:
@@ -141,20 +142,28 @@ def _maybe_places(batch: pa.RecordBatch) -> list[dict[str, Any]]:
     return pa.table(batch).filter(maybe).to_pylist()
 
 
-def write_places(commit: Commit, rewrite: Months, countries: Mapping[str, str | None],
-                 detail: dict[str, sql.Parquet]) -> None:
-    """Write ``place_evidence`` of the months ``rewrite`` names (None: every month) from their mentions, then
-    ``places`` from it and the months carried over (``place_evidence``), then ``place_country_daily`` from
-    ``places``, the entities and the articles (``detail``: their Parquet parts). The gazetteer holds only the names
-    the places may look up, and is let go before the counts are computed."""
-    pooled = place_evidence.summed(commit)
+def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
+                 countries: Mapping[str, str | None], detail: dict[str, sql.Parquet]) -> None:
+    """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
+    (a month's stored mentions whose entity or label changed, by their spellings) where one of those spellings
+    names a place under its old or new label (a surname that joins a full name names none), from their mentions;
+    then ``places`` from it and the months carried over, then ``place_country_daily`` from ``places``, the entities
+    and the articles (``detail``: their Parquet parts). The gazetteer holds only the names the places may look up,
+    and is let go before the counts are computed."""
+    commit = merged.commit
     canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     parts = commit.parts_by_month("entities")
-    written = months.held(parts, rewrite)
-    wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
-    wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
+    wanted = wanted_names(b for m in months.held(parts, recount)
+                          for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
+    spelled = {text for _, _, _, text in chain(*changed.values())}
+    wanted.update(entity_key(n) for n in {*canonical.values(), *place_evidence.stored_names(merged), *spelled,
+                                          *chain.from_iterable(map(name_parts, spelled))})
     gaz = build(wanted)
     read = mention_reader(gaz)
+    placed = {month for month, spellings in changed.items()
+              if any(read(label, model, text) for old, new, model, text in spellings for label in (old, new) if label)}
+    written = months.held(parts, months.carry(merged, "place_evidence", None if recount is None else recount | placed))
+    pooled = place_evidence.summed(commit)
     with commit.writer("place_evidence") as out:
         for month in written:
             found = month_evidence(commit.current_parts("entities", ENTITY_COLUMNS, parts[month]), countries, gaz, read)
