@@ -158,8 +158,10 @@ def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_hold
     monkeypatch.setattr(stories, "MAX_BLOCK", 1)
     out = tmp_path / "w"
     january = [("a", "2024-01-09", "Shares in Velmont rose after the vote, Anna Berg of Harlow Capital said. "
-                "Analysts expect more gains.")]  # the model reads Velmont as an organisation here
-    march = [("b", "2024-03-04", "Investors in Velmont expect a dividend. The board meets in June."),
+                "Analysts expect more gains, and the Phoenix City Council will meet on Friday.")]
+    # the model reads Velmont as an organisation here; the council's place is read from its name's words, as a
+    # rebuild reads them (one of those words is another city's other name), when January is counted again
+    march = [("b", "2024-03-04", "Investors in Velmont expect a dividend. The board meets in Phoenix in June."),
              ("c", "2024-03-05", "Investors in Velmont expect a dividend this year. The board has not said.")]
     for run, rows in enumerate([january, march]):  # ... and as a place twice here: the vote flips
         inbox = tmp_path / f"run{run}.jsonl"

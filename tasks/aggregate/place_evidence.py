@@ -22,7 +22,6 @@ from tasks.schemas import PLACE_EVIDENCE
 from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
 SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence group by all"
@@ -53,14 +52,6 @@ def summed(commit: Commit) -> dict[str, Evidence]:
             for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
                 _add(pooled[entity_id], kind, key, n)
     return dict(pooled)
-
-
-def stored_names(merged: Merged) -> set[str]:
-    """The place names the committed version's evidence holds (kind ``name``), over every month."""
-    commit = merged.commit
-    evidence = sql.Parquet(commit.urls("place_evidence", merged.base.parts("place_evidence")), PLACE_EVIDENCE)
-    with sql.connect(commit.sql_filesystem, evidence=evidence) as con:
-        return {str(row[0]) for row in con.sql("select distinct key from evidence where kind = 'name'").fetchall()}
 
 
 def _add(ev: Evidence, kind: str, key: str, n: int) -> None:

@@ -9,7 +9,6 @@ import logging
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -142,28 +141,36 @@ def _maybe_places(batch: pa.RecordBatch) -> list[dict[str, Any]]:
     return pa.table(batch).filter(maybe).to_pylist()
 
 
+def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
+    """The months of ``changed`` (the spellings of a month's stored mentions whose entity or label changed) where one
+    of them names a place under its old or new label: a surname that joins a full name, or a canonical spelling
+    that overtakes another, names none, and an article's evidence is made of its place mentions only. Read against
+    a gazetteer of those spellings' own names and parts, the only ones ``place_mention`` looks up."""
+    if not changed:
+        return set()
+    spelled = {text for spellings in changed.values() for *_, text in spellings}
+    read = mention_reader(build({entity_key(n) for text in spelled for n in (text, *name_parts(text))}))
+    return {month for month, spellings in changed.items()
+            if any(read(label, model, text) for old, new, model, text in spellings for label in (old, new) if label)}
+
+
 def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
                  countries: Mapping[str, str | None], detail: dict[str, sql.Parquet]) -> None:
     """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
-    (a month's stored mentions whose entity or label changed, by their spellings) where one of those spellings
-    names a place under its old or new label (a surname that joins a full name names none), from their mentions;
+    where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions;
     then ``places`` from it and the months carried over, then ``place_country_daily`` from ``places``, the entities
-    and the articles (``detail``: their Parquet parts). The gazetteer holds only the names the places may look up,
-    and is let go before the counts are computed."""
+    and the articles (``detail``: their Parquet parts). The gazetteer holds only the names the places may look up
+    (those of the months counted, and of the places carried over), and is let go before the counts are computed."""
     commit = merged.commit
-    canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     parts = commit.parts_by_month("entities")
-    wanted = wanted_names(b for m in months.held(parts, recount)
-                          for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
-    spelled = {text for _, _, _, text in chain(*changed.values())}
-    wanted.update(entity_key(n) for n in {*canonical.values(), *place_evidence.stored_names(merged), *spelled,
-                                          *chain.from_iterable(map(name_parts, spelled))})
+    rewrite = None if recount is None else recount | placed_months(changed)
+    written = months.held(parts, months.carry(merged, "place_evidence", rewrite))
+    pooled = place_evidence.summed(commit)
+    canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
+    wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
+    wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
     gaz = build(wanted)
     read = mention_reader(gaz)
-    placed = {month for month, spellings in changed.items()
-              if any(read(label, model, text) for old, new, model, text in spellings for label in (old, new) if label)}
-    written = months.held(parts, months.carry(merged, "place_evidence", None if recount is None else recount | placed))
-    pooled = place_evidence.summed(commit)
     with commit.writer("place_evidence") as out:
         for month in written:
             found = month_evidence(commit.current_parts("entities", ENTITY_COLUMNS, parts[month]), countries, gaz, read)
