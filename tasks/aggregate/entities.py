@@ -13,7 +13,7 @@ from tasks import ids
 from tasks.aggregate import entity_ids, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import core, identity_pairs, initials
-from tasks.aggregate.name_index import NameCounts, NameKey, Resolution, family
+from tasks.aggregate.name_index import Evidence, NameCounts, NameKey, Resolution, family
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
 from tasks.schemas import ENTITY_CATALOG, STAGED, completed
 
@@ -48,8 +48,6 @@ def _acronyms(mentions: NameCounts) -> set[NameKey]:
     return {(family(label), key) for label, key, text in mentions if is_acronym(text) and entity_key(text) == key}
 
 
-Evidence = Mapping[tuple[str, str], int]  # (acronym key, name key) -> articles mentioning both
-
 EVIDENCE_SQL = f"""
 with named as (select article_id, name_key from mentions where label in ({sql.NAMED}) group by all),
 coded as (select article_id, name_key, code, expands from named join codes using (name_key)),
@@ -61,7 +59,7 @@ select acronym_key, name_key, count(*) as articles from both_named group by all
 """
 
 
-def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -> Counter[tuple[str, str]]:
+def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -> Evidence:
     """The acronym rule's evidence (``identity``) that a one-word name stands for a name of several words whose
     initials it is: the articles mentioning both, from mentions (article_id, label, name_key) of the name keys
     ``names``. It adds up over articles, so a run counts its own articles only (``name_index``)."""
@@ -108,10 +106,10 @@ def resolution(mentions: NameCounts, evidence: Evidence | None = None,
         labels[name][label] += n
         if entity_key(text) == key:  # a full form, not a short form resolved to this name
             spellings[name][display_name(text)] += n
-    evidence = evidence or {}
+    met = evidence or Counter()
     linked = identity_pairs(list(counts), lambda k: labels[k].most_common(1)[0][0] == "PERSON",
                             _acronyms(mentions).__contains__,
-                            lambda a, b: evidence.get((a[1], b[1]), 0) > 0,
+                            lambda a, b: met[(a[1], b[1])] > 0,
                             counts.__getitem__)
     target = merge_keys(counts, linked)
     groups: dict[NameKey, list[NameKey]] = defaultdict(list)

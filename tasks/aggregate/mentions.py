@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from tasks.aggregate import entity_ids, labels, months, name_index, recall, sql
 from tasks.aggregate.entities import EVIDENCE_COLUMNS, acronym_evidence, name_counts, name_ids, resolution, with_ids
-from tasks.aggregate.name_index import Counted, Resolution
+from tasks.aggregate.name_index import Counted, Evidence, Resolution
 from tasks.memory import give_back_memory
 from tasks.names import NAME_LABELS
 from tasks.schemas import ARTICLES, SENTENCES, STAGED
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
 
 CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]
-Pairs = Counter[tuple[str, str]]  # (acronym key, name key) -> articles mentioning both
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
 
 
@@ -40,7 +39,6 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     if index is None:
         counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
         prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
-        gone: set[str] = set()
     else:
         counts = name_index.counted(index).add(_counted(
             commit, lambda c: _own(commit.staged("entities", _with_labels(c)), c), run_articles))
@@ -50,8 +48,12 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
         prior = name_index.prior(index)
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))
-    evidence = _evidence(merged, found, gone, None if index is not None else
-                         {key for label, key, _ in counts.mentions if label in NAME_LABELS})
+    recalled = found.select(EVIDENCE_COLUMNS).to_batches()  # an acronym the model missed still stands by its name
+    if index is None:
+        named = {key for label, key, _ in counts.mentions if label in NAME_LABELS}
+        evidence = acronym_evidence(chain(own_labels(merged, EVIDENCE_COLUMNS), recalled), named)
+    else:
+        evidence = _evidence_added(merged, recalled, gone)
     names, aliases = resolution(counts.mentions, evidence, *prior)
     del prior
     give_back_memory()
@@ -107,22 +109,17 @@ def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Tabl
     return Counted(counts, cued)
 
 
-def _evidence(merged: Merged, found: pa.Table, gone: Collection[str], names: Iterable[str] | None) -> Pairs:
-    """The acronym rule's evidence over the warehouse: from every mention of the name keys ``names``, or, when that
-    is None, the committed evidence with the run's articles' added and those of the replaced articles (``gone``)
-    taken away. An article's recalled mentions (``found``) count with its own: an acronym the model missed still
-    stands beside its name."""
+def _evidence_added(merged: Merged, recalled: list[pa.RecordBatch], gone: Collection[str]) -> Evidence:
+    """The committed acronym evidence with the run's articles' added and those of the replaced articles (``gone``)
+    taken away; an article's recalled mentions (``recalled``) count with its own."""
     columns, base = EVIDENCE_COLUMNS, merged.base
-    recalled = found.select(columns).to_batches()
-    if names is not None:
-        return acronym_evidence(chain(own_labels(merged, columns), recalled), names)
     evidence = name_index.stored_evidence(base) + _evidence_of(
         [*_own(merged.commit.staged("entities", _with_labels(columns)), columns), *recalled])
     evidence.subtract(_evidence_of(list(_own(name_index.removed_mentions(base, gone, _with_labels(columns)), columns))))
     return evidence
 
 
-def _evidence_of(batches: list[pa.RecordBatch]) -> Pairs:
+def _evidence_of(batches: list[pa.RecordBatch]) -> Evidence:
     return acronym_evidence(batches, {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
 
 

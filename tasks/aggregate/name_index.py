@@ -28,6 +28,7 @@ NameKey = tuple[str, str]  # (label family, name key)
 EARLIER_COLUMNS = ["label", "name_key", "entity_id", "canonical_name"]
 NameCounts = Counter[tuple[str, str, str]]  # (label, name key, spelling) -> mentions
 Resolution = dict[tuple[str, str], tuple[str, str]]  # (label, name key) -> (entity_id, canonical_name)
+Evidence = Counter[tuple[str, str]]  # the acronym rule's: (acronym key, name key) -> articles mentioning both
 
 
 def family(label: str) -> str:
@@ -131,14 +132,14 @@ def table(counts: Counted, names: Resolution) -> pa.Table:
         "canonical_name": [names[(k[0], k[1])][1] for k in keys]}, schema=ENTITY_NAMES)
 
 
-def stored_evidence(base: Snapshot) -> Counter[tuple[str, str]]:
+def stored_evidence(base: Snapshot) -> Evidence:
     """The committed version's acronym evidence (``entities.acronym_evidence``): articles per (acronym, name)."""
     table = base.read("acronym_evidence")
     return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
         *(table[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
 
 
-def evidence_table(evidence: Counter[tuple[str, str]]) -> pa.Table:
+def evidence_table(evidence: Evidence) -> pa.Table:
     """This version's acronym evidence, in key order, pairs mentioned together in no article left out."""
     keys = sorted(k for k, n in evidence.items() if n > 0)
     return pa.table({"acronym_key": [k[0] for k in keys], "name_key": [k[1] for k in keys],
