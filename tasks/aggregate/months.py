@@ -124,7 +124,7 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
         rows = con.sql(CHANGED_SQL).fetchall()
     changed: dict[str, set[Spelling]] = {}
     for file, label, voted, model_label, text, _ in rows:
-        for month in _months_of([str(file)]):
+        if month := _month_of(str(file)):
             changed.setdefault(month, set()).add((label, voted, model_label, str(text)))
     renamed = _months_of(str(row[0]) for row in rows if row[-1])
     return {month: frozenset(spellings) for month, spellings in changed.items()}, renamed
@@ -155,4 +155,9 @@ def _months(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:
 
 def _months_of(files: Iterable[str]) -> set[str]:
     """The month folders of parts."""
-    return {month for file in files if (month := partitions.of_part("/".join(file.rsplit("/", 2)[-2:])))}
+    return {month for file in files if (month := _month_of(file))}
+
+
+def _month_of(file: str) -> str | None:
+    """The month folder of a part (a path or URL), if it lies in one."""
+    return partitions.of_part("/".join(file.rsplit("/", 2)[-2:]))

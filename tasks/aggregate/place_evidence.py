@@ -5,8 +5,8 @@ A place entity's evidence adds up over its articles (``places.pool``), and an ar
 own mentions (their spellings, labels and entities) and its outlet's country. So each month's evidence is stored,
 and a run counts again only the months it touched, those where an article's outlet or original changed, and those
 where a stored mention whose entity or label changed names a place (``place_tables.write_places``); the other
-months' sums are read back, not their mentions. Should an outlet's
-country change in the registry, every month is counted again (``countries_changed``)."""
+months' sums are read back, not their mentions. Should an outlet's country change in the registry, every month is
+counted again (``countries_changed``)."""
 
 from __future__ import annotations
 

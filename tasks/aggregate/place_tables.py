@@ -123,11 +123,13 @@ def wanted_names(entities: Iterable[pa.RecordBatch]) -> set[str]:
     """The name keys a place may be looked up by: the spellings and canonical names of the mentions that could be
     places (``is_place``: a place label, or a label a country or region is sometimes given), and the parts of their
     names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
-    spellings: set[str] = set()
-    for batch in entities:
-        for text, name in {(r["text"], r["canonical_name"]) for r in _maybe_places(batch)}:
-            spellings.update(n for n in (text, name, *name_parts(text)) if n)
-    return {entity_key(name) for name in spellings}
+    pairs = {(r["text"], r["canonical_name"]) for batch in entities for r in _maybe_places(batch)}
+    return lookup_keys({text for text, _ in pairs}) | {entity_key(name) for _, name in pairs if name}
+
+
+def lookup_keys(spellings: Iterable[str]) -> set[str]:
+    """The name keys ``place_mention`` may look a spelling up by: its own and its parts' (``name_parts``)."""
+    return {entity_key(n) for text in spellings if text for n in (text, *name_parts(text))}
 
 
 MAYBE_PLACE = frozenset({*PLACE_LABELS, "ORG", "PERSON", "NORP"})
@@ -149,7 +151,7 @@ def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
     if not changed:
         return set()
     spelled = {text for spellings in changed.values() for *_, text in spellings}
-    read = mention_reader(build({entity_key(n) for text in spelled for n in (text, *name_parts(text))}))
+    read = mention_reader(build(lookup_keys(spelled)))
     return {month for month, spellings in changed.items()
             if any(read(label, model, text) for old, new, model, text in spellings for label in (old, new) if label)}
 
