@@ -22,8 +22,9 @@ from tasks.schemas import ARTICLES, SENTENCES, STAGED
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
+    from tasks.warehouse.snapshot import Snapshot
 
-CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]
+CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]  # also all the names and evidence read
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
 
 
@@ -40,20 +41,20 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
         counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
         prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
     else:
-        counts = name_index.counted(index).add(_counted(
-            commit, lambda c: _own(commit.staged("entities", _with_labels(c)), c), run_articles))
+        run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
+        counts = name_index.counted(index).add(_counted(commit, _reader(run), run_articles))
         gone = name_index.removed(base, merged.kept)  # the articles the run replaces: their counts go
-        counts.add(_counted(commit, lambda c: _own(name_index.removed_mentions(base, gone, _with_labels(c)), c),
-                            name_index.removed_articles(base, gone)), sign=-1)
+        removed = _held(name_index.removed_mentions(base, gone, _with_labels(CUE_COLUMNS)))
+        counts.add(_counted(commit, _reader(removed), name_index.removed_articles(base, gone)), sign=-1)
         prior = name_index.prior(index)
     found = _recalled(commit, recall.known_names(counts.mentions))
-    counts.add(_counted(commit, lambda c: found.select(c).to_batches(), run_articles))
+    counts.add(_counted(commit, _reader(found), run_articles))
     recalled = found.select(EVIDENCE_COLUMNS).to_batches()  # an acronym the model missed still stands by its name
     if index is None:
         named = {key for label, key, _ in counts.mentions if label in NAME_LABELS}
         evidence = acronym_evidence(chain(own_labels(merged, EVIDENCE_COLUMNS), recalled), named)
     else:
-        evidence = _evidence_added(merged, recalled, gone)
+        evidence = _evidence_added(base, run, removed, recalled)
     names, aliases = resolution(counts.mentions, evidence, *prior)
     del prior
     give_back_memory()
@@ -96,6 +97,18 @@ def _own(batches: Iterable[pa.RecordBatch], names: list[str]) -> Iterator[pa.Rec
                                          names=names)
 
 
+def _held(batches: Iterable[pa.RecordBatch]) -> pa.Table:
+    """A small set of mentions (the run's, or the replaced articles') with their own labels, read once for every
+    count taken of it (``CUE_COLUMNS``)."""
+    own = list(_own(batches, CUE_COLUMNS))
+    return pa.Table.from_batches(own) if own else pa.schema([STAGED["entities"].field(c) for c in CUE_COLUMNS]
+                                                            ).empty_table()
+
+
+def _reader(mentions: pa.Table) -> Mentions:
+    return lambda columns: mentions.select(columns).to_batches()
+
+
 def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Table) -> Counted:
     """The name index's counts of a set of mentions (read twice: once per figure) and their articles' text."""
     counts = name_counts(mentions(["label", "name_key", "text"]))
@@ -109,13 +122,11 @@ def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Tabl
     return Counted(counts, cued)
 
 
-def _evidence_added(merged: Merged, recalled: list[pa.RecordBatch], gone: Collection[str]) -> Evidence:
-    """The committed acronym evidence with the run's articles' added and those of the replaced articles (``gone``)
-    taken away; an article's recalled mentions (``recalled``) count with its own."""
-    columns, base = EVIDENCE_COLUMNS, merged.base
-    evidence = name_index.stored_evidence(base) + _evidence_of(
-        [*_own(merged.commit.staged("entities", _with_labels(columns)), columns), *recalled])
-    evidence.subtract(_evidence_of(list(_own(name_index.removed_mentions(base, gone, _with_labels(columns)), columns))))
+def _evidence_added(base: Snapshot, run: pa.Table, removed: pa.Table, recalled: list[pa.RecordBatch]) -> Evidence:
+    """The committed acronym evidence with that of the run's mentions (``run``, with the ``recalled`` ones) added and
+    that of the replaced articles' (``removed``) taken away."""
+    evidence = name_index.stored_evidence(base) + _evidence_of([*run.select(EVIDENCE_COLUMNS).to_batches(), *recalled])
+    evidence.subtract(_evidence_of(removed.select(EVIDENCE_COLUMNS).to_batches()))
     return evidence
 
 
