@@ -63,14 +63,17 @@ def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -
     """The acronym rule's evidence (``identity``) that a one-word name stands for a name of several words whose
     initials it is: the articles mentioning both, from mentions (article_id, label, name_key) of the name keys
     ``names``. It adds up over articles, so a run counts its own articles only (``name_index``)."""
-    codes = _acronym_codes(names)
-    schema = pa.schema([STAGED["entities"].field(c) for c in EVIDENCE_COLUMNS])
-    reader = pa.RecordBatchReader.from_batches(schema, (pa.RecordBatch.from_arrays(
-        [b.column(c).cast(schema.field(c).type) for c in EVIDENCE_COLUMNS], schema=schema) for b in mentions))
-    with sql.connect(mentions=reader, codes=codes) as con:
+    with sql.connect(mentions=staged_reader(mentions, EVIDENCE_COLUMNS), codes=_acronym_codes(names)) as con:
         found = con.sql(EVIDENCE_SQL).to_arrow_table()
     return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
         *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
+
+
+def staged_reader(mentions: Iterable[pa.RecordBatch], columns: list[str]) -> pa.RecordBatchReader:
+    """Chosen columns of mentions as one stream in the staged schema's types (a DuckDB relation of one schema)."""
+    schema = pa.schema([STAGED["entities"].field(c) for c in columns])
+    return pa.RecordBatchReader.from_batches(schema, (pa.RecordBatch.from_arrays(
+        [b.column(c).cast(schema.field(c).type) for c in columns], schema=schema) for b in mentions))
 
 
 def _acronym_codes(names: Iterable[str]) -> pa.Table:

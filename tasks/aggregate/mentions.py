@@ -13,7 +13,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.aggregate import entity_ids, labels, months, name_index, recall, sql
-from tasks.aggregate.entities import EVIDENCE_COLUMNS, acronym_evidence, name_counts, name_ids, resolution, with_ids
+from tasks.aggregate.entities import (
+    EVIDENCE_COLUMNS,
+    acronym_evidence,
+    name_counts,
+    name_ids,
+    resolution,
+    staged_reader,
+    with_ids,
+)
 from tasks.aggregate.name_index import Counted, Evidence, Resolution
 from tasks.memory import give_back_memory
 from tasks.names import NAME_LABELS
@@ -112,10 +120,8 @@ def _reader(mentions: pa.Table) -> Mentions:
 def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Table) -> Counted:
     """The name index's counts of a set of mentions (read twice: once per figure) and their articles' text."""
     counts = name_counts(mentions(["label", "name_key", "text"]))
-    schema = pa.schema([STAGED["entities"].field(c) for c in CUE_COLUMNS])
-    reader = pa.RecordBatchReader.from_batches(schema, (pa.RecordBatch.from_arrays(
-        [b.column(c).cast(schema.field(c).type) for c in CUE_COLUMNS], schema=schema) for b in mentions(CUE_COLUMNS)))
-    with sql.connect(commit.sql_filesystem, mentions=reader, articles=articles) as con:
+    with sql.connect(commit.sql_filesystem, mentions=staged_reader(mentions(CUE_COLUMNS), CUE_COLUMNS),
+                     articles=articles) as con:
         cues = labels.cue_counts(con)
     cued = Counter({(k, t): c for k, t, c in zip(*(cues[c].to_pylist() for c in ("name_key", "text", "cued")),
                                                strict=True) if c})
