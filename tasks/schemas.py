@@ -57,8 +57,9 @@ ARTICLES = pa.schema(
                "(syndicated text); null for originals. Filter on it to count without duplicates."),
         _field("duplicate_kind", pa.string(), "'exact' (same content_hash) or 'near' (MinHash Jaccard >= 0.8)."),
         _field("minhash", pa.binary(), "The text's MinHash signature that near copies are found with: 128 "
-               "little-endian uint32 values (one for a text of five words or fewer); null without words. Kept so "
-               "a run fingerprints only the articles it adds."),
+               "little-endian uint32 values (one for a text of five words or fewer); empty without words; null "
+               "for an article stored before signatures were. Kept so a run fingerprints only the articles it adds "
+               "and looks their copies up by the signatures' LSH bands."),
         _field("ingested_at", _UTC, "When this row was written.", False),
         _field("pipeline_version", pa.string(), "newslake version that produced the row.", False),
     ]

@@ -86,3 +86,35 @@ def test_a_run_fingerprints_only_the_articles_it_adds_and_finds_their_copies_amo
     assert len(shingled) == 6  # a rebuild makes every signature again, and the same ones
     assert {r["title"]: (r["duplicate_of"], r["minhash"])
             for r in storage.read_table(tmp_path / "w", "articles").to_pylist()} == marks
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_replaced_original_leaves_its_group_and_an_earlier_copy_takes_the_group_over(tmp_path: Path) -> None:
+    synd = "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1)
+    ferry = "A different story about a ferry strike that ended after a pay deal was agreed on the island."
+
+    def write(name: str, *rows: tuple[str, str, str]) -> None:
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({
+            "id": i, "url": f"https://{i}.example/{i}", "title": i, "date": day, "text": text}) + "\n"
+            for i, day, text in rows), encoding="utf-8")
+
+    def marks() -> dict[str, tuple[str | None, str | None]]:
+        return {r["title"]: (r["duplicate_of"], r["duplicate_kind"])
+                for r in storage.read_table(tmp_path / "w", "articles").to_pylist()}
+
+    write("a", ("orig", "2025-07-01", STORY))
+    write("b", ("synd", "2025-07-03", synd), ("copy", "2025-08-04", STORY))
+    news_pipeline(inputs=[str(tmp_path / n) for n in ("a.jsonl", "b.jsonl")], out=str(tmp_path / "w"))
+    ids = {r["title"]: r["article_id"] for r in storage.read_table(tmp_path / "w", "articles").to_pylist()}
+    assert marks() == {"orig": (None, None), "synd": (ids["orig"], "near"), "copy": (ids["orig"], "exact")}
+    write("a", ("orig", "2025-07-01", ferry))  # the original's text changes: it leaves the group
+    news_pipeline(inputs=[str(tmp_path / "a.jsonl")], out=str(tmp_path / "w"))
+    assert marks() == {"orig": (None, None), "synd": (None, None), "copy": (ids["synd"], "near")}
+    write("c", ("early", "2025-06-30", synd))  # an exact copy of a stored article, published before the group
+    news_pipeline(inputs=[str(tmp_path / "c.jsonl")], out=str(tmp_path / "w"))
+    ids = {r["title"]: r["article_id"] for r in storage.read_table(tmp_path / "w", "articles").to_pylist()}
+    found = marks()
+    assert found == {"orig": (None, None), "early": (None, None), "synd": (ids["early"], "exact"),
+                     "copy": (ids["early"], "near")}
+    news_pipeline(inputs=[], out=str(tmp_path / "w"), rebuild=True)
+    assert marks() == found

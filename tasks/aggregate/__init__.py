@@ -37,7 +37,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     then catalog, trends, outlets and stories computed by DuckDB over those parts. Stories are clustered again
     in the months the run touched only (every month with ``rebuild``: ``articles``)."""
     commit = merged.commit
-    write_articles(merged, registry, rebuild)
+    remarked = write_articles(merged, registry, rebuild)  # months where a stored article's outlet or original changed
     rewrite = write_entities(merged, None if rebuild else months.touched(merged))
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
@@ -52,10 +52,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    # entity_daily and place_evidence also in the months where a stored article's outlet or original changed
-    remarked = set() if rewrite.touched is None else months.remarked(merged, skip=rewrite.touched)
-    trends.write_daily(commit, months.carry(merged, "entity_daily", None if rewrite.named is None else
-                                            rewrite.named | remarked))
+    trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.named, remarked)))
     trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite.named))
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
@@ -63,7 +60,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     commit.write("outlets", outlets)
     commit.write("stories", build_stories(facts, outlets, top["story_id"]))
     moved = place_evidence.countries_changed(merged.base, outlets)
-    place_tables.write_places(merged, None if rewrite.touched is None or moved else rewrite.touched | remarked,
+    place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked),
                               rewrite.changed, place_tables.outlet_countries(facts, outlets), detail)
 
 

@@ -5,7 +5,7 @@ before undated ones, undated ones by when they were ingested), then the lowest i
 datasketch's MinHash LSH finds candidate pairs without comparing every pair of articles. An article is reduced to
 its ``Fingerprint`` (hash, dates and a 512-byte signature) as it is read, so the texts need not stay in memory. The
 signature is stored with the article (``articles.minhash``, ``signature_bytes``), so a run shingles only the texts
-it adds.
+it adds, and a run's copies are looked up among the stored articles by those signatures' LSH bands (``copies``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ SCHEME = "affine32"
 SEED = 1
 _SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: a shingle's words in another order hash differently
 THRESHOLD = 0.8
+_LSH = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+BANDS, BAND_ROWS = _LSH.b, _LSH.r  # datasketch's choice for THRESHOLD: two texts are candidates when a band is equal
 _WORD = re.compile(r"\w+")
 
 
@@ -58,7 +60,8 @@ def fingerprint(doc: Doc, stored: bytes | None = None) -> Fingerprint:
     finds exactly, so a MinHash per very short text (a feed of one-word records) is not needed."""
     if stored is not None:
         values = np.frombuffer(stored, dtype="<u4")
-        kept = int(values[0]) if values.size == 1 else LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+        kept = None if not values.size else int(values[0]) if values.size == 1 else LeanMinHash(
+            seed=SEED, hashvalues=values, scheme=SCHEME)
         return Fingerprint(doc.article_id, doc.content_hash, kept, doc.published_at, doc.ingested_at)
     shingles = shingle_hashes(doc.text)
     signature: LeanMinHash | int | None = None
@@ -71,11 +74,12 @@ def fingerprint(doc: Doc, stored: bytes | None = None) -> Fingerprint:
     return Fingerprint(doc.article_id, doc.content_hash, signature, doc.published_at, doc.ingested_at)
 
 
-def signature_bytes(signature: LeanMinHash | int | None) -> bytes | None:
+def signature_bytes(signature: LeanMinHash | int | None) -> bytes:
     """A fingerprint's signature as ``articles.minhash`` stores it: its NUM_PERM values (one for a one-shingle text)
-    as little-endian 32-bit integers; None for a text without words."""
+    as little-endian 32-bit integers; none for a text without words (null is left for an article not yet
+    fingerprinted)."""
     if signature is None:
-        return None
+        return b""
     values = np.array([signature], dtype=np.uint32) if isinstance(signature, int) else signature.hashvalues
     return values.astype("<u4").tobytes()
 
@@ -102,6 +106,27 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return permutations
 
 
+def band_keys(signature: LeanMinHash | int | None) -> list[bytes]:
+    """The keys a signature is looked up by, as slices of its ``signature_bytes``: each LSH band's values (the
+    whole signature, in band 0, for a one-shingle text; none without words). Two texts share a key exactly when
+    ``find_copies``'s LSH makes them candidates."""
+    stored = signature_bytes(signature)
+    if len(stored) <= 4:
+        return [stored] if stored else []
+    width = 4 * BAND_ROWS
+    return [stored[band * width : (band + 1) * width] for band in range(BANDS)]
+
+
+def is_copy(a: Fingerprint, b: Fingerprint) -> bool:
+    """Whether ``find_copies`` joins two candidates: the same content hash, the same one shingle, or signatures
+    at least THRESHOLD alike."""
+    if a.content_hash == b.content_hash:
+        return True
+    if isinstance(a.signature, LeanMinHash) and isinstance(b.signature, LeanMinHash):
+        return bool(a.signature.jaccard(b.signature) >= THRESHOLD)
+    return isinstance(a.signature, int) and a.signature == b.signature
+
+
 def find_copies(docs: Sequence[Doc | Fingerprint]) -> dict[str, tuple[str, str]]:
     """article_id → (original article_id, "exact" or "near") for every copy; originals are not in the map."""
     prints = [d if isinstance(d, Fingerprint) else fingerprint(d) for d in docs]
@@ -114,7 +139,7 @@ def find_copies(docs: Sequence[Doc | Fingerprint]) -> dict[str, tuple[str, str]]
             exact.add(d.article_id)
         else:
             by_hash[d.content_hash] = d.article_id
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)  # bands as _LSH's
     signatures: dict[str, LeanMinHash] = {}
     by_shingle: dict[int, str] = {}
     for d in prints:

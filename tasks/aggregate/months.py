@@ -5,10 +5,11 @@ aggregate assigns across the warehouse: each mention's entity id, canonical name
 the months it touched (an article added or removed there) and the months where that assignment changed for a
 mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
 ``entity_daily`` (and ``place_evidence``) also the months where a stored article's outlet or original
-(``duplicate_of``) changed. A month where only a label vote flipped is written again in the tables that hold
-labels only, and ``place_evidence`` only where a changed mention names a place (``Rewrite``). The other months'
-parts are carried over (hard links), which is what writing them again would give. A rebuild, or a base holding
-parts outside any month folder (written before the table was partitioned), writes every month.
+(``duplicate_of``) changed, which ``articles.write_articles`` says. A month where only a label vote flipped is
+written again in the tables that hold labels only, and ``place_evidence`` only where a changed mention names a
+place (``Rewrite``). The other months' parts are carried over (hard links), which is what writing them again
+would give. A rebuild, or a base holding parts outside any month folder (written before the table was
+partitioned), writes every month.
 
 Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
 no longer writes the warehouse again, but it still reads it."""
@@ -20,12 +21,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
 from tasks.aggregate import sql
 from tasks.names import NAME_LABELS
-from tasks.schemas import ARTICLES, ENTITIES
+from tasks.schemas import ENTITIES
 from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
@@ -62,12 +62,6 @@ class Rewrite:
     changed: Mapping[str, frozenset[Spelling]]
 
 
-REMARKED_SQL = """
-select distinct b.filename from base b join articles a using (article_id)
-where b.outlet_id is distinct from a.outlet_id or b.duplicate_of is distinct from a.duplicate_of
-"""
-
-
 def touched(merged: Merged) -> set[str]:
     """The months the run added articles to or removed articles from (an article read again is both)."""
     added = {str(m) for batch in merged.commit.staged("articles", ["published_at"])
@@ -75,6 +69,11 @@ def touched(merged: Merged) -> set[str]:
     if merged.kept is None:
         return added
     return added | {m for a, m in merged.commit.article_months.items() if a not in merged.kept}
+
+
+def union(written: Months, more: Months) -> Months:
+    """The months of both (None: every month, when either is)."""
+    return None if written is None or more is None else written | more
 
 
 def carry(merged: Merged, name: str, rewrite: Collection[str] | None) -> Months:
@@ -124,22 +123,10 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
         rows = con.sql(CHANGED_SQL).fetchall()
     changed: dict[str, set[Spelling]] = {}
     for file, label, voted, model_label, text, _ in rows:
-        if month := _month_of(str(file)):
+        if month := month_of_part(str(file)):
             changed.setdefault(month, set()).add((label, voted, model_label, str(text)))
     renamed = _months_of(str(row[0]) for row in rows if row[-1])
     return {month: frozenset(spellings) for month, spellings in changed.items()}, renamed
-
-
-def remarked(merged: Merged, skip: Collection[str]) -> set[str]:
-    """The months outside ``skip`` holding a stored article whose outlet or original (``duplicate_of``) the run's
-    marks changed: a registry that learnt an alias, a copy found of an article that came later."""
-    parts = _stored(merged, "articles", skip)
-    if not parts:
-        return set()
-    commit = merged.commit
-    with sql.connect(commit.sql_filesystem, base=sql.Parquet(commit.urls("articles", parts), ARTICLES, filename=True),
-                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
-        return _months(con, REMARKED_SQL)
 
 
 def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:
@@ -148,16 +135,11 @@ def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:
             and month not in skip for part in parts]
 
 
-def _months(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:
-    """The month folders of the parts (column ``filename``) a query returns."""
-    return _months_of(str(row[0]) for row in con.sql(query).fetchall())
-
-
 def _months_of(files: Iterable[str]) -> set[str]:
     """The month folders of parts."""
-    return {month for file in files if (month := _month_of(file))}
+    return {month for file in files if (month := month_of_part(file))}
 
 
-def _month_of(file: str) -> str | None:
+def month_of_part(file: str) -> str | None:
     """The month folder of a part (a path or URL), if it lies in one."""
     return partitions.of_part("/".join(file.rsplit("/", 2)[-2:]))
