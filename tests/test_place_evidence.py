@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.aggregate import place_evidence
-from tasks.aggregate.place_tables import month_evidence
+from tasks.aggregate.place_tables import month_evidence, placed_months
 from tasks.aggregate.places import pool
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
@@ -67,3 +67,13 @@ def test_an_outlet_moved_to_another_country_is_noticed(tmp_path: Path) -> None:
     assert not place_evidence.countries_changed(base, _outlets(None))
     assert place_evidence.countries_changed(base, _outlets("US"))  # learnt its country: its articles' evidence
     assert not place_evidence.countries_changed(base, _outlets(None, ("o3", "DE")))  # its articles are new ones
+
+
+def test_a_month_is_counted_again_only_where_a_changed_mention_reads_another_place() -> None:
+    changed = {  # (stored label, new label, model label, text, whether its entity or canonical name changed)
+        "2024-01": {("GPE", "NORP", "GPE", "Israel", False)},  # a label vote between two labels read alike
+        "2024-02": {("ORG", "GPE", "ORG", "Velmont", False)},  # a place now by its label
+        "2024-03": {("PERSON", "PERSON", "PERSON", "Okafor", True)},  # a surname joining a full name
+        "2024-04": {("GPE", "GPE", "GPE", "Israel", True)},  # a place under another entity
+    }
+    assert placed_months(changed) == {"2024-02", "2024-04"}

@@ -46,7 +46,8 @@ with changes as (
 select filename, label, voted, model_label, text, bool_or(renamed) from changes where renamed or relabelled
 group by filename, label, voted, model_label, text
 """
-Spelling = tuple[str | None, str | None, str | None, str]  # a changed mention's stored and new label, model label, text
+# a changed mention's stored and new label, model label, text, and whether its entity id or canonical name changed
+Spelling = tuple[str | None, str | None, str | None, str, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,8 @@ class Rewrite:
     ``named``, those and the months where a stored mention's entity id or canonical name changed, for the tables
     that hold ids and names (quotes, entity_daily, entity_pairs: a label vote that flips between two name labels
     changes no row of these); ``changed``, the spellings of the stored mentions whose id, name or label changed, by
-    month, for ``place_evidence``, which changes only where one of them names a place."""
+    month, for ``place_evidence``, which changes only where one of them is read as another place, or names a place
+    under another entity."""
 
     touched: Months
     named: Months
@@ -122,9 +124,9 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
     with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
         rows = con.sql(CHANGED_SQL).fetchall()
     changed: dict[str, set[Spelling]] = {}
-    for file, label, voted, model_label, text, _ in rows:
+    for file, label, voted, model_label, text, renamed_here in rows:
         if month := month_of_part(str(file)):
-            changed.setdefault(month, set()).add((label, voted, model_label, str(text)))
+            changed.setdefault(month, set()).add((label, voted, model_label, str(text), bool(renamed_here)))
     renamed = _months_of(str(row[0]) for row in rows if row[-1])
     return {month: frozenset(spellings) for month, spellings in changed.items()}, renamed
 

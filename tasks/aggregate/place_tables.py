@@ -144,16 +144,22 @@ def _maybe_places(batch: pa.RecordBatch) -> list[dict[str, Any]]:
 
 
 def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
-    """The months of ``changed`` (the spellings of a month's stored mentions whose entity or label changed) where one
-    of them names a place under its old or new label: a surname that joins a full name, or a canonical spelling
-    that overtakes another, names none, and an article's evidence is made of its place mentions only. Read against
-    a gazetteer of those spellings' own names and parts, the only ones ``place_mention`` looks up."""
+    """The months of ``changed`` (the spellings of a month's stored mentions whose entity or label changed) whose
+    place evidence changes: where a spelling is read as another place (or none) under its new label than under its
+    old, or names a place and changed entity. A surname that joins a full name names none, nor does a canonical
+    spelling that overtakes another, and a label vote that flips between two labels read alike ("Israel" GPE or
+    NORP) reads the same place. Read against a gazetteer of those spellings' own names and parts, the only ones
+    ``place_mention`` looks up."""
     if not changed:
         return set()
-    spelled = {text for spellings in changed.values() for *_, text in spellings}
+    spelled = {text for spellings in changed.values() for *_, text, _ in spellings}
     read = mention_reader(build(lookup_keys(spelled)))
-    return {month for month, spellings in changed.items()
-            if any(read(label, model, text) for old, new, model, text in spellings for label in (old, new) if label)}
+
+    def moves(old: str | None, new: str | None, model: str | None, text: str, renamed: bool) -> bool:
+        before, after = (read(label, model, text) if label else None for label in (old, new))
+        return before != after or (renamed and before is not None)
+
+    return {month for month, spellings in changed.items() if any(moves(*spelling) for spelling in spellings)}
 
 
 def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
