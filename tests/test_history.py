@@ -75,7 +75,7 @@ def test_a_rebuild_of_any_history_changes_no_derived_row(history: list[list[int]
 SPELLINGS = [  # one harbour master, spelled with a hyphen in January and without it in March; a February report,
     # and its copy, dated earlier, that the second run brings
     ("a", "2024-01-09", "Jean-Luc Moreau, the harbour master of Port Elsin, said on Tuesday that the quay would "
-     "reopen in spring."),
+     "reopen in spring. \"We will be ready for the first ferry,\" he said."),
     ("b", "2024-02-14", ARTICLES[5][2]),
     ("c", "2024-03-04", "The quay at Port Elsin reopened on Monday, harbour master Jean Luc Moreau said."),
     ("d", "2024-03-05", "Jean Luc Moreau, who runs the harbour at Port Elsin, said the first ferry would dock on "
@@ -103,11 +103,14 @@ def test_a_run_writes_again_the_untouched_months_whose_rows_it_changes_and_carri
     entities = storage.read_table(out, "entities").to_pylist()
     # the March spelling is now the more frequent: January's stored mention takes it, so January is written again
     assert {e["canonical_name"] for e in entities if e["text"] == "Jean-Luc Moreau"} == {"Jean Luc Moreau"}
+    quotes = storage.read_table(out, "quotes").to_pylist()
+    assert [q["speaker_name"] for q in quotes if "first ferry" in q["text"]] == ["Jean Luc Moreau"]  # named anew
     # February's report is now a copy of the December one: its mentions stay, their daily counts change
     articles = {a["title"]: a for a in storage.read_table(out, "articles").to_pylist()}
     assert articles["Report b"]["duplicate_of"] == articles["Report e"]["article_id"]
+    # January's mention keeps its entity: its pairs take the new name as they are, its daily counts stay
     written = {"articles": {"month=2024-02"}, "entities": {"month=2024-01"}, "entity_pairs": {"month=2024-01"},
-               "entity_daily": {"month=2024-01", "month=2024-02"},
+               "entity_daily": {"month=2024-02"},
                "place_evidence": {"month=2024-02"}}  # January's renamed mention names no place
     for name, months in written.items():
         after = _month_parts(out, name)

@@ -41,19 +41,22 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     rewrite = write_entities(merged, None if rebuild else months.touched(merged))
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
-    quoted = months.carry(merged, "quotes", rewrite.named)  # the months whose quotes get their speakers again
+    # the months whose quotes get their speakers again; in the other months named, the speakers' new names
+    quoted, renamed = months.carry_named(merged, "quotes", rewrite, {"speaker_name": "speaker_entity_id"})
     quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes", months=quoted))
     speakers = sql.Parquet(commit.urls("entities", months.parts_in(commit, "entities", quoted)), ENTITIES)
     fs = commit.sql_filesystem
-    with sql.connect(fs, quotes=quotes, entities=speakers) as con:
-        commit.writer("quotes").write_all(entities.speaker_batches(con)).close()
+    with sql.connect(fs, quotes=quotes, entities=speakers) as con, commit.writer("quotes") as written:
+        written.write_all(entities.speaker_batches(con))
+        written.write_all(renamed)
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
               "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
-    trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.named, remarked)))
-    trends.write_pairs(commit, months.carry(merged, "entity_pairs", rewrite.named))
+    trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked)))
+    trends.write_pairs(commit, *months.carry_named(merged, "entity_pairs", rewrite,
+                                                   {"name_a": "entity_a", "name_b": "entity_b"}))
     with sql.connect(fs, **detail) as con:
         top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
     outlets = build_outlets(facts, registry, top["outlet_id"])

@@ -72,16 +72,15 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     commit.write("entity_names", name_index.table(counts, names))
     commit.write("acronym_evidence", name_index.evidence_table(evidence))
     del counts
-    changed, renamed = ({}, set()) if touched is None else months.reassigned(merged, names, voted, skip=touched)
-    rewrite = months.carry(merged, "entities", None if touched is None else {*touched, *changed})
+    rewrite = None if touched is None else months.reassigned(merged, names, voted, touched)
+    written = months.carry(merged, "entities", None if rewrite is None or touched is None
+                           else {*touched, *rewrite.changed})
     with commit.writer("entities") as mentions:
         mentions.write_all(with_ids(batch, names, voted)
-                           for batch in chain(own_labels(merged, months=rewrite), found.to_batches()))
+                           for batch in chain(own_labels(merged, months=written), found.to_batches()))
     del names
     give_back_memory()
-    if rewrite is None or touched is None:
-        return months.Rewrite(None, None, {})
-    return months.Rewrite(frozenset(touched), frozenset({*touched, *renamed}), changed)
+    return months.Rewrite(None, None, None, {}, {}) if rewrite is None or written is None else rewrite
 
 
 def own_labels(merged: Merged, columns: list[str] | None = None,

@@ -3,13 +3,14 @@
 A month's rows of ``entities``, ``quotes`` and ``entity_pairs`` depend on that month's articles and on what the
 aggregate assigns across the warehouse: each mention's entity id, canonical name and label. So a run writes again
 the months it touched (an article added or removed there) and the months where that assignment changed for a
-mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped);
-``entity_daily`` (and ``place_evidence``) also the months where a stored article's outlet or original
-(``duplicate_of``) changed, which ``articles.write_articles`` says. A month where only a label vote flipped is
-written again in the tables that hold labels only, and ``place_evidence`` only where a changed mention names a
-place (``Rewrite``). The other months' parts are carried over (hard links), which is what writing them again
-would give. A rebuild, or a base holding parts outside any month folder (written before the table was
-partitioned), writes every month.
+mention already stored (a name merged into another entity, a canonical spelling or a label vote that flipped).
+Where only canonical names changed, the rows of ``entity_pairs`` and ``quotes`` take the new names as they are, not
+counted again, and ``entity_daily``, which holds ids, stays; it is written again where an id changed, and where a
+stored article's outlet or original (``duplicate_of``) changed, which ``articles.write_articles`` says. A month
+where only a label vote flipped is written again in ``entities`` only, and ``place_evidence`` only where a changed
+mention is read as another place (``Rewrite``). The other months' parts are carried over (hard links), which is
+what writing them again would give. A rebuild, or a base holding parts outside any month folder (written before
+the table was partitioned), writes every month.
 
 Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
 no longer writes the warehouse again, but it still reads it."""
@@ -17,16 +18,18 @@ no longer writes the warehouse again, but it still reads it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.aggregate import sql
 from tasks.names import NAME_LABELS
 from tasks.schemas import ENTITIES
 from tasks.warehouse import partitions
+from tasks.warehouse.snapshot import scan
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -39,29 +42,34 @@ Months = frozenset[str] | None  # the months a run writes; None: every month
 CHANGED_SQL = """
 with changes as (
     select e.filename, n.entity_id is null or e.entity_id is distinct from n.entity_id
-               or e.canonical_name is distinct from n.canonical_name or e.nlp_label is distinct from n.label as renamed,
-           e.label is distinct from n.voted as relabelled, e.label, n.voted, e.model_label, e.text
+               or e.nlp_label is distinct from n.label as moved,
+           e.canonical_name is distinct from n.canonical_name as renamed,
+           e.label is distinct from n.voted as relabelled, e.label, n.voted, e.model_label, e.text, n.entity_id
     from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
 )
-select filename, label, voted, model_label, text, bool_or(renamed) from changes where renamed or relabelled
-group by filename, label, voted, model_label, text
+select filename, label, voted, model_label, text, entity_id, bool_or(moved), bool_or(renamed) from changes
+where moved or renamed or relabelled group by filename, label, voted, model_label, text, entity_id
 """
-# a changed mention's stored and new label, model label, text, and whether its entity id or canonical name changed
+# a changed mention's stored and new label, model label, text, and whether its entity id changed
 Spelling = tuple[str | None, str | None, str | None, str, bool]
 
 
 @dataclass(frozen=True, slots=True)
 class Rewrite:
     """The months a run writes again (None: every month): ``touched``, those it added or removed articles in;
-    ``named``, those and the months where a stored mention's entity id or canonical name changed, for the tables
-    that hold ids and names (quotes, entity_daily, entity_pairs: a label vote that flips between two name labels
-    changes no row of these); ``changed``, the spellings of the stored mentions whose id, name or label changed, by
+    ``moved``, those and the months where a stored mention's entity id changed, whose counts by entity
+    (``entity_daily``, ``entity_pairs``) and quotes' speakers are found again; ``named``, those and the months where
+    only an entity's canonical name changed, whose rows of those tables holding names (``entity_pairs``, ``quotes``)
+    take the new names (``names``: entity_id -> canonical_name) as they are (``renamed``); a label vote that flips
+    changes no row of these. ``changed``: the spellings of the stored mentions whose id, name or label changed, by
     month, for ``place_evidence``, which changes only where one of them is read as another place, or names a place
     under another entity."""
 
     touched: Months
+    moved: Months
     named: Months
     changed: Mapping[str, frozenset[Spelling]]
+    names: Mapping[str, str]
 
 
 def touched(merged: Merged) -> set[str]:
@@ -105,30 +113,61 @@ def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
 
 
 def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],
-               skip: Collection[str]) -> tuple[dict[str, frozenset[Spelling]], set[str]]:
-    """The months outside ``skip`` holding a stored mention whose entity id, canonical name or label the run's
-    resolution (``names``: (own label, name key) -> (entity_id, canonical_name); ``labels``: a named entity's
-    voted label) no longer gives it, with those mentions' spellings, and of those months, the ones where an id or a
-    name changed; DuckDB reads the few columns it compares of those months' parts."""
-    parts = _stored(merged, "entities", skip)
-    if not parts:
-        return {}, set()
-    keys = list(names)
-    own = [label for label, _ in keys]
-    table = pa.table({
-        "label": own, "name_key": [key for _, key in keys],
-        "entity_id": [names[k][0] for k in keys], "canonical_name": [names[k][1] for k in keys],
-        "voted": [labels.get(names[k][0], label) if label in NAME_LABELS else label
-                  for k, label in zip(keys, own, strict=True)]})
-    base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
-    with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
-        rows = con.sql(CHANGED_SQL).fetchall()
+               touched: Collection[str]) -> Rewrite:
+    """What the run writes again (``Rewrite``) in the months it ``touched`` and in the others holding a stored
+    mention whose entity id, canonical name or label the run's resolution (``names``: (own label, name key) ->
+    (entity_id, canonical_name); ``labels``: a named entity's voted label) no longer gives it; DuckDB reads the few
+    columns it compares of those months' parts."""
+    parts = _stored(merged, "entities", touched)
+    rows: list[tuple[str, str | None, str | None, str | None, str, str | None, bool, bool]] = []
+    if parts:
+        keys = list(names)
+        own = [label for label, _ in keys]
+        table = pa.table({
+            "label": own, "name_key": [key for _, key in keys],
+            "entity_id": [names[k][0] for k in keys], "canonical_name": [names[k][1] for k in keys],
+            "voted": [labels.get(names[k][0], label) if label in NAME_LABELS else label
+                      for k, label in zip(keys, own, strict=True)]})
+        base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
+        with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
+            rows = con.sql(CHANGED_SQL).fetchall()
     changed: dict[str, set[Spelling]] = {}
-    for file, label, voted, model_label, text, renamed_here in rows:
+    for file, label, voted, model_label, text, _, moved, _ in rows:
         if month := month_of_part(str(file)):
-            changed.setdefault(month, set()).add((label, voted, model_label, str(text), bool(renamed_here)))
-    renamed = _months_of(str(row[0]) for row in rows if row[-1])
-    return {month: frozenset(spellings) for month, spellings in changed.items()}, renamed
+            changed.setdefault(month, set()).add((label, voted, model_label, str(text), bool(moved)))
+    moved_months = _months_of(str(row[0]) for row in rows if row[-2])
+    renamed = {str(row[5]) for row in rows if row[-1] and not row[-2]}
+    canonical = {entity_id: name for entity_id, name in names.values() if entity_id in renamed}
+    return Rewrite(frozenset(touched), frozenset({*touched, *moved_months}),
+                   frozenset({*touched, *moved_months, *_months_of(str(row[0]) for row in rows if row[-1])}),
+                   {month: frozenset(spellings) for month, spellings in changed.items()}, canonical)
+
+
+def carry_named(merged: Merged, name: str, rewrite: Rewrite,
+                ids: Mapping[str, str]) -> tuple[Months, Iterator[pa.Table]]:
+    """Carry the base version's parts of table ``name`` outside the months ``rewrite`` names, and say which months
+    are counted again (those where an entity id changed; None: every month), with the rows of the others, where only
+    canonical names changed, as they are but for each name column of ``ids`` (name column -> its id column), set to
+    its entity's new name."""
+    if carry(merged, name, rewrite.named) is None or rewrite.named is None or rewrite.moved is None:
+        return None, iter(())
+    return rewrite.moved, _renamed(merged, name, rewrite.named - rewrite.moved, rewrite.names, ids)
+
+
+def _renamed(merged: Merged, name: str, named: Collection[str], names: Mapping[str, str],
+             ids: Mapping[str, str]) -> Iterator[pa.Table]:
+    keys, values = pa.array(list(names), pa.string()), pa.array(list(names.values()), pa.string())
+    parts = merged.base.parts_by_month(name)
+    for month in held(parts, frozenset(named)):
+        for batch in scan(merged.base.out, name, parts[month]):
+            table = pa.table(batch)
+            for column, id_column in ids.items():
+                found = pc.coalesce(pc.take(values, pc.index_in(table[id_column], keys)), table[column])
+                assert isinstance(found, pa.ChunkedArray)
+                table = table.set_column(table.schema.get_field_index(column), column, found)
+            by_month = partitions.BY_COLUMN.get(name) == partitions.KEY  # its rows are filed by a month column
+            yield table.append_column(partitions.KEY, pa.array([month] * table.num_rows, pa.string())) \
+                if by_month else table
 
 
 def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:

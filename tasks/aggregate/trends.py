@@ -10,7 +10,7 @@ the aggregate's DuckDB memory limit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -98,15 +98,17 @@ def write_daily(commit: Commit, rewrite: Months) -> None:
                 daily.write_all(daily_batches(con))
 
 
-def write_pairs(commit: Commit, rewrite: Months) -> None:
+def write_pairs(commit: Commit, rewrite: Months, renamed: Iterable[pa.Table] = ()) -> None:
     """entity_pairs of the months ``rewrite`` names (None: every month), each month's from that month's mentions in
-    the version (``commit``): a pair's counts are per month, and add up over months."""
+    the version (``commit``): a pair's counts are per month, and add up over months; and the ``renamed`` rows, of
+    months where only names changed (``months.renamed``)."""
     parts = commit.parts_by_month("entities")
     with commit.writer("entity_pairs") as pairs:
         for month in months.held(parts, rewrite):
             entities = sql.Parquet(commit.urls("entities", parts[month]), ENTITIES)
             with sql.connect(commit.sql_filesystem, entities=entities) as con:
                 pairs.write_all(pair_batches(con, month))
+        pairs.write_all(renamed)
 
 
 TABLES = {"entity_daily": (daily_batches, ENTITY_DAILY), "entity_pairs": (pair_batches, ENTITY_PAIRS)}  # over Arrow
