@@ -18,7 +18,7 @@ no longer writes the warehouse again, but it still reads it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -132,15 +132,22 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
         with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
             rows = con.sql(CHANGED_SQL).fetchall()
     changed: dict[str, set[Spelling]] = {}
-    for file, label, voted, model_label, text, _, moved, _ in rows:
-        if month := month_of_part(str(file)):
-            changed.setdefault(month, set()).add((label, voted, model_label, str(text), bool(moved)))
-    moved_months = _months_of(str(row[0]) for row in rows if row[-2])
-    renamed = {str(row[5]) for row in rows if row[-1] and not row[-2]}
-    canonical = {entity_id: name for entity_id, name in names.values() if entity_id in renamed}
-    return Rewrite(frozenset(touched), frozenset({*touched, *moved_months}),
-                   frozenset({*touched, *moved_months, *_months_of(str(row[0]) for row in rows if row[-1])}),
-                   {month: frozenset(spellings) for month, spellings in changed.items()}, canonical)
+    moved: set[str] = set(touched)  # months where an id changed
+    named: set[str] = set(touched)  # months where an id or a canonical name changed
+    renamed: set[str] = set()  # entities whose canonical name changed where their mentions did not move
+    for file, label, voted, model_label, text, entity_id, moved_here, renamed_here in rows:
+        if not (month := month_of_part(str(file))):
+            continue
+        changed.setdefault(month, set()).add((label, voted, model_label, str(text), bool(moved_here)))
+        if moved_here:
+            moved.add(month)
+        elif renamed_here:
+            renamed.add(str(entity_id))
+        if moved_here or renamed_here:
+            named.add(month)
+    return Rewrite(frozenset(touched), frozenset(moved), frozenset(named),
+                   {month: frozenset(spellings) for month, spellings in changed.items()},
+                   {entity_id: name for entity_id, name in names.values() if entity_id in renamed})
 
 
 def carry_named(merged: Merged, name: str, rewrite: Rewrite,
@@ -158,6 +165,7 @@ def _renamed(merged: Merged, name: str, named: Collection[str], names: Mapping[s
              ids: Mapping[str, str]) -> Iterator[pa.Table]:
     keys, values = pa.array(list(names), pa.string()), pa.array(list(names.values()), pa.string())
     parts = merged.base.parts_by_month(name)
+    by_month = partitions.BY_COLUMN.get(name) == partitions.KEY  # its rows are filed by a month column
     for month in held(parts, frozenset(named)):
         for batch in scan(merged.base.out, name, parts[month]):
             table = pa.table(batch)
@@ -165,7 +173,6 @@ def _renamed(merged: Merged, name: str, named: Collection[str], names: Mapping[s
                 found = pc.coalesce(pc.take(values, pc.index_in(table[id_column], keys)), table[column])
                 assert isinstance(found, pa.ChunkedArray)
                 table = table.set_column(table.schema.get_field_index(column), column, found)
-            by_month = partitions.BY_COLUMN.get(name) == partitions.KEY  # its rows are filed by a month column
             yield table.append_column(partitions.KEY, pa.array([month] * table.num_rows, pa.string())) \
                 if by_month else table
 
@@ -174,11 +181,6 @@ def _stored(merged: Merged, name: str, skip: Collection[str]) -> list[str]:
     """The base version's parts of table ``name`` in month folders outside ``skip``."""
     return [part for month, parts in merged.base.parts_by_month(name).items() if month is not None
             and month not in skip for part in parts]
-
-
-def _months_of(files: Iterable[str]) -> set[str]:
-    """The month folders of parts."""
-    return {month for file in files if (month := month_of_part(file))}
 
 
 def month_of_part(file: str) -> str | None:

@@ -155,9 +155,9 @@ def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
     spelled = {text for spellings in changed.values() for *_, text, _ in spellings}
     read = mention_reader(build(lookup_keys(spelled)))
 
-    def moves(old: str | None, new: str | None, model: str | None, text: str, renamed: bool) -> bool:
+    def moves(old: str | None, new: str | None, model: str | None, text: str, moved: bool) -> bool:
         before, after = (read(label, model, text) if label else None for label in (old, new))
-        return before != after or (renamed and before is not None)
+        return before != after or (moved and before is not None)
 
     return {month for month, spellings in changed.items() if any(moves(*spelling) for spelling in spellings)}
 
