@@ -25,7 +25,8 @@ from tasks.warehouse import partitions
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
-KEPT = "select * from base anti join removed using (article_id)"
+KEPT = ("select article_id, content_hash, published_at, ingested_at, minhash, duplicate_of, duplicate_kind "
+        "from base anti join removed using (article_id)")  # the columns read: not the texts
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
 CANDIDATES_SQL = f"""
 with kept as ({KEPT}),
