@@ -49,8 +49,8 @@ def main() -> None:
         marks = {a: (of, kind) for a, _, _, _, _, of, kind in rows}
         commit = Commit(snap)
         commit.article_months.update(partitions.article_months(stored))
-        merged = Merged(snap, commit, kept=frozenset(a for (a, *_), m in zip(rows, months, strict=True)
-                                                     if m != latest))
+        again = frozenset(a for (a, *_), m in zip(rows, months, strict=True) if m == latest)
+        merged = Merged(snap, commit, kept=frozenset(marks) - again, removed=again)
         run = [duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)
                for (a, h, p, i, m, _, _), month in zip(rows, months, strict=True) if month == latest]
 

@@ -37,8 +37,9 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     then catalog, trends, outlets and stories computed by DuckDB over those parts. Stories are clustered again
     in the months the run touched only (every month with ``rebuild``: ``articles``)."""
     commit = merged.commit
-    remarked = write_articles(merged, registry, rebuild)  # months where a stored article's outlet or original changed
-    rewrite = write_entities(merged, None if rebuild else months.touched(merged))
+    touched = None if rebuild else months.touched(merged)  # the months the run added or removed articles in
+    remarked = write_articles(merged, registry, touched)  # months where a stored article's outlet or original changed
+    rewrite = write_entities(merged, touched)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names

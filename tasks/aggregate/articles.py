@@ -34,14 +34,14 @@ OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename
 UNSIGNED_SQL = "select count(*) from base where minhash is null"
 
 
-def write_articles(merged: Merged, registry: Registry, rebuild: bool = False) -> Months:
+def write_articles(merged: Merged, registry: Registry, touched: Collection[str] | None) -> Months:
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
-    touched, or of every month with ``rebuild``), written again in the months where a mark changed. Returns the
-    months holding a stored article whose outlet or duplicate marks changed (None: every month, as with
-    ``rebuild`` or a warehouse with articles stored without a signature)."""
-    incremental = not rebuild and _signed(merged)
+    ``touched``, adding or removing articles there, or of every month when that is None, a rebuild), written again in
+    the months where a mark changed. Returns the months holding a stored article whose outlet or duplicate marks
+    changed (None: every month, as in a rebuild or a warehouse with articles stored without a signature)."""
+    incremental = touched is not None and _signed(merged)
     moved = _outlets_moved(merged, registry) if incremental else frozenset()
-    clustered = story_months(merged, moved) if incremental else None
+    clustered = story_months(merged, touched or (), moved) if incremental else None
     marks = article_marks(merged, registry, clustered, incremental)
     give_back_memory()
     remarked = moved | marks.remarked if incremental else None
@@ -60,35 +60,31 @@ def _signed(merged: Merged) -> bool:
     afresh, and stores the signatures it lacked."""
     if None in merged.base.parts_by_month("articles"):
         return False
-    commit = merged.commit
-    with sql.connect(commit.sql_filesystem, base=sql.Parquet(commit.urls("articles", merged.base.parts("articles")),
-                                                             ARTICLES)) as con:
+    with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged)) as con:
         row = con.sql(UNSIGNED_SQL).fetchone()
     return not (row and row[0])
 
 
 def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str]:
     """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt)."""
-    commit, parts = merged.commit, merged.base.parts("articles")
-    if not parts:
+    if not merged.base.parts("articles"):
         return frozenset()
-    with sql.connect(commit.sql_filesystem, base=sql.Parquet(commit.urls("articles", parts), ARTICLES,
-                                                             filename=True)) as con:
+    with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged, filename=True)) as con:
         rows = con.sql(OUTLETS_SQL).fetchall()
     return frozenset(month for name, domain, outlet, file in rows if registry.outlet_id(name, domain) != outlet
                      and (month := months.month_of_part(str(file))))
 
 
-def story_months(merged: Merged, moved: Collection[str]) -> Months:
-    """The months whose stories this run clusters: those it added or removed articles in, and those where a stored
-    article's outlet ``moved`` (a story holds one article per outlet); None, every month, when the base or the new
-    version is clustered as one block."""
+def story_months(merged: Merged, touched: Collection[str], moved: Collection[str]) -> Months:
+    """The months whose stories this run clusters: those it ``touched`` (added or removed articles in), and those
+    where a stored article's outlet ``moved`` (a story holds one article per outlet); None, every month, when the
+    base or the new version is clustered as one block."""
     stored = merged.base.num_rows("articles")
     kept = stored if merged.kept is None else len(merged.kept)
     added = sum(batch.num_rows for batch in merged.commit.staged("articles", ["article_id"]))
     if min(stored, kept + added) <= stories.MAX_BLOCK:
         return None
-    return frozenset(months.touched(merged)) | frozenset(moved)
+    return frozenset(touched) | frozenset(moved)
 
 
 @dataclass(frozen=True, slots=True)

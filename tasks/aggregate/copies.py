@@ -64,15 +64,19 @@ class Regrouped:
     remarked: frozenset[str]
 
 
+def stored_articles(merged: Merged, filename: bool = False) -> sql.Parquet:
+    """The base version's articles as a DuckDB relation (with the column ``filename``, their part, if asked)."""
+    return sql.Parquet(merged.commit.urls("articles", merged.base.parts("articles")), ARTICLES, filename)
+
+
 def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regrouped:
     """The groups of copies that the run's ``added`` articles join, or that an article it replaces leaves, found
     again over their members. The stored articles must all have a signature (``articles.minhash`` not null)."""
-    removed = [] if merged.kept is None else [a for a in merged.commit.article_months if a not in merged.kept]
+    removed = sorted(merged.removed)
     probes = [{"article_id": f.article_id, "band": band, "key": key}
               for f in added for band, key in enumerate(duplicates.band_keys(f.signature))]
     hashes = [{"article_id": f.article_id, "content_hash": f.content_hash} for f in added]
-    stored = sql.Parquet(merged.commit.urls("articles", merged.base.parts("articles")), ARTICLES)
-    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored,
+    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged),
                  "removed": pa.table({"article_id": pa.array(removed, pa.string())}),
                  "probes": pa.Table.from_pylist(probes, schema=_PROBES),
                  "hashes": pa.Table.from_pylist(hashes, schema=_HASHES)}

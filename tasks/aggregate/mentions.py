@@ -51,7 +51,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     else:
         run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
         counts = name_index.counted(index).add(_counted(commit, _reader(run), run_articles))
-        gone = name_index.removed(base, merged.kept)  # the articles the run replaces: their counts go
+        gone = merged.removed  # the articles the run replaces: their counts go
         removed = _held(name_index.removed_mentions(base, gone, _with_labels(CUE_COLUMNS)))
         counts.add(_counted(commit, _reader(removed), name_index.removed_articles(base, gone)), sign=-1)
         prior = name_index.prior(index)

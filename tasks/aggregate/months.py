@@ -76,9 +76,7 @@ def touched(merged: Merged) -> set[str]:
     """The months the run added articles to or removed articles from (an article read again is both)."""
     added = {str(m) for batch in merged.commit.staged("articles", ["published_at"])
              for m in partitions.months(batch.column("published_at")).to_pylist()}
-    if merged.kept is None:
-        return added
-    return added | {m for a, m in merged.commit.article_months.items() if a not in merged.kept}
+    return added | {merged.commit.article_months[a] for a in merged.removed}
 
 
 def union(written: Months, more: Months) -> Months:

@@ -146,13 +146,6 @@ def evidence_table(evidence: Evidence) -> pa.Table:
                      "articles": [evidence[k] for k in keys]}, schema=ACRONYM_EVIDENCE)
 
 
-def removed(base: Snapshot, kept: Collection[str] | None) -> set[str]:
-    """The stored articles a run replaces (``kept``: those that stay; None when it only adds)."""
-    if kept is None:
-        return set()
-    return {str(a) for a in base.read("articles", ["article_id"])["article_id"].to_pylist()} - set(kept)
-
-
 def removed_mentions(base: Snapshot, removed: Collection[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
     """The stored mentions (chosen columns) of the ``removed`` articles."""
     return scan(base.out, "entities", base.parts("entities"), columns, removed) if removed else iter(())

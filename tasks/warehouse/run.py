@@ -148,6 +148,7 @@ class Merged:
     commit: Commit
     kept: frozenset[str] | None  # articles of the base version that stay; None: all of them (a run that only adds)
     articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
+    removed: frozenset[str] = frozenset()  # articles of the base version that go (replaced by the run's)
 
     def batches(self, name: str, columns: list[str] | None = None, months: Collection[str] | None = None,
                 run: bool = True) -> Iterator[pa.RecordBatch]:
@@ -261,7 +262,8 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         quarantine.write_all(commit.staged("quarantine"))
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
-    return Merged(base, commit, None if everything else kept, run.articles > 0 or not everything)
+    removed = frozenset(map(str, articles["article_id"].to_pylist())) - kept
+    return Merged(base, commit, None if everything else kept, run.articles > 0 or not everything, removed)
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],
