@@ -196,8 +196,9 @@ ENTITY_CATALOG = pa.schema(
         _field("mention_count", pa.int64(), "Mentions in the warehouse.", False),
         _field("article_count", pa.int64(), "Articles that mention it.", False),
         _field("outlet_count", pa.int64(), "Outlets whose articles mention it.", False),
-        _field("first_seen", _UTC, "Earliest published_at of an article mentioning it."),
-        _field("last_seen", _UTC, "Latest published_at of an article mentioning it."),
+        _field("first_seen", pa.date32(), "UTC day of the earliest published_at of an article mentioning it "
+               "(entity_daily.day)."),
+        _field("last_seen", pa.date32(), "UTC day of the latest published_at of an article mentioning it."),
     ]
 )
 

@@ -13,8 +13,10 @@ import pyarrow as pa
 import pytest
 
 from tasks import ids
-from tasks.aggregate import entities, labels
+from tasks.aggregate import entities, labels, name_index
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
+from tasks.aggregate.name_index import Counted
+from tasks.aggregate.trends import entity_trends
 from tasks.names import entity_key, is_acronym
 from tasks.nlp.entity_rules import (
     Mention,
@@ -26,7 +28,7 @@ from tasks.nlp.entity_rules import (
     trim,
 )
 from tasks.nlp.quotes import find_quotes
-from tasks.schemas import ARTICLES, ENTITIES, STAGED
+from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED
 
 
 @pytest.mark.parametrize(
@@ -187,6 +189,14 @@ def _articles(*rows: tuple[str, str, int]) -> pa.Table:
         for a, o, d in rows], schema=ARTICLES)
 
 
+def _catalog(resolved: pa.Table, articles: pa.Table) -> dict[str, dict[str, object]]:
+    """The catalog rows, by canonical name, of resolved mentions, from their daily counts and name index."""
+    daily = entity_trends(articles, resolved, SENTENCES.empty_table())["entity_daily"]
+    names = {(r["label"], r["name_key"]): (r["entity_id"], r["canonical_name"]) for r in resolved.to_pylist()}
+    index = name_index.table(Counted(entities.name_counts([resolved])), names)
+    return {str(r["canonical_name"]): r for r in entities.catalog(daily, index).to_pylist()}
+
+
 def test_resolve_and_catalog_across_articles() -> None:
     rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"),
             _mention("a1", 30, "Olga Lyubimova", "olga lyubimova"),
@@ -199,12 +209,12 @@ def test_resolve_and_catalog_across_articles() -> None:
     assert len(olga) == 1 and len(kim) == 1 and kim != {r["entity_id"] for r in resolved if r["text"] == "Kim Ju-ae"}
     assert {r["canonical_name"] for r in resolved if r["name_key"] == "kim jong un"} == {"KIM Jong-un"}
     articles = _articles(("a1", "o1", 1), ("a2", "o2", 3), ("a3", "o2", 2))
-    catalog = {r["canonical_name"]: r for r in entities.catalog(pa.Table.from_pylist(resolved, schema=ENTITIES),
-                                                                 articles).to_pylist()}
+    catalog = _catalog(pa.Table.from_pylist(resolved, schema=ENTITIES), articles)
     olga_row = catalog["Olga Lyubimova"]
     assert (olga_row["mention_count"], olga_row["article_count"], olga_row["outlet_count"]) == (3, 2, 2)
     assert olga_row["aliases"] == ["Olga Lyubimov"]
     assert (olga_row["first_seen"].day, olga_row["last_seen"].day) == (1, 3)
+    assert olga_row["label"] == "PERSON"
 
 
 def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> None:
@@ -212,7 +222,7 @@ def test_the_catalog_holds_names_and_leaves_dates_and_numbers_in_entities() -> N
             _mention("a1", 30, "three", "three", "CARDINAL")]
     resolved = entities.resolve(pa.Table.from_pylist(rows, schema=ENTITIES))
     articles = _articles(("a1", "o1", 1))
-    assert [r["canonical_name"] for r in entities.catalog(resolved, articles).to_pylist()] == ["Olga Lyubimova"]
+    assert list(_catalog(resolved, articles)) == ["Olga Lyubimova"]
     assert resolved.num_rows == 3
 
 

@@ -3,8 +3,9 @@
 the others carried over (``months``); the rest is rebuilt over the whole warehouse. This stage alone assigns what
 needs the whole warehouse (the columns of ``schemas.ASSIGNED_BY_AGGREGATE``): outlet, duplicate and story marks on
 articles (``articles``), merged entity ids and canonical names on mentions and the speakers of quotes
-(``entities``); then it derives the entity catalog, entity trends (``trends``), outlets (``outlets``) and stories
-(``stories``), computed by DuckDB (``sql``) over those parts; last the places they name, resolved against an offline
+(``entities``); then it derives entity trends (``trends``), the entity catalog and outlets' top entities from them
+and the name index (``entities``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over
+those parts; last the places they name, resolved against an offline
 gazetteer (``places``) from the evidence of their articles, counted a month at a time (``place_evidence``), and
 their counts per country (``place_tables``)."""
 
@@ -22,7 +23,7 @@ from tasks.aggregate.entities import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.stories import build_stories
-from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED
+from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_NAMES, SENTENCES, STAGED
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -38,7 +39,8 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     in the months the run touched only (every month with ``rebuild``: ``articles``)."""
     commit = merged.commit
     touched = None if rebuild else months.touched(merged)  # the months the run added or removed articles in
-    remarked = write_articles(merged, registry, touched)  # months where a stored article's outlet or original changed
+    marked = write_articles(merged, registry, touched)
+    remarked = marked.copies  # months where a stored article's outlet or original changed
     rewrite = write_entities(merged, touched)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
@@ -53,16 +55,18 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
               "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
               "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
-    with sql.connect(fs, **detail) as con:  # a connection per query: DuckDB keeps what a query used until closed
-        commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
     trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked)))
     trends.write_pairs(commit, *months.carry_named(merged, "entity_pairs", rewrite,
                                                    {"name_a": "entity_a", "name_b": "entity_b"}))
-    with sql.connect(fs, **detail) as con:
-        top = {key: top_entities(con, key) for key in ("outlet_id", "story_id")}
-    outlets = build_outlets(facts, registry, top["outlet_id"])
+    counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
+               "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
+    with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
+        commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
+    with sql.connect(fs, **counted) as con:
+        outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
-    commit.write("stories", build_stories(facts, outlets, top["story_id"]))
+    story_top = entities.story_top_entities(merged, months.union(rewrite.named, marked.stories))
+    commit.write("stories", build_stories(facts, outlets, story_top))
     moved = place_evidence.countries_changed(merged.base, outlets)
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked),
                               rewrite.changed, place_tables.outlet_countries(facts, outlets), detail)

@@ -34,11 +34,20 @@ OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename
 UNSIGNED_SQL = "select count(*) from base where minhash is null"
 
 
-def write_articles(merged: Merged, registry: Registry, touched: Collection[str] | None) -> Months:
+@dataclass(frozen=True, slots=True)
+class Remarked:
+    """The months where a run changed article marks (None: every month, as in a rebuild or a warehouse with articles
+    stored without a signature): ``copies``, those holding a stored article whose outlet or duplicate marks changed;
+    ``stories``, those whose stories were clustered again."""
+
+    copies: Months
+    stories: Months
+
+
+def write_articles(merged: Merged, registry: Registry, touched: Collection[str] | None) -> Remarked:
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     ``touched``, adding or removing articles there, or of every month when that is None, a rebuild), written again in
-    the months where a mark changed. Returns the months holding a stored article whose outlet or duplicate marks
-    changed (None: every month, as in a rebuild or a warehouse with articles stored without a signature)."""
+    the months where a mark changed, which it returns."""
     incremental = touched is not None and _signed(merged)
     moved = _outlets_moved(merged, registry) if incremental else frozenset()
     clustered = story_months(merged, touched or (), moved) if incremental else None
@@ -52,7 +61,7 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     with merged.commit.writer("articles") as articles:
         articles.write_all(with_marks(batch, registry, marks) for batch in merged.batches(
             "articles", ARTICLES.names, months=written))
-    return remarked
+    return Remarked(remarked, clustered)
 
 
 def _signed(merged: Merged) -> bool:

@@ -50,21 +50,23 @@ def cue_counts(con: duckdb.DuckDBPyConnection, mentions: str = "mentions") -> pa
                    "group by all").to_arrow_table()
 
 
+VOTE_SQL = f"""
+with platforms as (
+    select i.entity_id from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
+    join ids i on i.label = 'PERSON' and i.name_key = c.name_key
+    group by i.entity_id having sum(c.cued) >= {MIN_CUED} and sum(c.cued) / sum(c.n) >= {CUED_SHARE}
+),
+voted as (  -- on a tie, the last label alphabetically
+    select entity_id, first(label order by n desc, label desc) as label
+    from (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key)
+          group by all)
+    group by entity_id
+)
+select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
+                       else label end as label
+from voted"""
+
 def vote(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """entity_id -> label, from the relations ``counts`` (label, name_key, n: named mentions), ``cues`` (name_key,
     text, cued, n: ``cue_counts``) and ``ids`` (label, name_key, entity_id) of ``con``."""
-    return dict(con.sql(f"""
-        with platforms as (
-            select i.entity_id from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
-            join ids i on i.label = 'PERSON' and i.name_key = c.name_key
-            group by i.entity_id having sum(c.cued) >= {MIN_CUED} and sum(c.cued) / sum(c.n) >= {CUED_SHARE}
-        ),
-        voted as (  -- on a tie, the last label alphabetically
-            select entity_id, first(label order by n desc, label desc) as label
-            from (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key)
-                  group by all)
-            group by entity_id
-        )
-        select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
-                               else label end
-        from voted""").fetchall())
+    return dict(con.sql(VOTE_SQL).fetchall())
