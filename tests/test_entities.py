@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from tasks import ids
-from tasks.aggregate import entities, labels, name_index
+from tasks.aggregate import catalog, entities, labels, name_index
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
 from tasks.aggregate.name_index import Counted
 from tasks.aggregate.trends import entity_trends
@@ -194,7 +194,7 @@ def _catalog(resolved: pa.Table, articles: pa.Table) -> dict[str, dict[str, obje
     daily = entity_trends(articles, resolved, SENTENCES.empty_table())["entity_daily"]
     names = {(r["label"], r["name_key"]): (r["entity_id"], r["canonical_name"]) for r in resolved.to_pylist()}
     index = name_index.table(Counted(entities.name_counts([resolved])), names)
-    return {str(r["canonical_name"]): r for r in entities.catalog(daily, index).to_pylist()}
+    return {str(r["canonical_name"]): r for r in catalog.catalog(daily, index).to_pylist()}
 
 
 def test_resolve_and_catalog_across_articles() -> None:

@@ -17,9 +17,9 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import entities, months, place_evidence, place_tables, sql, trends
+from tasks.aggregate import catalog, entities, months, place_evidence, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
-from tasks.aggregate.entities import top_entities
+from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.stories import build_stories
@@ -61,11 +61,11 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
                "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
     with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
-        commit.writer("entity_catalog").write_all(entities.catalog_batches(con)).close()
+        commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
     with sql.connect(fs, **counted) as con:
         outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
-    story_top = entities.story_top_entities(merged, months.union(rewrite.named, marked.stories))
+    story_top = catalog.story_top_entities(merged, months.union(rewrite.named, marked.stories))
     commit.write("stories", build_stories(facts, outlets, story_top))
     moved = place_evidence.countries_changed(merged.base, outlets)
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked),

@@ -1,5 +1,5 @@
 """Entities across the warehouse: which names are one entity, its id and canonical name on the mentions
-(``resolution``, ``with_ids``; ``mentions`` writes them), the speakers of quotes, and the entity catalog."""
+(``resolution``, ``with_ids``; ``mentions`` writes them), and the speakers of quotes."""
 
 from __future__ import annotations
 
@@ -11,19 +11,17 @@ import duckdb
 import pyarrow as pa
 
 from tasks import ids
-from tasks.aggregate import entity_ids, labels, months, sql
+from tasks.aggregate import entity_ids, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import core, identity_pairs, initials
-from tasks.aggregate.months import Months
 from tasks.aggregate.name_index import Evidence, NameCounts, NameKey, Resolution, family
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import ARTICLES, ENTITIES, ENTITY_CATALOG, STAGED, completed
+from tasks.schemas import STAGED, completed
 
 if TYPE_CHECKING:
-    from tasks.warehouse import Merged
+    pass
 
 EVIDENCE_COLUMNS = ["article_id", "label", "name_key"]
-TOP_ENTITIES = 5  # named entities listed per outlet and per story
 # a published canonical name gives way to a spelling mentioned this many times as often: so it changes at most
 # about log2(mentions) times as a name's mentions grow, not at every near tie
 RENAME_FACTOR = 2
@@ -190,87 +188,7 @@ def speaker_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
         yield from sql.stream(con, SPEAKERS_SQL.format(buckets=buckets, bucket=bucket))
 
 
-# the entity catalog from the name index (``entity_names``) and the daily counts (``entity_daily``), both far
-# smaller than the mentions they sum: per spelling and per entity, outlet and day
-CATALOG_SQL = f"""
-with counts as (select label, name_key, sum(mentions) as n from entity_names where label in ({sql.NAMED}) group by all),
-cues as (select name_key, text, cued, mentions as n from entity_names where label = 'PERSON'),
-ids as (select distinct label, name_key, entity_id from entity_names),
-voted as ({labels.VOTE_SQL}),
-spread as (
-    select entity_id, cast(sum(mentions) as bigint) as mention_count, cast(sum(articles) as bigint) as article_count,
-           count(distinct outlet_id) as outlet_count, min(day) as first_seen, max(day) as last_seen
-    from entity_daily group by entity_id
-),
-spellings as (
-    select entity_id, min(canonical_name) as canonical_name, list(distinct text) as spellings
-    from entity_names where label in ({sql.NAMED}) group by entity_id
-)
-select entity_id, s.canonical_name, v.label, mention_count, article_count, outlet_count, first_seen, last_seen,
-       s.spellings
-from spread join voted v using (entity_id) join spellings s using (entity_id)
-order by mention_count desc, entity_id
-"""
-
-
 def name_ids(names: Resolution) -> pa.Table:
     """``names`` as the relation ``ids`` of ``labels.entity_labels``: (label, name_key, entity_id)."""
     return pa.table({"label": [label for label, _ in names], "name_key": [key for _, key in names],
                      "entity_id": [entity_id for entity_id, _ in names.values()]})
-
-
-def catalog(daily: pa.Table, names: pa.Table) -> pa.Table:
-    """One row per named entity (not dates, numbers or amounts): its name, voted label, spellings, and how widely
-    and when it was mentioned, from the ``entity_daily`` and ``entity_names`` tables."""
-    with sql.connect(entity_daily=daily, entity_names=names) as con:
-        return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
-
-
-def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
-    """The entity catalog, most mentioned first, from the relations ``entity_daily`` and ``entity_names`` of
-    ``con``."""
-    for batch in sql.stream(con, CATALOG_SQL):
-        rows = batch.to_pylist()
-        for row in rows:
-            row["aliases"] = sorted({display_name(t) for t in row.pop("spellings")} - {row["canonical_name"]})
-        yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)
-
-
-# named mentions per key and canonical name: an outlet's from the relations ``entity_daily`` and ``entity_names``
-# (per entity, outlet and day), a story's from ``entities`` and ``articles``
-TOP_COUNTS = {
-    "outlet_id": """select d.outlet_id, n.canonical_name, sum(d.mentions) as n from entity_daily d
-                    join (select distinct entity_id, canonical_name from entity_names) n using (entity_id)
-                    group by all""",
-    "story_id": f"""select a.story_id, e.canonical_name, count(*) as n
-                    from entities e join articles a using (article_id) where e.label in ({sql.NAMED}) group by all""",
-}
-
-
-def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
-    """Most-mentioned named entities (people, organisations, places ...; not dates or numbers) per outlet or per
-    story (``key``: outlet_id or story_id), from the relations its ``TOP_COUNTS`` reads."""
-    query = f"""
-        with top as (
-            select * from ({TOP_COUNTS[key]})
-            qualify row_number() over (partition by {key} order by n desc, canonical_name) <= {TOP_ENTITIES}
-        )
-        select {key}, list(canonical_name order by n desc, canonical_name) as names from top group by {key}"""
-    result = con.sql(query).to_arrow_table()
-    return {str(value): [str(n) for n in names or []] for value, names in zip(result[key].to_pylist(),
-                                                                        result["names"].to_pylist(), strict=True)}
-
-
-def story_top_entities(merged: Merged, recount: Months) -> dict[str, list[str]]:
-    """Each story's top entities: counted again for the stories of the months ``recount`` names (None: every
-    month), those whose articles were clustered again or whose mentions changed entity or name; the other stories
-    keep the stored ones (clustered a month at a time, a story's articles lie in one month)."""
-    commit = merged.commit
-    stored = merged.base.read("stories", ["story_id", "top_entities"]) if recount is not None else None
-    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, recount)), schema)
-              for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
-    with sql.connect(commit.sql_filesystem, **detail) as con:
-        counted = top_entities(con, "story_id")
-        recounted = {str(s) for (s,) in con.sql("select distinct story_id from articles").fetchall()}
-    kept = zip(stored["story_id"].to_pylist(), stored["top_entities"].to_pylist(), strict=True) if stored is not None else ()
-    return {str(s): [str(n) for n in top or []] for s, top in kept if str(s) not in recounted} | counted
