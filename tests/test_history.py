@@ -186,3 +186,23 @@ def test_a_label_vote_that_flips_writes_the_mentions_again_and_carries_what_hold
     built = {name: _rows(out, name) for name in DERIVED}
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert {name: _rows(out, name) for name in DERIVED} == built
+
+
+def test_an_outlet_whose_articles_now_name_it_otherwise_renames_it_in_every_story(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_BLOCK", 1)  # January's stories are carried over unless built again
+    out = tmp_path / "w"
+    runs = [[("a", "2024-01-08", "Harbour Post", ARTICLES[0][2]), ("b", "2024-01-20", "Harbour Post", ARTICLES[5][2])],
+            [(i, "2024-03-02", "The Harbour Evening Post", "The museum of Eastfield opened a new wing on Saturday, "
+              f"its director Carla Nunes said in report {i}.") for i in "cde"]]
+    for run, rows in enumerate(runs):  # one domain, an outlet the registry does not know: named as most articles do
+        inbox = tmp_path / f"run{run}.jsonl"
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://post.example/{i}", "title": f"Report {i}",
+                                             "date": day, "source": name, "text": text}) + "\n"
+                                 for i, day, name, text in rows), encoding="utf-8")
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+    assert {s["title"]: s["outlets"] for s in storage.read_table(out, "stories").to_pylist()}["Report a"] == [
+        "The Harbour Evening Post"]
+    built = {name: _rows(out, name) for name in DERIVED}
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert {name: _rows(out, name) for name in DERIVED} == built

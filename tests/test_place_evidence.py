@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tasks.aggregate import place_evidence
+from tasks.aggregate import outlets, place_evidence
 from tasks.aggregate.place_tables import month_evidence, placed_months
 from tasks.aggregate.places import pool
 from tasks.schemas import TABLES
@@ -58,15 +58,17 @@ def _outlets(country: str | None, *more: tuple[str, str]) -> pa.Table:
                                   "wire_credit_share": 0.0} for o, c in rows], schema=TABLES["outlets"])
 
 
-def test_an_outlet_moved_to_another_country_is_noticed(tmp_path: Path) -> None:
+def test_an_outlet_moved_to_another_country_or_renamed_is_noticed(tmp_path: Path) -> None:
     out = tmp_path / "w"
-    assert not place_evidence.countries_changed(storage.current(out), _outlets("US"))  # nothing stored yet
+    assert not outlets.changed(storage.current(out), _outlets("US"), "country")  # nothing stored yet
     commit = Commit(storage.current(out))
     commit.write("outlets", _outlets(None))
     base = commit.publish()
-    assert not place_evidence.countries_changed(base, _outlets(None))
-    assert place_evidence.countries_changed(base, _outlets("US"))  # learnt its country: its articles' evidence
-    assert not place_evidence.countries_changed(base, _outlets(None, ("o3", "DE")))  # its articles are new ones
+    assert not outlets.changed(base, _outlets(None), "country")
+    assert outlets.changed(base, _outlets("US"), "country")  # learnt its country: its articles' evidence
+    assert not outlets.changed(base, _outlets(None, ("o3", "DE")), "country")  # its articles are new ones
+    renamed = _outlets(None).set_column(1, "name", pa.array(["Harbour Gazette", None]))
+    assert outlets.changed(base, renamed, "name") and not outlets.changed(base, renamed, "country")
 
 
 def test_a_month_is_counted_again_only_where_a_changed_mention_reads_another_place() -> None:

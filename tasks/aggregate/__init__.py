@@ -17,12 +17,13 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import catalog, entities, months, place_evidence, place_tables, sql, trends
+from tasks.aggregate import catalog, entities, months, place_tables, sql, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
-from tasks.aggregate.stories import build_stories
+from tasks.aggregate.outlets import changed as outlets_changed
+from tasks.aggregate.stories import carried_stories
 from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_NAMES, SENTENCES, STAGED
 
 if TYPE_CHECKING:
@@ -65,9 +66,11 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, **counted) as con:
         outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
-    story_top = catalog.story_top_entities(merged, months.union(rewrite.named, marked.stories))
-    commit.write("stories", build_stories(facts, outlets, story_top))
-    moved = place_evidence.countries_changed(merged.base, outlets)
+    # the months whose stories are built again: clustered again, or a mention changed entity or name
+    recount = None if outlets_changed(merged.base, outlets, "name") else months.union(rewrite.named, marked.stories)
+    commit.write("stories", carried_stories(merged.base, facts, outlets, recount,
+                                            catalog.story_top_entities(commit, recount)))
+    moved = outlets_changed(merged.base, outlets, "country")
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked),
                               rewrite.changed, place_tables.outlet_countries(facts, outlets), detail)
 

@@ -1,7 +1,7 @@
 """The entity catalog and the top entities of outlets and stories. The catalog and the outlets' top entities are
 summed from the name index (``entity_names``: per label, name and spelling) and the daily counts (``entity_daily``:
 per entity, outlet and day), far smaller than the mentions they count; a story's top entities are counted from its
-articles' mentions, and only where those changed (``story_top_entities``)."""
+articles' mentions, in the months where those changed (``story_top_entities``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tasks.names import display_name
 from tasks.schemas import ARTICLES, ENTITIES, ENTITY_CATALOG
 
 if TYPE_CHECKING:
-    from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
 
 TOP_ENTITIES = 5  # named entities listed per outlet and per story
 
@@ -84,16 +84,10 @@ def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str
                                                                         result["names"].to_pylist(), strict=True)}
 
 
-def story_top_entities(merged: Merged, recount: Months) -> dict[str, list[str]]:
-    """Each story's top entities: counted again for the stories of the months ``recount`` names (None: every
-    month), those whose articles were clustered again or whose mentions changed entity or name; the other stories
-    keep the stored ones (clustered a month at a time, a story's articles lie in one month)."""
-    commit = merged.commit
-    stored = [] if recount is None else merged.base.read("stories", ["story_id", "top_entities"]).to_pylist()
+def story_top_entities(commit: Commit, recount: Months) -> dict[str, list[str]]:
+    """The top entities of the stories of the months ``recount`` names (None: every month), from the version's
+    mentions and articles there (clustered a month at a time, a story's articles lie in one month)."""
     detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, recount)), schema)
               for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
     with sql.connect(commit.sql_filesystem, **detail) as con:
-        counted = top_entities(con, "story_id")
-        recounted = {str(s) for (s,) in con.sql("select distinct story_id from articles").fetchall()}
-    return {str(r["story_id"]): list(r["top_entities"] or []) for r in stored
-            if str(r["story_id"]) not in recounted} | counted
+        return top_entities(con, "story_id")

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from tasks import ids
 from tasks.schemas import OUTLETS
+from tasks.warehouse.snapshot import Snapshot
 
 UNKNOWN_OUTLET = "unknown"  # outlet_id of articles whose source names no outlet
 WIRES = frozenset({"Reuters", "AP", "Associated Press", "AFP", "EPA", "Getty Images", "Getty", "Bloomberg", "PA",
@@ -137,3 +138,17 @@ def mean_tone(articles: list[dict[str, Any]]) -> float | None:
     """The mean tone of the articles that have one (an article without words has none)."""
     tones = [a["tone"] for a in articles if a.get("tone") is not None]
     return statistics.fmean(tones) if tones else None
+
+
+def changed(base: Snapshot, outlets: pa.Table, column: str) -> bool:
+    """Whether an outlet of the committed version has another ``column`` in the run's ``outlets``: a country the
+    registry learnt or corrected, a name its articles now give otherwise. What was derived from the stored articles
+    with the old value changes in every month."""
+    if not base.num_rows("outlets"):
+        return False
+    before = base.read("outlets")
+    if column not in before.column_names:
+        return True
+    value = dict(zip(before["outlet_id"].to_pylist(), before[column].to_pylist(), strict=True))
+    return any(o in value and value[o] != v
+               for o, v in zip(outlets["outlet_id"].to_pylist(), outlets[column].to_pylist(), strict=True))

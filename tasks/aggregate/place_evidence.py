@@ -6,7 +6,7 @@ own mentions (their spellings, labels and entities) and its outlet's country. So
 and a run counts again only the months it touched, those where an article's outlet or original changed, and those
 where a stored mention whose entity or label changed names a place (``place_tables.write_places``); the other
 months' sums are read back, not their mentions. Should an outlet's country change in the registry, every month is
-counted again (``countries_changed``)."""
+counted again (``outlets.changed``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import pyarrow as pa
 from tasks.aggregate import sql
 from tasks.aggregate.places import Evidence
 from tasks.schemas import PLACE_EVIDENCE
-from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
@@ -69,16 +68,3 @@ def _add(ev: Evidence, kind: str, key: str, n: int) -> None:
             ev.regions[(cc, a1)] += n
         else:
             ev.qualifiers[(cc, a1 or None)] += n
-
-
-def countries_changed(base: Snapshot, outlets: pa.Table) -> bool:
-    """Whether an outlet of the committed version is in another country in the run's ``outlets`` (a registry that
-    learnt or corrected one): its articles' evidence changes in every month."""
-    if not base.num_rows("outlets"):
-        return False
-    before = base.read("outlets")
-    if "country" not in before.column_names:
-        return True
-    country = dict(zip(before["outlet_id"].to_pylist(), before["country"].to_pylist(), strict=True))
-    return any(o in country and country[o] != c
-               for o, c in zip(outlets["outlet_id"].to_pylist(), outlets["country"].to_pylist(), strict=True))

@@ -22,11 +22,15 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from tasks import ids
+from tasks.aggregate.months import Months
 from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import STORIES
+from tasks.warehouse import partitions
+from tasks.warehouse.snapshot import Snapshot
 
 THRESHOLD = 0.16  # the best mean pairwise F1 over the two story corpora's development parts (bench.stories --sweep)
 WINDOW_DAYS = 4
@@ -215,3 +219,19 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
             "mean_tone": mean_tone(arts),
         })
     return pa.Table.from_pylist(rows, schema=STORIES)
+
+
+def carried_stories(base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
+                    top: dict[str, list[str]]) -> pa.Table:
+    """The stories table: the stories with an article in the months ``recount`` names (None: every month) built
+    again (``build_stories``: ``facts`` are the articles, ``top`` those stories' top entities), the others as the
+    committed version holds them (clustered a month at a time, a story's articles, and so its row, lie in one
+    month)."""
+    if recount is None or not base.num_rows("stories"):
+        return build_stories(facts, outlets, top)
+    again = pc.unique(facts.filter(pc.is_in(partitions.months(facts["published_at"]),
+                                            pa.array(sorted(recount), pa.string())))["story_id"])
+    stored = base.read("stories")
+    kept = stored.filter(pc.invert(pc.is_in(stored["story_id"], again)))
+    fresh = build_stories(facts.filter(pc.is_in(facts["story_id"], again)), outlets, top)
+    return pa.concat_tables([kept, fresh]).sort_by("story_id")
