@@ -24,7 +24,7 @@ from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.aggregate.stories import carried_stories
-from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_NAMES, SENTENCES, STAGED
+from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_NAMES, STAGED
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -53,9 +53,6 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, quotes=quotes, entities=speakers) as con, commit.writer("quotes") as written:
         written.write_all(entities.speaker_batches(con))
         written.write_all(renamed)
-    detail = {"articles": sql.Parquet(commit.urls("articles"), ARTICLES),
-              "entities": sql.Parquet(commit.urls("entities"), ENTITIES),
-              "sentences": sql.Parquet(commit.urls("sentences"), SENTENCES)}
     trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked)))
     trends.write_pairs(commit, *months.carry_named(merged, "entity_pairs", rewrite,
                                                    {"name_a": "entity_a", "name_b": "entity_b"}))
@@ -71,8 +68,9 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     commit.write("stories", carried_stories(merged.base, facts, outlets, recount,
                                             catalog.story_top_entities(commit, recount)))
     moved = outlets_changed(merged.base, outlets, "country")
-    place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked),
-                              rewrite.changed, place_tables.outlet_countries(facts, outlets), detail)
+    place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
+                              place_tables.outlet_countries(facts, outlets),
+                              None if moved else months.union(rewrite.moved, remarked))
 
 
 @task(name="aggregate", cache_policy=NONE)

@@ -29,10 +29,12 @@ from tasks.aggregate.places import (
 )
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
-from tasks.schemas import PLACES
+from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, PLACES
+from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
 
 log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
@@ -163,12 +165,13 @@ def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
 
 
 def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
-                 countries: Mapping[str, str | None], detail: dict[str, sql.Parquet]) -> None:
+                 countries: Mapping[str, str | None], moved: Months) -> None:
     """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
     where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions;
-    then ``places`` from it and the months carried over, then ``place_country_daily`` from ``places``, the entities
-    and the articles (``detail``: their Parquet parts). The gazetteer holds only the names the places may look up
-    (those of the months counted, and of the places carried over), and is let go before the counts are computed."""
+    then ``places`` from it and the months carried over, then ``place_country_daily`` (``write_country_daily``:
+    ``moved`` names the months where a mention's entity or an article's outlet changed). The gazetteer holds only
+    the names the places may look up (those of the months counted, and of the places carried over), and is let go
+    before the counts are computed."""
     commit = merged.commit
     parts = commit.parts_by_month("entities")
     rewrite = None if recount is None else recount | placed_months(changed)
@@ -186,8 +189,37 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
                 out.write(place_evidence.table(found, month))
             for key, ev in found.items():
                 pooled[key] = pool([ev], pooled.get(key))
-    commit.write("places", resolve_places(pooled, canonical, gaz))
+    places = resolve_places(pooled, canonical, gaz)
+    commit.write("places", places)
     del gaz, read
     give_back_memory()
+    write_country_daily(merged, places, moved)
+
+
+def write_country_daily(merged: Merged, places: pa.Table, moved: Months) -> None:
+    """``place_country_daily`` of the months ``moved`` names (None: every month) and of those mentioning a place
+    whose country ``places`` changed, from their mentions and articles; the other months' rows carried over."""
+    commit = merged.commit
+    recount = None if moved is None else moved | _months_naming(commit, _country_changed(merged.base, places))
+    counted = months.carry(merged, "place_country_daily", recount)
+    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
+              for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
     with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES)) as con:
         commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()
+
+
+def _country_changed(base: Snapshot, places: pa.Table) -> set[str]:
+    """The entities whose country differs between the committed ``places`` and the run's (or that one lacks)."""
+    held = [{(str(e), c) for e, c in zip(t["entity_id"].to_pylist(), t["country_code"].to_pylist(), strict=True)}
+            for t in (base.read("places", ["entity_id", "country_code"]), places)]
+    return {entity_id for entity_id, _ in held[0] ^ held[1]}
+
+
+def _months_naming(commit: Commit, entities: Collection[str]) -> frozenset[str]:
+    """The months whose ``entity_daily`` (of the version, written already) counts one of ``entities``."""
+    if not entities:
+        return frozenset()
+    daily = sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY, filename=True)
+    with sql.connect(commit.sql_filesystem, daily=daily, ids=pa.table({"entity_id": sorted(entities)})) as con:
+        files = con.sql("select distinct filename from daily semi join ids using (entity_id)").fetchall()
+    return frozenset(m for (f,) in files if (m := months.month_of_part(str(f))))

@@ -229,9 +229,10 @@ def carried_stories(base: Snapshot, facts: pa.Table, outlets: pa.Table, recount:
     month)."""
     if recount is None or not base.num_rows("stories"):
         return build_stories(facts, outlets, top)
-    again = pc.unique(facts.filter(pc.is_in(partitions.months(facts["published_at"]),
-                                            pa.array(sorted(recount), pa.string())))["story_id"])
-    stored = base.read("stories")
-    kept = stored.filter(pc.invert(pc.is_in(stored["story_id"], again)))
+    recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
+    again = pc.unique(facts.filter(recounted)["story_id"])
+    stored = base.read("stories")  # of the stories still held, those with no article in those months
+    kept = stored.filter(pc.and_(pc.is_in(stored["story_id"], facts["story_id"]),
+                                 pc.invert(pc.is_in(stored["story_id"], again))))
     fresh = build_stories(facts.filter(pc.is_in(facts["story_id"], again)), outlets, top)
     return pa.concat_tables([kept, fresh]).sort_by("story_id")
