@@ -72,7 +72,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     commit.write("entity_names", name_index.table(counts, names))
     commit.write("acronym_evidence", name_index.evidence_table(evidence))
     del counts
-    rewrite = None if touched is None else months.reassigned(merged, names, voted, touched)
+    rewrite = None if touched is None else months.reassigned(merged, names, voted, touched, index)
     written = months.carry(merged, "entities", None if rewrite is None or touched is None
                            else {*touched, *rewrite.changed})
     with commit.writer("entities") as mentions:

@@ -12,8 +12,10 @@ mention is read as another place (``Rewrite``). The other months' parts are carr
 what writing them again would give. A rebuild, or a base holding parts outside any month folder (written before
 the table was partitioned), writes every month.
 
-Finding the changed months still reads a few columns of every stored mention (DuckDB, in ``reassigned``): the run
-no longer writes the warehouse again, but it still reads it."""
+Finding the changed months (``reassigned``) compares the committed name index with the run's resolution: the
+stored mentions were written with it, so only those of the names it resolves otherwise can change, and those are
+read (DuckDB, a few columns) in the months whose ``entity_daily`` counts their earlier entities (every month when one
+of them is a date or a number, which that table does not count)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.aggregate import sql
+from tasks.aggregate.name_index import EARLIER_COLUMNS
 from tasks.names import NAME_LABELS
-from tasks.schemas import ENTITIES
+from tasks.schemas import ENTITIES, ENTITY_DAILY
 from tasks.warehouse import partitions
 from tasks.warehouse.snapshot import scan
 
@@ -45,7 +48,7 @@ with changes as (
                or e.nlp_label is distinct from n.label as moved,
            e.canonical_name is distinct from n.canonical_name as renamed,
            e.label is distinct from n.voted as relabelled, e.label, n.voted, e.model_label, e.text, n.entity_id
-    from base e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
+    from {base} e left join names n on n.label = coalesce(e.nlp_label, e.label) and n.name_key = e.name_key
 )
 select filename, label, voted, model_label, text, entity_id, bool_or(moved), bool_or(renamed) from changes
 where moved or renamed or relabelled group by filename, label, voted, model_label, text, entity_id
@@ -111,24 +114,25 @@ def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
 
 
 def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],
-               touched: Collection[str]) -> Rewrite:
+               touched: Collection[str], index: pa.Table | None = None) -> Rewrite:
     """What the run writes again (``Rewrite``) in the months it ``touched`` and in the others holding a stored
     mention whose entity id, canonical name or label the run's resolution (``names``: (own label, name key) ->
     (entity_id, canonical_name); ``labels``: a named entity's voted label) no longer gives it; DuckDB reads the few
-    columns it compares of those months' parts."""
+    columns it compares of those months' parts. Given the committed name ``index``, only the mentions of the names
+    it resolves otherwise are read, in the months holding them (``_moved_names``)."""
     parts = _stored(merged, "entities", touched)
     rows: list[tuple[str, str | None, str | None, str | None, str, str | None, bool, bool]] = []
-    if parts:
-        keys = list(names)
-        own = [label for label, _ in keys]
-        table = pa.table({
-            "label": own, "name_key": [key for _, key in keys],
-            "entity_id": [names[k][0] for k in keys], "canonical_name": [names[k][1] for k in keys],
-            "voted": [labels.get(names[k][0], label) if label in NAME_LABELS else label
-                      for k, label in zip(keys, own, strict=True)]})
-        base = sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True)
-        with sql.connect(merged.commit.sql_filesystem, base=base, names=table) as con:
-            rows = con.sql(CHANGED_SQL).fetchall()
+    wanted, held = _moved_names(merged, index, names, labels) if index is not None else (None, None)
+    if held is not None:
+        parts = [part for part in parts if month_of_part(part) in held]
+    if parts and (wanted is None or wanted.num_rows):
+        relations: dict[str, sql.Parquet | pa.Table] = {
+            "base": sql.Parquet(merged.commit.urls("entities", parts), ENTITIES, filename=True),
+            "names": _names_table(names, labels)}
+        if wanted is not None:
+            relations["keys"] = wanted
+        with sql.connect(merged.commit.sql_filesystem, **relations) as con:
+            rows = con.sql(CHANGED_SQL.format(base="base" if wanted is None else KEYED)).fetchall()
     changed: dict[str, set[Spelling]] = {}
     moved: set[str] = set(touched)  # months where an id changed
     named: set[str] = set(touched)  # months where an id or a canonical name changed
@@ -146,6 +150,57 @@ def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]],
     return Rewrite(frozenset(touched), frozenset(moved), frozenset(named),
                    {month: frozenset(spellings) for month, spellings in changed.items()},
                    {entity_id: name for entity_id, name in names.values() if entity_id in renamed})
+
+
+# the stored mentions of the names ``keys`` holds (label, name_key)
+KEYED = ("(select * from base e semi join keys k on k.label = coalesce(e.nlp_label, e.label) "
+         "and k.name_key = e.name_key)")
+
+
+def _names_table(names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str]) -> pa.Table:
+    """The run's resolution as the relation ``names`` of ``CHANGED_SQL``: own label, name key, entity id, canonical
+    name, and the label the mentions take (``voted``: the entity's vote for a named thing)."""
+    keys = list(names)
+    own = [label for label, _ in keys]
+    return pa.table({"label": own, "name_key": [key for _, key in keys],
+                     "entity_id": [names[k][0] for k in keys], "canonical_name": [names[k][1] for k in keys],
+                     "voted": [labels.get(names[k][0], label) if label in NAME_LABELS else label
+                               for k, label in zip(keys, own, strict=True)]})
+
+
+def _moved_names(merged: Merged, index: pa.Table, names: Mapping[tuple[str, str], tuple[str, str]],
+                 labels: Mapping[str, str]) -> tuple[pa.Table, frozenset[str] | None]:
+    """The names (label, name_key) the committed ``index`` resolves to another entity id or canonical name than the
+    run's ``names`` do, or whose entity's label vote (``labels``; the committed one: ``entity_catalog``) changed:
+    the stored mentions were written with the index, so only theirs can change. And the months holding them, from
+    the committed ``entity_daily`` (by the entity ids they had), or None when one is not a named thing's (a date, a
+    number), which that table does not count."""
+    catalog = merged.base.read("entity_catalog", ["entity_id", "label"])
+    voted = dict(zip(catalog["entity_id"].to_pylist(), catalog["label"].to_pylist(), strict=True))
+    moved: set[tuple[str, str]] = set()
+    ids: set[str] = set()
+    for label, key, entity_id, name in zip(*(index[c].to_pylist() for c in EARLIER_COLUMNS), strict=True):
+        now = names.get((label, key))
+        named = label in NAME_LABELS
+        if now != (entity_id, name) or (named and now and voted.get(entity_id) != labels.get(now[0], label)):
+            moved.add((label, key))
+            ids.add(entity_id)
+    keys = pa.table({"label": [m[0] for m in moved], "name_key": [m[1] for m in moved]},
+                    schema=pa.schema([("label", pa.string()), ("name_key", pa.string())]))
+    if any(label not in NAME_LABELS for label, _ in moved):
+        return keys, None
+    return keys, _months_counting(merged, ids)
+
+
+def _months_counting(merged: Merged, ids: Collection[str]) -> frozenset[str]:
+    """The months whose committed ``entity_daily`` counts one of the entities ``ids``."""
+    if not ids:
+        return frozenset()
+    commit = merged.commit
+    daily = sql.Parquet(commit.urls("entity_daily", merged.base.parts("entity_daily")), ENTITY_DAILY, filename=True)
+    with sql.connect(commit.sql_filesystem, daily=daily, ids=pa.table({"entity_id": sorted(ids)})) as con:
+        files = con.sql("select distinct filename from daily semi join ids using (entity_id)").fetchall()
+    return frozenset(m for (f,) in files if (m := month_of_part(str(f))))
 
 
 def carry_named(merged: Merged, name: str, rewrite: Rewrite,
