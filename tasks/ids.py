@@ -68,7 +68,7 @@ def entity_id(label: str, key: str) -> str:
 
 
 def story_id(first_article_id: str) -> str:
-    """Id of a story: its earliest article's id, so it stays put while later coverage joins."""
+    """Id of a story made from the earliest article it was first published with; it keeps it (``stories``)."""
     return _digest("story", first_article_id)
 
 

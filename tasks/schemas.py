@@ -142,7 +142,9 @@ OUTLETS = pa.schema(
 
 STORIES = pa.schema(
     [
-        _field("story_id", pa.string(), "Id of the story (derived from its earliest article's id).", False),
+        _field("story_id", pa.string(), "Id of the story: made from its earliest article's id when first "
+               "published, and kept from then on (coverage joining it later, even earlier coverage, keeps it).",
+               False),
         _field("title", pa.string(), "Representative title: the earliest article's headline."),
         _field("first_published_at", _UTC, "Earliest published_at of its articles."),
         _field("last_published_at", _UTC, "Latest published_at of its articles."),

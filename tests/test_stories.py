@@ -4,6 +4,7 @@ clusters again only the months it touched."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from flows.news_pipeline import news_pipeline
+from tasks import ids
 from tasks.aggregate import stories
 from tasks.aggregate.stories import StoryDoc, cluster_stories
 from tasks.warehouse import storage
@@ -47,6 +49,18 @@ def test_story_ids_are_deterministic_and_follow_the_earliest_article() -> None:
     alone = cluster_stories([_doc("a", QUAKE, "o1", 24)])
     assert first == again and first["a"] == alone["a"]
     assert cluster_stories([]) == {}
+
+
+def test_a_published_story_keeps_its_id_when_earlier_coverage_joins_it_or_it_splits() -> None:
+    later, earlier = _doc("b", QUAKE_2, "o2", 25), _doc("a", QUAKE, "o1", 24)
+    published = cluster_stories([later])["b"]
+    joined = cluster_stories([replace(later, story_id=published), earlier])
+    assert joined == {"a": published, "b": published}  # the earlier article joins the published story
+    assert cluster_stories([later, earlier]) == {"a": ids.story_id("a"), "b": ids.story_id("a")}  # unpublished
+    one, two, three = (replace(_doc(i, QUAKE, "o1", 24), story_id="s") for i in "xyz")
+    split = stories.published_ids([[one], [two, three]])  # the larger part keeps the id, the other gets its own
+    assert split == {"x": ids.story_id("x"), "y": "s", "z": "s"}
+    assert stories.published_ids([[two, three], [one]]) == split
 
 
 def test_openings_naming_different_people_and_places_never_join() -> None:

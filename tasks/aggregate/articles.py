@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
-                 "ingested_at", "minhash"]
+                 "ingested_at", "minhash", "story_id"]
 OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename from base"
 UNSIGNED_SQL = "select count(*) from base where minhash is null"
 
@@ -114,7 +114,7 @@ def article_marks(merged: Merged, registry: Registry, clustered: Months, stored:
     signatures: dict[str, bytes] = {}
     for batch in merged.batches("articles", ARTICLE_MARKS, months=clustered if stored else None):
         folders = partitions.months(batch.column("published_at")).to_pylist()
-        for (a, t, x, h, name, domain, p, i, m), folder in zip(zip(*batch.to_pydict().values(), strict=True),
+        for (a, t, x, h, name, domain, p, i, m, story), folder in zip(zip(*batch.to_pydict().values(), strict=True),
                                                                 folders, strict=True):
             if m is None or not stored:  # the run's own articles (staged without one), or every article
                 fresh.append(duplicates.fingerprint(duplicates.Doc(a, x, h, p, i)))
@@ -122,7 +122,7 @@ def article_marks(merged: Merged, registry: Registry, clustered: Months, stored:
             if clustered is None or folder in clustered:
                 outlet = registry.outlet_id(name, domain)
                 leads.append(stories.StoryDoc(a, t, x[: stories.LEAD_CHARS],
-                                              None if outlet == UNKNOWN_OUTLET else outlet, p))
+                                              None if outlet == UNKNOWN_OUTLET else outlet, p, story))
     found = stories.cluster_stories(leads, by_month=None if clustered is None else True)
     if not stored:
         return Marks(duplicates.find_copies(fresh), None, found, signatures)

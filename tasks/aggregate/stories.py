@@ -12,6 +12,7 @@ month with more in date order, MAX_BLOCK at a time: memory stays the same howeve
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -60,24 +61,48 @@ class StoryDoc:
     text: str
     outlet_id: str | None = None
     published_at: datetime | None = None
+    story_id: str | None = None  # the story it was published in, if any
 
 
 def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
                     one_per_outlet: bool = True, by_month: bool | None = None) -> dict[str, str]:
-    """article_id → story_id (derived from the story's earliest article, so it is deterministic). Up to
-    ``MAX_BLOCK`` articles are clustered together; more (or any number, ``by_month``: the articles of some months
-    of a larger warehouse) are split by calendar month (undated ones apart), and a month with more than
-    ``MAX_BLOCK`` into consecutive runs of its articles in date order."""
+    """article_id → story_id (``published_ids``). Up to ``MAX_BLOCK`` articles are clustered together; more (or
+    any number, ``by_month``: the articles of some months of a larger warehouse) are split by calendar month
+    (undated ones apart), and a month with more than ``MAX_BLOCK`` into consecutive runs of its articles in date
+    order."""
     by_month = len(docs) > MAX_BLOCK if by_month is None else by_month
     blocks: dict[tuple[int, int], list[StoryDoc]] = {}
     for doc in docs:
         blocks.setdefault(month_of(doc.published_at) if by_month else (0, 0), []).append(doc)
-    stories: dict[str, str] = {}
+    groups: list[list[StoryDoc]] = []
     for block in blocks.values():
         if len(block) > MAX_BLOCK:
             block.sort(key=lambda d: ids.first_order(d.published_at, d.article_id)[1:])  # in a month: all dated
         for start in range(0, len(block), MAX_BLOCK):
-            stories |= _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
+            groups += _cluster_block(block[start : start + MAX_BLOCK], threshold, window_days, one_per_outlet)
+    return published_ids(groups)
+
+
+def published_ids(groups: list[list[StoryDoc]]) -> dict[str, str]:
+    """article_id → story_id: a story's id never changes once published, so a group takes the published id most of
+    its articles carry (coverage joining it, even earlier coverage, keeps it), unless a group holding more of them
+    took it first (a story split in two); else an id made from its earliest article, so a rebuild, which clusters
+    with the ids the warehouse holds, gives each story the id it has. The same groups give the same ids in any
+    order."""
+    def earliest(group: list[StoryDoc]) -> tuple[bool, float, str]:
+        return min(ids.first_order(d.published_at, d.article_id) for d in group)
+
+    votes = [Counter(d.story_id for d in group if d.story_id) for group in groups]
+    order = sorted(range(len(groups)), key=lambda g: (-max(votes[g].values(), default=0), earliest(groups[g])))
+    taken: set[str] = set()
+    stories: dict[str, str] = {}
+    for g in order:
+        first = earliest(groups[g])[-1]
+        made = (ids.story_id(first if n == 0 else f"{first}#{n}") for n in itertools.count())
+        story = next((s for s, _ in sorted(votes[g].items(), key=lambda v: (-v[1], v[0])) if s not in taken),
+                     None) or next(s for s in made if s not in taken)
+        taken.add(story)
+        stories.update({d.article_id: story for d in groups[g]})
     return stories
 
 
@@ -87,16 +112,10 @@ def month_of(published_at: datetime | None) -> tuple[int, int]:
 
 
 def _cluster_block(docs: Sequence[StoryDoc], threshold: float, window_days: int,
-                   one_per_outlet: bool) -> dict[str, str]:
+                   one_per_outlet: bool) -> list[list[StoryDoc]]:
     sim = _similarities(docs)
     _apply_constraints(sim, docs, window_days, one_per_outlet)
-    members = _average_link(sim, threshold)
-    stories: dict[str, str] = {}
-    for group in members:
-        first = min(group, key=lambda i: ids.first_order(docs[i].published_at, docs[i].article_id))
-        story = ids.story_id(docs[first].article_id)
-        stories.update({docs[i].article_id: story for i in group})
-    return stories
+    return [[docs[i] for i in group] for group in _average_link(sim, threshold)]
 
 
 def _similarities(docs: Sequence[StoryDoc]) -> np.ndarray:
