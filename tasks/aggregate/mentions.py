@@ -46,7 +46,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     index = None if touched is None else name_index.stored(base)
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
     if index is None:
-        counts = _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
+        counts = _counted_by_month(merged, run_articles)
         prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
     else:
         run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
@@ -81,6 +81,27 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     del names
     give_back_memory()
     return months.Rewrite(None, None, None, {}, {}) if rewrite is None or written is None else rewrite
+
+
+def _counted_by_month(merged: Merged, run_articles: sql.Parquet) -> Counted:
+    """The name index's counts of every mention: a stored month's mentions with that month's articles (the "on"/"via"
+    cue reads each person mention's article text: over the whole warehouse at once, each bucket of the cue's query
+    read every article's text again), then the run's own; all at once where a part lies outside any month folder."""
+    commit = merged.commit
+    stored = merged.base.parts_by_month("entities")
+    if None in stored:
+        return _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
+    texts = commit.parts_by_month("articles")
+    counts = Counted()
+    for month in (m for m in stored if m is not None):
+        articles = sql.Parquet(commit.urls("articles", texts.get(month, [])), ARTICLES)
+        counts.add(_counted(commit, _stored_in(merged, month), articles))
+    run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
+    return counts.add(_counted(commit, _reader(run), run_articles))
+
+
+def _stored_in(merged: Merged, month: str) -> Mentions:
+    return lambda columns: _own(merged.batches("entities", _with_labels(columns), {month}, run=False), columns)
 
 
 def own_labels(merged: Merged, columns: list[str] | None = None,
