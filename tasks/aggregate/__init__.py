@@ -24,7 +24,7 @@ from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.aggregate.stories import carried_stories
-from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, ENTITY_NAMES, STAGED
+from tasks.schemas import ARTICLES, ENTITY_DAILY, ENTITY_NAMES
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -34,10 +34,10 @@ ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "p
 
 
 def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
-    """Write the derived tables of ``merged``'s version, reading the warehouse a batch at a time: articles
-    with outlet, duplicate and story marks, entities with merged ids and canonical names, quotes with speakers,
-    then catalog, trends, outlets and stories computed by DuckDB over those parts. Stories are clustered again
-    in the months the run touched only (every month with ``rebuild``: ``articles``)."""
+    """Write the derived tables of ``merged``'s version, reading the warehouse a batch (or a month) at a time:
+    articles with outlet, duplicate and story marks, entities with merged ids and canonical names, quotes with
+    speakers, then trends, the catalog, outlets, stories and places. A run writes again the months it changed and
+    carries the others (``months``; every month with ``rebuild``)."""
     commit = merged.commit
     touched = None if rebuild else months.touched(merged)  # the months the run added or removed articles in
     marked = write_articles(merged, registry, touched)
@@ -46,18 +46,14 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names
-    quoted, renamed = months.carry_named(merged, "quotes", rewrite, {"speaker_name": "speaker_entity_id"})
-    quotes = pa.RecordBatchReader.from_batches(STAGED["quotes"], merged.batches("quotes", months=quoted))
-    speakers = sql.Parquet(commit.urls("entities", months.parts_in(commit, "entities", quoted)), ENTITIES)
-    fs = commit.sql_filesystem
-    with sql.connect(fs, quotes=quotes, entities=speakers) as con, commit.writer("quotes") as written:
-        written.write_all(entities.speaker_batches(con))
-        written.write_all(renamed)
+    entities.write_quotes(merged, *months.carry_named(merged, "quotes", rewrite,
+                                                      {"speaker_name": "speaker_entity_id"}))
     trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked)))
     trends.write_pairs(commit, *months.carry_named(merged, "entity_pairs", rewrite,
                                                    {"name_a": "entity_a", "name_b": "entity_b"}))
     counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
                "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
+    fs = commit.sql_filesystem
     with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
     with sql.connect(fs, **counted) as con:

@@ -11,15 +11,16 @@ import duckdb
 import pyarrow as pa
 
 from tasks import ids
-from tasks.aggregate import entity_ids, sql
+from tasks.aggregate import entity_ids, months, sql
 from tasks.aggregate.entity_merge import merge_keys
 from tasks.aggregate.identity import core, identity_pairs, initials
+from tasks.aggregate.months import Months
 from tasks.aggregate.name_index import Evidence, NameCounts, NameKey, Resolution, family
 from tasks.names import LABEL_FAMILY, NAME_LABELS, display_name, entity_key, is_acronym
-from tasks.schemas import STAGED, completed
+from tasks.schemas import ENTITIES, STAGED, completed
 
 if TYPE_CHECKING:
-    pass
+    from tasks.warehouse import Merged
 
 EVIDENCE_COLUMNS = ["article_id", "label", "name_key"]
 # a published canonical name gives way to a spelling mentioned this many times as often: so it changes at most
@@ -177,6 +178,28 @@ left join (select article_id, char_start, entity_id, canonical_name from entitie
   on e.article_id = q.article_id and e.char_start = q.speaker_char_start
 order by q.article_id, q.char_start
 """
+
+
+def write_quotes(merged: Merged, quoted: Months, renamed: Iterable[pa.Table]) -> None:
+    """The quotes with their speakers' merged ids and names: the stored ones of the months ``quoted`` (None: every
+    month) a month at a time, with that month's mentions (an article's quotes and mentions lie in its month: over
+    the whole warehouse at once, each bucket of ``speaker_batches`` read every mention again); the run's own with
+    the mentions of those months; and the ``renamed`` rows, of months where only names changed."""
+    commit = merged.commit
+    mentions, stored = commit.parts_by_month("entities"), merged.base.parts_by_month("quotes")
+    if None in stored:  # parts outside any month folder (written before quotes were partitioned): all at once
+        passes = [(merged.batches("quotes", months=quoted, run=False), months.parts_in(commit, "entities", quoted))]
+    else:
+        passes = [(merged.batches("quotes", months={m}, run=False), mentions.get(m, []))
+                  for m in months.held(stored, quoted)]
+    passes.append((commit.staged("quotes"), months.parts_in(commit, "entities", quoted)))
+    with commit.writer("quotes") as written:
+        for quotes, parts in passes:
+            found = pa.RecordBatchReader.from_batches(STAGED["quotes"], quotes)
+            with sql.connect(commit.sql_filesystem, quotes=found,
+                             entities=sql.Parquet(commit.urls("entities", parts), ENTITIES)) as con:
+                written.write_all(speaker_batches(con))
+        written.write_all(renamed)
 
 
 def speaker_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
