@@ -59,8 +59,10 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, **counted) as con:
         outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
-    # the months whose stories are built again: clustered again, or a mention changed entity or name
-    recount = None if outlets_changed(merged.base, outlets, "name") else months.union(rewrite.named, marked.stories)
+    # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
+    # when an outlet's name changed, or none is stored)
+    renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
+    recount = None if renamed else months.union(rewrite.named, marked.stories)
     commit.write("stories", carried_stories(merged.base, facts, outlets, recount,
                                             catalog.story_top_entities(commit, recount)))
     moved = outlets_changed(merged.base, outlets, "country")

@@ -189,16 +189,16 @@ def _moved_names(merged: Merged, index: pa.Table, names: Mapping[tuple[str, str]
                     schema=pa.schema([("label", pa.string()), ("name_key", pa.string())]))
     if any(label not in NAME_LABELS for label, _ in moved):
         return keys, None
-    return keys, _months_counting(merged, ids)
+    return keys, counting(merged.commit, merged.base.parts("entity_daily"), ids)
 
 
-def _months_counting(merged: Merged, ids: Collection[str]) -> frozenset[str]:
-    """The months whose committed ``entity_daily`` counts one of the entities ``ids``."""
+def counting(commit: Commit, daily: list[str], ids: Collection[str]) -> frozenset[str]:
+    """The months whose parts of ``entity_daily`` (``daily``: the version's, or its base's) count one of the
+    entities ``ids``."""
     if not ids:
         return frozenset()
-    commit = merged.commit
-    daily = sql.Parquet(commit.urls("entity_daily", merged.base.parts("entity_daily")), ENTITY_DAILY, filename=True)
-    with sql.connect(commit.sql_filesystem, daily=daily, ids=pa.table({"entity_id": sorted(ids)})) as con:
+    parts = sql.Parquet(commit.urls("entity_daily", daily), ENTITY_DAILY, filename=True)
+    with sql.connect(commit.sql_filesystem, daily=parts, ids=pa.table({"entity_id": sorted(ids)})) as con:
         files = con.sql("select distinct filename from daily semi join ids using (entity_id)").fetchall()
     return frozenset(m for (f,) in files if (m := month_of_part(str(f))))
 

@@ -29,12 +29,11 @@ from tasks.aggregate.places import (
 )
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
-from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, PLACES
+from tasks.schemas import ARTICLES, ENTITIES, PLACES
 from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
-    from tasks.warehouse.commit import Commit
 
 log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
@@ -200,7 +199,8 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months) -> None
     """``place_country_daily`` of the months ``moved`` names (None: every month) and of those mentioning a place
     whose country ``places`` changed, from their mentions and articles; the other months' rows carried over."""
     commit = merged.commit
-    recount = None if moved is None else moved | _months_naming(commit, _country_changed(merged.base, places))
+    recount = None if moved is None else moved | months.counting(
+        commit, commit.parts("entity_daily"), _country_changed(merged.base, places))
     counted = months.carry(merged, "place_country_daily", recount)
     detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
               for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
@@ -213,13 +213,3 @@ def _country_changed(base: Snapshot, places: pa.Table) -> set[str]:
     held = [{(str(e), c) for e, c in zip(t["entity_id"].to_pylist(), t["country_code"].to_pylist(), strict=True)}
             for t in (base.read("places", ["entity_id", "country_code"]), places)]
     return {entity_id for entity_id, _ in held[0] ^ held[1]}
-
-
-def _months_naming(commit: Commit, entities: Collection[str]) -> frozenset[str]:
-    """The months whose ``entity_daily`` (of the version, written already) counts one of ``entities``."""
-    if not entities:
-        return frozenset()
-    daily = sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY, filename=True)
-    with sql.connect(commit.sql_filesystem, daily=daily, ids=pa.table({"entity_id": sorted(entities)})) as con:
-        files = con.sql("select distinct filename from daily semi join ids using (entity_id)").fetchall()
-    return frozenset(m for (f,) in files if (m := months.month_of_part(str(f))))

@@ -246,7 +246,7 @@ def carried_stories(base: Snapshot, facts: pa.Table, outlets: pa.Table, recount:
     again (``build_stories``: ``facts`` are the articles, ``top`` those stories' top entities), the others as the
     committed version holds them (clustered a month at a time, a story's articles, and so its row, lie in one
     month)."""
-    if recount is None or not base.num_rows("stories"):
+    if recount is None:
         return build_stories(facts, outlets, top)
     recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
     again = pc.unique(facts.filter(recounted)["story_id"])
