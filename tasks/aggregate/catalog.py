@@ -26,18 +26,24 @@ with counts as (select label, name_key, sum(mentions) as n from entity_names whe
 cues as (select name_key, text, cued, mentions as n from entity_names where label = 'PERSON'),
 ids as (select distinct label, name_key, entity_id from entity_names),
 voted as ({labels.VOTE_SQL}),
-spread as (
+spread as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
     select entity_id, cast(sum(mentions) as bigint) as mention_count, cast(sum(articles) as bigint) as article_count,
-           count(distinct outlet_id) as outlet_count, min(day) as first_seen, max(day) as last_seen
+           min(day) as first_seen, max(day) as last_seen
     from entity_daily group by entity_id
 ),
+outlets as (
+    select entity_id, count(outlet_id) as outlet_count
+    from (select entity_id, outlet_id from entity_daily group by all) group by entity_id
+),
 spellings as (
-    select entity_id, min(canonical_name) as canonical_name, list(distinct text) as spellings
-    from entity_names where label in ({sql.NAMED}) group by entity_id
+    select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
+    from (select entity_id, text, min(canonical_name) as canonical_name from entity_names
+          where label in ({sql.NAMED}) group by all)
+    group by entity_id
 )
 select entity_id, s.canonical_name, v.label, mention_count, article_count, outlet_count, first_seen, last_seen,
        s.spellings
-from spread join voted v using (entity_id) join spellings s using (entity_id)
+from spread join outlets using (entity_id) join voted v using (entity_id) join spellings s using (entity_id)
 order by mention_count desc, entity_id
 """
 
