@@ -66,6 +66,7 @@ select entity_id, case when label = 'PERSON' and entity_id in (select entity_id 
                        else label end as label
 from voted"""
 
+
 def vote(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """entity_id -> label, from the relations ``counts`` (label, name_key, n: named mentions), ``cues`` (name_key,
     text, cued, n: ``cue_counts``) and ``ids`` (label, name_key, entity_id) of ``con``."""
