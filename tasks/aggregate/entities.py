@@ -32,7 +32,7 @@ def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
     counts = name_counts([entities])
-    evidence = acronym_evidence(entities.to_batches(), map(str, entities["name_key"].to_pylist()))
+    evidence = acronym_evidence([entities.to_batches()], map(str, entities["name_key"].to_pylist()))
     return with_ids(entities, resolution(counts, evidence)[0])
 
 
@@ -63,14 +63,19 @@ select acronym_key, name_key, count(*) as articles from both_named group by all
 """
 
 
-def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -> Evidence:
+def acronym_evidence(parts: Iterable[Iterable[pa.RecordBatch]], names: Iterable[str]) -> Evidence:
     """The acronym rule's evidence (``identity``) that a one-word name stands for a name of several words whose
     initials it is: the articles mentioning both, from mentions (article_id, label, name_key) of the name keys
-    ``names``. It adds up over articles, so a run counts its own articles only (``name_index``)."""
-    with sql.connect(mentions=staged_reader(mentions, EVIDENCE_COLUMNS), codes=_acronym_codes(names)) as con:
-        found = con.sql(EVIDENCE_SQL).to_arrow_table()
-    return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
-        *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
+    ``names``. It adds up over articles, so a run counts its own articles only (``name_index``), and a rebuild
+    counts a month's mentions at a time: ``parts`` are sets of mentions no article spans."""
+    evidence: Evidence = Counter()
+    codes = _acronym_codes(names)
+    for mentions in parts:
+        with sql.connect(mentions=staged_reader(mentions, EVIDENCE_COLUMNS), codes=codes) as con:
+            found = con.sql(EVIDENCE_SQL).to_arrow_table()
+        evidence.update({(str(a), str(n)): int(k) for a, n, k in zip(
+            *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
+    return evidence
 
 
 def staged_reader(mentions: Iterable[pa.RecordBatch], columns: list[str]) -> pa.RecordBatchReader:

@@ -60,7 +60,8 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     recalled = found.select(EVIDENCE_COLUMNS).to_batches()  # an acronym the model missed still stands by its name
     if index is None:
         named = {key for label, key, _ in counts.mentions if label in NAME_LABELS}
-        evidence = acronym_evidence(chain(own_labels(merged, EVIDENCE_COLUMNS), recalled), named)
+        evidence = acronym_evidence(chain((m(EVIDENCE_COLUMNS) for m, _ in _by_month(merged, run_articles)),
+                                          [recalled]), named)
     else:
         evidence = _evidence_added(base, run, removed, recalled)
     names, aliases = resolution(counts.mentions, evidence, *prior)
@@ -84,20 +85,27 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
 
 
 def _counted_by_month(merged: Merged, run_articles: sql.Parquet) -> Counted:
-    """The name index's counts of every mention: a stored month's mentions with that month's articles (the "on"/"via"
-    cue reads each person mention's article text: over the whole warehouse at once, each bucket of the cue's query
-    read every article's text again), then the run's own; all at once where a part lies outside any month folder."""
+    """The name index's counts of every mention, a month at a time (``_by_month``)."""
+    counts = Counted()
+    for mentions, articles in _by_month(merged, run_articles):
+        counts.add(_counted(merged.commit, mentions, articles))
+    return counts
+
+
+def _by_month(merged: Merged, run_articles: sql.Parquet) -> Iterator[tuple[Mentions, sql.Parquet]]:
+    """Every mention, with its articles: a stored month's mentions with that month's articles (queries over the
+    whole warehouse at once outgrow DuckDB's memory: the "on"/"via" cue reads each person mention's article text,
+    the acronym evidence joins mentions by article), then the run's own; all at once where a part lies outside any
+    month folder."""
     commit = merged.commit
     stored = merged.base.parts_by_month("entities")
     if None in stored:
-        return _counted(commit, lambda c: own_labels(merged, c), sql.Parquet(commit.urls("articles"), ARTICLES))
+        yield (lambda c: own_labels(merged, c)), sql.Parquet(commit.urls("articles"), ARTICLES)
+        return
     texts = commit.parts_by_month("articles")
-    counts = Counted()
     for month in (m for m in stored if m is not None):
-        articles = sql.Parquet(commit.urls("articles", texts.get(month, [])), ARTICLES)
-        counts.add(_counted(commit, _stored_in(merged, month), articles))
-    run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
-    return counts.add(_counted(commit, _reader(run), run_articles))
+        yield _stored_in(merged, month), sql.Parquet(commit.urls("articles", texts.get(month, [])), ARTICLES)
+    yield _reader(_held(commit.staged("entities", _with_labels(CUE_COLUMNS)))), run_articles
 
 
 def _stored_in(merged: Merged, month: str) -> Mentions:
@@ -157,7 +165,7 @@ def _evidence_added(base: Snapshot, run: pa.Table, removed: pa.Table, recalled: 
 
 
 def _evidence_of(batches: list[pa.RecordBatch]) -> Evidence:
-    return acronym_evidence(batches, {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
+    return acronym_evidence([batches], {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
 
 
 def _vote(counts: Counted, names: Resolution) -> dict[str, str]:
