@@ -10,9 +10,10 @@ replicated, since the NLP's cost is not what is measured. The copies' derived ta
 --rebuild`` (a run carries over the months it does not touch, so it would not derive them), timed as well. Each
 warehouse is then given 100 articles it does not hold (AllSides story roundups, dated in the week before the run)
 by the real command line in a child process, with NLP in a thread of that process (``--workers 1``), so its
-peak RSS is the whole run's. Printed per size: the run's seconds, the aggregate stage's, the peak RSS; then, on the
-largest, the files DuckDB's ``EXPLAIN ANALYZE`` reports for a one-week query with and without the month filter the
-dashboard adds.
+peak RSS is the whole run's. Printed per size: the run's seconds, the aggregate stage's, the peak RSS, and the
+stored months whose ``entities`` the run wrote again (where a stored mention's entity, name or label changed); then,
+on the largest, the files DuckDB's ``EXPLAIN ANALYZE`` reports for a one-week query with and without the month
+filter the dashboard adds.
 """
 
 from __future__ import annotations
@@ -102,6 +103,15 @@ def timed_run(out: Path, *arguments: str) -> dict[str, float]:
             "added": summary["added"]["articles"]}
 
 
+def months_written(before: dict[str | None, list[str]], out: Path) -> int:
+    """The months of ``entities`` in ``before`` (parts by month) whose parts the warehouse at ``out`` replaced."""
+    with storage.snapshot(out) as snap:
+        after = snap.parts_by_month("entities")
+    def names(parts: list[str]) -> set[str]:  # a snapshot's paths lie in its own pinned folder
+        return {Path(part).name for part in parts}
+    return sum(1 for month, parts in before.items() if names(after.get(month, [])) != names(parts))
+
+
 def files_read(out: Path, month_filter: bool) -> str:
     """The one-week query of the dashboard's speakers chart, explained: the files DuckDB scans of each table."""
     con = storage.open_duckdb(out)
@@ -129,17 +139,20 @@ def main() -> None:
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     print("| warehouse (articles) | rebuild (s) | articles added | whole run (s) | aggregate stage (s) "
-          "| peak RSS (MB) |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| peak RSS (MB) | stored months of entities written again |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     largest = None
     for copies in (int(c) for c in args.copies.split(",")):
         out = args.work / f"x{copies}"
         articles = replicate(args.base, out, copies)
         rebuild = timed_run(out, "--rebuild")
         new_articles(args.corpora, args.work / "new.jsonl")
+        with storage.snapshot(out) as snap:
+            before = snap.parts_by_month("entities")
         run = timed_run(out, str(args.work / "new.jsonl"))
         print(f"| {articles:,} | {rebuild['seconds']:.1f} | {run['added']:.0f} | {run['seconds']:.1f} | "
-              f"{run['aggregate']:.1f} | {run['peak_mb']:.0f} |", flush=True)
+              f"{run['aggregate']:.1f} | {run['peak_mb']:.0f} | {months_written(before, out)} of {len(before)} |",
+              flush=True)
         largest = out
     if largest is not None:
         print(f"\none week, month filter: {files_read(largest, True)}")
