@@ -23,14 +23,13 @@ from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
-from tasks.aggregate.stories import carried_stories
+from tasks.aggregate.stories import write_stories
 from tasks.schemas import ARTICLES, ENTITY_DAILY, ENTITY_NAMES
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
-ARTICLE_FACTS = ["article_id", "outlet_id", "source_outlet", "source_domain", "published_at", "word_count",
-                 "image_credits", "story_id", "title", "tone"]
+ARTICLE_FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # every article's, held while the stage runs
 
 
 def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
@@ -56,18 +55,17 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     fs = commit.sql_filesystem
     with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
         commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
-    with sql.connect(fs, **counted) as con:
-        outlets = build_outlets(facts, registry, top_entities(con, "outlet_id"))
+    with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+        outlets = build_outlets(con, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
     # when an outlet's name changed, or none is stored)
     renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
     recount = None if renamed else months.union(rewrite.named, marked.stories)
-    commit.write("stories", carried_stories(merged.base, facts, outlets, recount,
-                                            catalog.story_top_entities(commit, recount)))
+    write_stories(commit, merged.base, facts, outlets, recount, catalog.story_top_entities(commit, recount))
     moved = outlets_changed(merged.base, outlets, "country")
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
-                              place_tables.outlet_countries(facts, outlets),
+                              (facts, outlets),
                               None if moved else months.union(rewrite.moved, remarked))
 
 

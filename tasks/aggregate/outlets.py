@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from tasks import ids
@@ -95,26 +96,45 @@ def _fold(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
 
 
-def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[str]] | None = None) -> pa.Table:
-    """One row per outlet_id in ``articles``: registry facts, names seen, counts, dates, wire credits and ``top``
-    entities."""
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    cols = ["outlet_id", "source_outlet", "source_domain", "published_at", "word_count", "image_credits", "tone"]
-    for row in articles.select(cols).to_pylist():
-        grouped[str(row["outlet_id"])].append(row)
+# per outlet, from the articles: the figures, and the counts of each source name, domain and image credit. The
+# tone is summed as a decimal, exactly, so the mean does not depend on the order the rows come in; ties between
+# names or credits fall alphabetically, for the same reason
+OUTLET_FIGURES_SQL = f"""
+select outlet_id, count(*) as article_count, min(published_at) as first_published_at,
+       max(published_at) as last_published_at, quantile_cont(word_count, 0.5)::double as median_word_count,
+       avg(coalesce(list_has_any(image_credits, {sorted(WIRES)}), false)::int) as wire_credit_share,
+       sum(tone::double::decimal(38, 17)) / nullif(count(tone), 0) as mean_tone
+from articles group by all
+"""
+VALUES_SQL = {
+    "names": "select outlet_id, source_outlet as v, count(*) as n from articles where source_outlet is not null "
+             "and source_outlet <> '' group by all",
+    "domains": "select outlet_id, source_domain as v, count(*) as n from articles where source_domain is not null "
+               "and source_domain <> '' group by all",
+    "credits": "select outlet_id, credit as v, count(*) as n from (select outlet_id, unnest(image_credits) as credit "
+               "from articles) where credit is not null group by all",
+}
+
+
+def build_outlets(con: duckdb.DuckDBPyConnection, registry: Registry, top: dict[str, list[str]] | None = None
+                  ) -> pa.Table:
+    """One row per outlet_id of the relation ``articles`` on ``con``: registry facts, names seen, counts, dates,
+    wire credits and ``top`` entities. DuckDB sums them, so memory holds an outlet's figures, not its articles."""
+    values: dict[str, dict[str, list[str]]] = {}
+    for kind, query in VALUES_SQL.items():
+        counted: dict[str, list[str]] = defaultdict(list)
+        for oid, value, _ in sorted(con.sql(query).fetchall(), key=lambda r: (r[0], -r[2], r[1])):
+            counted[oid].append(value)  # most counted first
+        values[kind] = counted
     top = top or {}
     rows = []
-    for oid in sorted(grouped):
-        arts = grouped[oid]
-        names = Counter(a["source_outlet"] for a in arts if a["source_outlet"])
-        domains = Counter(a["source_domain"] for a in arts if a["source_domain"])
-        resolved = registry.resolve(names.most_common(1)[0][0] if names else None,
-                                    domains.most_common(1)[0][0] if domains else None)
+    for figures in sorted(con.sql(OUTLET_FIGURES_SQL).to_arrow_table().to_pylist(), key=lambda r: r["outlet_id"]):
+        oid = str(figures["outlet_id"])
+        names, domains = values["names"].get(oid, []), values["domains"].get(oid, [])
+        resolved = registry.resolve(names[0] if names else None, domains[0] if domains else None)
         entry = resolved.entry if resolved else None
-        dates = [a["published_at"] for a in arts if a["published_at"] is not None]
-        credits = Counter(c for a in arts for c in a["image_credits"] or [])
         rows.append({
-            "outlet_id": oid,
+            **figures,
             "name": entry.name if entry else (resolved.name if resolved else None) or "(unknown outlet)",
             "domain": entry.domain if entry else (resolved.domain if resolved else None),
             "names_seen": sorted(names),
@@ -122,14 +142,9 @@ def build_outlets(articles: pa.Table, registry: Registry, top: dict[str, list[st
             "language": entry.language if entry else None,
             "media_type": entry.media_type if entry else None,
             "in_registry": entry is not None,
-            "article_count": len(arts),
-            "first_published_at": min(dates) if dates else None,
-            "last_published_at": max(dates) if dates else None,
-            "median_word_count": float(statistics.median(a["word_count"] for a in arts)),
-            "wire_credit_share": sum(any(c in WIRES for c in a["image_credits"] or []) for a in arts) / len(arts),
-            "top_image_credits": [c for c, _ in credits.most_common(5)],
+            "top_image_credits": values["credits"].get(oid, [])[:5],
             "top_entities": top.get(oid, []),
-            "mean_tone": mean_tone(arts),
+            "mean_tone": None if figures["mean_tone"] is None else float(figures["mean_tone"]),
         })
     return pa.Table.from_pylist(rows, schema=OUTLETS)
 

@@ -30,6 +30,7 @@ from tasks.aggregate.places import (
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import ARTICLES, ENTITIES, PLACES
+from tasks.warehouse import partitions
 from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -49,10 +50,12 @@ order by day, country_code, outlet_id
 """
 
 
-def outlet_countries(facts: pa.Table, outlets: pa.Table) -> dict[str, str | None]:
-    """Each article's outlet's country (``outlets.country``, from the registry), by article id."""
+def outlet_countries(facts: pa.Table, outlets: pa.Table, months: Collection[str]) -> dict[str, str | None]:
+    """The country of the outlet (``outlets.country``, from the registry) of each article of ``facts`` published in
+    ``months``, by article id."""
     country = dict(zip(outlets["outlet_id"].to_pylist(), outlets["country"].to_pylist(), strict=True))
-    return {str(a): country.get(o) for a, o in zip(facts["article_id"].to_pylist(), facts["outlet_id"].to_pylist(),
+    held = facts.filter(pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(months), pa.string())))
+    return {str(a): country.get(o) for a, o in zip(held["article_id"].to_pylist(), held["outlet_id"].to_pylist(),
                                                strict=True)}
 
 
@@ -164,17 +167,19 @@ def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
 
 
 def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
-                 countries: Mapping[str, str | None], moved: Months) -> None:
+                 articles: tuple[pa.Table, pa.Table], moved: Months) -> None:
     """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
-    where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions;
-    then ``places`` from it and the months carried over, then ``place_country_daily`` (``write_country_daily``:
-    ``moved`` names the months where a mention's entity or an article's outlet changed). The gazetteer holds only
-    the names the places may look up (those of the months counted, and of the places carried over), and is let go
-    before the counts are computed."""
+    where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions
+    (``articles``: every article's facts, and the outlets, give each mention its outlet's country); then ``places``
+    from it and the months carried over, then ``place_country_daily`` (``write_country_daily``: ``moved`` names the
+    months where a mention's entity or an article's outlet changed). The gazetteer holds only the names the places
+    may look up (those of the months counted, and of the places carried over), and is let go before the counts are
+    computed."""
     commit = merged.commit
     parts = commit.parts_by_month("entities")
     rewrite = None if recount is None else recount | placed_months(changed)
     written = months.held(parts, months.carry(merged, "place_evidence", rewrite))
+    countries = outlet_countries(*articles, written)
     pooled = place_evidence.summed(commit)
     canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))

@@ -29,8 +29,9 @@ from scipy import sparse
 from tasks import ids
 from tasks.aggregate.months import Months
 from tasks.aggregate.outlets import mean_tone
-from tasks.schemas import STORIES
+from tasks.schemas import ARTICLES, STORIES
 from tasks.warehouse import partitions
+from tasks.warehouse.commit import Commit
 from tasks.warehouse.snapshot import Snapshot
 
 THRESHOLD = 0.16  # the best mean pairwise F1 over the two story corpora's development parts (bench.stories --sweep)
@@ -240,18 +241,37 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
     return pa.Table.from_pylist(rows, schema=STORIES)
 
 
-def carried_stories(base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
-                    top: dict[str, list[str]]) -> pa.Table:
+STORY_COLUMNS = ["story_id", "outlet_id", "published_at", "title", "article_id", "tone"]
+
+
+def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
+                  top: dict[str, list[str]]) -> None:
     """The stories table: the stories with an article in the months ``recount`` names (None: every month) built
-    again (``build_stories``: ``facts`` are the articles, ``top`` those stories' top entities), the others as the
-    committed version holds them (clustered a month at a time, a story's articles, and so its row, lie in one
+    again (``build_stories``: ``facts`` are the articles' ids, outlets, dates and stories, ``top`` those stories'
+    top entities; titles and tones are read for those stories' months only), the others as the committed version
+    holds them, read a batch at a time (clustered a month at a time, a story's articles, and so its row, lie in one
     month)."""
-    if recount is None:
-        return build_stories(facts, outlets, top)
-    recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
-    again = pc.unique(facts.filter(recounted)["story_id"])
-    stored = base.read("stories")  # of the stories still held, those with no article in those months
-    kept = stored.filter(pc.and_(pc.is_in(stored["story_id"], facts["story_id"]),
-                                 pc.invert(pc.is_in(stored["story_id"], again))))
-    fresh = build_stories(facts.filter(pc.is_in(facts["story_id"], again)), outlets, top)
-    return pa.concat_tables([kept, fresh]).sort_by("story_id")
+    with commit.writer("stories") as out:
+        if recount is None:
+            out.write(build_stories(_articles_of(commit, None), outlets, top))
+            return
+        recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
+        again = pc.unique(facts.filter(recounted)["story_id"])
+        held = pc.unique(facts["story_id"])  # of the stories still held, those with no article in those months
+        for batch in base.batches("stories"):
+            stored = pa.table(batch)
+            out.write(stored.filter(pc.and_(pc.is_in(stored["story_id"], held),
+                                            pc.invert(pc.is_in(stored["story_id"], again)))))
+        in_again = facts.filter(pc.is_in(facts["story_id"], again))
+        months = {str(m) for m in partitions.months(in_again["published_at"]).to_pylist()}
+        out.write(build_stories(_articles_of(commit, months, again), outlets, top))
+
+
+def _articles_of(commit: Commit, months: set[str] | None,
+                 stories: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
+    """The articles (``STORY_COLUMNS``) of the months given (None: all), of ``stories`` only if given."""
+    parts = None if months is None else [p for m, ps in commit.parts_by_month("articles").items() if m in months
+                                         for p in ps]
+    batches = [pa.table(b) for b in commit.current_parts("articles", STORY_COLUMNS, parts)]
+    table = pa.concat_tables(batches) if batches else ARTICLES.empty_table().select(STORY_COLUMNS)
+    return table if stories is None else table.filter(pc.is_in(table["story_id"], stories))
