@@ -25,7 +25,7 @@ from tasks.aggregate.entities import (
 from tasks.aggregate.name_index import Counted, Evidence, Resolution
 from tasks.memory import give_back_memory
 from tasks.names import NAME_LABELS
-from tasks.schemas import ARTICLES, SENTENCES, STAGED
+from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -47,7 +47,9 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
     if index is None:
         counts = _counted_by_month(merged, run_articles)
-        prior = name_index.earlier(base.batches("entities", name_index.EARLIER_COLUMNS))
+        with sql.connect(commit.sql_filesystem,
+                         entities=sql.Parquet(commit.urls("entities", base.parts("entities")), ENTITIES)) as con:
+            prior = name_index.earlier(con)
     else:
         run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
         counts = name_index.counted(index).add(_counted(commit, _reader(run), run_articles))

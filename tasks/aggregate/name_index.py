@@ -12,12 +12,14 @@ and a name it may stand for) adds up over articles as well, and is kept beside i
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import duckdb
 import pyarrow as pa
 
+from tasks.aggregate import sql
 from tasks.aggregate.identity import NAMED
 from tasks.names import NAME_LABELS
 from tasks.schemas import ACRONYM_EVIDENCE, ARTICLES, ENTITY_NAMES
@@ -108,16 +110,20 @@ def prior(index: pa.Table) -> Prior:
                                                    strict=True)}
 
 
-def earlier(batches: Iterable[pa.RecordBatch]) -> Prior:
-    """``prior`` from the stored mentions (columns label, name_key, entity_id, canonical_name) of a warehouse
-    written before the index."""
+EARLIER_SQL = """select label, name_key, entity_id, min(canonical_name) as canonical_name, count(*) as mentions
+from entities where entity_id <> '' group by all"""
+
+
+def earlier(con: duckdb.DuckDBPyConnection) -> Prior:
+    """``prior`` from the stored mentions (the relation ``entities`` on ``con``), counted by DuckDB, of a warehouse
+    written before the index, or rebuilt."""
     held: dict[NameKey, Counter[str]] = defaultdict(Counter)
     named: dict[str, str] = {}
-    for batch in batches:
-        for label, key, entity_id, name in zip(*(batch[c].to_pylist() for c in EARLIER_COLUMNS), strict=True):
-            if entity_id:
-                held[(family(str(label)), str(key))][entity_id] += 1
-                named[entity_id] = name
+    for batch in sql.stream(con, EARLIER_SQL):
+        for label, key, entity_id, name, n in zip(*(batch[c].to_pylist() for c in [*EARLIER_COLUMNS, "mentions"]),
+                                                  strict=True):
+            held[(family(str(label)), str(key))][entity_id] += n
+            named[entity_id] = min(named.get(entity_id, name), name)
     return held, named
 
 
