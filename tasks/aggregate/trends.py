@@ -37,10 +37,12 @@ by_article as (  -- the tone of each sentence that mentions it once, however man
 )
 select b.entity_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
        cast(sum(b.mentions) as bigint) as mentions, count(*) as articles,
-       cast(coalesce(sum(b.mentions) filter (where a.duplicate_of is null), 0) as bigint) as mentions_excl_duplicates,
-       count(*) filter (where a.duplicate_of is null) as articles_excl_duplicates,
+       cast(sum(case when a.original then b.mentions else 0 end) as bigint) as mentions_excl_duplicates,
+       cast(sum(case when a.original then 1 else 0 end) as bigint) as articles_excl_duplicates,
        sum(b.tone_sum) / nullif(sum(b.toned), 0) as tone
-from by_article b join articles a using (article_id)
+from by_article b  -- the join carries a flag, not each copy's original id: with the ids, the month of the undated
+join (select article_id, outlet_id, published_at, duplicate_of is null as original from articles) a using (article_id)
+    -- articles of 1,024,000 replicated ones (115,200, nearly all copies) ran out of DuckDB's memory limit
 group by all
 """
 
