@@ -269,9 +269,10 @@ def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.T
 
 def _articles_of(commit: Commit, months: set[str] | None,
                  stories: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
-    """The articles (``STORY_COLUMNS``) of the months given (None: all), of ``stories`` only if given."""
-    parts = None if months is None else [p for m, ps in commit.parts_by_month("articles").items() if m in months
-                                         for p in ps]
+    """The articles (``STORY_COLUMNS``) of the months given (None: all; parts outside any month folder are always
+    read), of ``stories`` only if given."""
+    parts = None if months is None else [p for m, ps in commit.parts_by_month("articles").items()
+                                         if m is None or m in months for p in ps]
     batches = [pa.table(b) for b in commit.current_parts("articles", STORY_COLUMNS, parts)]
     table = pa.concat_tables(batches) if batches else ARTICLES.empty_table().select(STORY_COLUMNS)
     return table if stories is None else table.filter(pc.is_in(table["story_id"], stories))
