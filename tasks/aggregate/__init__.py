@@ -17,13 +17,12 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import catalog, entities, months, place_tables, sql, trends
+from tasks.aggregate import catalog, entities, months, place_tables, sql, stories, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
-from tasks.aggregate.stories import write_stories
 from tasks.schemas import ARTICLES, ENTITY_DAILY, ENTITY_NAMES
 
 if TYPE_CHECKING:
@@ -62,7 +61,8 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     # when an outlet's name changed, or none is stored)
     renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
     recount = None if renamed else months.union(rewrite.named, marked.stories)
-    write_stories(commit, merged.base, facts, outlets, recount, catalog.story_top_entities(commit, recount))
+    top = catalog.story_top_entities(commit, recount, by_month=facts.num_rows > stories.MAX_BLOCK)
+    stories.write_stories(commit, merged.base, facts, outlets, recount, top)
     moved = outlets_changed(merged.base, outlets, "country")
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
                               (facts, outlets),

@@ -90,10 +90,20 @@ def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str
                                                                         result["names"].to_pylist(), strict=True)}
 
 
-def story_top_entities(commit: Commit, recount: Months) -> dict[str, list[str]]:
+def story_top_entities(commit: Commit, recount: Months, by_month: bool) -> dict[str, list[str]]:
     """The top entities of the stories of the months ``recount`` names (None: every month), from the version's
-    mentions and articles there (clustered a month at a time, a story's articles lie in one month)."""
-    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, recount)), schema)
-              for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
-    with sql.connect(commit.sql_filesystem, **detail) as con:
-        return top_entities(con, "story_id")
+    mentions and articles there: a month at a time when the stories are clustered so (``by_month``: a story's
+    articles then lie in one month; over 1,024,000 articles at once the query outgrew DuckDB's memory limit)."""
+    tables = (("entities", ENTITIES), ("articles", ARTICLES))
+    if by_month:
+        parts = {name: commit.parts_by_month(name) for name, _ in tables}
+        chunks = [{name: parts[name].get(month, []) for name, _ in tables}
+                  for month in parts["entities"] if recount is None or month in recount]
+    else:
+        chunks = [{name: months.parts_in(commit, name, recount) for name, _ in tables}]
+    top: dict[str, list[str]] = {}
+    for chunk in chunks:
+        detail = {name: sql.Parquet(commit.urls(name, chunk[name]), schema) for name, schema in tables}
+        with sql.connect(commit.sql_filesystem, **detail) as con:
+            top.update(top_entities(con, "story_id"))
+    return top
