@@ -106,14 +106,10 @@ select outlet_id, count(*) as article_count, min(published_at) as first_publishe
        sum(tone::double::decimal(38, 17)) / nullif(count(tone), 0) as mean_tone
 from articles group by all
 """
-VALUES_SQL = {
-    "names": "select outlet_id, source_outlet as v, count(*) as n from articles where source_outlet is not null "
-             "and source_outlet <> '' group by all",
-    "domains": "select outlet_id, source_domain as v, count(*) as n from articles where source_domain is not null "
-               "and source_domain <> '' group by all",
-    "credits": "select outlet_id, credit as v, count(*) as n from (select outlet_id, unnest(image_credits) as credit "
-               "from articles) where credit is not null group by all",
-}
+VALUES_SQL = {kind: f"select outlet_id, {column} as v, count(*) as n from articles where {column} <> '' group by all"
+              for kind, column in (("names", "source_outlet"), ("domains", "source_domain"))}
+VALUES_SQL["credits"] = ("select outlet_id, credit as v, count(*) as n from (select outlet_id, unnest(image_credits) "
+                         "as credit from articles) where credit is not null group by all")
 
 
 def build_outlets(con: duckdb.DuckDBPyConnection, registry: Registry, top: dict[str, list[str]] | None = None

@@ -40,9 +40,10 @@ select b.entity_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date)
        cast(sum(case when a.original then b.mentions else 0 end) as bigint) as mentions_excl_duplicates,
        cast(sum(case when a.original then 1 else 0 end) as bigint) as articles_excl_duplicates,
        sum(b.tone_sum) / nullif(sum(b.toned), 0) as tone
-from by_article b  -- the join carries a flag, not each copy's original id: with the ids, the month of the undated
+-- the join carries a copy flag, not each copy's original id: with the ids, the undated month of 1,024,000
+-- replicated articles (115,200, nearly all of them copies) ran out of DuckDB's memory limit
+from by_article b
 join (select article_id, outlet_id, published_at, duplicate_of is null as original from articles) a using (article_id)
-    -- articles of 1,024,000 replicated ones (115,200, nearly all copies) ran out of DuckDB's memory limit
 group by all
 """
 
