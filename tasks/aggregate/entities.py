@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -32,7 +33,7 @@ def resolve(entities: pa.Table) -> pa.Table:
     """Mentions with ``entity_id`` set from their merged (family, name key) and ``canonical_name`` set to the
     entity's preferred full spelling: the most frequent, then the fewest all-capital words, then the longest."""
     counts = name_counts([entities])
-    evidence = acronym_evidence([entities.to_batches()], map(str, entities["name_key"].to_pylist()))
+    evidence = acronym_evidence(entities.to_batches(), map(str, entities["name_key"].to_pylist()))
     return with_ids(entities, resolution(counts, evidence)[0])
 
 
@@ -63,19 +64,15 @@ select acronym_key, name_key, count(*) as articles from both_named group by all
 """
 
 
-def acronym_evidence(parts: Iterable[Iterable[pa.RecordBatch]], names: Iterable[str]) -> Evidence:
+def acronym_evidence(mentions: Iterable[pa.RecordBatch], names: Iterable[str]) -> Evidence:
     """The acronym rule's evidence (``identity``) that a one-word name stands for a name of several words whose
     initials it is: the articles mentioning both, from mentions (article_id, label, name_key) of the name keys
     ``names``. It adds up over articles, so a run counts its own articles only (``name_index``), and a rebuild
-    counts a month's mentions at a time: ``parts`` are sets of mentions no article spans."""
-    evidence: Evidence = Counter()
-    codes = _acronym_codes(names)
-    for mentions in parts:
-        with sql.connect(mentions=staged_reader(mentions, EVIDENCE_COLUMNS), codes=codes) as con:
-            found = con.sql(EVIDENCE_SQL).to_arrow_table()
-        evidence.update({(str(a), str(n)): int(k) for a, n, k in zip(
-            *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
-    return evidence
+    a month's mentions at a time (no article spans two months)."""
+    with sql.connect(mentions=staged_reader(mentions, EVIDENCE_COLUMNS), codes=_acronym_codes(names)) as con:
+        found = con.sql(EVIDENCE_SQL).to_arrow_table()
+    return Counter({(str(a), str(n)): int(k) for a, n, k in zip(
+        *(found[c].to_pylist() for c in ("acronym_key", "name_key", "articles")), strict=True)})
 
 
 def staged_reader(mentions: Iterable[pa.RecordBatch], columns: list[str]) -> pa.RecordBatchReader:
@@ -86,18 +83,24 @@ def staged_reader(mentions: Iterable[pa.RecordBatch], columns: list[str]) -> pa.
 
 
 def _acronym_codes(names: Iterable[str]) -> pa.Table:
-    """(name_key, code, expands): the word a one-word name is, and the initials a name of several words makes, in
-    either reading of its core (a person's or not: ``identity_pairs`` reads it as the entity's vote says)."""
-    rows: set[tuple[str, str, bool]] = set()
-    for key in set(names):
-        for person in (False, True):
-            stem = core(key, person)[0]
-            if stem and " " not in stem:
-                rows.add((key, stem, False))
-            if letters := initials(stem):
-                rows.add((key, letters, True))
+    """(name_key, code, expands) of the name keys ``names`` (``_codes``)."""
+    rows = [(key, code, expands) for key in set(names) for code, expands in _codes(key)]
     return pa.table({"name_key": [r[0] for r in rows], "code": [r[1] for r in rows],
                      "expands": pa.array([r[2] for r in rows], pa.bool_())})
+
+
+@lru_cache(maxsize=1 << 16)  # a rebuild asks a month at a time, and most names recur from month to month
+def _codes(key: str) -> frozenset[tuple[str, bool]]:
+    """(code, expands): the word a one-word name is, and the initials a name of several words makes, in either
+    reading of its core (a person's or not: ``identity_pairs`` reads it as the entity's vote says)."""
+    found: set[tuple[str, bool]] = set()
+    for person in (False, True):
+        stem = core(key, person)[0]
+        if stem and " " not in stem:
+            found.add((stem, False))
+        if letters := initials(stem):
+            found.add((letters, True))
+    return frozenset(found)
 
 
 def resolution(mentions: NameCounts, evidence: Evidence | None = None,

@@ -30,7 +30,6 @@ from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, STAGED
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
-    from tasks.warehouse.snapshot import Snapshot
 
 CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]  # also all the names and evidence read
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
@@ -45,27 +44,25 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     commit, base = merged.commit, merged.base
     index = None if touched is None else name_index.stored(base)
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
-    if index is None:
-        counts = _counted_by_month(merged, run_articles)
+    run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
+    if index is None:  # every stored mention counted, as if the run added them all
+        counts, evidence = _stored_by_month(merged)
+        removed = _held([])
         with sql.connect(commit.sql_filesystem,
                          entities=sql.Parquet(commit.urls("entities", base.parts("entities")), ENTITIES)) as con:
             prior = name_index.earlier(con)
     else:
-        run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
-        counts = name_index.counted(index).add(_counted(commit, _reader(run), run_articles))
+        counts, evidence = name_index.counted(index), name_index.stored_evidence(base)
         gone = merged.removed  # the articles the run replaces: their counts go
         removed = _held(name_index.removed_mentions(base, gone, _with_labels(CUE_COLUMNS)))
         counts.add(_counted(commit, _reader(removed), name_index.removed_articles(base, gone)), sign=-1)
         prior = name_index.prior(index)
+    counts.add(_counted(commit, _reader(run), run_articles))
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, _reader(found), run_articles))
-    recalled = found.select(EVIDENCE_COLUMNS).to_batches()  # an acronym the model missed still stands by its name
-    if index is None:
-        named = {key for label, key, _ in counts.mentions if label in NAME_LABELS}
-        evidence = acronym_evidence(chain((m(EVIDENCE_COLUMNS) for m, _ in _by_month(merged, run_articles)),
-                                          [recalled]), named)
-    else:
-        evidence = _evidence_added(base, run, removed, recalled)
+    # an acronym the model missed still stands by its name
+    evidence = _evidence_added(evidence, [*run.select(EVIDENCE_COLUMNS).to_batches(),
+                                          *found.select(EVIDENCE_COLUMNS).to_batches()], removed)
     names, aliases = resolution(counts.mentions, evidence, *prior)
     del prior
     give_back_memory()
@@ -86,32 +83,28 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     return months.Rewrite(None, None, None, {}, {}) if rewrite is None or written is None else rewrite
 
 
-def _counted_by_month(merged: Merged, run_articles: sql.Parquet) -> Counted:
-    """The name index's counts of every mention, a month at a time (``_by_month``)."""
-    counts = Counted()
-    for mentions, articles in _by_month(merged, run_articles):
-        counts.add(_counted(merged.commit, mentions, articles))
-    return counts
-
-
-def _by_month(merged: Merged, run_articles: sql.Parquet) -> Iterator[tuple[Mentions, sql.Parquet]]:
-    """Every mention, with its articles: a stored month's mentions with that month's articles (queries over the
-    whole warehouse at once outgrow DuckDB's memory: the "on"/"via" cue reads each person mention's article text,
-    the acronym evidence joins mentions by article), then the run's own; all at once where a part lies outside any
-    month folder."""
-    commit = merged.commit
+def _stored_by_month(merged: Merged) -> tuple[Counted, Evidence]:
+    """The name index's counts and the acronym evidence of every stored mention, a month at a time, with that
+    month's articles (queries over the whole warehouse at once outgrow DuckDB's memory: the "on"/"via" cue reads
+    each person mention's article text, the acronym evidence joins mentions by article); all at once where a part
+    lies outside any month folder."""
+    commit, counts, evidence = merged.commit, Counted(), Evidence()
     stored = merged.base.parts_by_month("entities")
-    if None in stored:
-        yield (lambda c: own_labels(merged, c)), sql.Parquet(commit.urls("articles"), ARTICLES)
-        return
     texts = commit.parts_by_month("articles")
-    for month in (m for m in stored if m is not None):
-        yield _stored_in(merged, month), sql.Parquet(commit.urls("articles", texts.get(month, [])), ARTICLES)
-    yield _reader(_held(commit.staged("entities", _with_labels(CUE_COLUMNS)))), run_articles
+    for month in [None] if None in stored else stored:
+        mentions = _stored_in(merged, month)
+        month_counts = _counted(commit, mentions, sql.Parquet(
+            commit.urls("articles", None if month is None else texts.get(month, [])), ARTICLES))
+        counts.add(month_counts)
+        evidence.update(acronym_evidence(mentions(EVIDENCE_COLUMNS), {
+            key for label, key, _ in month_counts.mentions if label in NAME_LABELS}))
+    return counts, evidence
 
 
-def _stored_in(merged: Merged, month: str) -> Mentions:
-    return lambda columns: _own(merged.batches("entities", _with_labels(columns), {month}, run=False), columns)
+def _stored_in(merged: Merged, month: str | None) -> Mentions:
+    """The stored mentions of ``month`` (None: all) with their own labels."""
+    months = None if month is None else {month}
+    return lambda columns: _own(merged.batches("entities", _with_labels(columns), months, run=False), columns)
 
 
 def own_labels(merged: Merged, columns: list[str] | None = None,
@@ -158,16 +151,16 @@ def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Tabl
     return Counted(counts, cued)
 
 
-def _evidence_added(base: Snapshot, run: pa.Table, removed: pa.Table, recalled: list[pa.RecordBatch]) -> Evidence:
-    """The committed acronym evidence with that of the run's mentions (``run``, with the ``recalled`` ones) added and
-    that of the replaced articles' (``removed``) taken away."""
-    evidence = name_index.stored_evidence(base) + _evidence_of([*run.select(EVIDENCE_COLUMNS).to_batches(), *recalled])
+def _evidence_added(evidence: Evidence, added: list[pa.RecordBatch], removed: pa.Table) -> Evidence:
+    """The acronym evidence with that of the run's mentions (``added``) added and that of the replaced articles'
+    (``removed``) taken away."""
+    evidence = evidence + _evidence_of(added)
     evidence.subtract(_evidence_of(removed.select(EVIDENCE_COLUMNS).to_batches()))
     return evidence
 
 
 def _evidence_of(batches: list[pa.RecordBatch]) -> Evidence:
-    return acronym_evidence([batches], {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
+    return acronym_evidence(batches, {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
 
 
 def _vote(counts: Counted, names: Resolution) -> dict[str, str]:
