@@ -91,7 +91,7 @@ def story_months(merged: Merged, touched: Collection[str], moved: Collection[str
     stored = merged.base.num_rows("articles")
     kept = stored if merged.kept is None else len(merged.kept)
     added = sum(batch.num_rows for batch in merged.commit.staged("articles", ["article_id"]))
-    if min(stored, kept + added) <= stories.MAX_BLOCK:
+    if not stories.month_local(min(stored, kept + added)):
         return None
     return frozenset(touched) | frozenset(moved)
 

@@ -107,10 +107,11 @@ def held(parts: Mapping[str | None, list[str]], months: Months) -> list[str]:
     return sorted(found, key=lambda m: (m == partitions.UNDATED, m))
 
 
-def parts_in(commit: Commit, name: str, months: Months) -> list[str]:
-    """The parts of table ``name`` written to the version so far in ``months`` (None: all of them)."""
-    return [part for month, parts in commit.parts_by_month(name).items() if months is None or month in months
-            for part in parts]
+def parts_in(commit: Commit, name: str, months: Months, outside: bool = False) -> list[str]:
+    """The parts of table ``name`` written to the version so far in ``months`` (None: all of them; with
+    ``outside``, also those outside any month folder)."""
+    return [part for month, parts in commit.parts_by_month(name).items()
+            if months is None or month in months or (outside and month is None) for part in parts]
 
 
 def reassigned(merged: Merged, names: Mapping[tuple[str, str], tuple[str, str]], labels: Mapping[str, str],

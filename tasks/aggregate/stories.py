@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from scipy import sparse
 
 from tasks import ids
-from tasks.aggregate.months import Months
+from tasks.aggregate.months import Months, parts_in
 from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import ARTICLES, STORIES
 from tasks.warehouse import partitions
@@ -65,13 +65,19 @@ class StoryDoc:
     story_id: str | None = None  # the story it was published in, if any
 
 
+def month_local(articles: int) -> bool:
+    """Whether stories over this many articles are clustered a calendar month at a time (``cluster_stories``): a
+    story's articles, and so everything counted per story, then lie in one month."""
+    return articles > MAX_BLOCK
+
+
 def cluster_stories(docs: Sequence[StoryDoc], threshold: float = THRESHOLD, window_days: int = WINDOW_DAYS,
                     one_per_outlet: bool = True, by_month: bool | None = None) -> dict[str, str]:
     """article_id → story_id (``published_ids``). Up to ``MAX_BLOCK`` articles are clustered together; more (or
     any number, ``by_month``: the articles of some months of a larger warehouse) are split by calendar month
     (undated ones apart), and a month with more than ``MAX_BLOCK`` into consecutive runs of its articles in date
     order."""
-    by_month = len(docs) > MAX_BLOCK if by_month is None else by_month
+    by_month = month_local(len(docs)) if by_month is None else by_month
     blocks: dict[tuple[int, int], list[StoryDoc]] = {}
     for doc in docs:
         blocks.setdefault(month_of(doc.published_at) if by_month else (0, 0), []).append(doc)
@@ -263,16 +269,14 @@ def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.T
             out.write(stored.filter(pc.and_(pc.is_in(stored["story_id"], held),
                                             pc.invert(pc.is_in(stored["story_id"], again)))))
         in_again = facts.filter(pc.is_in(facts["story_id"], again))
-        months = {str(m) for m in partitions.months(in_again["published_at"]).to_pylist()}
-        out.write(build_stories(_articles_of(commit, months, again), outlets, top))
+        held_in = frozenset(str(m) for m in partitions.months(in_again["published_at"]).to_pylist())
+        out.write(build_stories(_articles_of(commit, held_in, again), outlets, top))
 
 
-def _articles_of(commit: Commit, months: set[str] | None,
-                 stories: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
+def _articles_of(commit: Commit, months: Months, stories: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
     """The articles (``STORY_COLUMNS``) of the months given (None: all; parts outside any month folder are always
     read), of ``stories`` only if given."""
-    parts = None if months is None else [p for m, ps in commit.parts_by_month("articles").items()
-                                         if m is None or m in months for p in ps]
+    parts = None if months is None else parts_in(commit, "articles", months, outside=True)
     batches = [pa.table(b) for b in commit.current_parts("articles", STORY_COLUMNS, parts)]
     table = pa.concat_tables(batches) if batches else ARTICLES.empty_table().select(STORY_COLUMNS)
     return table if stories is None else table.filter(pc.is_in(table["story_id"], stories))
