@@ -32,6 +32,12 @@ def give_back_memory() -> None:
     collector reached only now and then, so finished results stayed alive by the dozen and the process's footprint
     rose with the run."""
     gc.collect()
+    return_freed_pages()
+
+
+def return_freed_pages() -> None:
+    """Return the pages Arrow and the C library hold freed to the system (milliseconds): after a step that made
+    no Python objects to collect, such as a DuckDB query, whose connection frees its memory when closed."""
     pa.default_memory_pool().release_unused()
     if libc := _glibc():
         libc.malloc_trim(0)

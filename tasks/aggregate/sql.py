@@ -18,7 +18,7 @@ import duckdb
 import fsspec
 import pyarrow as pa
 
-from tasks.memory import give_back_memory
+from tasks.memory import return_freed_pages
 from tasks.names import NAME_LABELS
 
 MEMORY_LIMIT = "128MB"
@@ -60,7 +60,7 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
             yield con
         finally:
             con.close()
-            give_back_memory()
+            return_freed_pages()  # not gc.collect: a walk over every object at each of thousands of queries
 
 
 def stream(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:
