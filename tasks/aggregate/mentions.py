@@ -47,7 +47,6 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     run = _held(commit.staged("entities", _with_labels(CUE_COLUMNS)))
     if index is None:  # every stored mention counted, as if the run added them all
         counts, evidence = _stored_by_month(merged)
-        removed = _held([])
         with sql.connect(commit.sql_filesystem,
                          entities=sql.Parquet(commit.urls("entities", base.parts("entities")), ENTITIES)) as con:
             prior = name_index.earlier(con)
@@ -56,13 +55,14 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
         gone = merged.removed  # the articles the run replaces: their counts go
         removed = _held(name_index.removed_mentions(base, gone, _with_labels(CUE_COLUMNS)))
         counts.add(_counted(commit, _reader(removed), name_index.removed_articles(base, gone)), sign=-1)
+        evidence -= _evidence_of(removed.select(EVIDENCE_COLUMNS).to_batches())
         prior = name_index.prior(index)
     counts.add(_counted(commit, _reader(run), run_articles))
     found = _recalled(commit, recall.known_names(counts.mentions))
     counts.add(_counted(commit, _reader(found), run_articles))
-    # an acronym the model missed still stands by its name
-    evidence = _evidence_added(evidence, [*run.select(EVIDENCE_COLUMNS).to_batches(),
-                                          *found.select(EVIDENCE_COLUMNS).to_batches()], removed)
+    # the run's own articles' evidence, their recalled mentions with them: an acronym the model missed still stands by
+    # its name
+    evidence += _evidence_of([*run.select(EVIDENCE_COLUMNS).to_batches(), *found.select(EVIDENCE_COLUMNS).to_batches()])
     names, aliases = resolution(counts.mentions, evidence, *prior)
     del prior
     give_back_memory()
@@ -149,14 +149,6 @@ def _counted(commit: Commit, mentions: Mentions, articles: sql.Parquet | pa.Tabl
     cued = Counter({(k, t): c for k, t, c in zip(*(cues[c].to_pylist() for c in ("name_key", "text", "cued")),
                                                strict=True) if c})
     return Counted(counts, cued)
-
-
-def _evidence_added(evidence: Evidence, added: list[pa.RecordBatch], removed: pa.Table) -> Evidence:
-    """The acronym evidence with that of the run's mentions (``added``) added and that of the replaced articles'
-    (``removed``) taken away."""
-    evidence = evidence + _evidence_of(added)
-    evidence.subtract(_evidence_of(removed.select(EVIDENCE_COLUMNS).to_batches()))
-    return evidence
 
 
 def _evidence_of(batches: list[pa.RecordBatch]) -> Evidence:
