@@ -125,8 +125,10 @@ def files_read(out: Path, month_filter: bool) -> str:
                        where cast(timezone('UTC', a.published_at) as date) between '{start}' and '{end}' {months}
                        group by all""").fetchall()
     con.close()
-    text = "\n".join(str(row[-1]) for row in plan)
-    return ", ".join(re.findall(r"Scanning Files: \d+/\d+|Total Files Read: \d+", text)) or "(no file counts)"
+    # the plan is drawn in boxes, whose text wraps a long figure onto the next line: read it without the frames
+    text = " ".join(re.sub(r"[│┌┐└┘─┬┴├┤┼]", " ", str(row[-1])) for row in plan)
+    return ", ".join(re.sub(r"\s+", " ", found) for found in re.findall(
+        r"Scanning Files:\s+\d+/\d+|Total Files Read:\s+\d+", text)) or "(no file counts)"
 
 
 def main() -> None:
