@@ -263,11 +263,14 @@ def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.T
             return
         recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
         again = pc.unique(facts.filter(recounted)["story_id"])
-        held = pc.unique(facts["story_id"])  # of the stories still held, those with no article in those months
+        # of the stories still held, those with no article in those months: one mask over the stored ids, in the
+        # order the batches read them (a lookup per batch built a set of every held story each time)
+        ids = base.read("stories", ["story_id"])["story_id"]
+        carried = pc.and_(pc.is_in(ids, pc.unique(facts["story_id"])), pc.invert(pc.is_in(ids, again)))
+        start = 0
         for batch in base.batches("stories"):
-            stored = pa.table(batch)
-            out.write(stored.filter(pc.and_(pc.is_in(stored["story_id"], held),
-                                            pc.invert(pc.is_in(stored["story_id"], again)))))
+            out.write(pa.table(batch).filter(carried.slice(start, batch.num_rows)))
+            start += batch.num_rows
         in_again = facts.filter(pc.is_in(facts["story_id"], again))
         held_in = frozenset(str(m) for m in partitions.months(in_again["published_at"]).to_pylist())
         out.write(build_stories(_articles_of(commit, held_in, again), outlets, top))
