@@ -261,8 +261,8 @@ def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.T
         if recount is None:
             out.write(build_stories(_articles_of(commit, None), outlets, top))
             return
-        recounted = pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(recount), pa.string()))
-        again = pc.unique(facts.filter(recounted)["story_id"])
+        fact_months = partitions.months(facts["published_at"])
+        again = pc.unique(facts.filter(pc.is_in(fact_months, pa.array(sorted(recount), pa.string())))["story_id"])
         # of the stories still held, those with no article in those months: one mask over the stored ids, in the
         # order the batches read them (a lookup per batch built a set of every held story each time)
         ids = base.read("stories", ["story_id"])["story_id"]
@@ -271,8 +271,9 @@ def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.T
         for batch in base.batches("stories"):
             out.write(pa.table(batch).filter(carried.slice(start, batch.num_rows)))
             start += batch.num_rows
-        in_again = facts.filter(pc.is_in(facts["story_id"], again))
-        held_in = frozenset(str(m) for m in partitions.months(in_again["published_at"]).to_pylist())
+        if start != len(ids):  # both read the same parts in turn; a mask out of step would carry the wrong stories
+            raise RuntimeError(f"stories: {start} stored rows read in batches, {len(ids)} ids")
+        held_in = frozenset(map(str, pc.unique(fact_months.filter(pc.is_in(facts["story_id"], again))).to_pylist()))
         out.write(build_stories(_articles_of(commit, held_in, again), outlets, top))
 
 
