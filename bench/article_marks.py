@@ -48,9 +48,9 @@ def main() -> None:
         rows = list(zip(*stored.to_pydict().values(), strict=True))
         marks = {a: (of, kind) for a, _, _, _, _, of, kind in rows}
         commit = Commit(snap)
-        commit.article_months.update(partitions.article_months(stored))
+        commit.article_months.hold(stored["article_id"], partitions.months(stored["published_at"]))
         again = frozenset(a for (a, *_), m in zip(rows, months, strict=True) if m == latest)
-        merged = Merged(snap, commit, kept=frozenset(marks) - again, removed=again)
+        merged = Merged(snap, commit, removed=again, removed_from=frozenset([latest]))
         run = [duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)
                for (a, h, p, i, m, _, _), month in zip(rows, months, strict=True) if month == latest]
 

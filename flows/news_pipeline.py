@@ -143,7 +143,7 @@ def news_pipeline(
         after = begin.base
         stamp = RunStamp(datetime.now(UTC), version("newslake"), storage.next_version(begin.base))
         commit = Commit(begin.base, stamp.warehouse_version) if begin.plan.todo or rebuild else None
-        run = RunOutput(commit, stamp, files=[f.path for f in begin.plan.todo], seen=dict(begin.seen))
+        run = RunOutput(commit, stamp, files=[f.path for f in begin.plan.todo], stored=begin.stored)
         run.set_aside(found.quarantined)
         # NLP results are persisted, so a re-run after a kill reuses finished batches, and not also kept in memory,
         # where Prefect's result store would hold up to 1,000 of them for the rest of the run.

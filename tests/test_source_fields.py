@@ -80,7 +80,7 @@ def test_a_part_written_before_the_column_existed_reads_it_as_null(tmp_path: Pat
                                          "pipeline_version": "0.1"}
     pq.write_table(pa.Table.from_pylist([row], schema=old), tmp_path / "part.parquet")
     [batch] = storage.scan(str(tmp_path), "articles", [str(tmp_path / "part.parquet")], STAGED["articles"].names,
-                           articles={"a"})
+                           only={"a"})
     assert batch.column("source_fields").to_pylist() == [None] and batch.column("article_id").to_pylist() == ["a"]
 
 

@@ -22,7 +22,7 @@ from tasks.dictionary import data_dictionary
 from tasks.ingest import DEFAULT_MAX_BYTES
 from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES
-from tasks.warehouse import RunOutput, RunStamp, kept_articles, manifest, merge, partitions, storage
+from tasks.warehouse import RunOutput, RunStamp, manifest, merge, partitions, storage, stored_articles
 from tasks.warehouse.commit import MAX_PARTS, Commit
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
@@ -42,7 +42,7 @@ def _run(out: Path, articles: list[CleanArticle], replaced: list[str], bad: list
         base = storage.open_for_writing(out)
         stamp = RunStamp(NOW, "test", storage.next_version(base))
         commit = Commit(base, stamp.warehouse_version)
-        run = RunOutput(commit, stamp, files=replaced, seen=kept_articles(base, replaced))
+        run = RunOutput(commit, stamp, files=replaced, stored=stored_articles(base, replaced))
         run.set_aside(bad)
         run.add(run.take_new(articles), NO_ROWS)
         processed = [manifest.InputFile(p, 1, 1, "sha") for p in replaced]
@@ -279,15 +279,20 @@ def test_without_renameat2_tables_are_swapped_by_renames(tmp_path: Path, monkeyp
 
 
 def test_a_scan_of_some_articles_keeps_their_rows_in_every_part(tmp_path: Path) -> None:
-    """The rows of the chosen articles, from parts that hold all, some or none of them, in batches of any size."""
+    """The rows of the chosen articles (or of all but those left out), from parts that hold all, some or none of
+    them, in batches of any size."""
     parts = []
     for i, ids in enumerate([["a", "b", "a"], ["c", "c"], ["a", "c", "b"] * 1000]):  # 3,000 rows: several batches
         path = tmp_path / f"part-{i}.parquet"
         pq.write_table(pa.table({"article_id": ids, "sentence_index": list(range(len(ids)))}), path)
         parts.append(str(path))
     rows = pa.Table.from_batches(list(storage.scan(str(tmp_path), "sentences", parts, ["article_id", "sentence_index"],
-                                                   {"a", "b"})))
+                                                   without={"c"})))
     assert rows.num_rows == 3 + 0 + 2000 and set(rows["article_id"].to_pylist()) == {"a", "b"}
     # each kept row with its own values, in order, across the third part's batches
     assert rows["sentence_index"].to_pylist()[3:] == [i for i in range(3000) if i % 3 in (0, 2)]
-    assert sum(b.num_rows for b in storage.scan(str(tmp_path), "sentences", parts, ["article_id"], set())) == 0
+    chosen = storage.scan(str(tmp_path), "sentences", parts, ["article_id", "sentence_index"], only={"a", "b"})
+    assert pa.Table.from_batches(list(chosen)).equals(rows)
+    every = storage.scan(str(tmp_path), "sentences", parts, ["article_id"], without=set())
+    assert sum(b.num_rows for b in every) == 3 + 2 + 3000
+    assert sum(b.num_rows for b in storage.scan(str(tmp_path), "sentences", parts, ["article_id"], only=set())) == 0

@@ -89,7 +89,7 @@ def story_months(merged: Merged, touched: Collection[str], moved: Collection[str
     where a stored article's outlet ``moved`` (a story holds one article per outlet); None, every month, when the
     base or the new version is clustered as one block."""
     stored = merged.base.num_rows("articles")
-    kept = stored if merged.kept is None else len(merged.kept)
+    kept = stored - len(merged.removed)
     added = sum(batch.num_rows for batch in merged.commit.staged("articles", ["article_id"]))
     if not stories.month_local(min(stored, kept + added)):
         return None

@@ -79,7 +79,7 @@ def touched(merged: Merged) -> set[str]:
     """The months the run added articles to or removed articles from (an article read again is both)."""
     added = {str(m) for batch in merged.commit.staged("articles", ["published_at"])
              for m in partitions.months(batch.column("published_at")).to_pylist()}
-    return added | {merged.commit.article_months[a] for a in merged.removed}
+    return added | merged.removed_from
 
 
 def union(written: Months, more: Months) -> Months:

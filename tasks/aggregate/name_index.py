@@ -154,11 +154,11 @@ def evidence_table(evidence: Evidence) -> pa.Table:
 
 def removed_mentions(base: Snapshot, removed: Collection[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
     """The stored mentions (chosen columns) of the ``removed`` articles."""
-    return scan(base.out, "entities", base.parts("entities"), columns, removed) if removed else iter(())
+    return scan(base.out, "entities", base.parts("entities"), columns, only=removed) if removed else iter(())
 
 
 def removed_articles(base: Snapshot, removed: Collection[str]) -> pa.Table:
     """(article_id, text) of the ``removed`` stored articles."""
     columns = ["article_id", "text"]
-    batches = list(scan(base.out, "articles", base.parts("articles"), columns, removed)) if removed else []
+    batches = list(scan(base.out, "articles", base.parts("articles"), columns, only=removed)) if removed else []
     return pa.Table.from_batches(batches, schema=pa.schema([ARTICLES.field(c) for c in columns]))

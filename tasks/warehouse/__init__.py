@@ -19,10 +19,10 @@ if TYPE_CHECKING:
         RunStart,
         articles_table,
         commit_task,
-        kept_articles,
         merge,
         merge_task,
         start_task,
+        stored_articles,
         transient_io_error,
     )
 
@@ -33,10 +33,10 @@ __all__ = [
     "RunStart",
     "articles_table",
     "commit_task",
-    "kept_articles",
     "merge",
     "merge_task",
     "start_task",
+    "stored_articles",
     "transient_io_error",
 ]
 

@@ -20,6 +20,7 @@ from tasks import schemas
 from tasks.schemas import TABLES
 from tasks.warehouse import partitions, publish
 from tasks.warehouse.duckdb_file import publish_duckdb
+from tasks.warehouse.lookup import ArticleLookup
 from tasks.warehouse.parts import PartWriter, RowMonths, part_name
 from tasks.warehouse.snapshot import (
     CURRENT_FILE,
@@ -57,7 +58,9 @@ class Commit:
         self.state = f"{root}/{STATE_DIR}"
         self.path = version_path(root, self.version)
         self.touched: set[str] = set()  # tables written or kept: publish carries the others over
-        self.article_months: dict[str, str] = {}  # the month of every article of this version (``partitions``)
+        # the month of every article whose rows this version may write (``partitions``): the base's, set by the merge,
+        # and those the version writes
+        self.article_months = ArticleLookup()
         remove(self.fs, self.path)  # a retried commit: this name is new with every run, so the folder is ours
         self.fs.makedirs(self.path, exist_ok=True)
 
@@ -78,7 +81,7 @@ class Commit:
 
     def _months_of_articles(self, table: pa.Table) -> pa.Array | pa.ChunkedArray:
         months = partitions.months(table.column("published_at"))
-        self.article_months.update(partitions.article_months(table, months))
+        self.article_months.add(table.column("article_id"), months)
         return months
 
     def _writer(self, folder: str, name: str, schema: pa.Schema | None = None,

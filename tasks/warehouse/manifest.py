@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.schemas import INPUTS
-from tasks.warehouse.storage import RAW_AREA, Snapshot, is_in, is_local, source_file
+from tasks.warehouse.storage import RAW_AREA, Snapshot, is_in, is_local, source_file, source_files
 
 RETRY_REASONS = frozenset({"read_error"})  # transient: such a file is tried again by the next run
 
@@ -98,19 +98,18 @@ def providers(articles: pa.Table, quarantine: pa.Table, replaced: Collection[str
               files: Collection[str]) -> set[str]:
     """Input files outside ``replaced`` that must be read again so no article is lost: those holding, as a
     ``duplicate`` record, an article that a replaced file provided (and may no longer provide)."""
-    dropped = {a for a, u in zip(articles["article_id"].to_pylist(), articles["source_uri"].to_pylist(), strict=True)
-               if source_file(str(u)) in replaced}
-    rows = zip(quarantine["source_uri"].to_pylist(), quarantine["reason"].to_pylist(),
-               quarantine["article_id"].to_pylist(), strict=True)
-    holders = {input_file(str(u), files) for u, reason, a in rows if reason == "duplicate" and a in dropped}
+    dropped = articles.filter(is_in(source_files(articles["source_uri"]), replaced))["article_id"]
+    duplicates = quarantine.filter(pc.and_(pc.equal(quarantine["reason"], pa.scalar("duplicate")),
+                                           pc.is_in(quarantine["article_id"], value_set=dropped.combine_chunks())))
+    holders = {input_file(str(u), files) for u in duplicates["source_uri"].to_pylist()}
     return holders - set(replaced)
 
 
 def from_files(table: pa.Table, files: Collection[str], known: Collection[str]) -> pa.Array:
     """A mask of the rows (of a table with ``source_uri``) that came from one of ``files``; ``known`` are the
     warehouse's input files (see ``input_file``)."""
-    origin = [input_file(str(u), known) for u in table["source_uri"].to_pylist()]
-    return is_in(pa.array(origin, pa.string()), files)
+    uris = table["source_uri"]
+    return is_in(pc.if_else(is_in(uris, known), uris, source_files(uris)), files)
 
 
 def updated(manifest: pa.Table, processed: Sequence[InputFile], added: Mapping[str, int],

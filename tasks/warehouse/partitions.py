@@ -11,10 +11,12 @@ the path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from tasks.warehouse.lookup import ArticleLookup
 
 KEY = "month"
 UNDATED = "undated"
@@ -34,12 +36,6 @@ def months(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     formatted: pa.Array | pa.ChunkedArray = times if pa.types.is_string(times.type) else pc.strftime(
         times, format="%Y-%m")
     return pc.if_else(pc.is_null(formatted), UNDATED, formatted)
-
-
-def article_months(articles: pa.Table, of_rows: pa.Array | pa.ChunkedArray | None = None) -> dict[str, str]:
-    """article_id → month, from the columns article_id and published_at (or the rows' ``months``, computed)."""
-    of_rows = months(articles["published_at"]) if of_rows is None else of_rows
-    return dict(zip(map(str, articles["article_id"].to_pylist()), map(str, of_rows.to_pylist()), strict=True))
 
 
 def folder(month: str) -> str:
@@ -62,14 +58,15 @@ def by_month(parts: Sequence[str], names: Sequence[str]) -> dict[str | None, lis
     return grouped
 
 
-def row_months(name: str, table: pa.Table, article_months: Mapping[str, str]) -> pa.Array | pa.ChunkedArray:
+def row_months(name: str, table: pa.Table, article_months: ArticleLookup) -> pa.Array | pa.ChunkedArray:
     """The month of each row of ``table`` (table ``name``): from its own column, or from its article's month."""
     if name in BY_COLUMN:
         return months(table.column(BY_COLUMN[name]))
-    try:
-        return pa.array([article_months[str(a)] for a in table.column("article_id").to_pylist()], pa.string())
-    except KeyError as missing:  # a row whose article the run never listed: a bug, not a reason to guess
-        raise KeyError(f"{name}: no month known for article {missing}") from None
+    found = article_months.get(table.column("article_id"))
+    if found.null_count:  # a row whose article the run never listed: a bug, not a reason to guess
+        missing = table.column("article_id").filter(pc.is_null(found))[0]
+        raise KeyError(f"{name}: no month known for article {missing}")
+    return found
 
 
 def split(table: pa.Table, row_month: pa.Array | pa.ChunkedArray) -> Iterator[tuple[str, pa.Table]]:

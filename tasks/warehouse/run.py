@@ -28,6 +28,7 @@ from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ASSIGNED_BY_AGGREGATE, QUARANTINE, STAGED
 from tasks.warehouse import manifest, partitions, storage
 from tasks.warehouse.commit import Commit
+from tasks.warehouse.lookup import ArticleLookup
 from tasks.warehouse.parts import PartWriter
 from tasks.warehouse.snapshot import scan, wholly_kept
 
@@ -53,22 +54,23 @@ class RunStart:
     plan: manifest.Plan
     replaced: list[str]  # inputs whose earlier rows this run's rows replace: new or changed files, and files
     # read again because they hold an article a changed file no longer provides
-    seen: dict[str, str]  # article_id -> where it is, for articles this run does not replace
+    stored: ArticleLookup  # article_id -> source_uri of the articles this run does not replace
 
 
 class RunOutput:
     """What a run has produced so far. Rows go into the version the run will commit as soon as an NLP batch is
     done: sentences as parts of that version, articles, entities and quotes set aside for the aggregate stage,
-    which rewrites them; quarantined records as they come. What stays in memory is counts and the ids of articles
-    seen, so a file of a million duplicates costs what its batches cost."""
+    which rewrites them; quarantined records as they come. What stays in memory is counts and the ids of the run's
+    articles, so a file of a million duplicates costs what its batches cost."""
 
     QUARANTINE_BATCH = 4096  # quarantined records gathered before they are written as rows
 
     def __init__(self, commit: Commit | None, stamp: RunStamp | None, files: Collection[str],
-                 seen: dict[str, str]) -> None:
+                 stored: ArticleLookup) -> None:
         self.commit, self.stamp = commit, stamp
         self.files = frozenset(files)  # the input files this run reads
-        self.seen = seen  # article_id -> where it already is
+        self.stored = stored  # article_id -> source_uri of the warehouse's articles the run does not replace
+        self.own: set[str] = set()  # the ids of the run's articles
         self.articles = self.sentences = self.entities = 0
         self.languages: Counter[str] = Counter()
         self.per_file: Counter[str] = Counter()  # input file -> articles from it
@@ -106,13 +108,15 @@ class RunOutput:
     def take_new(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """The articles neither the warehouse nor this run has yet; a repeat is quarantined as ``duplicate``."""
         new = []
-        for article in articles:
-            if where := self.seen.get(article.article_id):
+        stored = self.stored.get([a.article_id for a in articles]).to_pylist()
+        for article, uri in zip(articles, stored, strict=True):
+            if uri is not None or article.article_id in self.own:
+                where = f"in the warehouse from {uri}" if uri is not None else "earlier in this run"
                 self.set_aside([Quarantined(source_uri=article.source_uri, reason="duplicate",
                                             detail=f"article {article.article_id} is already {where}",
                                             article_id=article.article_id)])
             else:
-                self.seen[article.article_id] = "earlier in this run"
+                self.own.add(article.article_id)
                 new.append(article)
         return new
 
@@ -123,7 +127,7 @@ class RunOutput:
             self._writers |= {name: self.commit.stager(name) for name in ASSIGNED_BY_AGGREGATE}
             self._writers["sentences"] = self.commit.writer("sentences")
         table = articles_table(articles, rows, self.stamp.at, self.stamp.pipeline_version)
-        self.commit.article_months.update(partitions.article_months(table))
+        self.commit.article_months.add(table["article_id"], partitions.months(table["published_at"]))
         self._writers["articles"].write(table)
         for name, table in (("sentences", rows.sentences), ("entities", rows.entities), ("quotes", rows.quotes)):
             self._writers[name].write(table)
@@ -137,6 +141,7 @@ class RunOutput:
         self._write_pending()
         for writer in self._writers.values():
             writer.close()
+        self.stored.clear()  # needed no more, and the run's start holds it too
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +151,9 @@ class Merged:
 
     base: storage.Snapshot
     commit: Commit
-    kept: frozenset[str] | None  # articles of the base version that stay; None: all of them (a run that only adds)
     articles_changed: bool = True  # articles added or replaced: else what is derived from them stays as it is
     removed: frozenset[str] = frozenset()  # articles of the base version that go (replaced by the run's)
+    removed_from: frozenset[str] = frozenset()  # the months they were in
 
     def batches(self, name: str, columns: list[str] | None = None, months: Collection[str] | None = None,
                 run: bool = True) -> Iterator[pa.RecordBatch]:
@@ -157,7 +162,7 @@ class Merged:
         columns = columns or STAGED[name].names
         parts = self.base.parts(name) if months is None else [
             part for month, parts in self.base.parts_by_month(name).items() if month in months for part in parts]
-        yield from scan(self.base.out, name, parts, columns, self.kept)
+        yield from scan(self.base.out, name, parts, columns, without=self.removed)
         if run:
             yield from self.commit.staged(name, columns)
 
@@ -180,17 +185,16 @@ def start(out: str, files: Sequence[Path], size_limit: int, reparse: bool = Fals
         replaced |= extra
         log.info("reading %d unchanged inputs again: they hold articles that changed inputs no longer provide",
                  len(extra))
-    return RunStart(base, plan, sorted(replaced), kept_articles(base, replaced, articles))
+    return RunStart(base, plan, sorted(replaced), stored_articles(base, replaced, articles))
 
 
-def kept_articles(base: storage.Snapshot, replaced: Collection[str],
-                  articles: pa.Table | None = None) -> dict[str, str]:
-    """article_id -> where it is, for the committed articles whose input this run does not replace (``articles``:
+def stored_articles(base: storage.Snapshot, replaced: Collection[str],
+                    articles: pa.Table | None = None) -> ArticleLookup:
+    """article_id -> source_uri of the committed articles whose input this run does not replace (``articles``:
     their ids and source_uris, when already read)."""
     rows = base.read("articles", ["article_id", "source_uri"]) if articles is None else articles
     rows = rows.filter(pc.invert(manifest.from_files(rows, replaced, ())))
-    return {str(a): f"in the warehouse from {u}" for a, u in zip(rows["article_id"].to_pylist(),
-                                                                  rows["source_uri"].to_pylist(), strict=True)}
+    return ArticleLookup(rows["article_id"], rows["source_uri"])
 
 
 def articles_table(articles: Sequence[CleanArticle], nlp: NlpRows, now: datetime, version: str) -> pa.Table:
@@ -241,20 +245,18 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         raise ValueError("this run reads no input: it has nothing to merge")
     run.close()
     commit, base = run.commit, run.commit.base
-    articles = base.read("articles", ["article_id", "source_uri", "published_at"])  # one read for both
-    kept = frozenset(kept_articles(base, replaced, articles))
-    # a run that only adds keeps every base row: read without a filter, whose test of each row against every kept id
-    # is most of the cost of reading a large table
-    everything = len(kept) == articles.num_rows
-    # the month of every article whose rows the version may write (theirs stay in it)
-    commit.article_months.update(partitions.article_months(articles))
-    keep = None if everything else pa.array(sorted(kept), pa.string())
-    parts = base.parts("sentences")
-    changed = set() if keep is None else {part for part in parts if not wholly_kept(base.out, part, keep)}
+    articles = base.read("articles", ["article_id", "source_uri", "published_at"])
+    commit.article_months.hold(articles["article_id"], partitions.months(articles["published_at"]))  # rows' months
+    gone = articles.filter(manifest.from_files(articles, replaced, ()))
+    removed = frozenset(map(str, gone["article_id"].to_pylist()))
+    removed_from = frozenset(map(str, partitions.months(gone["published_at"]).to_pylist()))
+    del articles, gone  # a million articles' ids and uris: not held while the sentences are written
+    drop, parts = pa.array(sorted(removed), pa.string()), base.parts("sentences")
+    changed = [part for part in parts if not wholly_kept(base.out, part, drop)] if removed else []
     commit.keep("sentences", [part for part in parts if part not in changed])
     with commit.writer("sentences") as sentences:
-        if changed:  # one scan of them all: the kept ids sorted once, not once per part
-            sentences.write_all(storage.scan(base.out, "sentences", [p for p in parts if p in changed], articles=kept))
+        if changed:  # one scan of them all: the removed ids sorted once, not once per part
+            sentences.write_all(storage.scan(base.out, "sentences", changed, without=removed))
     inputs = base.read("inputs")
     with commit.writer("quarantine") as quarantine:
         quarantine.write(kept_quarantine(base.read("quarantine"), run.paths_again, replaced,
@@ -262,8 +264,7 @@ def merge(run: RunOutput, processed: Sequence[manifest.InputFile], replaced: Col
         quarantine.write_all(commit.staged("quarantine"))
     commit.write("inputs", manifest.updated(inputs, processed, run.per_file, run.set_aside_per_file, run.retry,
                                             run.stamp.warehouse_version, run.stamp.at, size_limit))
-    removed = frozenset(map(str, articles["article_id"].to_pylist())) - kept
-    return Merged(base, commit, None if everything else kept, run.articles > 0 or not everything, removed)
+    return Merged(base, commit, run.articles > 0 or bool(removed), removed, removed_from)
 
 
 def kept_quarantine(table: pa.Table, again: Collection[str], replaced: Collection[str],

@@ -158,38 +158,38 @@ class Snapshot:
         fs = arrow_fs(self.out)
         return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
 
-    def batches(self, name: str, columns: list[str] | None = None,
-                articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """The table's rows (of ``articles`` only, if given) batch by batch: memory holds a batch, not the table."""
-        return scan(self.out, name, self.parts(name), columns, articles)
+    def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The table's rows batch by batch: memory holds a batch, not the table."""
+        return scan(self.out, name, self.parts(name), columns)
 
 
-def kept_rows(file: pq.ParquetFile, keep: pa.Array) -> pa.Array | pa.ChunkedArray | None:
-    """Which rows of a part belong to the articles ``keep`` holds (a sorted string array), tested once per part (a
-    test per batch would rebuild the set of ids each time); None when all of them do."""
-    mask = pc.is_in(file.read(["article_id"])["article_id"], value_set=keep)
+def kept_rows(file: pq.ParquetFile, ids: pa.Array, among: bool = False) -> pa.Array | pa.ChunkedArray | None:
+    """Which rows of a part belong to no article of ``ids`` (a sorted string array; with ``among``, to one of them),
+    tested once per part (a test per batch would rebuild the set of ids each time); None when all of them do."""
+    mask = pc.is_in(file.read(["article_id"])["article_id"], value_set=ids)
+    mask = mask if among else pc.invert(mask)
     return None if pc.all(mask).as_py() is not False else mask
 
 
-def wholly_kept(out: str, part: str, keep: pa.Array) -> bool:
-    """Whether every row of ``part`` belongs to an article ``keep`` holds (a sorted string array)."""
+def wholly_kept(out: str, part: str, without: pa.Array) -> bool:
+    """Whether no row of ``part`` belongs to an article of ``without`` (a sorted string array)."""
     with pq.ParquetFile(part, filesystem=arrow_fs(out)) as file:
-        return kept_rows(file, keep) is None
+        return kept_rows(file, without) is None
 
 
-def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None,
-         articles: Collection[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; rows whose article_id is among
-    ``articles``, if given), read a row group at a time."""
-    names = columns or TABLES[name].names
-    read = names if articles is None or "article_id" in names else [*names, "article_id"]
-    keep = None if articles is None else pa.array(sorted(articles), pa.string())
+def scan(out: str, name: str, parts: list[str], columns: list[str] | None = None, *,
+         only: Collection[str] | None = None, without: Collection[str] = ()) -> Iterator[pa.RecordBatch]:
+    """Batches of the rows of Parquet ``parts`` of table ``name`` (chosen columns; the rows of the articles ``only``
+    holds, if given, or all but those ``without`` holds), read a row group at a time."""
+    names, among = columns or TABLES[name].names, only is not None
+    test = pa.array(sorted(only if only is not None else without), pa.string()) if among or without else None
+    read = names if test is None or "article_id" in names else [*names, "article_id"]
     fs = arrow_fs(out)
     for part in parts:
         with pq.ParquetFile(part, filesystem=fs) as file:
             # a part written before a column was declared (articles.source_fields) reads it as nulls
             missing = [c for c in names if c not in file.schema_arrow.names]
-            mask = None if keep is None else kept_rows(file, keep)
+            mask = None if test is None else kept_rows(file, test, among)
             offset = 0
             for batch in file.iter_batches(SCAN_ROWS, columns=read, use_threads=False):
                 if mask is not None:
