@@ -61,8 +61,9 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     # when an outlet's name changed, or none is stored)
     renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
     recount = None if renamed else months.union(rewrite.named, marked.stories)
-    top = catalog.story_top_entities(commit, recount, by_month=stories.month_local(facts.num_rows))
-    stories.write_stories(commit, merged.base, facts, outlets, recount, top)
+    by_month = stories.month_local(facts.num_rows)  # each story then lies in one month
+    top = catalog.story_top_entities(commit, recount, by_month=by_month)
+    stories.write_stories(commit, merged.base, facts, outlets, recount, top, by_month)
     moved = outlets_changed(merged.base, outlets, "country")
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
                               (facts, outlets),

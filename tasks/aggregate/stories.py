@@ -32,6 +32,7 @@ from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import ARTICLES, STORIES
 from tasks.warehouse import partitions
 from tasks.warehouse.commit import Commit
+from tasks.warehouse.parts import PartWriter
 from tasks.warehouse.snapshot import Snapshot
 
 THRESHOLD = 0.16  # the best mean pairwise F1 over the two story corpora's development parts (bench.stories --sweep)
@@ -251,36 +252,42 @@ STORY_COLUMNS = ["story_id", "outlet_id", "published_at", "title", "article_id",
 
 
 def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
-                  top: dict[str, list[str]]) -> None:
+                  top: dict[str, list[str]], by_month: bool) -> None:
     """The stories table: the stories with an article in the months ``recount`` names (None: every month) built
     again (``build_stories``: ``facts`` are the articles' ids, outlets, dates and stories, ``top`` those stories'
-    top entities; titles and tones are read for those stories' months only), the others as the committed version
-    holds them, read a batch at a time (clustered a month at a time, a story's articles, and so its row, lie in one
-    month)."""
+    top entities; titles and tones are read for those stories' months only, a month at a time when the stories are
+    clustered ``by_month``, as each then lies in one), the others as the committed version holds them, read a batch
+    at a time."""
     with commit.writer("stories") as out:
-        if recount is None:
-            out.write(build_stories(_articles_of(commit, None), outlets, top))
-            return
         fact_months = partitions.months(facts["published_at"])
-        again = pc.unique(facts.filter(pc.is_in(fact_months, pa.array(sorted(recount), pa.string())))["story_id"])
-        # of the stories still held, those with no article in those months: one mask over the stored ids, in the
-        # order the batches read them (a lookup per batch built a set of every held story each time)
-        ids = base.read("stories", ["story_id"])["story_id"]
-        carried = pc.and_(pc.is_in(ids, pc.unique(facts["story_id"])), pc.invert(pc.is_in(ids, again)))
-        start = 0
-        for batch in base.batches("stories"):
-            out.write(pa.table(batch).filter(carried.slice(start, batch.num_rows)))
-            start += batch.num_rows
-        if start != len(ids):  # both read the same parts in turn; a mask out of step would carry the wrong stories
-            raise RuntimeError(f"stories: {start} stored rows read in batches, {len(ids)} ids")
-        held_in = frozenset(map(str, pc.unique(fact_months.filter(pc.is_in(facts["story_id"], again))).to_pylist()))
-        out.write(build_stories(_articles_of(commit, held_in, again), outlets, top))
+        again = None
+        if recount is not None:
+            again = pc.unique(facts.filter(pc.is_in(fact_months, pa.array(sorted(recount), pa.string())))["story_id"])
+            _carry(out, base, facts, again)
+            fact_months = fact_months.filter(pc.is_in(facts["story_id"], again))
+        held_in = sorted(map(str, pc.unique(fact_months).to_pylist()))
+        by = commit.parts_by_month("articles")
+        groups = [by.get(month, []) for month in held_in] if by_month and None not in by else [
+            None if again is None else parts_in(commit, "articles", frozenset(held_in), outside=True)]
+        for parts in groups:
+            out.write(build_stories(_articles_of(commit, parts, again), outlets, top))
 
 
-def _articles_of(commit: Commit, months: Months, stories: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
-    """The articles (``STORY_COLUMNS``) of the months given (None: all; parts outside any month folder are always
-    read), of ``stories`` only if given."""
-    parts = None if months is None else parts_in(commit, "articles", months, outside=True)
+def _carry(out: PartWriter, base: Snapshot, facts: pa.Table, again: pa.Array | pa.ChunkedArray) -> None:
+    """Write the stored stories still held (a story of ``facts``) that are not built ``again``: one mask over the
+    stored ids, in the order the batches read them (a lookup per batch built a set of every held story each time)."""
+    ids = base.read("stories", ["story_id"])["story_id"]
+    carried = pc.and_(pc.is_in(ids, pc.unique(facts["story_id"])), pc.invert(pc.is_in(ids, again)))
+    start = 0
+    for batch in base.batches("stories"):
+        out.write(pa.table(batch).filter(carried.slice(start, batch.num_rows)))
+        start += batch.num_rows
+    if start != len(ids):  # both read the same parts in turn; a mask out of step would carry the wrong stories
+        raise RuntimeError(f"stories: {start} stored rows read in batches, {len(ids)} ids")
+
+
+def _articles_of(commit: Commit, parts: list[str] | None, stories: pa.Array | pa.ChunkedArray | None) -> pa.Table:
+    """The articles (``STORY_COLUMNS``) of the version's ``parts`` (None: all), of ``stories`` only if given."""
     batches = [pa.table(b) for b in commit.current_parts("articles", STORY_COLUMNS, parts)]
     table = pa.concat_tables(batches) if batches else ARTICLES.empty_table().select(STORY_COLUMNS)
     return table if stories is None else table.filter(pc.is_in(table["story_id"], stories))

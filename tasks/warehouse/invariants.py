@@ -33,6 +33,10 @@ def problems(snapshot: Snapshot) -> list[str]:
             found.append(f"inputs says {name} added {row['articles']} articles; articles holds {per_file[name]}")
         if row["quarantined"] != set_aside[name]:
             found.append(f"inputs says {name} set aside {row['quarantined']}; quarantine holds {set_aside[name]}")
+    stories = snapshot.read("stories", ["story_id"])["story_id"].to_pylist()
+    told = set(snapshot.read("articles", ["story_id"])["story_id"].drop_null().to_pylist())
+    if len(set(stories)) != len(stories) or set(stories) != told:
+        found.append(f"stories: {len(stories)} rows of {len(set(stories))} stories; the articles tell {len(told)}")
     for table in CHILD_TABLES:
         missing = set(snapshot.read(table, ["article_id"])["article_id"].to_pylist()) - ids
         if missing:
