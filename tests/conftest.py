@@ -72,7 +72,7 @@ _checked_until = [0.0]  # commits before this time were checked after an earlier
 def warehouses_stay_consistent(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """After every test, every local warehouse committed since the last check (by the test or by a fixture set up
     for it) passes tasks.warehouse.invariants: each article is provided by an input of the manifest, the manifest's
-    counts agree with the tables, no child row lacks its article, one row of `stories` per story the articles tell."""
+    counts agree with the tables, no child row lacks its article, no story has two rows or none of its articles."""
     yield
     import time
 

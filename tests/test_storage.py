@@ -296,3 +296,30 @@ def test_a_scan_of_some_articles_keeps_their_rows_in_every_part(tmp_path: Path) 
     every = storage.scan(str(tmp_path), "sentences", parts, ["article_id"], without=set())
     assert sum(b.num_rows for b in every) == 3 + 2 + 3000
     assert sum(b.num_rows for b in storage.scan(str(tmp_path), "sentences", parts, ["article_id"], only=set())) == 0
+
+
+def test_a_writer_of_many_months_keeps_few_parts_open_and_loses_no_row(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Months written one after another (a run writing hundreds again): past MAX_OPEN, the part written least
+    recently is finished, and a later row of its month goes to a new part of that month."""
+    from datetime import date
+
+    import fsspec
+
+    from tasks.warehouse import parts
+
+    monkeypatch.setattr(parts, "MAX_OPEN", 2)
+    monkeypatch.setattr(parts, "ROW_GROUP_BYTES", 1)  # each row written out as it comes
+    schema = TABLES["entity_daily"]
+    writer = parts.PartWriter(fsspec.filesystem("file"), None, True, str(tmp_path / "daily"), "entity_daily",
+                              row_months=lambda table: partitions.months(table["day"]))
+    days = [date(2024, month, 1) for month in range(1, 6)] + [date(2024, 1, 2)]  # January again at the end
+    for day in days:
+        writer.write(pa.Table.from_pylist([{"entity_id": "e", "outlet_id": "o", "day": day, "mentions": 1,
+                                            "articles": 1, "mentions_excl_duplicates": 1,
+                                            "articles_excl_duplicates": 1}], schema=schema))
+        assert sum(part.writer is not None for part in writer._parts.values()) <= 2
+    writer.close()
+    back = pq.read_table(tmp_path / "daily", schema=schema)  # the month folders read as the table's own columns
+    assert sorted(back["day"].to_pylist()) == sorted(days)
+    assert len(list((tmp_path / "daily" / "month=2024-01").glob("*.parquet"))) == 2

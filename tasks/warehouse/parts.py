@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 PART_BYTES = 64 * 2**20  # Arrow bytes a part holds before the writer starts the next: what one part costs to read
 ROW_GROUP_BYTES = 8 * 2**20  # Arrow bytes a writer gathers before writing them as one row group
 BUFFERED_BYTES = 4 * ROW_GROUP_BYTES  # across a partitioned table's months: beyond it, every month's rows go out
+# parts open at once: an open part holds about 1 MB (its columns' page buffers and compressors), and a run may write
+# hundreds of months one after another; past this, the part written to least recently is finished (a later row of
+# its month starts another part, which the commit compacts with it)
+MAX_OPEN = 32
 
 RowMonths = Callable[[pa.Table], pa.Array | pa.ChunkedArray]
 
@@ -51,7 +55,7 @@ class PartWriter:
         self.folder, self.name = folder, name
         self.schema = TABLES[name] if schema is None else schema
         self.row_months = row_months
-        self._parts: dict[str, _Part] = {}  # sub-folder ("" or month=…) → its open part
+        self._parts: dict[str, _Part] = {}  # sub-folder ("" or month=…) → its open part, the latest written last
         self.rows = 0
 
     def write(self, table: pa.Table | pa.RecordBatch) -> None:
@@ -73,7 +77,7 @@ class PartWriter:
         return self
 
     def _add(self, sub: str, table: pa.Table) -> None:
-        part = self._parts.setdefault(sub, _Part())
+        part = self._parts[sub] = self._parts.pop(sub) if sub in self._parts else _Part()
         rows = max(1, table.num_rows * ROW_GROUP_BYTES // max(table.nbytes, 1))  # a large table: in row groups
         for start in range(0, table.num_rows, rows):
             chunk = table.slice(start, rows).select(self.schema.names).cast(self.schema)
@@ -88,6 +92,9 @@ class PartWriter:
         if not part.buffer:
             return
         if part.writer is None:
+            opened = [other for other in self._parts.values() if other.writer is not None]
+            for other in opened[:max(0, len(opened) + 1 - MAX_OPEN)]:
+                self._finish(other)
             folder = f"{self.folder}/{sub}" if sub else self.folder
             self.fs.makedirs(folder, exist_ok=True)
             part.path = f"{folder}/{part_name()}"
