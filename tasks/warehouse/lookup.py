@@ -17,6 +17,8 @@ Ids = pa.Array | pa.ChunkedArray | Sequence[str]
 
 
 class ArticleLookup:
+    """article_id -> a string: many held sorted (``hold``), a few added (``add``), looked up a batch at a time."""
+
     def __init__(self, ids: Ids = (), values: Ids = ()) -> None:
         self._added: dict[str, str] = {}
         self.hold(ids, values)
@@ -52,7 +54,7 @@ class ArticleLookup:
             at = np.searchsorted(self._ids, keys).clip(0, len(self._ids) - 1)
             values = pc.if_else(pa.array((self._ids[at] == keys) & fits), self._values.take(at), values)
         if self._added:
-            added = [self._added.get(i.decode()) for i in binary.to_pylist() if i is not None]
+            added = [None if i is None else self._added.get(i.decode()) for i in binary.to_pylist()]
             values = pc.coalesce(pa.array(added, pa.string()), values)
         return values
 
