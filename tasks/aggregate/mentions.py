@@ -58,7 +58,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
         evidence -= _evidence_of(removed.select(EVIDENCE_COLUMNS).to_batches())
         prior = name_index.prior(index)
     counts.add(_counted(commit, _reader(run), run_articles))
-    found = _recalled(commit, recall.known_names(counts.mentions))
+    found = _recalled(commit, recall.known_names(counts.mentions), touched)
     counts.add(_counted(commit, _reader(found), run_articles))
     # the run's own articles' evidence, their recalled mentions with them: an acronym the model missed still stands by
     # its name
@@ -161,8 +161,11 @@ def _vote(counts: Counted, names: Resolution) -> dict[str, str]:
         return labels.vote(con)
 
 
-def _recalled(commit: Commit, known: Mapping[str, str]) -> pa.Table:
-    """The mentions of ``known`` names the model missed in the run's articles."""
-    with sql.connect(commit.sql_filesystem, sentences=sql.Parquet(commit.urls("sentences"), SENTENCES),
+def _recalled(commit: Commit, known: Mapping[str, str], touched: Collection[str] | None) -> pa.Table:
+    """The mentions of ``known`` names the model missed in the run's articles, whose sentences lie in the months the
+    run ``touched`` (None: read them all)."""
+    held = months.parts_in(commit, "sentences", None if touched is None else frozenset(touched))
+    sentences = commit.urls("sentences", held)
+    with sql.connect(commit.sql_filesystem, sentences=sql.Parquet(sentences, SENTENCES),
                      entities=sql.Parquet(commit.staged_urls("entities"), STAGED["entities"])) as con:
         return recall.recalled_mentions(commit.staged("articles", ["article_id", "text"]), con, known)
