@@ -197,6 +197,24 @@ def _catalog(resolved: pa.Table, articles: pa.Table) -> dict[str, dict[str, obje
     return {str(r["canonical_name"]): r for r in catalog.catalog(daily, index).to_pylist()}
 
 
+def test_an_outlets_top_entities_are_its_most_mentioned_over_every_day() -> None:
+    rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"),
+            _mention("a2", 0, "Olga Lyubimova", "olga lyubimova"),
+            _mention("a3", 0, "Kim Ju-ae", "kim ju ae"), _mention("a3", 20, "Kim Ju-ae", "kim ju ae"),
+            _mention("a4", 0, "Kim Ju-ae", "kim ju ae")]
+    resolved = pa.Table.from_pylist(rows, schema=ENTITIES)
+    articles = _articles(("a1", "o1", 1), ("a2", "o1", 2), ("a3", "o2", 1), ("a4", "o1", 3))
+    daily = entity_trends(articles, resolved, SENTENCES.empty_table())["entity_daily"]
+    names = {(r["label"], r["name_key"]): (r["entity_id"], r["canonical_name"]) for r in rows}
+    index = name_index.table(Counted(entities.name_counts([resolved])), names)
+    with duckdb.connect() as con:
+        con.register("entity_daily", daily)
+        con.register("entity_names", index)
+        top = catalog.top_entities(con, "outlet_id")
+    # o1: Olga Lyubimova once on each of two days, Kim Ju-ae once: her two days summed put her first
+    assert top == {"o1": ["Olga Lyubimova", "Kim Ju-ae"], "o2": ["Kim Ju-ae"]}
+
+
 def test_resolve_and_catalog_across_articles() -> None:
     rows = [_mention("a1", 0, "Olga Lyubimova", "olga lyubimova"),
             _mention("a1", 30, "Olga Lyubimova", "olga lyubimova"),

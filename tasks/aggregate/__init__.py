@@ -52,9 +52,9 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
                "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
     fs = commit.sql_filesystem
-    with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
-        commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
+    # one connection: the catalog and the outlets' top entities sum the same counts of entities by outlet
     with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+        commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
         outlets = build_outlets(con, registry, top_entities(con, "outlet_id"))
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them

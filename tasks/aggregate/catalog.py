@@ -28,12 +28,8 @@ ids as (select distinct label, name_key, entity_id from entity_names),
 voted as ({labels.VOTE_SQL}),
 spread as (  -- plain aggregates, no DISTINCT: DuckDB spills them to disk past its memory limit
     select entity_id, cast(sum(mentions) as bigint) as mention_count, cast(sum(articles) as bigint) as article_count,
-           min(day) as first_seen, max(day) as last_seen
-    from entity_daily group by entity_id
-),
-outlets as (
-    select entity_id, count(outlet_id) as outlet_count
-    from (select entity_id, outlet_id from entity_daily group by all) group by entity_id
+           min(first_day) as first_seen, max(last_day) as last_seen, count(*) as outlet_count
+    from entity_outlets group by entity_id
 ),
 spellings as (
     select entity_id, min(canonical_name) as canonical_name, list(text) as spellings
@@ -43,7 +39,7 @@ spellings as (
 )
 select entity_id, s.canonical_name, v.label, mention_count, article_count, outlet_count, first_seen, last_seen,
        s.spellings
-from spread join outlets using (entity_id) join voted v using (entity_id) join spellings s using (entity_id)
+from spread join voted v using (entity_id) join spellings s using (entity_id)
 order by mention_count desc, entity_id
 """
 
@@ -55,9 +51,20 @@ def catalog(daily: pa.Table, names: pa.Table) -> pa.Table:
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 
 
+# an entity's counts in an outlet's articles, over every day: what the catalog and the outlets' top entities sum, a
+# table far smaller than entity_daily, which is read once for both
+ENTITY_OUTLETS_SQL = """
+create temp table if not exists entity_outlets as
+select entity_id, outlet_id, sum(mentions) as mentions, sum(articles) as articles, min(day) as first_day,
+       max(day) as last_day
+from entity_daily group by all
+"""
+
+
 def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
     """The entity catalog, most mentioned first, from the relations ``entity_daily`` and ``entity_names`` of
     ``con``."""
+    con.execute(ENTITY_OUTLETS_SQL)
     for batch in sql.stream(con, CATALOG_SQL):
         rows = batch.to_pylist()
         for row in rows:
@@ -68,7 +75,7 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
 # named mentions per key and canonical name: an outlet's from the relations ``entity_daily`` and ``entity_names``
 # (per entity, outlet and day), a story's from ``entities`` and ``articles``
 TOP_COUNTS = {
-    "outlet_id": """select d.outlet_id, n.canonical_name, sum(d.mentions) as n from entity_daily d
+    "outlet_id": """select d.outlet_id, n.canonical_name, sum(d.mentions) as n from entity_outlets d
                     join (select distinct entity_id, canonical_name from entity_names) n using (entity_id)
                     group by all""",
     "story_id": f"""select a.story_id, e.canonical_name, count(*) as n
@@ -79,6 +86,8 @@ TOP_COUNTS = {
 def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
     """Most-mentioned named entities (people, organisations, places ...; not dates or numbers) per outlet or per
     story (``key``: outlet_id or story_id), from the relations its ``TOP_COUNTS`` reads."""
+    if key == "outlet_id":
+        con.execute(ENTITY_OUTLETS_SQL)
     query = f"""
         with top as (
             select * from ({TOP_COUNTS[key]})
