@@ -210,6 +210,7 @@ def test_an_outlets_top_entities_are_its_most_mentioned_over_every_day() -> None
     with duckdb.connect() as con:
         con.register("entity_daily", daily)
         con.register("entity_names", index)
+        con.register("entity_outlets", catalog.entity_outlets(con))
         top = catalog.top_entities(con, "outlet_id")
     # o1: Olga Lyubimova once on each of two days, Kim Ju-ae once: her two days summed put her first
     assert top == {"o1": ["Olga Lyubimova", "Kim Ju-ae"], "o2": ["Kim Ju-ae"]}

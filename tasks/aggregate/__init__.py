@@ -52,10 +52,14 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
                "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
     fs = commit.sql_filesystem
-    # one connection: the catalog and the outlets' top entities sum the same counts of entities by outlet
-    with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+    with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
+        by_outlet = catalog.entity_outlets(con)  # what the catalog and the outlets' top entities both sum
+    with sql.connect(fs, entity_outlets=by_outlet, **counted) as con:
         commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
+    with sql.connect(fs, entity_outlets=by_outlet, **counted,
+                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
         outlets = build_outlets(con, registry, top_entities(con, "outlet_id"))
+    del by_outlet
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
     # when an outlet's name changed, or none is stored)

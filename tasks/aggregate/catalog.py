@@ -48,23 +48,27 @@ def catalog(daily: pa.Table, names: pa.Table) -> pa.Table:
     """One row per named entity (not dates, numbers or amounts): its name, voted label, spellings, and how widely
     and when it was mentioned, from the ``entity_daily`` and ``entity_names`` tables."""
     with sql.connect(entity_daily=daily, entity_names=names) as con:
+        con.register("entity_outlets", entity_outlets(con))
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 
 
 # an entity's counts in an outlet's articles, over every day: what the catalog and the outlets' top entities sum, a
 # table far smaller than entity_daily, which is read once for both
 ENTITY_OUTLETS_SQL = """
-create temp table if not exists entity_outlets as
 select entity_id, outlet_id, sum(mentions) as mentions, sum(articles) as articles, min(day) as first_day,
        max(day) as last_day
 from entity_daily group by all
 """
 
 
+def entity_outlets(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The relation ``entity_outlets`` the catalog and the outlets' top entities read, from ``entity_daily``."""
+    return con.sql(ENTITY_OUTLETS_SQL).to_arrow_table()
+
+
 def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
-    """The entity catalog, most mentioned first, from the relations ``entity_daily`` and ``entity_names`` of
+    """The entity catalog, most mentioned first, from the relations ``entity_outlets`` and ``entity_names`` of
     ``con``."""
-    con.execute(ENTITY_OUTLETS_SQL)
     for batch in sql.stream(con, CATALOG_SQL):
         rows = batch.to_pylist()
         for row in rows:
@@ -86,8 +90,6 @@ TOP_COUNTS = {
 def top_entities(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, list[str]]:
     """Most-mentioned named entities (people, organisations, places ...; not dates or numbers) per outlet or per
     story (``key``: outlet_id or story_id), from the relations its ``TOP_COUNTS`` reads."""
-    if key == "outlet_id":
-        con.execute(ENTITY_OUTLETS_SQL)
     query = f"""
         with top as (
             select * from ({TOP_COUNTS[key]})
