@@ -98,7 +98,7 @@ def providers(articles: pa.Table, quarantine: pa.Table, replaced: Collection[str
               files: Collection[str]) -> set[str]:
     """Input files outside ``replaced`` that must be read again so no article is lost: those holding, as a
     ``duplicate`` record, an article that a replaced file provided (and may no longer provide)."""
-    dropped = articles.filter(is_in(source_files(articles["source_uri"]), replaced))["article_id"]
+    dropped = articles.filter(from_files(articles, replaced, ()))["article_id"]
     duplicates = quarantine.filter(pc.and_(pc.equal(quarantine["reason"], pa.scalar("duplicate")),
                                            pc.is_in(quarantine["article_id"], value_set=dropped.combine_chunks())))
     holders = {input_file(str(u), files) for u in duplicates["source_uri"].to_pylist()}
