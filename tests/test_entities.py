@@ -15,7 +15,7 @@ import pytest
 from tasks import ids
 from tasks.aggregate import catalog, entities, labels, name_index
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
-from tasks.aggregate.name_index import Counted
+from tasks.aggregate.name_index import Counted, family
 from tasks.aggregate.trends import entity_trends
 from tasks.names import entity_key, is_acronym
 from tasks.nlp.entity_rules import (
@@ -501,3 +501,18 @@ def test_a_published_canonical_name_stays_until_another_spelling_is_mentioned_tw
     assert canonical(3, 4, {entity_id: "Jean-Luc Moreau"})[1] == "Jean-Luc Moreau"  # a near tie keeps it
     assert canonical(3, 6, {entity_id: "Jean-Luc Moreau"})[1] == "Jean Luc Moreau"  # twice as often: renamed
     assert canonical(0, 4, {entity_id: "Jean-Luc Moreau"})[1] == "Jean Luc Moreau"  # no longer written so
+
+
+def test_a_published_canonical_name_holds_when_another_of_the_entitys_names_draws_just_ahead() -> None:
+    def canonical(short: int, full: int, earlier: str | None = None) -> tuple[str, str]:
+        mentions = Counter({("PERSON", "anna berg", "Anna Berg"): short,
+                            ("PERSON", "anna maria berg", "Anna Maria Berg"): full})
+        held = None if earlier is None else {(family("PERSON"), "anna berg"): Counter({earlier: short}),
+                                             (family("PERSON"), "anna maria berg"): Counter({earlier: full})}
+        named = None if earlier is None else {earlier: "Anna Maria Berg"}
+        return entities.resolution(mentions, None, held, named)[0][("PERSON", "anna berg")]
+
+    entity_id, name = canonical(3, 4)
+    assert name == "Anna Maria Berg"  # one entity, named by its most mentioned name
+    assert canonical(4, 3, entity_id) == (entity_id, "Anna Maria Berg")  # the other name just ahead: held
+    assert canonical(8, 3, entity_id) == (entity_id, "Anna Berg")  # twice as often: renamed

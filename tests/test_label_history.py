@@ -1,6 +1,7 @@
 """An entity's label is the vote of its mentions' own labels (``nlp_label``, what the NLP stage gave each), never a
-vote that an earlier version wrote into ``label``: a rebuild recomputes it, so labels do not depend on the order in
-which articles came or on the version that last voted."""
+vote that an earlier version wrote into ``label``, with one memory: a published label holds until another is
+mentioned ``labels.RELABEL_FACTOR`` times as often, so a near tie does not flip it at every run. A rebuild votes with
+the labels published, so it gives the labels the runs gave."""
 
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ TEXTS = [
 ]
 
 
-VOTES = {  # a name the model labels ORG in three articles and GPE in two: one run votes ORG
+VOTES = {  # a name the model labels ORG in three articles and GPE in two, then ORG once more
     "a": ["Shares in Velmont rose after the vote. Analysts expect more gains."],
     "b": ["Investors in Velmont expect a dividend. The board meets in June.",
           "Investors in Velmont expect a dividend this year. The board has not said."],
     "c": ["Velmont said it would hire workers. The plant will open soon.",
           "Shares in Velmont rose after the vote on Friday. Traders were pleased."],
+    "d": ["Velmont said it would hire more workers. The plant will open in the autumn."],
 }
 
 
@@ -49,17 +51,25 @@ def _by_source(out: Path) -> dict[tuple[str, int], tuple[str, str]]:
     return {(sources[r["article_id"]], r["char_start"]): (r["label"], r["canonical_name"]) for r in rows}
 
 
-def test_the_same_articles_get_the_same_labels_in_one_run_or_in_several(tmp_path: Path) -> None:
-    texts = [text for part in VOTES.values() for text in part]
+def _velmont(out: Path) -> set[str]:
+    return {label for (label, name) in _by_source(out).values() if name == "Velmont"}
+
+
+def test_a_published_label_holds_until_another_is_twice_as_mentioned(tmp_path: Path) -> None:
+    texts = [text for run in "abc" for text in VOTES[run]]
     whole = tmp_path / "whole"
     news_pipeline(inputs=[str(_jsonl(tmp_path / "all.jsonl", texts))], out=str(whole))
-    runs, first = tmp_path / "runs", 0
-    for name, part in VOTES.items():  # the articles again, with the same ids, a file per run
+    assert _velmont(whole) == {"ORG"}  # three to two, in one run
+    runs, first, seen = tmp_path / "runs", 0, []
+    for name, part in VOTES.items():  # the same articles, a file per run, and one more
         news_pipeline(inputs=[str(_jsonl(tmp_path / f"{name}.jsonl", part, first))], out=str(runs))
         first += len(part)
-    once, in_runs = _by_source(whole), _by_source(runs)
-    assert {label for (label, name) in once.values() if name == "Velmont"} == {"ORG"}
-    assert in_runs == once
+        seen.append(_velmont(runs))
+        if name == "c":  # three to two: not twice as many, so the published label holds, and a rebuild keeps it
+            news_pipeline(inputs=[], out=str(runs), rebuild=True)
+            assert _velmont(runs) == {"GPE"}
+    # one to none; two to one: twice as many; three to two: held; four to two: twice as many
+    assert seen == [{"ORG"}, {"GPE"}, {"GPE"}, {"ORG"}]
 
 
 def _labels(out: Path) -> dict[tuple[str, int], tuple[str, str]]:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import catalog, entities, months, place_tables, sql, stories, trends
+from tasks.aggregate import catalog, entities, labels, months, place_tables, sql, stories, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
@@ -40,7 +40,8 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     touched = None if rebuild else months.touched(merged)  # the months the run added or removed articles in
     marked = write_articles(merged, registry, touched)
     remarked = marked.copies  # months where a stored article's outlet or original changed
-    rewrite = write_entities(merged, touched)
+    published = labels.published(merged.base)  # what the label vote holds to (the run's and the catalog's)
+    rewrite = write_entities(merged, touched, published)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names
@@ -54,7 +55,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     fs = commit.sql_filesystem
     with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
         by_outlet = catalog.entity_outlets(con)  # what the catalog and the outlets' top entities both sum
-    with sql.connect(fs, entity_outlets=by_outlet, **counted) as con:
+    with sql.connect(fs, entity_outlets=by_outlet, earlier=published, **counted) as con:
         commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
     with sql.connect(fs, entity_outlets=by_outlet, **counted,
                      articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:

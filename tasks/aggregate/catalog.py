@@ -44,10 +44,12 @@ order by mention_count desc, entity_id
 """
 
 
-def catalog(daily: pa.Table, names: pa.Table) -> pa.Table:
+def catalog(daily: pa.Table, names: pa.Table, earlier: pa.Table | None = None) -> pa.Table:
     """One row per named entity (not dates, numbers or amounts): its name, voted label, spellings, and how widely
-    and when it was mentioned, from the ``entity_daily`` and ``entity_names`` tables."""
-    with sql.connect(entity_daily=daily, entity_names=names) as con:
+    and when it was mentioned, from the ``entity_daily`` and ``entity_names`` tables and the labels published
+    ``earlier``."""
+    published = labels.EARLIER.empty_table() if earlier is None else earlier
+    with sql.connect(entity_daily=daily, entity_names=names, earlier=published) as con:
         con.register("entity_outlets", entity_outlets(con))
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 
@@ -67,8 +69,8 @@ def entity_outlets(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
-    """The entity catalog, most mentioned first, from the relations ``entity_outlets`` and ``entity_names`` of
-    ``con``."""
+    """The entity catalog, most mentioned first, from the relations ``entity_outlets``, ``entity_names`` and
+    ``earlier`` (``labels.published``) of ``con``."""
     for batch in sql.stream(con, CATALOG_SQL):
         rows = batch.to_pylist()
         for row in rows:

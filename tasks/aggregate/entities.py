@@ -133,25 +133,29 @@ def resolution(mentions: NameCounts, evidence: Evidence | None = None,
     for name, rep in target.items():
         groups[rep].append(name)
         votes[rep].update(labels[name])
+    every: dict[NameKey, Counter[str]] = defaultdict(Counter)  # all its members' spellings
     for name, spelled in spellings.items():  # the entity's own name's spellings, else any member's
         forms[target[name]].update(spelled if name == target[name] or target[name] not in spellings else ())
+        every[target[name]].update(spelled)
 
     def fresh(rep: NameKey) -> str:
         label = votes[(rep[0], rep[1].split("#")[0])].most_common(1)[0][0]
         return ids.entity_id(LABEL_FAMILY.get(label, label), rep[1])
 
     chosen, aliases = entity_ids.assign(groups, fresh, prior or {})
-    entity = {rep: (chosen[rep], _canonical(forms[rep], (named or {}).get(chosen[rep])) if forms[rep] else rep[1])
-              for rep in groups}
+    entity = {rep: (chosen[rep], _canonical(forms[rep], every[rep], (named or {}).get(chosen[rep]))
+                    if forms[rep] else rep[1]) for rep in groups}
     return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}, aliases
 
 
-def _canonical(forms: Counter[str], earlier: str | None) -> str:
-    """The preferred spelling (``_preference``), or the ``earlier`` canonical name while that one is still
-    mentioned and the preferred one is not mentioned ``RENAME_FACTOR`` times as often: a name near a tie between two
-    spellings would otherwise change with every run, and every month naming it be written again."""
+def _canonical(forms: Counter[str], every: Counter[str], earlier: str | None) -> str:
+    """The preferred spelling of ``forms`` (``_preference``), or the ``earlier`` canonical name while that one is
+    still mentioned (``every``: all the entity's spellings, its other names' too) and the preferred one is not
+    mentioned ``RENAME_FACTOR`` times as often: a name near a tie between two spellings would otherwise change with
+    every run, and every month naming it be written again. Its other names count: which of two names of an entity
+    ("Anna Berg", "Anna Maria Berg") stands for it may itself turn on a near tie."""
     best = min(forms.items(), key=_preference)[0]
-    if earlier is not None and forms.get(earlier, 0) > 0 and forms[best] < RENAME_FACTOR * forms[earlier]:
+    if earlier is not None and every[earlier] > 0 and forms[best] < RENAME_FACTOR * every[earlier]:
         return earlier
     return best
 

@@ -1,5 +1,7 @@
 """The label of each named entity: the one most of its mentions carry across the warehouse, except that a platform
-or publication the model calls a person is an organisation.
+or publication the model calls a person is an organisation. A published label stays while its mentions are at least
+half the winner's (``RELABEL_FACTOR``), as a canonical name does (``entities.RENAME_FACTOR``): a near tie would
+otherwise flip with every run, and every month naming the entity be written again.
 
 Both figures add up over mentions, so they are counted where the mentions are (per name, not per mention) and only
 then joined to the entity ids; the "on"/"via" cue needs each person mention's article text, so articles are read in
@@ -8,16 +10,23 @@ memory limit (joined at once, 100,000 articles ran out of it)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import pyarrow as pa
 
 from tasks.aggregate import sql
+
+if TYPE_CHECKING:
+    from tasks.warehouse.snapshot import Snapshot
 
 BUCKET_BYTES = 32 * 1024 * 1024  # article text held at once by the cue query
 # a quarter of an entity's "person" mentions, and two at least, right after "on" or "via" ("on Twitter", "via
 # Reuters", "on Oahu"): not a person, though the model says so; a person is named so in a few percent of mentions
 # at most ("sanctions on Putin")
 MIN_CUED, CUED_SHARE = 2, 0.25
+RELABEL_FACTOR = 2  # a published label gives way to one this many times as mentioned
+EARLIER = pa.schema({"entity_id": pa.string(), "label": pa.string()})  # the relation ``earlier``: published labels
 
 _CUE = r"regexp_matches(substr(a.text, greatest(p.char_start - 4, 0) + 1, least(p.char_start, 4)), '(^|\W)(on|via) $')"
 
@@ -56,18 +65,29 @@ with platforms as (
     join ids i on i.label = 'PERSON' and i.name_key = c.name_key
     group by i.entity_id having sum(c.cued) >= {MIN_CUED} and sum(c.cued) / sum(c.n) >= {CUED_SHARE}
 ),
+tallies as (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key) group by all),
 voted as (  -- on a tie, the last label alphabetically
-    select entity_id, first(label order by n desc, label desc) as label
-    from (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key)
-          group by all)
-    group by entity_id
+    select entity_id, first(label order by n desc, label desc) as label, max(n) as n from tallies group by entity_id
+),
+held as (  -- the published label, while its own mentions are at least 1 / RELABEL_FACTOR of the winner's
+    select v.entity_id, case when t.n * {RELABEL_FACTOR} > v.n then t.label else v.label end as label
+    from voted v left join earlier e using (entity_id) left join tallies t on t.entity_id = v.entity_id
+                                                                        and t.label = e.label
 )
 select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
                        else label end as label
-from voted"""
+from held"""
 
 
-def vote(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def vote(con: duckdb.DuckDBPyConnection, earlier: pa.Table | None = None) -> dict[str, str]:
     """entity_id -> label, from the relations ``counts`` (label, name_key, n: named mentions), ``cues`` (name_key,
-    text, cued, n: ``cue_counts``) and ``ids`` (label, name_key, entity_id) of ``con``."""
+    text, cued, n: ``cue_counts``) and ``ids`` (label, name_key, entity_id) of ``con``, and the labels ``earlier``
+    published (``published``; none: a first vote)."""
+    con.register("earlier", EARLIER.empty_table() if earlier is None else earlier)
     return dict(con.sql(VOTE_SQL).fetchall())
+
+
+def published(base: Snapshot) -> pa.Table:
+    """The labels the committed version published (the relation ``earlier`` of ``VOTE_SQL``): its catalog's, which
+    are its mentions' (a rebuild reads them too, so that it gives the labels the runs gave)."""
+    return base.read("entity_catalog", EARLIER.names).cast(EARLIER)

@@ -35,12 +35,13 @@ CUE_COLUMNS = ["article_id", "char_start", "label", "name_key", "text"]  # also 
 Mentions = Callable[[list[str]], Iterable[pa.RecordBatch]]  # chosen columns -> those of a set of mentions
 
 
-def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Rewrite:
+def write_entities(merged: Merged, touched: Collection[str] | None, published: pa.Table) -> months.Rewrite:
     """The entity mentions with merged ids and canonical names over the whole warehouse, the aliases of ids earlier
     versions used for entities since merged, and the name index. The names are counted from the committed index
     and the run's changes (every stored mention with ``touched`` None, a rebuild, or without an index). The mentions
     of the months ``touched`` and of those where a stored mention's id, name or label changed are written; the other
-    months' parts are carried over. Returns what the other tables write again (``months.Rewrite``)."""
+    months' parts are carried over; labels are voted with those ``published`` (``labels.published``). Returns what
+    the other tables write again (``months.Rewrite``)."""
     commit, base = merged.commit, merged.base
     index = None if touched is None else name_index.stored(base)
     run_articles = sql.Parquet(commit.staged_urls("articles"), STAGED["articles"])
@@ -68,7 +69,7 @@ def write_entities(merged: Merged, touched: Collection[str] | None) -> months.Re
     give_back_memory()
     commit.write("entity_aliases", entity_ids.carried_aliases(base.read("entity_aliases"), aliases,
                                                               {entity_id for entity_id, _ in names.values()}))
-    voted = _vote(counts, names)
+    voted = _vote(counts, names, published)
     commit.write("entity_names", name_index.table(counts, names))
     commit.write("acronym_evidence", name_index.evidence_table(evidence))
     del counts
@@ -155,10 +156,10 @@ def _evidence_of(batches: list[pa.RecordBatch]) -> Evidence:
     return acronym_evidence(batches, {str(key) for batch in batches for key in batch.column("name_key").to_pylist()})
 
 
-def _vote(counts: Counted, names: Resolution) -> dict[str, str]:
-    """Each named entity's label (``labels.vote``) from the name index's counts."""
+def _vote(counts: Counted, names: Resolution, published: pa.Table) -> dict[str, str]:
+    """Each named entity's label (``labels.vote``) from the name index's counts and the labels ``published``."""
     with sql.connect(counts=counts.label_counts(), cues=counts.cues(), ids=name_ids(names)) as con:
-        return labels.vote(con)
+        return labels.vote(con, published)
 
 
 def _recalled(commit: Commit, known: Mapping[str, str], touched: Collection[str] | None) -> pa.Table:
