@@ -189,9 +189,11 @@ ACRONYM_EVIDENCE = pa.schema(
 ENTITY_CATALOG = pa.schema(
     [
         _field("entity_id", pa.string(), "Key into entities.entity_id.", False),
-        _field("canonical_name", pa.string(), "Preferred spelling (its most frequent full form).", False),
+        _field("canonical_name", pa.string(), "Preferred spelling (its most frequent full form; a published one "
+               "holds until another is mentioned twice as often).", False),
         _field("label", pa.string(), "The label its mentions carry: their vote across the warehouse (a platform the "
-               "model calls a person, named after 'on' or 'via', is an ORG), always a name label (PERSON, ORG, GPE, "
+               "model calls a person, named after 'on' or 'via', is an ORG; a published label holds until another is "
+               "mentioned twice as often), always a name label (PERSON, ORG, GPE, "
                "LOC, NORP, FAC, EVENT, PRODUCT, WORK_OF_ART, LAW): dates, times, numbers, money and percentages stay "
                "in entities only.", False),
         _field("aliases", pa.list_(pa.string()), "Other spellings its mentions use.", False),

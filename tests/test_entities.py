@@ -516,3 +516,34 @@ def test_a_published_canonical_name_holds_when_another_of_the_entitys_names_draw
     assert name == "Anna Maria Berg"  # one entity, named by its most mentioned name
     assert canonical(4, 3, entity_id) == (entity_id, "Anna Maria Berg")  # the other name just ahead: held
     assert canonical(8, 3, entity_id) == (entity_id, "Anna Berg")  # twice as often: renamed
+
+
+def _vote(counts: dict[str, int], cued: int = 0, earlier: str | None = None) -> str:
+    """The label voted for one entity whose mentions carry ``counts`` (label -> mentions), ``cued`` of the person
+    ones after "on" or "via", with the label ``earlier`` published."""
+    with duckdb.connect() as con:
+        con.register("counts", pa.table({"label": list(counts), "name_key": ["skyline"] * len(counts),
+                                         "n": pa.array(list(counts.values()), pa.int64())}))
+        con.register("cues", pa.table({"name_key": ["skyline"], "text": ["Skyline"],
+                                       "cued": pa.array([cued], pa.int64()),
+                                       "n": pa.array([counts.get("PERSON", 0)], pa.int64())}))
+        con.register("ids", pa.table({"label": list(counts), "name_key": ["skyline"] * len(counts),
+                                      "entity_id": ["e1"] * len(counts)}))
+        published = None if earlier is None else pa.table({"entity_id": ["e1"], "label": [earlier]})
+        return labels.vote(con, published)["e1"]
+
+
+def test_a_published_label_holds_until_another_is_mentioned_twice_as_often() -> None:
+    assert _vote({"ORG": 3, "GPE": 2}) == "ORG"
+    assert _vote({"ORG": 3, "GPE": 2}, earlier="GPE") == "GPE"
+    assert _vote({"ORG": 4, "GPE": 2}, earlier="GPE") == "ORG"
+    assert _vote({"ORG": 3}, earlier="GPE") == "ORG"  # no longer voted at all
+    assert _vote({"PERSON": 3, "ORG": 2}, earlier="EVENT") == "PERSON"  # a label none of its mentions carries
+
+
+def test_a_published_platform_holds_while_half_the_rules_share_of_its_mentions_follow_on_or_via() -> None:
+    assert _vote({"PERSON": 10}, cued=3) == "ORG"  # a quarter or more: a platform
+    assert _vote({"PERSON": 10}, cued=2) == "PERSON"
+    assert _vote({"PERSON": 10}, cued=2, earlier="ORG") == "ORG"  # published as one: an eighth keeps it
+    assert _vote({"PERSON": 20}, cued=2, earlier="ORG") == "PERSON"
+    assert _vote({"PERSON": 10}, cued=1, earlier="ORG") == "PERSON"  # two cued mentions at least, still

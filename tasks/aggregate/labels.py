@@ -1,7 +1,8 @@
 """The label of each named entity: the one most of its mentions carry across the warehouse, except that a platform
 or publication the model calls a person is an organisation. A published label stays while its mentions are at least
-half the winner's (``RELABEL_FACTOR``), as a canonical name does (``entities.RENAME_FACTOR``): a near tie would
-otherwise flip with every run, and every month naming the entity be written again.
+half the winner's (``RELABEL_FACTOR``), as a canonical name does (``entities.RENAME_FACTOR``), and a published
+platform while half the share of its mentions the rule asks follow "on" or "via": a near tie, or a share near the
+rule's, would otherwise flip with every run, and every month naming the entity be written again.
 
 Both figures add up over mentions, so they are counted where the mentions are (per name, not per mention) and only
 then joined to the entity ids; the "on"/"via" cue needs each person mention's article text, so articles are read in
@@ -60,23 +61,28 @@ def cue_counts(con: duckdb.DuckDBPyConnection, mentions: str = "mentions") -> pa
 
 
 VOTE_SQL = f"""
-with platforms as (
-    select i.entity_id from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
+with cued as (
+    select i.entity_id, sum(c.cued) as cued, sum(c.n) as n
+    from (select name_key, sum(cued) as cued, sum(n) as n from cues group by all) c
     join ids i on i.label = 'PERSON' and i.name_key = c.name_key
-    group by i.entity_id having sum(c.cued) >= {MIN_CUED} and sum(c.cued) / sum(c.n) >= {CUED_SHARE}
+    group by i.entity_id
 ),
 tallies as (select i.entity_id, c.label, sum(c.n) as n from counts c join ids i using (label, name_key) group by all),
 voted as (  -- on a tie, the last label alphabetically
     select entity_id, first(label order by n desc, label desc) as label, max(n) as n from tallies group by entity_id
 ),
 held as (  -- the published label, while its own mentions are at least 1 / RELABEL_FACTOR of the winner's
-    select v.entity_id, case when t.n * {RELABEL_FACTOR} > v.n then t.label else v.label end as label
+    select v.entity_id, e.label as published,
+           case when t.n * {RELABEL_FACTOR} > v.n then t.label else v.label end as label
     from voted v left join earlier e using (entity_id) left join tallies t on t.entity_id = v.entity_id
                                                                         and t.label = e.label
 )
-select entity_id, case when label = 'PERSON' and entity_id in (select entity_id from platforms) then 'ORG'
-                       else label end as label
-from held"""
+-- a platform: a published organisation stays one while its cued share is half the rule's
+select h.entity_id, case when h.label = 'PERSON' and c.cued >= {MIN_CUED}
+                              and c.cued * (case when h.published = 'ORG' then {RELABEL_FACTOR} else 1 end)
+                                  >= {CUED_SHARE} * c.n then 'ORG'
+                         else h.label end as label
+from held h left join cued c using (entity_id)"""
 
 
 def vote(con: duckdb.DuckDBPyConnection, earlier: pa.Table | None = None) -> dict[str, str]:
