@@ -11,7 +11,7 @@ counted again (``outlets.changed``)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -23,7 +23,7 @@ from tasks.schemas import PLACE_EVIDENCE
 if TYPE_CHECKING:
     from tasks.warehouse.commit import Commit
 
-SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence group by all"
+SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence {only} group by all"
 
 
 def table(pooled: Mapping[str, Evidence], month: str) -> pa.Table:
@@ -42,12 +42,15 @@ def table(pooled: Mapping[str, Evidence], month: str) -> pa.Table:
     return out.append_column("month", pa.array([month] * out.num_rows, pa.string()))
 
 
-def summed(commit: Commit) -> dict[str, Evidence]:
-    """Each entity's evidence summed over the months of ``place_evidence`` written to the version so far."""
+def summed(commit: Commit, only: Collection[str] | None = None) -> dict[str, Evidence]:
+    """Each entity's evidence (``only`` those entities, if given) summed over the months of ``place_evidence``
+    written to the version so far."""
     pooled: dict[str, Evidence] = defaultdict(Evidence)
     evidence = sql.Parquet(commit.urls("place_evidence"), PLACE_EVIDENCE)
-    with sql.connect(commit.sql_filesystem, evidence=evidence) as con:
-        for batch in sql.stream(con, SUM_SQL):
+    chosen = {} if only is None else {"chosen": pa.table({"entity_id": pa.array(sorted(only), pa.string())})}
+    query = SUM_SQL.format(only="" if only is None else "semi join chosen using (entity_id)")
+    with sql.connect(commit.sql_filesystem, evidence=evidence, **chosen) as con:
+        for batch in sql.stream(con, query):
             for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
                 _add(pooled[entity_id], kind, key, n)
     return dict(pooled)

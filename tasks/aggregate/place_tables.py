@@ -31,7 +31,7 @@ from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import ARTICLES, ENTITIES, PLACES
 from tasks.warehouse import partitions
-from tasks.warehouse.snapshot import Snapshot
+from tasks.warehouse.snapshot import Snapshot, scan
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -123,12 +123,15 @@ def _canonical_names(batches: Iterable[pa.RecordBatch]) -> dict[str, str]:
         batch.column("entity_id").to_pylist(), batch.column("canonical_name").to_pylist(), strict=True)}
 
 
-def wanted_names(entities: Iterable[pa.RecordBatch]) -> set[str]:
+def wanted_names(entities: Iterable[pa.RecordBatch], named: set[str] | None = None) -> set[str]:
     """The name keys a place may be looked up by: the spellings and canonical names of the mentions that could be
     places (``is_place``: a place label, or a label a country or region is sometimes given), and the parts of their
-    names a place may be (``name_parts``: "Cook County" of "Cook County Jail")."""
-    pairs = {(r["text"], r["canonical_name"]) for batch in entities for r in _maybe_places(batch)}
-    return lookup_keys({text for text, _ in pairs}) | {entity_key(name) for _, name in pairs if name}
+    names a place may be (``name_parts``: "Cook County" of "Cook County Jail"). Their entity ids are added to
+    ``named``, if given."""
+    rows = {(r["text"], r["canonical_name"], r.get("entity_id")) for batch in entities for r in _maybe_places(batch)}
+    if named is not None:
+        named.update(entity_id for *_, entity_id in rows if entity_id is not None)
+    return lookup_keys({text for text, _, _ in rows}) | {entity_key(name) for _, name, _ in rows if name}
 
 
 def lookup_keys(spellings: Iterable[str]) -> set[str]:
@@ -171,18 +174,22 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
     where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions
     (``articles``: every article's facts, and the outlets, give each mention its outlet's country); then ``places``
-    from it and the months carried over, then ``place_country_daily`` (``write_country_daily``: ``moved`` names the
-    months where a mention's entity or an article's outlet changed). The gazetteer holds only the names the places
-    may look up (those of the months counted, and of the places carried over), and is let go before the counts are
-    computed."""
+    again for the entities those months name or whose name changed (``_resolved_again``), the others' rows carried
+    over; then ``place_country_daily`` (``write_country_daily``: ``moved`` names the months where a mention's entity
+    or an article's outlet changed). The gazetteer holds only the names the places may look up (those of the months
+    counted, and of the places resolved again), and is let go before the counts are computed."""
     commit = merged.commit
     parts = commit.parts_by_month("entities")
     rewrite = None if recount is None else recount | placed_months(changed)
     written = months.held(parts, months.carry(merged, "place_evidence", rewrite))
     countries = outlet_countries(*articles, written)
-    pooled = place_evidence.summed(commit)
     canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
-    wanted = wanted_names(b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m]))
+    named: set[str] = set()  # the entities the months written name where they may name a place
+    wanted = wanted_names((b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m])),
+                          named)
+    held = None if rewrite is None else merged.base.read("places")
+    again = None if held is None else named | _resolved_again(merged, written, held, canonical)
+    pooled = place_evidence.summed(commit, again)  # over the months carried over
     wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
     gaz = build(wanted)
     read = mention_reader(gaz)
@@ -194,10 +201,26 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
             for key, ev in found.items():
                 pooled[key] = pool([ev], pooled.get(key))
     places = resolve_places(pooled, canonical, gaz)
+    if held is not None and again is not None:
+        carried = held.filter(pc.invert(pc.is_in(held["entity_id"], pa.array(sorted(again), pa.string()))))
+        places = pa.concat_tables([carried, places]).sort_by("entity_id")
     commit.write("places", places)
     del gaz, read
     give_back_memory()
     write_country_daily(merged, places, moved)
+
+
+def _resolved_again(merged: Merged, written: Collection[str], held: pa.Table, canonical: Mapping[str, str]) -> set[str]:
+    """The stored places to resolve again besides those the months ``written`` name: those with stored evidence in
+    those months (replaced now), and those whose canonical name changed or is gone. A place is resolved from its own
+    evidence and names alone, so the other stored rows (``held``) stand as they are."""
+    base = merged.base
+    stored = base.parts_by_month("place_evidence")
+    old = {str(e) for batch in scan(base.out, "place_evidence", [p for m in written for p in stored.get(m, [])],
+                                    ["entity_id"]) for e in pc.unique(batch.column("entity_id")).to_pylist()}
+    renamed = {str(e) for e, n in zip(held["entity_id"].to_pylist(), held["name"].to_pylist(), strict=True)
+               if canonical.get(str(e)) != n}
+    return old | renamed
 
 
 def write_country_daily(merged: Merged, places: pa.Table, moved: Months) -> None:
