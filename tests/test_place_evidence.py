@@ -1,15 +1,21 @@
 """The stored evidence of places: a month's evidence as rows, summed back over months, is the evidence of all their
-articles pooled, and a registry that moves an outlet to another country is noticed."""
+articles pooled, a registry that moves an outlet to another country is noticed, and a run resolves again only the
+places its months name."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pytest
 
-from tasks.aggregate import outlets, place_evidence
+from flows.news_pipeline import news_pipeline
+from tasks.aggregate import outlets, place_evidence, place_tables
 from tasks.aggregate.place_tables import month_evidence, placed_months
-from tasks.aggregate.places import pool
+from tasks.aggregate.places import Evidence, pool
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
 from tasks.warehouse.commit import Commit
@@ -79,3 +85,33 @@ def test_a_month_is_counted_again_only_where_a_changed_mention_reads_another_pla
         "2024-04": {("GPE", "GPE", "GPE", "Israel", True)},  # a place under another entity
     }
     assert placed_months(changed) == {"2024-02", "2024-04"}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_resolves_again_only_the_places_its_months_name_and_a_rebuild_gives_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, resolved = tmp_path / "w", []
+    whole = place_tables.resolve_places
+
+    def recorded(pooled: Mapping[str, Evidence], *args: Any) -> pa.Table:
+        resolved.append(set(pooled))
+        return whole(pooled, *args)
+
+    monkeypatch.setattr(place_tables, "resolve_places", recorded)
+    runs = [[("a", "2024-01-09", "The mayor of Springfield, Illinois, opened a bridge over the river on Monday."),
+             ("b", "2024-02-12", "Flights from Toronto to Vancouver were cancelled after a storm on Friday.")],
+            [("c", "2024-03-04", "Toronto opened a new library, the city council said on Tuesday.")]]
+    for run, rows in enumerate(runs):
+        inbox = tmp_path / f"run{run}.jsonl"
+        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
+                         encoding="utf-8")
+        news_pipeline(inputs=[str(inbox)], out=str(out))
+    names = dict(zip(*storage.read_table(out, "places").select(["entity_id", "name"]).to_pydict().values(),
+                     strict=True))
+    assert {"Springfield", "Toronto"} <= set(names.values())
+    again = {names[e] for e in resolved[-1] if e in names}
+    assert "Toronto" in again and "Springfield" not in again  # March names Toronto only: Springfield's row carried
+    built = storage.read_table(out, "places").to_pylist()
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert storage.read_table(out, "places").to_pylist() == built
