@@ -31,7 +31,7 @@ from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import ARTICLES, ENTITIES, PLACES
 from tasks.warehouse import partitions
-from tasks.warehouse.snapshot import Snapshot, scan
+from tasks.warehouse.snapshot import scan
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -187,8 +187,8 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     named: set[str] = set()  # the entities the months written name where they may name a place
     wanted = wanted_names((b for m in written for b in commit.current_parts("entities", ENTITY_COLUMNS, parts[m])),
                           named)
-    held = None if rewrite is None else merged.base.read("places")
-    again = None if held is None else named | _resolved_again(merged, written, held, canonical)
+    stored = merged.base.read("places")
+    again = None if rewrite is None else named | _resolved_again(merged, written, stored, canonical)
     pooled = place_evidence.summed(commit, again)  # over the months carried over
     wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
     gaz = build(wanted)
@@ -201,34 +201,35 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
             for key, ev in found.items():
                 pooled[key] = pool([ev], pooled.get(key))
     places = resolve_places(pooled, canonical, gaz)
-    if held is not None and again is not None:
-        carried = held.filter(pc.invert(pc.is_in(held["entity_id"], pa.array(sorted(again), pa.string()))))
+    if again is not None:
+        carried = stored.filter(pc.invert(pc.is_in(stored["entity_id"], pa.array(sorted(again), pa.string()))))
         places = pa.concat_tables([carried, places]).sort_by("entity_id")
     commit.write("places", places)
     del gaz, read
     give_back_memory()
-    write_country_daily(merged, places, moved)
+    write_country_daily(merged, places, moved, _country_changed(stored, places))
 
 
-def _resolved_again(merged: Merged, written: Collection[str], held: pa.Table, canonical: Mapping[str, str]) -> set[str]:
+def _resolved_again(merged: Merged, written: Collection[str], stored: pa.Table,
+                    canonical: Mapping[str, str]) -> set[str]:
     """The stored places to resolve again besides those the months ``written`` name: those with stored evidence in
     those months (replaced now), and those whose canonical name changed or is gone. A place is resolved from its own
-    evidence and names alone, so the other stored rows (``held``) stand as they are."""
+    evidence and names alone, so the other ``stored`` rows stand as they are."""
     base = merged.base
-    stored = base.parts_by_month("place_evidence")
-    old = {str(e) for batch in scan(base.out, "place_evidence", [p for m in written for p in stored.get(m, [])],
+    evidence = base.parts_by_month("place_evidence")
+    old = {str(e) for batch in scan(base.out, "place_evidence", [p for m in written for p in evidence.get(m, [])],
                                     ["entity_id"]) for e in pc.unique(batch.column("entity_id")).to_pylist()}
-    renamed = {str(e) for e, n in zip(held["entity_id"].to_pylist(), held["name"].to_pylist(), strict=True)
+    renamed = {str(e) for e, n in zip(stored["entity_id"].to_pylist(), stored["name"].to_pylist(), strict=True)
                if canonical.get(str(e)) != n}
     return old | renamed
 
 
-def write_country_daily(merged: Merged, places: pa.Table, moved: Months) -> None:
+def write_country_daily(merged: Merged, places: pa.Table, moved: Months, relocated: Collection[str]) -> None:
     """``place_country_daily`` of the months ``moved`` names (None: every month) and of those mentioning a place
-    whose country ``places`` changed, from their mentions and articles; the other months' rows carried over."""
+    ``relocated`` (whose country changed), from their mentions and articles (``places``); the other months' rows
+    carried over."""
     commit = merged.commit
-    recount = None if moved is None else moved | months.counting(
-        commit, commit.parts("entity_daily"), _country_changed(merged.base, places))
+    recount = None if moved is None else moved | months.counting(commit, commit.parts("entity_daily"), relocated)
     counted = months.carry(merged, "place_country_daily", recount)
     detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
               for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
@@ -236,8 +237,9 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months) -> None
         commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()
 
 
-def _country_changed(base: Snapshot, places: pa.Table) -> set[str]:
-    """The entities whose country differs between the committed ``places`` and the run's (or that one lacks)."""
+def _country_changed(stored: pa.Table, places: pa.Table) -> set[str]:
+    """The entities whose country differs between the committed ``stored`` places and the run's (or that one
+    lacks)."""
     held = [{(str(e), c) for e, c in zip(t["entity_id"].to_pylist(), t["country_code"].to_pylist(), strict=True)}
-            for t in (base.read("places", ["entity_id", "country_code"]), places)]
+            for t in (stored, places)]
     return {entity_id for entity_id, _ in held[0] ^ held[1]}
