@@ -118,6 +118,9 @@ def test_an_acronym_joins_the_one_expansion_it_appears_with() -> None:
     assert _linked(names, acronyms=["nhl"]) == set()  # never seen together: no evidence
     both = [("nhl", "northern harbor line"), ("nhl", "new hope league")]
     assert _linked(names, acronyms=["nhl"], together=both) == set()  # two expansions: left alone
+    spelt = [("nhl", "northern harbor line"), ("nhl", "northern harbour line")]  # one name, two spellings
+    assert frozenset({"nhl", "northern harbor line"}) in _linked(
+        ["nhl", "northern harbor line", "northern harbour line"], acronyms=["nhl"], together=spelt)
 
 
 def test_dates_and_numbers_are_never_linked() -> None:

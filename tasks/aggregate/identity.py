@@ -21,7 +21,8 @@ its guard:
 - **Acronym.** A short all-capital name joins the one multi-word name whose initials it is (HP → Hewlett-Packard,
   EDS → Electronic Data Systems) that it appears with in one article at least once (the article's own evidence that
   it stands for that name). Guard: two such names (HP beside Hewlett-Packard in some articles, beside Huffington
-  Post in others) → left alone.
+  Post in others) → left alone; two spellings of one name (Harbor Worker/Workers Relief Act: ``spelling``) are
+  one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 
 from nicknames import NickNamer
+
+from tasks.aggregate.spelling import same_entity
 
 TITLES = frozenset(str.split("""mr mrs ms miss mx dr prof sir dame rev fr sen senator rep representative gov
     governor president pres vice gen general col colonel capt captain lt sgt adm admiral judge justice
@@ -163,7 +166,7 @@ def _acronyms(by_core: Mapping[tuple[str, str], list[Key]], is_acronym: Callable
     for (family, stem), members in by_core.items():
         if " " in stem or not members or not any(is_acronym(m) for m in members):
             continue
-        seen = [by_core[f] for f in expansions.get((family, stem), [])
+        seen = [f for f in expansions.get((family, stem), [])
                 if any(together(a, b) for a in members for b in by_core[f])]
-        if len(seen) == 1:
-            yield members[0], seen[0][0]
+        if seen and all(same_entity(seen[0][1], f[1]) for f in seen[1:]):  # spellings of one name are one expansion
+            yield members[0], by_core[seen[0]][0]
