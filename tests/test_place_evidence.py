@@ -1,6 +1,6 @@
 """The stored evidence of places: a month's evidence as rows, summed back over months, is the evidence of all their
-articles pooled, a registry that moves an outlet to another country is noticed, and a run resolves again only the
-places its months name."""
+articles pooled, a registry that moves an outlet to another country is noticed, a run resolves again only the
+places its months name, and a place's new country moves its counts in the months the run does not write."""
 
 from __future__ import annotations
 
@@ -87,6 +87,14 @@ def test_a_month_is_counted_again_only_where_a_changed_mention_reads_another_pla
     assert placed_months(changed) == {"2024-02", "2024-04"}
 
 
+def _add(tmp_path: Path, out: Path, run: int, rows: list[tuple[str, str, str]]) -> None:
+    """A run of the real flow adding articles (id, date, text)."""
+    inbox = tmp_path / f"run{run}.jsonl"
+    inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
+                                         "date": day, "text": text}) + "\n" for i, day, text in rows), encoding="utf-8")
+    news_pipeline(inputs=[str(inbox)], out=str(out))
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_run_resolves_again_only_the_places_its_months_name_and_a_rebuild_gives_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,11 +110,7 @@ def test_a_run_resolves_again_only_the_places_its_months_name_and_a_rebuild_give
              ("b", "2024-02-12", "Flights from Toronto to Vancouver were cancelled after a storm on Friday.")],
             [("c", "2024-03-04", "Toronto opened a new library, the city council said on Tuesday.")]]
     for run, rows in enumerate(runs):
-        inbox = tmp_path / f"run{run}.jsonl"
-        inbox.write_text("".join(json.dumps({"id": i, "url": f"https://{i}.example/{i}", "title": f"Report {i}",
-                                             "date": day, "text": text}) + "\n" for i, day, text in rows),
-                         encoding="utf-8")
-        news_pipeline(inputs=[str(inbox)], out=str(out))
+        _add(tmp_path, out, run, rows)
     names = dict(zip(*storage.read_table(out, "places").select(["entity_id", "name"]).to_pydict().values(),
                      strict=True))
     assert {"Springfield", "Toronto"} <= set(names.values())
@@ -115,3 +119,24 @@ def test_a_run_resolves_again_only_the_places_its_months_name_and_a_rebuild_give
     built = storage.read_table(out, "places").to_pylist()
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert storage.read_table(out, "places").to_pylist() == built
+
+
+def _daily(out: Path) -> list[tuple[Any, ...]]:
+    rows = storage.read_table(out, "place_country_daily").to_pylist()
+    return sorted((r["day"], r["country_code"], r["outlet_id"], r["mentions"], r["articles"]) for r in rows)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_place_that_changes_country_moves_its_counts_in_months_the_run_does_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    runs = [[("a", "2024-01-09", "Paris was quiet on Monday, and Tokyo was busy with visitors all day.")],
+            [("b", "2024-03-04", "Residents of Paris, Texas, opened a bridge; Paris, Texas, holds a fair in May.")]]
+    for run, rows in enumerate(runs):
+        _add(tmp_path, out, run, rows)
+        if run == 0:
+            first = {country for day, country, *_ in _daily(out)}
+    january = {country for day, country, *_ in _daily(out) if day.month == 1}
+    assert (first, january) == ({"FR", "JP"}, {"US", "JP"})  # January's Paris now in Texas; Tokyo's kept
+    counted = _daily(out)
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert _daily(out) == counted

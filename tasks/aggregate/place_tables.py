@@ -29,7 +29,7 @@ from tasks.aggregate.places import (
 )
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
-from tasks.schemas import ARTICLES, ENTITIES, PLACES
+from tasks.schemas import ARTICLES, ENTITIES, PLACE_COUNTRY_DAILY, PLACES
 from tasks.warehouse import partitions
 from tasks.warehouse.snapshot import scan
 
@@ -44,8 +44,10 @@ PLACE_COUNTRY_DAILY_SQL = """
 select p.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
        count(*) as mentions, count(distinct e.article_id) as articles
 from entities e join places p using (entity_id) join articles a using (article_id)
-where p.country_code is not null
+where p.country_code in (select country_code from counted)
 group by all
+union all
+select * from stored where country_code not in (select country_code from counted)
 order by day, country_code, outlet_id
 """
 
@@ -224,22 +226,37 @@ def _resolved_again(merged: Merged, written: Collection[str], stored: pa.Table,
     return old | renamed
 
 
-def write_country_daily(merged: Merged, places: pa.Table, moved: Months, relocated: Collection[str]) -> None:
-    """``place_country_daily`` of the months ``moved`` names (None: every month) and of those mentioning a place
-    ``relocated`` (whose country changed), from their mentions and articles (``places``); the other months' rows
-    carried over."""
+def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
+                        relocated: Collection[tuple[str, str | None]]) -> None:
+    """``place_country_daily`` of the months ``moved`` names (None: every month), counted from their mentions and
+    articles (``places``); in the other months mentioning a place ``relocated`` (entity id, country: before and
+    after its country changed), the rows of those countries counted again and the others' carried as they are (a
+    place named in many months would otherwise have every country's rows of them counted again); the other months'
+    parts carried over."""
     commit = merged.commit
-    recount = None if moved is None else moved | months.counting(commit, commit.parts("entity_daily"), relocated)
-    counted = months.carry(merged, "place_country_daily", recount)
-    detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
-              for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
-    with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES)) as con:
-        commit.writer("place_country_daily").write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL)).close()
+    touched = frozenset() if moved is None else months.counting(
+        commit, commit.parts("entity_daily"), {e for e, _ in relocated}) - moved
+    if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
+        moved, touched = None, frozenset()  # nothing carried: every month counted
+    stored = merged.base.parts_by_month("place_country_daily")
+    every = [str(c) for c in pc.unique(places["country_code"].drop_null()).to_pylist()]
+    passes = [(moved, every, []),  # (months counted, their countries counted, the stored parts carried in part)
+              (touched, sorted({c for _, c in relocated if c}), [p for m in touched for p in stored.get(m, [])])]
+    with commit.writer("place_country_daily") as out:
+        for counted, countries, kept in passes:
+            if counted is not None and not counted:
+                continue
+            detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
+                      for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
+            with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES),
+                             counted=pa.table({"country_code": pa.array(countries, pa.string())}),
+                             stored=sql.Parquet(commit.urls("place_country_daily", kept), PLACE_COUNTRY_DAILY)) as con:
+                out.write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL))
 
 
-def _country_changed(stored: pa.Table, places: pa.Table) -> set[str]:
+def _country_changed(stored: pa.Table, places: pa.Table) -> set[tuple[str, str | None]]:
     """The entities whose country differs between the committed ``stored`` places and the run's (or that one
-    lacks)."""
+    lacks), with their countries before and after."""
     held = [{(str(e), c) for e, c in zip(t["entity_id"].to_pylist(), t["country_code"].to_pylist(), strict=True)}
             for t in (stored, places)]
-    return {entity_id for entity_id, _ in held[0] ^ held[1]}
+    return held[0] ^ held[1]
