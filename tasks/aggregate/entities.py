@@ -128,23 +128,29 @@ def resolution(mentions: NameCounts, evidence: Evidence | None = None,
                             counts.__getitem__)
     target = merge_keys(counts, linked)
     groups: dict[NameKey, list[NameKey]] = defaultdict(list)
-    forms: dict[NameKey, Counter[str]] = defaultdict(Counter)
-    votes: dict[NameKey, Counter[str]] = defaultdict(Counter)
     for name, rep in target.items():
         groups[rep].append(name)
-        votes[rep].update(labels[name])
-    every: dict[NameKey, Counter[str]] = defaultdict(Counter)  # all its members' spellings
-    for name, spelled in spellings.items():  # the entity's own name's spellings, else any member's
-        forms[target[name]].update(spelled if name == target[name] or target[name] not in spellings else ())
-        every[target[name]].update(spelled)
 
     def fresh(rep: NameKey) -> str:
-        label = votes[(rep[0], rep[1].split("#")[0])].most_common(1)[0][0]
+        vote: Counter[str] = Counter()
+        for member in groups[(rep[0], rep[1].split("#")[0])]:
+            vote.update(labels[member])
+        label = vote.most_common(1)[0][0]
         return ids.entity_id(LABEL_FAMILY.get(label, label), rep[1])
 
+    def canonical(rep: NameKey, entity_id: str) -> str:
+        """The entity's own name's spellings, else any member's, against all its members' (``every``): counted
+        here, a group at a time, not kept for every entity at once (most are one name: its own spellings)."""
+        every = spellings.get(rep, Counter())
+        if len(groups[rep]) > 1:
+            every = Counter()
+            for member in groups[rep]:
+                every.update(spellings.get(member, ()))
+        forms = spellings.get(rep, every)
+        return _canonical(forms, every, (named or {}).get(entity_id)) if forms else rep[1]
+
     chosen, aliases = entity_ids.assign(groups, fresh, prior or {})
-    entity = {rep: (chosen[rep], _canonical(forms[rep], every[rep], (named or {}).get(chosen[rep]))
-                    if forms[rep] else rep[1]) for rep in groups}
+    entity = {rep: (chosen[rep], canonical(rep, chosen[rep])) for rep in groups}
     return {(label, key): entity[target[(family(label), key)]] for label, key, _ in mentions}, aliases
 
 

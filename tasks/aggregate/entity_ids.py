@@ -23,7 +23,7 @@ Name = tuple[str, str]  # (family, name key)
 def assign(groups: Mapping[Name, list[Name]], fresh: Callable[[Name], str],
            prior: Mapping[Name, Counter[str]]) -> tuple[dict[Name, str], dict[str, str]]:
     """An id for each group (keyed by its representative name) and the earlier ids that now are aliases."""
-    held = {rep: sum((prior.get(m, Counter()) for m in members), Counter()) for rep, members in groups.items()}
+    held = {rep: _summed(members, prior) for rep, members in groups.items()}
     claims: dict[str, list[tuple[int, Name]]] = defaultdict(list)
     for rep, counts in held.items():
         for old, n in counts.items():
@@ -45,6 +45,16 @@ def assign(groups: Mapping[Name, list[Name]], fresh: Callable[[Name], str],
             taken.add(candidate)
     aliases = {old: chosen[rep] for old, rep in owner.items() if chosen[rep] != old}
     return chosen, aliases
+
+
+def _summed(members: list[Name], prior: Mapping[Name, Counter[str]]) -> Mapping[str, int]:
+    """The earlier mentions per id of a group's names: a one-name group's own (most groups: not copied)."""
+    if len(members) == 1:
+        return prior.get(members[0], {})
+    total: Counter[str] = Counter()
+    for member in members:
+        total.update(prior.get(member, {}))
+    return total
 
 
 def carried_aliases(earlier: pa.Table, new: Mapping[str, str], current: set[str]) -> pa.Table:
