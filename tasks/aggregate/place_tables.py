@@ -8,7 +8,7 @@ import functools
 import logging
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -35,21 +35,28 @@ from tasks.warehouse.snapshot import scan
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
 
 log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
                   "canonical_name"]
 
 PLACE_COUNTRY_DAILY_SQL = """
-select p.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
-       count(*) as mentions, count(distinct e.article_id) as articles
-from entities e join places p using (entity_id) join articles a using (article_id)
-where p.country_code in (select country_code from counted)
+with per_article as (  -- counted an article at a time, then its articles are rows, not a distinct count: it spills
+  select e.article_id, p.country_code, count(*) as mentions
+  from entities e join places p using (entity_id)
+  where p.country_code in (select country_code from counted)
+  group by all)
+select m.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
+       sum(m.mentions)::bigint as mentions, count(*) as articles
+from per_article m join articles a using (article_id)
 group by all
 union all
 select * from stored where country_code not in (select country_code from counted)
 order by day, country_code, outlet_id
 """
+MENTION_BYTES_PER_QUERY = 64 * 2**20  # stored mentions (Parquet bytes) one count reads: a million articles' at once
+# ran out of DuckDB's memory limit, so months are counted in runs of about this size (a larger month alone)
 
 
 def outlet_countries(facts: pa.Table, outlets: pa.Table, months: Collection[str]) -> dict[str, str | None]:
@@ -239,19 +246,42 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
     if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
         moved, touched = None, frozenset()  # nothing carried: every month counted
     stored = merged.base.parts_by_month("place_country_daily")
+    detail = {name: commit.parts_by_month(name) for name in ("entities", "articles")}
     every = [str(c) for c in pc.unique(places["country_code"].drop_null()).to_pylist()]
-    passes = [(moved, every, []),  # (months counted, their countries counted, the stored parts carried in part)
-              (touched, sorted({c for _, c in relocated if c}), [p for m in touched for p in stored.get(m, [])])]
     with commit.writer("place_country_daily") as out:
-        for counted, countries, kept in passes:
-            if counted is not None and not counted:
-                continue
-            detail = {name: sql.Parquet(commit.urls(name, months.parts_in(commit, name, counted)), schema)
-                      for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
-            with sql.connect(commit.sql_filesystem, **detail, places=sql.Parquet(commit.urls("places"), PLACES),
-                             counted=pa.table({"country_code": pa.array(countries, pa.string())}),
-                             stored=sql.Parquet(commit.urls("place_country_daily", kept), PLACE_COUNTRY_DAILY)) as con:
-                out.write_all(sql.stream(con, PLACE_COUNTRY_DAILY_SQL))
+        for chunk in _month_runs(commit, detail["entities"], moved):
+            out.write_all(_country_rows(commit, detail, chunk, every, []))
+        for chunk in _month_runs(commit, detail["entities"], touched):
+            out.write_all(_country_rows(commit, detail, chunk, sorted({c for _, c in relocated if c}),
+                                        [p for m in chunk for p in stored.get(m, [])]))
+
+
+def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: Months) -> Iterator[list[str | None]]:
+    """The months ``counted`` (None: every month, and parts outside any month folder) in runs whose mentions
+    (``parts``, by month) hold about ``MENTION_BYTES_PER_QUERY``."""
+    run: list[str | None] = []
+    size = 0
+    for month in sorted((m for m in parts if counted is None or m in counted), key=str):
+        found = sum(commit.fs.size(p) for p in parts[month])
+        if run and size + found > MENTION_BYTES_PER_QUERY:
+            yield run
+            run, size = [], 0
+        run.append(month)
+        size += found
+    if run:
+        yield run
+
+
+def _country_rows(commit: Commit, detail: Mapping[str, Mapping[str | None, list[str]]], chunk: list[str | None],
+                  countries: list[str], kept: list[str]) -> Iterator[pa.RecordBatch]:
+    """``place_country_daily``'s rows of the months ``chunk``: those of ``countries`` counted from the months'
+    mentions and articles (``detail``: their parts by month), the others from the stored parts ``kept``."""
+    read = {name: sql.Parquet(commit.urls(name, [p for m in chunk for p in detail[name].get(m, [])]), schema)
+            for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
+    with sql.connect(commit.sql_filesystem, **read, places=sql.Parquet(commit.urls("places"), PLACES),
+                     counted=pa.table({"country_code": pa.array(countries, pa.string())}),
+                     stored=sql.Parquet(commit.urls("place_country_daily", kept), PLACE_COUNTRY_DAILY)) as con:
+        yield from sql.stream(con, PLACE_COUNTRY_DAILY_SQL)
 
 
 def _country_changed(stored: pa.Table, places: pa.Table) -> set[tuple[str, str | None]]:
