@@ -275,6 +275,16 @@ PLACE_EVIDENCE = pa.schema(
     ]
 )
 
+PLACE_EVIDENCE_TOTALS = pa.schema(
+    [
+        _field("entity_id", pa.string(), "Key into places: a place entity named in the warehouse.", False),
+        _field("kind", pa.string(), "What is counted, as in place_evidence.", False),
+        _field("key", pa.string(), "The name, the country code, or 'country/admin1', as in place_evidence.", False),
+        _field("n", pa.int64(), "place_evidence's count summed over every month: what places resolves a place "
+               "from, kept so that a run adds the months it writes rather than summing every month again.", False),
+    ]
+)
+
 PLACE_COUNTRY_DAILY = pa.schema(
     [
         _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code of the resolved places.", False),
@@ -347,6 +357,7 @@ TABLES: dict[str, pa.Schema] = {
     "entity_pairs": ENTITY_PAIRS,
     "places": PLACES,
     "place_evidence": PLACE_EVIDENCE,
+    "place_evidence_totals": PLACE_EVIDENCE_TOTALS,
     "place_country_daily": PLACE_COUNTRY_DAILY,
     "quarantine": QUARANTINE,
     "inputs": INPUTS,

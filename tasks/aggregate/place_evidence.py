@@ -6,24 +6,39 @@ own mentions (their spellings, labels and entities) and its outlet's country. So
 and a run counts again only the months it touched, those where an article's outlet or original changed, and those
 where a stored mention whose entity or label changed names a place (``place_tables.write_places``); the other
 months' sums are read back, not their mentions. Should an outlet's country change in the registry, every month is
-counted again (``outlets.changed``)."""
+counted again (``outlets.changed``).
+
+The sum over every month is kept too (``place_evidence_totals``): a run takes from it the stored evidence of the
+months it writes again and adds theirs anew, reading those months, not every month of the warehouse."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 
 from tasks.aggregate import sql
+from tasks.aggregate.months import Months
 from tasks.aggregate.places import Evidence
-from tasks.schemas import PLACE_EVIDENCE
+from tasks.schemas import PLACE_EVIDENCE, PLACE_EVIDENCE_TOTALS
+from tasks.warehouse.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
 SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence {only} group by all"
+TOTALS_SQL = """
+select entity_id, kind, key, cast(sum(n) as bigint) as n
+from (select * from totals union all select entity_id, kind, key, -n from replaced
+      union all select entity_id, kind, key, n from written) {only}
+group by all having sum(n) <> 0
+order by entity_id, kind, key
+"""
 
 
 def table(pooled: Mapping[str, Evidence], month: str) -> pa.Table:
@@ -54,6 +69,57 @@ def summed(commit: Commit, only: Collection[str] | None = None) -> dict[str, Evi
             for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
                 _add(pooled[entity_id], kind, key, n)
     return dict(pooled)
+
+
+def carried(merged: Merged, rewrite: Months, only: Collection[str]) -> dict[str, Evidence]:
+    """The evidence of the entities ``only`` summed over the months outside ``rewrite`` (None: every month, so
+    none): the committed totals less the stored evidence of the months ``rewrite`` names; where the committed version
+    has no totals, summed over the months carried into the version."""
+    if rewrite is None:
+        return {}
+    if not _has_totals(merged.base):
+        return summed(merged.commit, only)
+    pooled: dict[str, Evidence] = defaultdict(Evidence)
+    chosen = pa.table({"entity_id": pa.array(sorted(only), pa.string())})
+    with _totals(merged, rewrite, False, chosen=chosen) as con:
+        for batch in sql.stream(con, TOTALS_SQL.format(only="t semi join chosen using (entity_id)")):
+            for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
+                _add(pooled[entity_id], kind, key, n)
+    return dict(pooled)
+
+
+def write_totals(merged: Merged, rewrite: Months) -> None:
+    """``place_evidence_totals``: the committed totals, less the stored evidence of the months ``rewrite`` names,
+    plus the version's of those months (written by now); every month of the version summed where ``rewrite`` is
+    None or the committed version has no totals."""
+    with _totals(merged, None if not _has_totals(merged.base) else rewrite, True) as con:
+        merged.commit.writer("place_evidence_totals").write_all(sql.stream(con, TOTALS_SQL.format(only=""))).close()
+
+
+def _has_totals(base: Snapshot) -> bool:
+    """Whether ``base`` keeps the totals of its evidence (or holds none to sum: a new warehouse)."""
+    return bool(base.parts("place_evidence_totals")) or not base.parts("place_evidence")
+
+
+def _totals(merged: Merged, rewrite: Months, written: bool,
+            **more: pa.Table) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A connection with the relations of ``TOTALS_SQL``: the committed totals, the stored evidence of the months
+    ``rewrite`` names and (``written``) the version's; every month of the version as the totals when ``rewrite``
+    is None."""
+    commit, base = merged.commit, merged.base
+    empty = sql.Parquet([], PLACE_EVIDENCE)
+    if rewrite is None:
+        relations = {"totals": sql.Parquet(commit.urls("place_evidence"), PLACE_EVIDENCE), "replaced": empty,
+                     "written": empty}
+    else:
+        stored, now = base.parts_by_month("place_evidence"), commit.parts_by_month("place_evidence")
+        relations = {"totals": sql.Parquet(commit.urls("place_evidence_totals", base.parts("place_evidence_totals")),
+                                           PLACE_EVIDENCE_TOTALS),
+                     "replaced": sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in
+                                                                            stored.get(m, [])]), PLACE_EVIDENCE),
+                     "written": sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in now.get(m, [])])
+                                            if written else [], PLACE_EVIDENCE)}
+    return sql.connect(commit.sql_filesystem, **relations, **more)
 
 
 def _add(ev: Evidence, kind: str, key: str, n: int) -> None:

@@ -190,7 +190,8 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     commit = merged.commit
     parts = commit.parts_by_month("entities")
     rewrite = None if recount is None else recount | placed_months(changed)
-    written = months.held(parts, months.carry(merged, "place_evidence", rewrite))
+    rewritten = months.carry(merged, "place_evidence", rewrite)  # None: every month
+    written = months.held(parts, rewritten)
     countries = outlet_countries(*articles, written)
     canonical = _canonical_names(commit.current_parts("entity_names", ["entity_id", "canonical_name"]))
     named: set[str] = set()  # the entities the months written name where they may name a place
@@ -198,7 +199,7 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
                           named)
     stored = merged.base.read("places")
     again = None if rewrite is None else named | _resolved_again(merged, written, stored, canonical)
-    pooled = place_evidence.summed(commit, again)  # over the months carried over
+    pooled = {} if again is None else place_evidence.carried(merged, rewritten, again)  # over the months carried over
     wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
     gaz = build(wanted)
     read = mention_reader(gaz)
@@ -209,6 +210,7 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
                 out.write(place_evidence.table(found, month))
             for key, ev in found.items():
                 pooled[key] = pool([ev], pooled.get(key))
+    place_evidence.write_totals(merged, rewritten)
     places = resolve_places(pooled, canonical, gaz)
     if again is not None:
         carried = stored.filter(pc.invert(pc.is_in(stored["entity_id"], pa.array(sorted(again), pa.string()))))
