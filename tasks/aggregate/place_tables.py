@@ -250,12 +250,12 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
     stored = merged.base.parts_by_month("place_country_daily")
     detail = {name: commit.parts_by_month(name) for name in ("entities", "articles")}
     every = [str(c) for c in pc.unique(places["country_code"].drop_null()).to_pylist()]
+    changed = sorted({c for _, c in relocated if c})
     with commit.writer("place_country_daily") as out:
         for chunk in _month_runs(commit, detail["entities"], moved):
             out.write_all(_country_rows(commit, detail, chunk, every, []))
         for chunk in _month_runs(commit, detail["entities"], touched):
-            out.write_all(_country_rows(commit, detail, chunk, sorted({c for _, c in relocated if c}),
-                                        [p for m in chunk for p in stored.get(m, [])]))
+            out.write_all(_country_rows(commit, detail, chunk, changed, [p for m in chunk for p in stored.get(m, [])]))
 
 
 def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: Months) -> Iterator[list[str | None]]:
