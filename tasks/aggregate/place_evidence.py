@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
-SUM_SQL = "select entity_id, kind, key, cast(sum(n) as bigint) from evidence {only} group by all"
 TOTALS_SQL = """
 select entity_id, kind, key, cast(sum(n) as bigint) as n
 from (select * from totals union all select entity_id, kind, key, -n from replaced
@@ -60,15 +59,8 @@ def table(pooled: Mapping[str, Evidence], month: str) -> pa.Table:
 def summed(commit: Commit, only: Collection[str] | None = None) -> dict[str, Evidence]:
     """Each entity's evidence (``only`` those entities, if given) summed over the months of ``place_evidence``
     written to the version so far."""
-    pooled: dict[str, Evidence] = defaultdict(Evidence)
-    evidence = sql.Parquet(commit.urls("place_evidence"), PLACE_EVIDENCE)
-    chosen = {} if only is None else {"chosen": pa.table({"entity_id": pa.array(sorted(only), pa.string())})}
-    query = SUM_SQL.format(only="" if only is None else "semi join chosen using (entity_id)")
-    with sql.connect(commit.sql_filesystem, evidence=evidence, **chosen) as con:
-        for batch in sql.stream(con, query):
-            for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
-                _add(pooled[entity_id], kind, key, n)
-    return dict(pooled)
+    with sql.connect(commit.sql_filesystem, **_every_month(commit)) as con:
+        return _pooled(con, only)
 
 
 def carried(merged: Merged, rewrite: Months, only: Collection[str]) -> dict[str, Evidence]:
@@ -79,13 +71,8 @@ def carried(merged: Merged, rewrite: Months, only: Collection[str]) -> dict[str,
         return {}
     if not _has_totals(merged.base):
         return summed(merged.commit, only)
-    pooled: dict[str, Evidence] = defaultdict(Evidence)
-    chosen = pa.table({"entity_id": pa.array(sorted(only), pa.string())})
-    with _totals(merged, rewrite, False, chosen=chosen) as con:
-        for batch in sql.stream(con, TOTALS_SQL.format(only="t semi join chosen using (entity_id)")):
-            for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
-                _add(pooled[entity_id], kind, key, n)
-    return dict(pooled)
+    with _totals(merged, rewrite, False) as con:
+        return _pooled(con, only)
 
 
 def write_totals(merged: Merged, rewrite: Months) -> None:
@@ -96,30 +83,46 @@ def write_totals(merged: Merged, rewrite: Months) -> None:
         merged.commit.writer("place_evidence_totals").write_all(sql.stream(con, TOTALS_SQL.format(only=""))).close()
 
 
+def _pooled(con: duckdb.DuckDBPyConnection, only: Collection[str] | None) -> dict[str, Evidence]:
+    """``TOTALS_SQL``'s sums on ``con`` (of the entities ``only``, if given) as each entity's evidence."""
+    query = TOTALS_SQL.format(only="")
+    if only is not None:
+        con.register("chosen", pa.table({"entity_id": pa.array(sorted(only), pa.string())}))
+        query = TOTALS_SQL.format(only="t semi join chosen using (entity_id)")
+    pooled: dict[str, Evidence] = defaultdict(Evidence)
+    for batch in sql.stream(con, query):
+        for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
+            _add(pooled[entity_id], kind, key, n)
+    return dict(pooled)
+
+
 def _has_totals(base: Snapshot) -> bool:
     """Whether ``base`` keeps the totals of its evidence (or holds none to sum: a new warehouse)."""
     return bool(base.parts("place_evidence_totals")) or not base.parts("place_evidence")
 
 
-def _totals(merged: Merged, rewrite: Months, written: bool,
-            **more: pa.Table) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+def _every_month(commit: Commit) -> dict[str, sql.Parquet]:
+    """``TOTALS_SQL``'s relations for a sum over every month of the version's ``place_evidence``."""
+    empty = sql.Parquet([], PLACE_EVIDENCE)
+    return {"totals": sql.Parquet(commit.urls("place_evidence"), PLACE_EVIDENCE), "replaced": empty, "written": empty}
+
+
+def _totals(merged: Merged, rewrite: Months, written: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A connection with the relations of ``TOTALS_SQL``: the committed totals, the stored evidence of the months
     ``rewrite`` names and (``written``) the version's; every month of the version as the totals when ``rewrite``
     is None."""
     commit, base = merged.commit, merged.base
-    empty = sql.Parquet([], PLACE_EVIDENCE)
     if rewrite is None:
-        relations = {"totals": sql.Parquet(commit.urls("place_evidence"), PLACE_EVIDENCE), "replaced": empty,
-                     "written": empty}
-    else:
-        stored, now = base.parts_by_month("place_evidence"), commit.parts_by_month("place_evidence")
-        relations = {"totals": sql.Parquet(commit.urls("place_evidence_totals", base.parts("place_evidence_totals")),
-                                           PLACE_EVIDENCE_TOTALS),
-                     "replaced": sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in
-                                                                            stored.get(m, [])]), PLACE_EVIDENCE),
-                     "written": sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in now.get(m, [])])
-                                            if written else [], PLACE_EVIDENCE)}
-    return sql.connect(commit.sql_filesystem, **relations, **more)
+        return sql.connect(commit.sql_filesystem, **_every_month(commit))
+    stored, now = base.parts_by_month("place_evidence"), commit.parts_by_month("place_evidence")
+    return sql.connect(
+        commit.sql_filesystem,
+        totals=sql.Parquet(commit.urls("place_evidence_totals", base.parts("place_evidence_totals")),
+                           PLACE_EVIDENCE_TOTALS),
+        replaced=sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in stored.get(m, [])]),
+                             PLACE_EVIDENCE),
+        written=sql.Parquet(commit.urls("place_evidence", [p for m in rewrite for p in now.get(m, [])])
+                            if written else [], PLACE_EVIDENCE))
 
 
 def _add(ev: Evidence, kind: str, key: str, n: int) -> None:
