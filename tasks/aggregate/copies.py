@@ -29,27 +29,19 @@ KEPT = ("select article_id, content_hash, published_at, ingested_at, minhash, du
         "from base anti join removed using (article_id)")  # the columns read: not the texts
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
 CANDIDATES_SQL = f"""
-with kept as ({KEPT}),
-hits as (
-    select k.article_id, p.article_id as probe
-    from (select article_id, band,
-                 minhash[band * {4 * duplicates.BAND_ROWS} + 1 : (band + 1) * {4 * duplicates.BAND_ROWS}] as key
-          from kept cross join range({duplicates.BANDS}) bands(band)) k
-    join probes p on p.band = k.band and p.key = k.key
-    union
-    select k.article_id, h.article_id from kept k join hashes h using (content_hash)
-)
-select h.probe, k.article_id, k.content_hash, k.published_at, k.ingested_at, k.minhash,
+select p.article_id as probe, k.article_id, k.content_hash, k.published_at, k.ingested_at, k.minhash,
        coalesce(k.duplicate_of, k.article_id) as original
-from hits h join kept k using (article_id)
-"""
+from (select *, if(band < 0, encode(content_hash),
+                   minhash[band * {4 * duplicates.BAND_ROWS} + 1 : (band + 1) * {4 * duplicates.BAND_ROWS}]) as key
+      from ({KEPT}) cross join range(-1, {duplicates.BANDS}) bands(band)) k
+join probes p on p.band = k.band and p.key = k.key
+"""  # one scan: a stored article's rows carry what is_copy reads, matched to a probe on a band (-1: the content hash)
 MEMBERS_SQL = f"""
 select article_id, content_hash, published_at, ingested_at, minhash, duplicate_of, duplicate_kind
 from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original
 """
 _PROBES = pa.schema([ARTICLES.field("article_id"), pa.field("band", pa.int64()),
                      ARTICLES.field("minhash").with_name("key")])
-_HASHES = pa.schema({"article_id": pa.string(), "content_hash": pa.string()})
 Mark = tuple[str | None, str | None]  # duplicate_of, duplicate_kind
 
 
@@ -73,18 +65,20 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     """The groups of copies that the run's ``added`` articles join, or that an article it replaces leaves, found
     again over their members. The stored articles must all have a signature (``articles.minhash`` not null)."""
     removed = sorted(merged.removed)
-    probes = [{"article_id": f.article_id, "band": band, "key": key}
-              for f in added for band, key in enumerate(duplicates.band_keys(f.signature))]
-    hashes = [{"article_id": f.article_id, "content_hash": f.content_hash} for f in added]
+    probes = [{"article_id": f.article_id, "band": band, "key": key} for f in added
+              for band, key in [(-1, f.content_hash.encode()), *enumerate(duplicates.band_keys(f.signature))]]
     relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged),
                  "removed": pa.table({"article_id": pa.array(removed, pa.string())}),
-                 "probes": pa.Table.from_pylist(probes, schema=_PROBES),
-                 "hashes": pa.Table.from_pylist(hashes, schema=_HASHES)}
+                 "probes": pa.Table.from_pylist(probes, schema=_PROBES)}
     by_id = {f.article_id: f for f in added}
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
         groups = {str(row[0]) for row in con.sql(LEFT_SQL).fetchall()} if removed else set()
         candidates = con.sql(CANDIDATES_SQL).to_arrow_table()
+        seen: set[tuple[str, str]] = set()  # a pair is found once per band it shares
         for probe, a, h, p, i, m, original in zip(*candidates.to_pydict().values(), strict=True):
+            if (probe, a) in seen or original in groups:
+                continue
+            seen.add((probe, a))
             if duplicates.is_copy(by_id[probe], duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)):
                 groups.add(original)
         con.register("groups", pa.table({"original": pa.array(sorted(groups), pa.string())}))

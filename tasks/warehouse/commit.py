@@ -135,12 +135,15 @@ class Commit:
         self.touched.add(name)
         fs = arrow_fs(self.base.out)
         older = []
+        made = {folder}
         parts = self.base.parts(name) if parts is None else list(parts)
         for part, relative in zip(parts, part_names(self.base.table_folder(name), parts), strict=True):
             month = partitions.of_part(relative)
             if pq.read_schema(part, filesystem=fs).names == TABLES[name].names and (
                     month is not None or name not in partitions.PARTITIONED):
-                self.fs.makedirs(f"{folder}/{relative}".rsplit("/", 1)[0], exist_ok=True)
+                if (into := f"{folder}/{relative}".rsplit("/", 1)[0]) not in made:
+                    self.fs.makedirs(into, exist_ok=True)
+                    made.add(into)
                 self._carry(part, f"{folder}/{relative}")
             else:  # written before a column was declared, or before the table was partitioned
                 older.append(part)
