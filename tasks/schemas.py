@@ -220,6 +220,19 @@ ENTITY_DAILY = pa.schema(
     ]
 )
 
+ENTITY_OUTLETS = pa.schema(
+    [
+        _field("entity_id", pa.string(), "Key into entity_catalog.", False),
+        _field("outlet_id", pa.string(), "Key into outlets.", False),
+        _field("mentions", pa.int64(), "Mentions of the entity in that outlet's articles, over every day: "
+               "entity_daily summed, what the catalog and the outlets' top entities add up.", False),
+        _field("articles", pa.int64(), "Articles of that outlet that mention it.", False),
+        _field("first_day", pa.date32(), "The first day an article of that outlet mentions it; null when no such "
+               "article has a date."),
+        _field("last_day", pa.date32(), "The last such day."),
+    ]
+)
+
 ENTITY_PAIRS = pa.schema(
     [
         _field("entity_a", pa.string(), "The pair's smaller entity_id.", False),
@@ -354,6 +367,7 @@ TABLES: dict[str, pa.Schema] = {
     "entity_names": ENTITY_NAMES,
     "acronym_evidence": ACRONYM_EVIDENCE,
     "entity_daily": ENTITY_DAILY,
+    "entity_outlets": ENTITY_OUTLETS,
     "entity_pairs": ENTITY_PAIRS,
     "places": PLACES,
     "place_evidence": PLACE_EVIDENCE,

@@ -36,8 +36,8 @@ ARTICLES = [
      "Jonas Brandt, who grows apples there, said the harvest would be small."),
 ]
 DERIVED = ["articles", "entities", "quotes", "outlets", "stories", "entity_catalog", "entity_aliases", "entity_names",
-           "acronym_evidence", "entity_daily", "entity_pairs", "places", "place_evidence", "place_evidence_totals",
-           "place_country_daily"]
+           "acronym_evidence", "entity_daily", "entity_outlets", "entity_pairs", "places", "place_evidence",
+           "place_evidence_totals", "place_country_daily"]
 
 
 def _rows(out: Path, name: str) -> list[tuple[object, ...]]:

@@ -98,8 +98,8 @@ def test_a_run_that_adds_no_article_carries_what_is_derived_over_and_rebuild_rec
     assert again.quarantined == {"duplicate": 1} and "aggregate" not in again.stage_seconds
     assert after["quarantine"] != before["quarantine"]
     derived = [*ASSIGNED_BY_AGGREGATE, "outlets", "stories", "entity_catalog", "entity_aliases", "entity_names",
-               "acronym_evidence", "entity_daily", "entity_pairs", "places", "place_evidence", "place_evidence_totals",
-               "place_country_daily"]
+               "acronym_evidence", "entity_daily", "entity_outlets", "entity_pairs", "places", "place_evidence",
+               "place_evidence_totals", "place_country_daily"]
     assert all(after[name] == before[name] for name in derived)  # the very same files
     catalog = storage.read_table(out, "entity_catalog").sort_by("entity_id")
     rebuilt = news_pipeline(inputs=[], out=str(out), rebuild=True)

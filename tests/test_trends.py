@@ -1,18 +1,21 @@
-"""entity_daily and entity_pairs from tiny tables, and the DuckDB file a BI tool opens."""
+"""entity_daily and entity_pairs from tiny tables, entity_outlets kept over runs, and the DuckDB file a BI tool
+opens."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from tasks.aggregate import trends
+from flows.news_pipeline import news_pipeline
+from tasks.aggregate import entity_outlets, trends
 from tasks.aggregate.trends import entity_trends
 from tasks.schemas import ARTICLES, ENTITIES, SENTENCES, TABLES
 from tasks.warehouse import storage
@@ -96,3 +99,36 @@ def test_duckdb_file_has_a_view_per_table(tmp_path: Path) -> None:
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert "o1" in shown and "o2" in shown
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [storage.STATE_DIR]
+
+
+def _outlet_rows(out: Path, name: str) -> list[tuple[object, ...]]:
+    ids = storage.read_table(out, "entity_catalog").select(["entity_id", "canonical_name"]).to_pylist()
+    wanted = {r["entity_id"] for r in ids if r["canonical_name"] == name}
+    table = storage.read_table(out, "entity_outlets")
+    return sorted(tuple(r.values()) for r in table.to_pylist() if r["entity_id"] in wanted)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_entity_outlets_kept_over_runs_finds_a_later_first_day_when_the_first_is_taken_away(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "w"
+
+    def file(name: str, day: str, text: str) -> str:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(json.dumps({"id": name, "url": f"https://harbor.example/{name}", "title": f"Report {name}",
+                                    "date": day, "text": text}) + "\n", encoding="utf-8")
+        return str(path)
+
+    news_pipeline(inputs=[file("jan", "2024-01-09", "Jonas Brandt opened the new pier in the harbour on Monday."),
+                          file("mar", "2024-03-04", "Jonas Brandt said the pier would close for repairs on Friday.")],
+                  out=str(out))
+    assert [row[4:] for row in _outlet_rows(out, "Jonas Brandt")] == [(date(2024, 1, 9), date(2024, 3, 4))]
+    # the second run rewrites January only, without him: March, carried, now holds its first day
+    monkeypatch.setattr(entity_outlets, "EVERY_SQL", "select error('every month summed')")
+    news_pipeline(inputs=[file("jan", "2024-01-09", "Farmers near Lake Orna said the frost had damaged the apples.")],
+                  out=str(out))
+    kept = _outlet_rows(out, "Jonas Brandt")
+    assert [row[2:] for row in kept] == [(1, 1, date(2024, 3, 4), date(2024, 3, 4))]
+    monkeypatch.undo()
+    news_pipeline(inputs=[], out=str(out), rebuild=True)
+    assert _outlet_rows(out, "Jonas Brandt") == kept

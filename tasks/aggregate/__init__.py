@@ -17,13 +17,13 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.aggregate import catalog, entities, labels, months, place_tables, sql, stories, trends
+from tasks.aggregate import catalog, entities, entity_outlets, labels, months, place_tables, sql, stories, trends
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
-from tasks.schemas import ARTICLES, ENTITY_DAILY, ENTITY_NAMES
+from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -47,20 +47,18 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names
     entities.write_quotes(merged, *months.carry_named(merged, "quotes", rewrite,
                                                       {"speaker_name": "speaker_entity_id"}))
-    trends.write_daily(commit, months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked)))
+    daily = months.carry(merged, "entity_daily", months.union(rewrite.moved, remarked))
+    trends.write_daily(commit, daily)
+    entity_outlets.write(merged, daily)
     trends.write_pairs(commit, *months.carry_named(merged, "entity_pairs", rewrite,
                                                    {"name_a": "entity_a", "name_b": "entity_b"}))
-    counted = {"entity_daily": sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY),
+    counted = {"entity_outlets": sql.Parquet(commit.urls("entity_outlets"), ENTITY_OUTLETS),
                "entity_names": sql.Parquet(commit.urls("entity_names"), ENTITY_NAMES)}
     fs = commit.sql_filesystem
-    with sql.connect(fs, **counted) as con:  # a connection per query: DuckDB keeps what a query used until closed
-        by_outlet = catalog.entity_outlets(con)  # what the catalog and the outlets' top entities both sum
-    with sql.connect(fs, entity_outlets=by_outlet, earlier=published, **counted) as con:
-        commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()
-    with sql.connect(fs, entity_outlets=by_outlet, **counted,
-                     articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
+    with sql.connect(fs, earlier=published, **counted) as con:  # a connection per query: DuckDB keeps what a
+        commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()  # query used until closed
+    with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
         outlets = build_outlets(con, registry, top_entities(con, "outlet_id"))
-    del by_outlet
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
     # when an outlet's name changed, or none is stored)

@@ -1,7 +1,7 @@
 """The entity catalog and the top entities of outlets and stories. The catalog and the outlets' top entities are
-summed from the name index (``entity_names``: per label, name and spelling) and the daily counts (``entity_daily``:
-per entity, outlet and day), far smaller than the mentions they count; a story's top entities are counted from its
-articles' mentions, in the months where those changed (``story_top_entities``)."""
+summed from the name index (``entity_names``: per label, name and spelling) and the counts per entity and outlet
+(``entity_outlets``: ``entity_daily`` summed), far smaller than the mentions they count; a story's top entities are
+counted from its articles' mentions, in the months where those changed (``story_top_entities``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.aggregate import labels, months, sql
+from tasks.aggregate.entity_outlets import EVERY_SQL
 from tasks.aggregate.months import Months
 from tasks.names import display_name
 from tasks.schemas import ARTICLES, ENTITIES, ENTITY_CATALOG
@@ -54,18 +55,9 @@ def catalog(daily: pa.Table, names: pa.Table, earlier: pa.Table | None = None) -
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
 
 
-# an entity's counts in an outlet's articles, over every day: what the catalog and the outlets' top entities sum, a
-# table far smaller than entity_daily, which is read once for both
-ENTITY_OUTLETS_SQL = """
-select entity_id, outlet_id, sum(mentions) as mentions, sum(articles) as articles, min(day) as first_day,
-       max(day) as last_day
-from entity_daily group by all
-"""
-
-
 def entity_outlets(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The relation ``entity_outlets`` the catalog and the outlets' top entities read, from ``entity_daily``."""
-    return con.sql(ENTITY_OUTLETS_SQL).to_arrow_table()
+    return con.sql(EVERY_SQL).to_arrow_table()
 
 
 def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
@@ -78,8 +70,8 @@ def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
         yield pa.RecordBatch.from_pylist(rows, schema=ENTITY_CATALOG)
 
 
-# named mentions per key and canonical name: an outlet's from the relations ``entity_daily`` and ``entity_names``
-# (per entity, outlet and day), a story's from ``entities`` and ``articles``
+# named mentions per key and canonical name: an outlet's from the relations ``entity_outlets`` and ``entity_names``,
+# a story's from ``entities`` and ``articles``
 TOP_COUNTS = {
     "outlet_id": """select d.outlet_id, n.canonical_name, sum(d.mentions) as n from entity_outlets d
                     join (select distinct entity_id, canonical_name from entity_names) n using (entity_id)
