@@ -24,6 +24,7 @@ from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
+from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -44,6 +45,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     rewrite = write_entities(merged, touched, published)
     facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
                                   schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
+    facts = facts.append_column("month", partitions.months(facts["published_at"]))  # read by stories and places
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names
     entities.write_quotes(merged, *months.carry_named(merged, "quotes", rewrite,
                                                       {"speaker_name": "speaker_entity_id"}))

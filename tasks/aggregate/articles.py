@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
                  "ingested_at", "minhash", "story_id"]
-OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename from base"
-UNSIGNED_SQL = "select count(*) from base where minhash is null"
+OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename, minhash is null from base"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +47,8 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     ``touched``, adding or removing articles there, or of every month when that is None, a rebuild), written again in
     the months where a mark changed, which it returns."""
-    incremental = touched is not None and _signed(merged)
-    moved = _outlets_moved(merged, registry) if incremental else frozenset()
+    outlets_moved = None if touched is None else _outlets_moved(merged, registry)
+    incremental, moved = outlets_moved is not None, outlets_moved or frozenset()
     clustered = story_months(merged, touched or (), moved) if incremental else None
     marks = article_marks(merged, registry, clustered, incremental)
     give_back_memory()
@@ -64,23 +63,19 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     return Remarked(remarked, clustered)
 
 
-def _signed(merged: Merged) -> bool:
-    """Whether every stored article is in a month folder and has its signature: else the run marks every article
-    afresh, and stores the signatures it lacked."""
+def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
+    """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt); None
+    when a stored article lies outside a month folder or has no signature: the run then marks every article afresh,
+    and stores the signatures it lacked."""
     if None in merged.base.parts_by_month("articles"):
-        return False
-    with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged)) as con:
-        row = con.sql(UNSIGNED_SQL).fetchone()
-    return not (row and row[0])
-
-
-def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str]:
-    """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt)."""
+        return None
     if not merged.base.parts("articles"):
         return frozenset()
     with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged, filename=True)) as con:
         rows = con.sql(OUTLETS_SQL).fetchall()
-    return frozenset(month for name, domain, outlet, file in rows if registry.outlet_id(name, domain) != outlet
+    if any(unsigned for *_, unsigned in rows):
+        return None
+    return frozenset(month for name, domain, outlet, file, _ in rows if registry.outlet_id(name, domain) != outlet
                      and (month := months.month_of_part(str(file))))
 
 

@@ -30,7 +30,6 @@ from tasks.aggregate.places import (
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import ARTICLES, ENTITIES, PLACE_COUNTRY_DAILY, PLACES
-from tasks.warehouse import partitions
 from tasks.warehouse.snapshot import scan
 
 if TYPE_CHECKING:
@@ -63,7 +62,7 @@ def outlet_countries(facts: pa.Table, outlets: pa.Table, months: Collection[str]
     """The country of the outlet (``outlets.country``, from the registry) of each article of ``facts`` published in
     ``months``, by article id."""
     country = dict(zip(outlets["outlet_id"].to_pylist(), outlets["country"].to_pylist(), strict=True))
-    held = facts.filter(pc.is_in(partitions.months(facts["published_at"]), pa.array(sorted(months), pa.string())))
+    held = facts.filter(pc.is_in(facts["month"], pa.array(sorted(months), pa.string())))
     return {str(a): country.get(o) for a, o in zip(held["article_id"].to_pylist(), held["outlet_id"].to_pylist(),
                                                strict=True)}
 

@@ -30,7 +30,6 @@ from tasks import ids
 from tasks.aggregate.months import Months, parts_in
 from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import ARTICLES, STORIES
-from tasks.warehouse import partitions
 from tasks.warehouse.commit import Commit
 from tasks.warehouse.parts import PartWriter
 from tasks.warehouse.snapshot import Snapshot
@@ -254,12 +253,12 @@ STORY_COLUMNS = ["story_id", "outlet_id", "published_at", "title", "article_id",
 def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
                   top: dict[str, list[str]], by_month: bool) -> None:
     """The stories table: the stories with an article in the months ``recount`` names (None: every month) built
-    again (``build_stories``: ``facts`` are the articles' ids, outlets, dates and stories, ``top`` those stories'
-    top entities; titles and tones are read for those stories' months only, a month at a time when the stories are
-    clustered ``by_month``, as each then lies in one), the others as the committed version holds them, read a batch
-    at a time."""
+    again (``build_stories``: ``facts`` are the articles' ids, outlets, dates, months and stories, ``top`` those
+    stories' top entities; titles and tones are read for those stories' months only, a month at a time when the
+    stories are clustered ``by_month``, as each then lies in one), the others as the committed version holds them,
+    read a batch at a time."""
     with commit.writer("stories") as out:
-        fact_months = partitions.months(facts["published_at"])
+        fact_months = facts["month"]
         again = None
         if recount is not None:
             again = pc.unique(facts.filter(pc.is_in(fact_months, pa.array(sorted(recount), pa.string())))["story_id"])
