@@ -129,19 +129,30 @@ def _daily(out: Path) -> list[tuple[Any, ...]]:
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_place_that_changes_country_moves_its_counts_in_months_the_run_does_not_write(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "w"
+    out, counted = tmp_path / "w", []
     monkeypatch.setattr(place_tables, "MENTION_BYTES_PER_QUERY", 1)  # the runs count a month per query
+    whole = place_tables._country_rows
+
+    def recorded(commit: Commit, detail: Any, chunk: list[str | None], countries: list[str],
+                 kept: list[str]) -> Any:
+        counted.append((tuple(chunk), tuple(countries)))
+        return whole(commit, detail, chunk, countries, kept)
+
+    monkeypatch.setattr(place_tables, "_country_rows", recorded)
     runs = [[("a", "2024-01-09", "Paris was quiet on Monday, and Tokyo was busy with visitors all day.")],
-            [("b", "2024-03-04", "Residents of Paris, Texas, opened a bridge; Paris, Texas, holds a fair in May.")]]
+            [("b", "2024-03-04", "Residents of Paris, Texas, opened a bridge; Paris, Texas, holds a fair in May. "
+                                 "Osaka holds one in June.")]]
     for run, rows in enumerate(runs):
         _add(tmp_path, out, run, rows)
         if run == 0:
-            first = {country for day, country, *_ in _daily(out)}
+            first, counted = {country for day, country, *_ in _daily(out)}, []
             # the next run takes the kept totals, less the months it writes: it sums no month's evidence again
             monkeypatch.setattr(place_evidence, "summed", lambda *_: pytest.fail("every month's evidence summed"))
     january = {country for day, country, *_ in _daily(out) if day.month == 1}
     assert (first, january) == ({"FR", "JP"}, {"US", "JP"})  # January's Paris now in Texas; Tokyo's kept
-    counted = _daily(out)
+    # January counts again Paris's countries only: Osaka, new in March, is in Japan but not in January
+    assert [countries for chunk, countries in counted if chunk == ("2024-01",)] == [("FR", "US")]
+    kept = _daily(out)
     monkeypatch.undo()  # the rebuild, every month in one query
     news_pipeline(inputs=[], out=str(out), rebuild=True)
-    assert _daily(out) == counted
+    assert _daily(out) == kept

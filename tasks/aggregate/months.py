@@ -196,12 +196,22 @@ def _moved_names(merged: Merged, index: pa.Table, names: Mapping[tuple[str, str]
 def counting(commit: Commit, daily: list[str], ids: Collection[str]) -> frozenset[str]:
     """The months whose parts of ``entity_daily`` (``daily``: the version's, or its base's) count one of the
     entities ``ids``."""
+    return frozenset(counted_in(commit, daily, ids))
+
+
+def counted_in(commit: Commit, daily: list[str], ids: Collection[str]) -> dict[str, set[str]]:
+    """Month -> the entities of ``ids`` its parts of ``entity_daily`` (``daily``) count, for the months counting
+    one."""
     if not ids:
-        return frozenset()
+        return {}
     parts = sql.Parquet(commit.urls("entity_daily", daily), ENTITY_DAILY, filename=True)
     with sql.connect(commit.sql_filesystem, daily=parts, ids=pa.table({"entity_id": sorted(ids)})) as con:
-        files = con.sql("select distinct filename from daily semi join ids using (entity_id)").fetchall()
-    return frozenset(m for (f,) in files if (m := month_of_part(str(f))))
+        rows = con.sql("select distinct filename, entity_id from daily semi join ids using (entity_id)").fetchall()
+    found: dict[str, set[str]] = {}
+    for f, entity_id in rows:
+        if month := month_of_part(str(f)):
+            found.setdefault(month, set()).add(str(entity_id))
+    return found
 
 
 def carry_named(merged: Merged, name: str, rewrite: Rewrite,

@@ -237,24 +237,31 @@ def _resolved_again(merged: Merged, written: Collection[str], stored: pa.Table,
 def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
                         relocated: Collection[tuple[str, str | None]]) -> None:
     """``place_country_daily`` of the months ``moved`` names (None: every month), counted from their mentions and
-    articles (``places``); in the other months mentioning a place ``relocated`` (entity id, country: before and
-    after its country changed), the rows of those countries counted again and the others' carried as they are (a
-    place named in many months would otherwise have every country's rows of them counted again); the other months'
-    parts carried over."""
+    articles (``places``); in the other months naming a place ``relocated`` (entity id, country: before and after
+    its country changed), the rows of that place's countries counted again, not every changed country's (a place
+    new in the run's months is in none of them), the others' carried; the other months' parts carried over."""
     commit = merged.commit
-    touched = frozenset() if moved is None else months.counting(
-        commit, commit.parts("entity_daily"), {e for e, _ in relocated}) - moved
+    countries: dict[str, set[str]] = {}  # a relocated place's countries, before and after
+    for entity_id, country in relocated:
+        countries.setdefault(entity_id, set()).update([country] if country else [])
+    by_countries: dict[tuple[str, ...], set[str]] = {}  # the months touched so, by the countries counted again there
+    for month, ids in ({} if moved is None else months.counted_in(commit, commit.parts("entity_daily"),
+                                                                   set(countries))).items():
+        if moved is not None and month not in moved:
+            by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
+    touched = {month for held in by_countries.values() for month in held}
     if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
-        moved, touched = None, frozenset()  # nothing carried: every month counted
+        moved, by_countries = None, {}  # nothing carried: every month counted
     stored = merged.base.parts_by_month("place_country_daily")
     detail = {name: commit.parts_by_month(name) for name in ("entities", "articles")}
     every = [str(c) for c in pc.unique(places["country_code"].drop_null()).to_pylist()]
-    changed = sorted({c for _, c in relocated if c})
     with commit.writer("place_country_daily") as out:
         for chunk in _month_runs(commit, detail["entities"], moved):
             out.write_all(_country_rows(commit, detail, chunk, every, []))
-        for chunk in _month_runs(commit, detail["entities"], touched):
-            out.write_all(_country_rows(commit, detail, chunk, changed, [p for m in chunk for p in stored.get(m, [])]))
+        for changed, held in sorted(by_countries.items()):
+            for chunk in _month_runs(commit, detail["entities"], frozenset(held)):
+                out.write_all(_country_rows(commit, detail, chunk, list(changed),
+                                            [p for m in chunk for p in stored.get(m, [])]))
 
 
 def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: Months) -> Iterator[list[str | None]]:
