@@ -60,7 +60,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, earlier=published, **counted) as con:  # a connection per query: DuckDB keeps what a
         commit.writer("entity_catalog").write_all(catalog.catalog_batches(con)).close()  # query used until closed
     with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
-        outlets = build_outlets(con, registry, top_entities(con, "outlet_id"))
+        outlets = build_outlets(sql.on_every_core(con), registry, top_entities(con, "outlet_id"))  # a row per outlet
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
     # when an outlet's name changed, or none is stored)

@@ -72,7 +72,7 @@ def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
     if not merged.base.parts("articles"):
         return frozenset()
     with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged, filename=True)) as con:
-        rows = con.sql(OUTLETS_SQL).fetchall()
+        rows = sql.on_every_core(con).sql(OUTLETS_SQL).fetchall()  # a row per part and outlet
     if any(unsigned for *_, unsigned in rows):
         return None
     return frozenset(month for name, domain, outlet, file, _ in rows if registry.outlet_id(name, domain) != outlet

@@ -12,7 +12,6 @@ whatever order its articles came in, and no copy joins two stored groups (they w
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -73,9 +72,7 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
                  "probes": pa.Table.from_pylist(probes, schema=_PROBES)}
     by_id = {f.article_id: f for f in added}
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
-        # every core: the stored articles meet the run's few probes and groups, so the work is their scan, and the
-        # memory does not grow with the threads
-        con.execute(f"set threads = {os.cpu_count() or 1}")
+        sql.on_every_core(con)  # the stored articles meet the run's few probes and groups
         groups = {str(row[0]) for row in con.sql(LEFT_SQL).fetchall()} if removed else set()
         candidates = con.sql(CANDIDATES_SQL).to_arrow_table()
         seen: set[tuple[str, str]] = set()  # a pair is found once per band it shares

@@ -9,6 +9,7 @@ rows (sorting entity_pairs ran out of memory under this limit). What each query 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,13 @@ def connect(filesystem: fsspec.AbstractFileSystem | None = None,
         finally:
             con.close()
             return_freed_pages()  # not gc.collect: a walk over every object at each of thousands of queries
+
+
+def on_every_core(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` with a thread per core, for queries that scan a large table into small state (joined to a few rows,
+    or summed into few groups): their work is the scan, and their memory does not grow with the threads."""
+    con.execute(f"set threads = {os.cpu_count() or 1}")
+    return con
 
 
 def stream(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:

@@ -142,7 +142,7 @@ class Commit:
             if pq.read_schema(part, filesystem=fs).names == TABLES[name].names and (
                     month is not None or name not in partitions.PARTITIONED):
                 if (into := f"{folder}/{relative}".rsplit("/", 1)[0]) not in made:
-                    self.fs.makedirs(into, exist_ok=True)
+                    (os.makedirs if self.local else self.fs.makedirs)(into, exist_ok=True)  # fsspec's: 0.1 ms more
                     made.add(into)
                 self._carry(part, f"{folder}/{relative}")
             else:  # written before a column was declared, or before the table was partitioned
