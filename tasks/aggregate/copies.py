@@ -25,8 +25,9 @@ from tasks.warehouse import partitions
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
-KEPT = ("select article_id, content_hash, published_at, ingested_at, minhash, duplicate_of, duplicate_kind "
-        "from base anti join removed using (article_id)")  # the columns read: not the texts
+MEMBER_COLUMNS = ["article_id", "content_hash", "published_at", "ingested_at", "minhash", "duplicate_of",
+                  "duplicate_kind"]  # the columns read: not the texts
+KEPT = f"select {', '.join(MEMBER_COLUMNS)} from base anti join removed using (article_id)"
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
 CANDIDATES_SQL = f"""
 select p.article_id as probe, k.article_id, k.content_hash, k.published_at, k.ingested_at, k.minhash,
@@ -36,10 +37,7 @@ from (select *, if(band < 0, encode(content_hash),
       from ({KEPT}) cross join range(-1, {duplicates.BANDS}) bands(band)) k
 join probes p on p.band = k.band and p.key = k.key
 """  # one scan: a stored article's rows carry what is_copy reads, matched to a probe on a band (-1: the content hash)
-MEMBERS_SQL = f"""
-select article_id, content_hash, published_at, ingested_at, minhash, duplicate_of, duplicate_kind
-from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original
-"""
+MEMBERS_SQL = f"select * from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original"
 _PROBES = pa.schema([ARTICLES.field("article_id"), pa.field("band", pa.int64()),
                      ARTICLES.field("minhash").with_name("key")])
 Mark = tuple[str | None, str | None]  # duplicate_of, duplicate_kind
@@ -83,7 +81,7 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
             if duplicates.is_copy(by_id[probe], duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)):
                 groups.add(original)
         con.register("groups", pa.table({"original": pa.array(sorted(groups), pa.string())}))
-        members = con.sql(MEMBERS_SQL).to_arrow_table()
+        members = con.sql(MEMBERS_SQL).to_arrow_table() if groups else ARTICLES.empty_table().select(MEMBER_COLUMNS)
     marked: dict[str, Mark] = {}
     prints = list(added)
     for a, h, p, i, m, of, kind in zip(*members.to_pydict().values(), strict=True):
