@@ -245,10 +245,10 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
     for entity_id, country in relocated:
         countries.setdefault(entity_id, set()).update([country] if country else [])
     by_countries: dict[tuple[str, ...], set[str]] = {}  # the months touched so, by the countries counted again there
-    named = {} if moved is None else months.counted_in(commit, commit.parts("entity_daily"), set(countries))
-    for month, ids in named.items():
-        if moved is not None and month not in moved:
-            by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
+    if moved is not None:
+        for month, ids in months.counted_in(commit, commit.parts("entity_daily"), set(countries)).items():
+            if month not in moved:
+                by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
     touched = {month for held in by_countries.values() for month in held}
     if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
         moved, by_countries = None, {}  # nothing carried: every month counted
