@@ -5,7 +5,7 @@ count as wrong), on the development and validation parts (bench.split, keyed by 
     nice .venv/bin/python -m bench.geoparse [--corpora ../shared/corpora] [--part development]
 
 Recognition is the pipeline's (tasks.nlp.analyze with the default model), the place mentions those the aggregate
-stage resolves (tasks.aggregate.places.place_mention). Three resolvers of the same mentions, in one run:
+stage resolves (tasks.aggregate.place_names.place_mention). Three resolvers of the same mentions, in one run:
   population  each name to its most populous gazetteer entry (the baseline)
   article     tasks.aggregate.places.resolve with the evidence of the mention's own article
   entity      the warehouse's own ``places`` table (tasks.aggregate.place_tables.build_places) over the part's mentions,
@@ -28,8 +28,9 @@ import pyarrow as pa
 
 from bench.split import PARTS, add_part_option, part
 from tasks.aggregate.gazetteer import Gazetteer, Place, gazetteer
+from tasks.aggregate.place_names import Mention, place_mention
 from tasks.aggregate.place_tables import build_places
-from tasks.aggregate.places import Mention, article_evidence, place_mention, resolve
+from tasks.aggregate.places import article_evidence, as_town, resolve
 from tasks.nlp.analyze import analyze, default_model
 from tasks.records import CleanArticle
 
@@ -78,9 +79,15 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
         for m in ms:
             candidates = gaz.candidates(m.name)
             populous = max(candidates, key=lambda p: p.population, default=None)
-            out["population"].append(row(d, m, populous))
-            out["article"].append(row(d, m, resolve(candidates, evidence[d][m.key]).place))
-            out["entity"].append(row(d, m, places[m.key]))
+            here = (as_town if m.doubtful else resolve)(candidates, evidence[d][m.key]).place
+            placed = places.get(m.key)
+            if m.doubtful:  # a town's name the model calls an organisation: a place mention only where read as one
+                populous = populous if placed else None
+            if placed or not m.doubtful:
+                out["population"].append(row(d, m, populous))
+                out["entity"].append(row(d, m, placed))
+            if here or not m.doubtful:
+                out["article"].append(row(d, m, here))
     return out
 
 

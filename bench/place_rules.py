@@ -1,7 +1,7 @@
 """What the place rules make of a warehouse's names: the most frequent mentions whose place is a part of their name
-(``places.named_after``, ``places.qualified_place``), with the place that part resolves to at its likeliest reading;
-then the ``places`` rows ``build_places`` gives the warehouse's entities that are towns of under 20,000 people, the
-most written about first (where a common word or a person read as a small town shows).
+(``place_names.named_after``, ``place_names.qualified_place``), with the place that part resolves to at its
+likeliest reading; then the ``places`` rows ``build_places`` gives the warehouse's entities that are towns of under
+20,000 people, the most written about first (where a common word or a person read as a small town shows).
 
 The geoparsing bench holds local US papers and WikiNews, where a town's name before another word is mostly the
 town. A rule shaped there can read national news wrongly ("Wall Street Journal" as the town of Wall), so every place
@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 
 from tasks.aggregate.gazetteer import gazetteer
+from tasks.aggregate.place_names import PLACE_LABELS, place_mention
 from tasks.aggregate.place_tables import build_places
-from tasks.aggregate.places import PLACE_LABELS, most_likely, place_mention
+from tasks.aggregate.places import most_likely
 
 SMALL_TOWN = 20_000  # people: where a common word or a person read as a town shows
 

@@ -252,7 +252,9 @@ PLACES = pa.schema(
                "its name starts with, a county, region or country, or a city of 100,000 people before a public "
                "body's noun (the Vermont Board of Parks: Vermont; the Dallas Fire Department: Dallas); or a "
                "place-labelled name the gazetteer lacks, the place it starts with or qualifies (Cook County Jail: "
-               "Cook County; Northern Texas: Texas).", False),
+               "Cook County; Northern Texas: Texas); or a name the model only ever calls an organisation, when a "
+               "town of 15,000 people or more bears it and half the articles naming it name that town's region "
+               "(Corpus Christi).", False),
         _field("name", pa.string(), "canonical_name of the entity.", False),
         _field("geonameid", pa.int64(), "GeoNames id of the entry it resolves to; null when unresolved (and for a "
                "region ISO 3166-2 names that GeoNames' packaged data does not)."),
@@ -270,7 +272,8 @@ PLACES = pa.schema(
                "silent) or, unresolved, 'no candidate' (no gazetteer entry of that name, or only villages of under "
                "5,000 people whose region its articles do not name).", False),
         _field("candidates", pa.int32(), "Gazetteer entries of that name.", False),
-        _field("articles", pa.int64(), "Articles whose evidence was pooled: one place per entity across them.", False),
+        _field("articles", pa.int64(), "Articles whose evidence was pooled: one place per entity across them "
+               "(those of its doubtful mentions, for a name the model only calls an organisation).", False),
     ]
 )
 
@@ -280,9 +283,11 @@ PLACE_EVIDENCE = pa.schema(
         _field("kind", pa.string(), "What is counted: 'articles' (articles naming it), 'name' (its mentions by the "
                "place name they give), 'country' and 'region' (articles also naming a place there), 'qualifier' "
                "(articles writing that region or country right after it) or 'outlet_country' (articles of an "
-               "outlet of that country).", False),
+               "outlet of that country); 'doubted', 'doubted_name' and 'doubted_region', the same of the mentions "
+               "that are a town's name the model calls an organisation, kept apart (read only for a name never "
+               "read otherwise).", False),
         _field("key", pa.string(), "The name, the country code, or 'country/admin1' (a qualifier naming a country "
-               "only: 'country/'); empty for 'articles'.", False),
+               "only: 'country/'); empty for 'articles' and 'doubted'.", False),
         _field("n", pa.int64(), "The count over the month's articles: sum over months for the whole warehouse, as "
                "places does.", False),
     ]

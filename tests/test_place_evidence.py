@@ -24,7 +24,7 @@ from tests.test_places import _gaz
 # (article, start, text, label, entity): two articles in January, one in February
 MENTIONS = {
     "2024-01": [("a1", 0, "Springfield", "GPE", "spr"), ("a1", 13, "Illinois", "GPE", "il"),
-                ("a2", 0, "Paris", "GPE", "par"), ("a2", 7, "Texas", "GPE", "tx")],
+                ("a2", 0, "Paris", "GPE", "par"), ("a2", 7, "Texas", "GPE", "tx"), ("a2", 20, "Dallas", "ORG", "dal")],
     "2024-02": [("a3", 0, "Paris", "GPE", "par"), ("a3", 7, "France", "GPE", "fr"),
                 ("a3", 30, "Springfield", "GPE", "spr"), ("a3", 50, "Nowhereville", "GPE", "nowhere")],
 }
@@ -56,6 +56,9 @@ def test_the_months_evidence_summed_back_is_the_evidence_of_all_their_articles(t
     assert summed["par"].qualifiers == {("US", "TX"): 1, ("FR", None): 1}  # "Paris, Texas"; "Paris, France": no region
     assert summed["spr"].outlet_countries == {"US": 1}  # a3's outlet has no country
     assert summed["nowhere"].names == {"Nowhereville": 1}  # a place the gazetteer lacks keeps its evidence
+    # a town's name the model calls an organisation: its evidence kept apart, and none given to the others
+    assert (summed["dal"].articles, summed["dal"].doubted, summed["dal"].doubted_names) == (0, 1, {"Dallas": 1})
+    assert summed["dal"].doubted_regions[("US", "TX")] == 1 and summed["tx"].regions == {("FR", "11"): 1}
 
 
 def _outlets(country: str | None, *more: tuple[str, str]) -> pa.Table:

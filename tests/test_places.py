@@ -8,18 +8,9 @@ from collections import Counter
 import pyarrow as pa
 
 from tasks.aggregate.gazetteer import Gazetteer, Place, _cities, area_centre, build, gazetteer, name_key
+from tasks.aggregate.place_names import Mention, is_place, named_after, place_mention, qualified_place
 from tasks.aggregate.place_tables import build_places, wanted_names
-from tasks.aggregate.places import (
-    Evidence,
-    Mention,
-    article_evidence,
-    is_place,
-    named_after,
-    place_mention,
-    pool,
-    qualified_place,
-    resolve,
-)
+from tasks.aggregate.places import Evidence, article_evidence, pool, resolve
 
 US_IL = Place(1, "Illinois", "admin1", "US", "IL", 40.0, -89.2, 12_000_000)
 US_MA = Place(2, "Massachusetts", "admin1", "US", "MA", 42.3, -71.8, 6_000_000)
@@ -124,6 +115,38 @@ def test_an_organisation_named_after_a_region_or_a_towns_public_body_names_that_
     assert named_after("PERSON", "Texas Smith", gaz) is None  # a person's name: only before a public body's noun
     mention = place_mention("e1", "ORG", "ORG", "Texas Department of Roads", 10, gaz)
     assert mention == Mention("e1", "Texas", 10, 15)  # where the place sits in the name
+
+
+def test_a_towns_name_the_model_calls_an_organisation_is_that_town_where_its_articles_name_the_region() -> None:
+    gaz = _gaz()
+    assert place_mention("d", "ORG", "ORG", "Dallas", 5, gaz) == Mention("d", "Dallas", 5, 11, doubtful=True)
+    assert place_mention("d", "PERSON", "PERSON", "Dallas", 5, gaz) is None  # a surname, as often as not
+    towns = Gazetteer(by_name={"marsh town": (Place(46, "Marsh Town", "city", "US", "IL", 40.2, -88.8, 8_000),),
+                               "aba": (Place(47, "Aba", "city", "NG", "45", 5.1, 7.4, 900_000),)},
+                      countries={}, regions={})
+    assert place_mention("m", "ORG", "ORG", "Marsh Town", 0, towns) is None  # under 15,000 people: not a town
+    assert place_mention("a", "ORG", "ORG", "ABA", 0, towns) is None  # an acronym: an organisation's
+    assert place_mention("a", "ORG", "ORG", "Aba", 0, towns) is not None
+
+    def places(rows: list[tuple[str, int, str, str, str]]) -> dict[str, str | None]:
+        entities = pa.RecordBatch.from_pylist([
+            {"article_id": a, "char_start": start, "char_end": start + len(text), "text": text, "label": label,
+             "model_label": label, "entity_id": entity_id, "canonical_name": text}
+            for a, start, text, label, entity_id in rows])
+        return {p["entity_id"]: p["place_name"] for p in build_places([entities], {}, gaz).to_pylist()}
+
+    texas = [("a1", 0, "Dallas", "ORG", "org"), ("a1", 20, "Texas", "GPE", "tx"), ("a2", 0, "Dallas", "ORG", "org")]
+    assert places(texas) == {"org": "Dallas", "tx": "Texas"}  # Texas named in one of its two articles
+    elsewhere = [*texas, ("a3", 0, "Dallas", "ORG", "org"), ("a3", 9, "Springfield", "GPE", "spr")]
+    assert "org" not in places(elsewhere)  # one of three: an organisation, no place row
+    # no context for the others: Springfield's article names no Texas, and Paris stays the populous one
+    assert places([("a4", 0, "Dallas", "ORG", "org"), ("a4", 9, "Paris", "GPE", "par")])["par"] == "Paris"
+    found = article_evidence([Mention("org", "Dallas", 0, 6, doubtful=True), Mention("par", "Paris", 9, 14)], gaz,
+                             None)
+    assert found["par"].regions == Counter() and found["org"].articles == 0
+    # a name read as a place anywhere is resolved from those readings alone, its doubtful ones left aside
+    mixed = [("a5", 0, "Paris", "GPE", "p"), ("a6", 0, "Paris", "ORG", "p"), ("a6", 9, "Texas", "GPE", "tx")]
+    assert places(mixed)["p"] == "Paris"  # not Paris, Texas: the ORG reading in a6 is left aside
 
 
 def test_the_places_table_gives_an_organisation_named_after_a_place_that_place() -> None:

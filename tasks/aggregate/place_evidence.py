@@ -51,6 +51,9 @@ def table(pooled: Mapping[str, Evidence], month: str) -> pa.Table:
         rows += [(entity_id, "region", f"{cc}/{a1}", n) for (cc, a1), n in ev.regions.items()]
         rows += [(entity_id, "qualifier", f"{cc}/{a1 or ''}", n) for (cc, a1), n in ev.qualifiers.items()]
         rows += [(entity_id, "outlet_country", cc, n) for cc, n in ev.outlet_countries.items()]
+        rows += [(entity_id, "doubted", "", ev.doubted)] if ev.doubted else []
+        rows += [(entity_id, "doubted_name", name, n) for name, n in ev.doubted_names.items()]
+        rows += [(entity_id, "doubted_region", f"{cc}/{a1}", n) for (cc, a1), n in ev.doubted_regions.items()]
     columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
     out = pa.table(dict(zip(PLACE_EVIDENCE.names, columns, strict=True)), schema=PLACE_EVIDENCE)
     return out.append_column("month", pa.array([month] * out.num_rows, pa.string()))
@@ -128,8 +131,12 @@ def _totals(merged: Merged, rewrite: Months, written: bool) -> AbstractContextMa
 def _add(ev: Evidence, kind: str, key: str, n: int) -> None:
     if kind == "articles":
         ev.articles += n
+    elif kind == "doubted":
+        ev.doubted += n
     elif kind == "name":
         ev.names[key] += n
+    elif kind == "doubted_name":
+        ev.doubted_names[key] += n
     elif kind == "country":
         ev.countries[key] += n
     elif kind == "outlet_country":
@@ -138,5 +145,7 @@ def _add(ev: Evidence, kind: str, key: str, n: int) -> None:
         cc, _, a1 = key.partition("/")
         if kind == "region":
             ev.regions[(cc, a1)] += n
+        elif kind == "doubted_region":
+            ev.doubted_regions[(cc, a1)] += n
         else:
             ev.qualifiers[(cc, a1 or None)] += n

@@ -17,16 +17,8 @@ import pyarrow.compute as pc
 from tasks.aggregate import months, place_evidence, sql
 from tasks.aggregate.gazetteer import Gazetteer, build
 from tasks.aggregate.months import Months, Spelling
-from tasks.aggregate.places import (
-    PLACE_LABELS,
-    Evidence,
-    Mention,
-    article_evidence,
-    name_parts,
-    place_mention,
-    pool,
-    resolve,
-)
+from tasks.aggregate.place_names import PLACE_LABELS, Mention, name_parts, place_mention
+from tasks.aggregate.places import Evidence, article_evidence, as_town, pool, resolve
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
 from tasks.schemas import ARTICLES, ENTITIES, PLACE_COUNTRY_DAILY, PLACES
@@ -87,8 +79,9 @@ def month_evidence(entities: Iterable[pa.RecordBatch], countries: Mapping[str, s
         for r in _maybe_places(batch):
             if (where := read(r["label"], r["model_label"], r["text"])) is not None:
                 # one string per entity and spelling, not one per mention: a warehouse holds millions of them
-                by_article[r["article_id"]].append(Mention(sys.intern(r["entity_id"]), sys.intern(where.name),
-                                                           r["char_start"] + where.start, r["char_start"] + where.end))
+                by_article[r["article_id"]].append(Mention(
+                    sys.intern(r["entity_id"]), sys.intern(where.name), r["char_start"] + where.start,
+                    r["char_start"] + where.end, where.doubtful))
     pooled: dict[str, Evidence] = {}
     while by_article:  # each article's mentions let go once its evidence is pooled
         article_id, mentions = by_article.popitem()
@@ -99,17 +92,21 @@ def month_evidence(entities: Iterable[pa.RecordBatch], countries: Mapping[str, s
 
 def resolve_places(pooled: Mapping[str, Evidence], canonical: Mapping[str, str], gaz: Gazetteer) -> pa.Table:
     """One row per entity of ``pooled`` (its evidence over the warehouse; ``canonical``: its name), resolved from
-    the first of its canonical name and its place names, most mentioned first, that the gazetteer holds."""
+    the first of its canonical name and its place names, most mentioned first, that the gazetteer holds. A name
+    only ever read as a doubtful mention is a row only when read as a town (``as_town``)."""
     rows = []
     for entity_id in sorted(pooled):
         evidence = pooled[entity_id]
-        names = sorted(evidence.names.items(), key=lambda item: (-item[1], item[0]))
+        doubtful = not evidence.articles
+        named = evidence.doubted_names if doubtful else evidence.names
+        names = sorted(named.items(), key=lambda item: (-item[1], item[0]))
         spellings = [canonical[entity_id], *(n for n, _ in names)]
         candidates = next((c for n in spellings if (c := gaz.candidates(n))), ())
-        res = resolve(candidates, evidence)
-        p = res.place
+        res = as_town(candidates, evidence) if doubtful else resolve(candidates, evidence)
+        if (p := res.place) is None and doubtful:
+            continue
         rows.append({"entity_id": entity_id, "name": canonical[entity_id], "resolved_by": res.how,
-                     "candidates": res.candidates, "articles": evidence.articles,
+                     "candidates": res.candidates, "articles": evidence.articles or evidence.doubted,
                      "geonameid": p.geonameid if p else None, "place_name": p.name if p else None,
                      "kind": p.kind if p else None, "country_code": p.country_code if p else None,
                      "admin1": p.admin1 if p else None, "latitude": p.latitude if p else None,
