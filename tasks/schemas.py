@@ -300,7 +300,11 @@ PLACE_EVIDENCE_TOTALS = pa.schema(
         _field("key", pa.string(), "The name, the country code, or 'country/admin1', as in place_evidence.", False),
         _field("n", pa.int64(), "place_evidence's count summed over every month: what places resolves a place "
                "from, kept so that a run adds the months it writes rather than summing every month again.", False),
-    ]
+    ],
+    # The rules the evidence was counted under (what a mention gives as evidence: tasks.aggregate.place_names and
+    # places.article_evidence), raised with them; a run under other rules counts every month again. 2: the
+    # doubtful mentions of towns' names the model calls organisations.
+    metadata={"place_evidence_rules": "2"},
 )
 
 PLACE_COUNTRY_DAILY = pa.schema(

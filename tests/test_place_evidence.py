@@ -119,6 +119,13 @@ def test_a_run_resolves_again_only_the_places_its_months_name_and_a_rebuild_give
     assert {"Springfield", "Toronto"} <= set(names.values())
     again = {names[e] for e in resolved[-1] if e in names}
     assert "Toronto" in again and "Springfield" not in again  # March names Toronto only: Springfield's row carried
+    # evidence counted under other rules (a warehouse of an earlier version) is counted again, every month of it
+    totals = TABLES["place_evidence_totals"]
+    monkeypatch.setitem(TABLES, "place_evidence_totals", totals.with_metadata({"place_evidence_rules": "next"}))
+    _add(tmp_path, out, 2, [("d", "2024-04-02", "Toronto hosted a film festival on Thursday.")])
+    assert "Springfield" in {names.get(e) for e in resolved[-1]}
+    _add(tmp_path, out, 3, [("e", "2024-05-06", "Toronto bought new buses, the council said.")])
+    assert "Springfield" not in {names.get(e) for e in resolved[-1]}  # now counted under these rules
     built = storage.read_table(out, "places").to_pylist()
     news_pipeline(inputs=[], out=str(out), rebuild=True)
     assert storage.read_table(out, "places").to_pylist() == built

@@ -20,17 +20,19 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tasks.aggregate import sql
 from tasks.aggregate.months import Months
 from tasks.aggregate.places import Evidence
-from tasks.schemas import PLACE_EVIDENCE, PLACE_EVIDENCE_TOTALS
-from tasks.warehouse.snapshot import Snapshot
+from tasks.schemas import PLACE_EVIDENCE, PLACE_EVIDENCE_TOTALS, TABLES
+from tasks.warehouse.snapshot import Snapshot, arrow_fs
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
+RULES = b"place_evidence_rules"  # the totals' mark of the rules their evidence was counted under (schemas)
 TOTALS_SQL = """
 select entity_id, kind, key, cast(sum(n) as bigint) as n
 from (select * from totals union all select entity_id, kind, key, -n from replaced
@@ -84,6 +86,15 @@ def write_totals(merged: Merged, rewrite: Months) -> None:
     None or the committed version has no totals."""
     with _totals(merged, None if not _has_totals(merged.base) else rewrite, True) as con:
         merged.commit.writer("place_evidence_totals").write_all(sql.stream(con, TOTALS_SQL.format(only=""))).close()
+
+
+def counted_under_these_rules(base: Snapshot) -> bool:
+    """Whether the evidence ``base`` stores was counted under the rules of this version (the rules mark of
+    ``place_evidence_totals``), or it stores none; evidence from before its totals were kept was not."""
+    if not (totals := base.parts("place_evidence_totals")):
+        return not base.parts("place_evidence")
+    written = pq.read_schema(totals[0], filesystem=arrow_fs(base.out)).metadata or {}
+    return written.get(RULES) == (TABLES["place_evidence_totals"].metadata or {}).get(RULES)
 
 
 def _pooled(con: duckdb.DuckDBPyConnection, only: Collection[str] | None) -> dict[str, Evidence]:

@@ -150,7 +150,8 @@ def qualified_place(label: str, name: str, gaz: Gazetteer) -> str | None:
 def place_mention(key: str, label: str, model_label: str, name: str, start: int, gaz: Gazetteer) -> Mention | None:
     """The place a mention names: itself when it is a place (``is_place``) the gazetteer knows, the place a
     qualified place name names (``qualified_place``), the place a name is named after (``named_after``: where in the
-    name it sits), or itself, unresolved, when it is a place by its label."""
+    name it sits), itself, unresolved, when it is a place by its label, or itself, doubtfully, when the model calls
+    it an organisation and a town bears it (not an acronym: "ABA" is the Bar Association more often than Aba)."""
     place = is_place(label, model_label, name, gaz)
     if place and gaz.candidates(name):
         return Mention(key, name, start, start + len(name))

@@ -184,6 +184,8 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     or an article's outlet changed). The gazetteer holds only the names the places may look up (those of the months
     counted, and of the places resolved again), and is let go before the counts are computed."""
     commit = merged.commit
+    if not place_evidence.counted_under_these_rules(merged.base):  # its places are what every month gives now
+        recount = moved = None
     parts = commit.parts_by_month("entities")
     rewrite = None if recount is None else recount | placed_months(changed)
     rewritten = months.carry(merged, "place_evidence", rewrite)  # None: every month
