@@ -7,7 +7,9 @@ at its most likely reading), a region or country written right after the name ("
 country of the outlet. An entity id is one place across the warehouse, so an entity's evidence is pooled over its
 articles (``pool``) and ``resolve`` picks the candidate that scores best: a candidate in a country or region the
 context names gains over one that is merely populous; a village only where its articles name its region
-(``supported``). A name with no candidate is left unresolved with its reason.
+(``supported``). A name with no candidate is left unresolved with its reason. A name the model only ever calls an
+organisation is read as a town by its doubtful mentions' evidence, kept apart, with the village's test
+(``as_town``), or is no place.
 
 Every rule here was checked twice: on the development part of the geoparsing bench (local US papers, WikiNews) and
 name by name on a warehouse of national news (``bench.place_rules``), where a rule shaped on local papers reads
