@@ -77,14 +77,10 @@ def predictions(found: dict[str, list[dict[str, Any]]], doc_ids: list[str]) -> d
 
     for d, ms in mentions.items():
         for m in ms:
-            candidates = gaz.candidates(m.name)
-            populous = max(candidates, key=lambda p: p.population, default=None)
-            here = (as_town if m.doubtful else resolve)(candidates, evidence[d][m.key]).place
-            placed = places.get(m.key)
-            if m.doubtful:  # a town's name the model calls an organisation: a place mention only where read as one
-                populous = populous if placed else None
-            if placed or not m.doubtful:
-                out["population"].append(row(d, m, populous))
+            candidates, ev, placed = gaz.candidates(m.name), evidence[d][m.key], places.get(m.key)
+            here = (resolve if ev.articles else as_town)(candidates, ev).place  # as resolve_places reads an entity
+            if placed or not m.doubtful:  # a doubtful mention is a place mention only where its entity is read as one
+                out["population"].append(row(d, m, max(candidates, key=lambda p: p.population, default=None)))
                 out["entity"].append(row(d, m, placed))
             if here or not m.doubtful:
                 out["article"].append(row(d, m, here))
