@@ -198,7 +198,7 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     stored = merged.base.read("places")
     again = None if rewrite is None else named | _resolved_again(merged, written, stored, canonical)
     pooled = {} if again is None else place_evidence.carried(merged, rewritten, again)  # over the months carried over
-    wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names))
+    wanted.update(entity_key(n) for e, ev in pooled.items() for n in (canonical[e], *ev.names, *ev.doubted_names))
     gaz = build(wanted)
     read = mention_reader(gaz)
     with commit.writer("place_evidence") as out:
