@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from tasks import ids
-from tasks.aggregate import catalog, entities, labels, name_index
+from tasks.aggregate import catalog, entities, entity_outlets, labels, name_index
 from tasks.aggregate.entity_merge import candidate_pairs, merge_keys, same_entity
 from tasks.aggregate.name_index import Counted, family
 from tasks.aggregate.trends import entity_trends
@@ -210,7 +210,7 @@ def test_an_outlets_top_entities_are_its_most_mentioned_over_every_day() -> None
     with duckdb.connect() as con:
         con.register("entity_daily", daily)
         con.register("entity_names", index)
-        con.register("entity_outlets", catalog.entity_outlets(con))
+        con.register("entity_outlets", con.sql(entity_outlets.EVERY_SQL).to_arrow_table())
         top = catalog.top_entities(con, "outlet_id")
     # o1: Olga Lyubimova once on each of two days, Kim Ju-ae once: her two days summed put her first
     assert top == {"o1": ["Olga Lyubimova", "Kim Ju-ae"], "o2": ["Kim Ju-ae"]}

@@ -51,13 +51,8 @@ def catalog(daily: pa.Table, names: pa.Table, earlier: pa.Table | None = None) -
     ``earlier``."""
     published = labels.EARLIER.empty_table() if earlier is None else earlier
     with sql.connect(entity_daily=daily, entity_names=names, earlier=published) as con:
-        con.register("entity_outlets", entity_outlets(con))
+        con.register("entity_outlets", con.sql(EVERY_SQL).to_arrow_table())
         return pa.Table.from_batches(list(catalog_batches(con)), schema=ENTITY_CATALOG)
-
-
-def entity_outlets(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The relation ``entity_outlets`` the catalog and the outlets' top entities read, from ``entity_daily``."""
-    return con.sql(EVERY_SQL).to_arrow_table()
 
 
 def catalog_batches(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:

@@ -190,18 +190,12 @@ def _moved_names(merged: Merged, index: pa.Table, names: Mapping[tuple[str, str]
                     schema=pa.schema([("label", pa.string()), ("name_key", pa.string())]))
     if any(label not in NAME_LABELS for label, _ in moved):
         return keys, None
-    return keys, counting(merged.commit, merged.base.parts("entity_daily"), ids)
-
-
-def counting(commit: Commit, daily: list[str], ids: Collection[str]) -> frozenset[str]:
-    """The months whose parts of ``entity_daily`` (``daily``: the version's, or its base's) count one of the
-    entities ``ids``."""
-    return frozenset(counted_in(commit, daily, ids))
+    return keys, frozenset(counted_in(merged.commit, merged.base.parts("entity_daily"), ids))
 
 
 def counted_in(commit: Commit, daily: list[str], ids: Collection[str]) -> dict[str, set[str]]:
-    """Month -> the entities of ``ids`` its parts of ``entity_daily`` (``daily``) count, for the months counting
-    one."""
+    """Month -> the entities of ``ids`` its parts of ``entity_daily`` (``daily``: the version's, or its base's)
+    count, for the months counting one."""
     if not ids:
         return {}
     parts = sql.Parquet(commit.urls("entity_daily", daily), ENTITY_DAILY, filename=True)

@@ -70,12 +70,10 @@ def summed(commit: Commit, only: Collection[str] | None = None) -> dict[str, Evi
 
 def carried(merged: Merged, rewrite: Months, only: Collection[str]) -> dict[str, Evidence]:
     """The evidence of the entities ``only`` summed over the months outside ``rewrite`` (None: every month, so
-    none): the committed totals less the stored evidence of the months ``rewrite`` names; where the committed version
-    has no totals, summed over the months carried into the version."""
+    none): the committed totals less the stored evidence of the months ``rewrite`` names. The committed evidence must
+    count under these rules (``counted_under_these_rules``: its totals are kept), else every month is counted again."""
     if rewrite is None:
         return {}
-    if not _has_totals(merged.base):
-        return summed(merged.commit, only)
     with _totals(merged, rewrite, False) as con:
         return _pooled(con, only)
 
@@ -83,8 +81,8 @@ def carried(merged: Merged, rewrite: Months, only: Collection[str]) -> dict[str,
 def write_totals(merged: Merged, rewrite: Months) -> None:
     """``place_evidence_totals``: the committed totals, less the stored evidence of the months ``rewrite`` names,
     plus the version's of those months (written by now); every month of the version summed where ``rewrite`` is
-    None or the committed version has no totals."""
-    with _totals(merged, None if not _has_totals(merged.base) else rewrite, True) as con:
+    None."""
+    with _totals(merged, rewrite, True) as con:
         merged.commit.writer("place_evidence_totals").write_all(sql.stream(con, TOTALS_SQL.format(only=""))).close()
 
 
@@ -108,11 +106,6 @@ def _pooled(con: duckdb.DuckDBPyConnection, only: Collection[str] | None) -> dic
         for entity_id, kind, key, n in zip(*batch.to_pydict().values(), strict=True):
             _add(pooled[entity_id], kind, key, n)
     return dict(pooled)
-
-
-def _has_totals(base: Snapshot) -> bool:
-    """Whether ``base`` keeps the totals of its evidence (or holds none to sum: a new warehouse)."""
-    return bool(base.parts("place_evidence_totals")) or not base.parts("place_evidence")
 
 
 def _every_month(commit: Commit) -> dict[str, sql.Parquet]:

@@ -120,7 +120,6 @@ def resolve(candidates: Sequence[Place], evidence: Evidence) -> Resolution:
     return Resolution(best, how, len(candidates))
 
 
-
 def article_evidence(mentions: Sequence[Mention], gaz: Gazetteer, outlet_country: str | None) -> dict[str, Evidence]:
     """Each key's evidence from one article: the others' most likely readings, the qualifier after each mention. A
     doubtful mention gives none to the others and keeps its own apart (``Evidence.doubted``)."""
