@@ -74,16 +74,19 @@ def test_a_run_fingerprints_only_the_articles_it_adds_and_finds_their_copies_amo
                                  + "\n" for i, text in enumerate(texts)), encoding="utf-8")
         news_pipeline(inputs=[] if rebuild else [str(inbox)], out=str(tmp_path / "w"), rebuild=rebuild)
 
-    run("first", STORY, "Farmers in the valley said the late frost had damaged the early apple blossom.")
-    assert len(shingled) == 2
-    run("later", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1), day=5)
-    assert len(shingled) == 3  # the new article only: the others' signatures are read back
+    run("first", STORY, "Farmers in the valley said the late frost had damaged the early apple blossom.",
+        "Polls close at eight.")
+    assert len(shingled) == 3
+    run("later", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1), "POLLS CLOSE AT EIGHT!",
+        day=5)
+    assert len(shingled) == 5  # the new articles only: the others' signatures are read back
     articles = storage.read_table(tmp_path / "w", "articles").to_pylist()
     marks = {r["title"]: (r["duplicate_of"], r["minhash"]) for r in articles}
-    original = next(r["article_id"] for r in articles if r["title"] == "first 0")
-    assert marks["later 0"][0] == original  # a copy found against a stored signature
+    original = {r["title"]: r["article_id"] for r in articles}
+    assert marks["later 0"][0] == original["first 0"]  # a copy found against a stored signature
+    assert marks["later 1"][0] == original["first 2"]  # and against a one-shingle text's, stored whole
     run("again", rebuild=True)
-    assert len(shingled) == 6  # a rebuild makes every signature again, and the same ones
+    assert len(shingled) == 10  # a rebuild makes every signature again, and the same ones
     assert {r["title"]: (r["duplicate_of"], r["minhash"])
             for r in storage.read_table(tmp_path / "w", "articles").to_pylist()} == marks
 

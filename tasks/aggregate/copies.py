@@ -2,8 +2,8 @@
 
 Copies form groups: the articles joined, directly or through others, by an exact or near copy (``duplicates``),
 each group marked by its original. A stored group changes only where a run's article is a copy of one of its
-members, or where one of its members is replaced. So a run looks up, with DuckDB over the stored articles'
-``content_hash`` and ``minhash``, the stored articles that share a content hash or an LSH band with one of its own
+members, or where one of its members is replaced. So a run looks up, over the stored articles' ``content_hash``
+and ``minhash`` (``candidates``), the stored articles that share a content hash or an LSH band with one of its own
 (``duplicates.band_keys``), keeps those that are copies (``duplicates.is_copy``), and finds the copies again among
 its own articles and every member of those groups and of the groups a replaced article leaves. Every other stored
 article keeps its marks. That is what a rebuild gives it: a group is a connected part of the copy relation,
@@ -12,15 +12,19 @@ whatever order its articles came in, and no copy joins two stored groups (they w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from tasks.aggregate import duplicates, sql
 from tasks.schemas import ARTICLES
 from tasks.warehouse import partitions
+from tasks.warehouse.snapshot import arrow_fs
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -29,17 +33,14 @@ MEMBER_COLUMNS = ["article_id", "content_hash", "published_at", "ingested_at", "
                   "duplicate_kind"]  # the columns read: not the texts
 KEPT = f"select {', '.join(MEMBER_COLUMNS)} from base anti join removed using (article_id)"
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
-CANDIDATES_SQL = f"""
-select p.article_id as probe, k.article_id, k.content_hash, k.published_at, k.ingested_at, k.minhash,
-       coalesce(k.duplicate_of, k.article_id) as original
-from (select *, if(band < 0, encode(content_hash),
-                   minhash[band * {4 * duplicates.BAND_ROWS} + 1 : (band + 1) * {4 * duplicates.BAND_ROWS}]) as key
-      from ({KEPT}) cross join range(-1, {duplicates.BANDS}) bands(band)) k
-join probes p on p.band = k.band and p.key = k.key
-"""  # one scan: a stored article's rows carry what is_copy reads, matched to a probe on a band (-1: the content hash)
 MEMBERS_SQL = f"select * from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original"
-_PROBES = pa.schema([ARTICLES.field("article_id"), pa.field("band", pa.int64()),
-                     ARTICLES.field("minhash").with_name("key")])
+SIGNATURE_BYTES = 4 * duplicates.NUM_PERM
+_WIDTH = 4 * duplicates.BAND_ROWS  # a band's bytes
+BATCH_ROWS = 8192
+# a band's values folded into one 64-bit number (a polynomial, wrapping around), so every stored signature's bands
+# are tested against the run's in a few numpy operations; a number found is then checked against the band's bytes
+_FOLD = np.array([pow(0x9E3779B97F4A7C15, duplicates.BAND_ROWS - 1 - j, 2**64) for j in range(duplicates.BAND_ROWS)],
+                 dtype=np.uint64)
 Mark = tuple[str | None, str | None]  # duplicate_of, duplicate_kind
 
 
@@ -63,19 +64,16 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     """The groups of copies that the run's ``added`` articles join, or that an article it replaces leaves, found
     again over their members. The stored articles must all have a signature (``articles.minhash`` not null)."""
     removed = sorted(merged.removed)
-    probes = [{"article_id": f.article_id, "band": band, "key": key} for f in added
-              for band, key in [(-1, f.content_hash.encode()), *enumerate(duplicates.band_keys(f.signature))]]
     relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged),
-                 "removed": pa.table({"article_id": pa.array(removed, pa.string())}),
-                 "probes": pa.Table.from_pylist(probes, schema=_PROBES)}
+                 "removed": pa.table({"article_id": pa.array(removed, pa.string())})}
     by_id = {f.article_id: f for f in added}
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
-        sql.on_every_core(con)  # the stored articles meet the run's few probes and groups
+        sql.on_every_core(con)  # the stored articles meet the run's few groups
         groups = {str(row[0]) for row in con.sql(LEFT_SQL).fetchall()} if removed else set()
-        candidates = con.sql(CANDIDATES_SQL).to_arrow_table()
         seen: set[tuple[str, str]] = set()  # a pair is found once per band it shares
-        for probe, a, h, p, i, m, original in zip(*candidates.to_pydict().values(), strict=True):
-            if (probe, a) in seen or original in groups:
+        for probe, (a, h, p, i, m, of, _) in candidates(merged, added):
+            original = of or a
+            if (probe, a) in seen or original in groups or a in merged.removed:
                 continue
             seen.add((probe, a))
             if duplicates.is_copy(by_id[probe], duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)):
@@ -91,3 +89,70 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     months = partitions.months(members["published_at"]).to_pylist()
     remarked = {str(month) for a, month in zip(marked, months, strict=True) if copies.get(a, (None, None)) != marked[a]}
     return Regrouped(copies, frozenset(f.article_id for f in prints), frozenset(remarked))
+
+
+def candidates(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(the run's article, a stored article's ``MEMBER_COLUMNS``) for each stored article sharing a content hash or
+    an LSH band (``duplicates.band_keys``) with one of ``added``. The stored signatures are read once, thousands at
+    a time, each band folded into a number and looked up in numpy; a band found so is then matched by its bytes.
+    (Matching the bands' bytes in SQL made a row per stored article and band.)"""
+    by_hash: dict[str, list[str]] = {}
+    by_key: dict[tuple[int, bytes], list[str]] = {}  # (band, its bytes) -> the run's articles
+    for f in added:
+        by_hash.setdefault(f.content_hash, []).append(f.article_id)
+        for band, key in enumerate(duplicates.band_keys(f.signature)):
+            by_key.setdefault((band, key), []).append(f.article_id)
+    if not added:
+        return
+    wanted = [np.array([_folded(np.frombuffer(key, "<u4")) for b, key in by_key if b == band and len(key) == _WIDTH],
+                       np.uint64) for band in range(duplicates.BANDS)]
+    hashes = pa.array(sorted(by_hash), pa.string())
+    for batch in _stored_batches(merged):
+        signatures = batch.column("minhash")
+        starts, length, data = _layout(signatures)
+        full = np.flatnonzero(length == SIGNATURE_BYTES)
+        values = data[starts[full, None] + np.arange(SIGNATURE_BYTES)].view("<u4")  # (rows, NUM_PERM)
+        bands = _folded(values[:, : duplicates.BANDS * duplicates.BAND_ROWS].reshape(
+            len(full), duplicates.BANDS, duplicates.BAND_ROWS))
+        shared: dict[int, set[tuple[int, bytes]]] = {}  # row -> the (band, bytes) it may share with the run
+        for band in range(duplicates.BANDS):
+            for row in full[np.isin(bands[:, band], wanted[band])].tolist():
+                shared.setdefault(row, set()).add((band, signatures[row].as_py()[band * _WIDTH:(band + 1) * _WIDTH]))
+        for row in np.flatnonzero((length > 0) & (length < SIGNATURE_BYTES)).tolist():  # one shingle: band 0
+            shared.setdefault(row, set()).add((0, signatures[row].as_py()))
+        same = pc.is_in(batch.column("content_hash"), hashes).to_numpy(zero_copy_only=False)
+        for row in sorted(set(shared) | set(np.flatnonzero(same).tolist())):
+            article = tuple(column[row].as_py() for column in batch.columns)
+            probes = {p for key in shared.get(row, ()) for p in by_key.get(key, ())}
+            probes.update(by_hash.get(article[1], ()))
+            for probe in sorted(probes):
+                yield probe, article
+
+
+def _stored_batches(merged: Merged) -> Iterator[pa.RecordBatch]:
+    """The stored articles' ``MEMBER_COLUMNS``, in batches of ``BATCH_ROWS`` or so: a month's part is often
+    smaller, so several are read together, on every core."""
+    dataset = ds.dataset(merged.base.parts("articles"), schema=ARTICLES, format="parquet",
+                         filesystem=arrow_fs(merged.base.out))
+    pending: list[pa.RecordBatch] = []
+    for batch in dataset.to_batches(columns=MEMBER_COLUMNS, batch_size=BATCH_ROWS, batch_readahead=2,
+                                    fragment_readahead=4):
+        pending.append(batch)
+        if sum(b.num_rows for b in pending) >= BATCH_ROWS:
+            yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+            pending = []
+    if pending:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()  # no batch when no row
+
+
+def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A binary array's values as numpy sees them, without copying: where each starts and how long it is (0 when
+    null) in its data, the bytes."""
+    offsets, data = values.buffers()[1:3]
+    edges = np.frombuffer(memoryview(offsets or bytes(4)), np.int32, count=len(values) + 1, offset=4 * values.offset)
+    return edges[:-1], np.diff(edges), np.frombuffer(memoryview(data or b""), np.uint8)
+
+
+def _folded(bands: np.ndarray) -> np.ndarray:
+    """Each band's BAND_ROWS values (the last axis) folded into one 64-bit number."""
+    return (bands.astype(np.uint64) * _FOLD).sum(axis=-1, dtype=np.uint64)
