@@ -96,9 +96,12 @@ def test_a_run_clusters_again_only_the_months_it_touched(tmp_path: Path, monkeyp
     news_pipeline(inputs=[inbox("jan", ("one.example", QUAKE, "2024-01-10"), ("two.example", QUAKE_2, "2024-01-10")),
                           inbox("feb", ("three.example", OTHER_QUAKE, "2024-02-05"))], out=out)
     assert clustered == [{(2024, 1), (2024, 2)}]
+    stored = set(storage.current(out).tables["stories"])
     news_pipeline(inputs=[inbox("mar", ("one.example", OTHER_QUAKE + " Schools stayed shut.", "2024-03-03"))],
                   out=out)
     assert clustered[1] == {(2024, 3)}  # January and February keep their stories
+    parts = set(storage.current(out).tables["stories"])
+    assert {p for p in parts if not p.startswith("month=2024-03/")} == stored  # their parts, carried as they are
     marks = storage.read_table(out, "articles").select(["article_id", "story_id"]).sort_by("article_id")
     assert len(set(marks["story_id"].to_pylist())) == 3  # the two January reports are one story
     news_pipeline(inputs=[], out=out, rebuild=True)

@@ -11,26 +11,23 @@ their counts per country (``place_tables``)."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks.aggregate import catalog, entities, entity_outlets, labels, months, place_tables, sql, stories, trends
+from tasks.aggregate.articles import facts as article_facts
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
-from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
-
-ARTICLE_FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # every article's, held while the stage runs
-
 
 def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
     """Write the derived tables of ``merged``'s version, reading the warehouse a batch (or a month) at a time:
@@ -43,9 +40,7 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     remarked = marked.copies  # months where a stored article's outlet or original changed
     published = labels.published(merged.base)  # what the label vote holds to (the run's and the catalog's)
     rewrite = write_entities(merged, touched, published)
-    facts = pa.Table.from_batches(list(commit.current_parts("articles", ARTICLE_FACTS)),
-                                  schema=pa.schema([ARTICLES.field(c) for c in ARTICLE_FACTS]))
-    facts = facts.append_column("month", partitions.months(facts["published_at"]))  # read by stories and places
+    facts = functools.partial(article_facts, commit)  # read by stories and places, in the months they need
     # the months whose quotes get their speakers again; in the other months named, the speakers' new names
     entities.write_quotes(merged, *months.carry_named(merged, "quotes", rewrite,
                                                       {"speaker_name": "speaker_entity_id"}))
@@ -66,9 +61,9 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     # when an outlet's name changed, or none is stored)
     renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
     recount = None if renamed else months.union(rewrite.named, marked.stories)
-    by_month = stories.month_local(facts.num_rows)  # each story then lies in one month
+    by_month = stories.month_local(marked.articles)  # each story then lies in one month
     top = catalog.story_top_entities(commit, recount, by_month=by_month)
-    stories.write_stories(commit, merged.base, facts, outlets, recount, top, by_month)
+    stories.write_stories(merged, facts, outlets, recount, top, by_month)
     moved = outlets_changed(merged.base, outlets, "country")
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
                               (facts, outlets),

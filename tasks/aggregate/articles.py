@@ -27,20 +27,25 @@ from tasks.warehouse import partitions
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
+    from tasks.warehouse.commit import Commit
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
                  "ingested_at", "minhash", "story_id"]
 OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename, minhash is null from base"
 
 
+FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # what stories and places read of each article
+
+
 @dataclass(frozen=True, slots=True)
 class Remarked:
     """The months where a run changed article marks (None: every month, as in a rebuild or a warehouse with articles
     stored without a signature): ``copies``, those holding a stored article whose outlet or duplicate marks changed;
-    ``stories``, those whose stories were clustered again."""
+    ``stories``, those whose stories were clustered again; and how many ``articles`` the version holds."""
 
     copies: Months
     stories: Months
+    articles: int
 
 
 def write_articles(merged: Merged, registry: Registry, touched: Collection[str] | None) -> Remarked:
@@ -49,7 +54,10 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     the months where a mark changed, which it returns."""
     outlets_moved = None if touched is None else _outlets_moved(merged, registry)
     incremental, moved = outlets_moved is not None, outlets_moved or frozenset()
-    clustered = story_months(merged, touched or (), moved) if incremental else None
+    stored = merged.base.num_rows("articles")
+    held = stored - len(merged.removed) + sum(batch.num_rows for batch in merged.commit.staged("articles",
+                                                                                               ["article_id"]))
+    clustered = frozenset(touched or ()) | moved if incremental and stories.month_local(min(stored, held)) else None
     marks = article_marks(merged, registry, clustered, incremental)
     give_back_memory()
     remarked = moved | marks.remarked if incremental else None
@@ -60,7 +68,7 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     with merged.commit.writer("articles") as articles:
         articles.write_all(with_marks(batch, registry, marks) for batch in merged.batches(
             "articles", ARTICLES.names, months=written))
-    return Remarked(remarked, clustered)
+    return Remarked(remarked, clustered, held)
 
 
 def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
@@ -79,16 +87,13 @@ def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
                      and (month := months.month_of_part(str(file))))
 
 
-def story_months(merged: Merged, touched: Collection[str], moved: Collection[str]) -> Months:
-    """The months whose stories this run clusters: those it ``touched`` (added or removed articles in), and those
-    where a stored article's outlet ``moved`` (a story holds one article per outlet); None, every month, when the
-    base or the new version is clustered as one block."""
-    stored = merged.base.num_rows("articles")
-    kept = stored - len(merged.removed)
-    added = sum(batch.num_rows for batch in merged.commit.staged("articles", ["article_id"]))
-    if not stories.month_local(min(stored, kept + added)):
-        return None
-    return frozenset(touched) | frozenset(moved)
+def facts(commit: Commit, held: Months) -> pa.Table:
+    """The ``FACTS`` of the version's articles in the months ``held`` (None: all), read from those months' parts,
+    with their ``month``."""
+    parts = months.parts_in(commit, "articles", held)
+    table = pa.Table.from_batches(list(commit.current_parts("articles", FACTS, parts)),
+                                  schema=pa.schema([ARTICLES.field(c) for c in FACTS]))
+    return table.append_column("month", partitions.months(table["published_at"]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ of them is a date or a number, which that table does not count)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Months = frozenset[str] | None  # the months a run writes; None: every month
+Facts = Callable[[Months], pa.Table]  # some months' articles: their ids, outlets, dates, stories and months
 
 CHANGED_SQL = """
 with changes as (

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from tasks.aggregate import months, place_evidence, sql
 from tasks.aggregate.gazetteer import Gazetteer, build
-from tasks.aggregate.months import Months, Spelling
+from tasks.aggregate.months import Facts, Months, Spelling
 from tasks.aggregate.place_names import PLACE_LABELS, Mention, name_parts, place_mention
 from tasks.aggregate.places import Evidence, article_evidence, as_town, pool, resolve
 from tasks.memory import give_back_memory
@@ -50,11 +50,11 @@ MENTION_BYTES_PER_QUERY = 64 * 2**20  # stored mentions (Parquet bytes) one coun
 # ran out of DuckDB's memory limit, so months are counted in runs of about this size (a larger month alone)
 
 
-def outlet_countries(facts: pa.Table, outlets: pa.Table, months: Collection[str]) -> dict[str, str | None]:
-    """The country of the outlet (``outlets.country``, from the registry) of each article of ``facts`` published in
-    ``months``, by article id."""
+def outlet_countries(facts_of: Facts, outlets: pa.Table, months: Collection[str]) -> dict[str, str | None]:
+    """The country of the outlet (``outlets.country``, from the registry) of each article published in ``months``
+    (``facts_of`` them), by article id."""
     country = dict(zip(outlets["outlet_id"].to_pylist(), outlets["country"].to_pylist(), strict=True))
-    held = facts.filter(pc.is_in(facts["month"], pa.array(sorted(months), pa.string())))
+    held = facts_of(frozenset(months))
     return {str(a): country.get(o) for a, o in zip(held["article_id"].to_pylist(), held["outlet_id"].to_pylist(),
                                                strict=True)}
 
@@ -175,10 +175,10 @@ def placed_months(changed: Mapping[str, Collection[Spelling]]) -> set[str]:
 
 
 def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collection[Spelling]],
-                 articles: tuple[pa.Table, pa.Table], moved: Months) -> None:
+                 articles: tuple[Facts, pa.Table], moved: Months) -> None:
     """Write ``place_evidence`` again in the months ``recount`` names (None: every month) and in those of ``changed``
     where a stored mention whose entity or label changed names a place (``placed_months``), from their mentions
-    (``articles``: every article's facts, and the outlets, give each mention its outlet's country); then ``places``
+    (``articles``: the articles' facts, and the outlets, give each mention its outlet's country); then ``places``
     again for the entities those months name or whose name changed (``_resolved_again``), the others' rows carried
     over; then ``place_country_daily`` (``write_country_daily``: ``moved`` names the months where a mention's entity
     or an article's outlet changed). The gazetteer holds only the names the places may look up (those of the months

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,12 +27,16 @@ import pyarrow.compute as pc
 from scipy import sparse
 
 from tasks import ids
-from tasks.aggregate.months import Months, parts_in
+from tasks.aggregate import months
+from tasks.aggregate.months import Facts, Months, parts_in
 from tasks.aggregate.outlets import mean_tone
 from tasks.schemas import ARTICLES, STORIES
 from tasks.warehouse.commit import Commit
 from tasks.warehouse.parts import PartWriter
 from tasks.warehouse.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from tasks.warehouse import Merged
 
 THRESHOLD = 0.16  # the best mean pairwise F1 over the two story corpora's development parts (bench.stories --sweep)
 WINDOW_DAYS = 4
@@ -250,19 +254,23 @@ def build_stories(articles: pa.Table, outlets: pa.Table, top: dict[str, list[str
 STORY_COLUMNS = ["story_id", "outlet_id", "published_at", "title", "article_id", "tone"]
 
 
-def write_stories(commit: Commit, base: Snapshot, facts: pa.Table, outlets: pa.Table, recount: Months,
-                  top: dict[str, list[str]], by_month: bool) -> None:
+def write_stories(merged: Merged, facts_of: Facts, outlets: pa.Table, recount: Months, top: dict[str, list[str]],
+                  by_month: bool) -> None:
     """The stories table: the stories with an article in the months ``recount`` names (None: every month) built
-    again (``build_stories``: ``facts`` are the articles' ids, outlets, dates, months and stories, ``top`` those
+    again (``build_stories``: ``facts_of`` gives the articles' ids, outlets, dates, months and stories, ``top`` those
     stories' top entities; titles and tones are read for those stories' months only, a month at a time when the
-    stories are clustered ``by_month``, as each then lies in one), the others as the committed version holds them,
-    read a batch at a time."""
+    stories are clustered ``by_month``, as each then lies in one); the other months' parts carried as they are (from
+    a version written before stories were partitioned: its rows, a batch at a time)."""
+    commit = merged.commit
+    carried = months.carry(merged, "stories", recount)
+    facts = facts_of(carried)  # every article's, to carry the stored stories row by row
     with commit.writer("stories") as out:
         fact_months = facts["month"]
         again = None
         if recount is not None:
             again = pc.unique(facts.filter(pc.is_in(fact_months, pa.array(sorted(recount), pa.string())))["story_id"])
-            _carry(out, base, facts, again)
+            if carried is None:
+                _carry(out, merged.base, facts, again)
             fact_months = fact_months.filter(pc.is_in(facts["story_id"], again))
         held_in = sorted(map(str, pc.unique(fact_months).to_pylist()))
         by = commit.parts_by_month("articles")

@@ -4,7 +4,8 @@ that period's files only, and a commit can carry the months it did not touch as 
 
 An article's month is its UTC publication month (``undated`` without a date); its sentences, entity mentions and
 quotes live in that month too, ``entity_daily`` and ``place_country_daily`` rows in their day's, and
-``entity_pairs`` and ``place_evidence`` rows hold what one month's articles count. The month is a
+``entity_pairs`` and ``place_evidence`` rows hold what one month's articles count, and a story lies in its first
+article's month (past ``stories.MAX_BLOCK`` articles a story's articles all lie in it). The month is a
 folder, not a column of the files: the tables keep the schema ``tasks.schemas`` declares, and ``month`` comes from
 the path.
 """
@@ -23,7 +24,7 @@ UNDATED = "undated"
 # the column a row's month is read from (entity_pairs: its rows are counted a month at a time, and the writer is
 # given that month as a column the table does not keep)
 BY_COLUMN = {"articles": "published_at", "entity_daily": "day", "place_country_daily": "day", "entity_pairs": KEY,
-             "place_evidence": KEY}
+             "place_evidence": KEY, "stories": "first_published_at"}
 BY_ARTICLE = frozenset({"sentences", "entities", "quotes"})  # rows in their article's month
 PARTITIONED = frozenset(BY_COLUMN) | BY_ARTICLE
 DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the article's publication, 'undated' "
