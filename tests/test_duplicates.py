@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flows.news_pipeline import news_pipeline
@@ -89,6 +91,28 @@ def test_a_run_fingerprints_only_the_articles_it_adds_and_finds_their_copies_amo
     assert len(shingled) == 10  # a rebuild makes every signature again, and the same ones
     assert {r["title"]: (r["duplicate_of"], r["minhash"])
             for r in storage.read_table(tmp_path / "w", "articles").to_pylist()} == marks
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("stored", ["nulls", "no column"])
+def test_articles_stored_without_a_signature_are_signed_by_the_next_run(tmp_path: Path, stored: str) -> None:
+    def run(name: str, *rows: tuple[str, str]) -> None:
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({
+            "id": i, "url": f"https://{i}.example/{i}", "title": i, "date": f"2025-07-0{n + 1}", "text": text})
+            + "\n" for n, (i, text) in enumerate(rows)), encoding="utf-8")
+        news_pipeline(inputs=[str(tmp_path / f"{name}.jsonl")], out=str(tmp_path / "w"))
+
+    run("a", ("orig", STORY), ("ferry", "A ferry strike ended after a pay deal was agreed on the island."))
+    for part in (tmp_path / "w" / "articles").rglob("*.parquet"):  # as a version before signatures wrote them
+        table = pq.read_table(part)
+        table = table.drop_columns(["minhash"]) if stored == "no column" else table.set_column(
+            table.schema.get_field_index("minhash"), "minhash", pa.nulls(table.num_rows, pa.binary()))
+        pq.write_table(table, part)
+    run("b", ("early", "An unrelated report on the harbour's new lighthouse keeper and her first winter there."),
+        ("synd", "HARBOR CITY (Wire) - " + STORY.replace("Tuesday", "Tuesday night", 1)))
+    articles = {r["title"]: r for r in storage.read_table(tmp_path / "w", "articles").to_pylist()}
+    assert all(r["minhash"] for r in articles.values())
+    assert articles["synd"]["duplicate_of"] == articles["orig"]["article_id"]
 
 
 @pytest.mark.usefixtures("prefect_harness")

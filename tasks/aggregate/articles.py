@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
                  "ingested_at", "minhash", "story_id"]
-OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename, minhash is null from base"
+OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename from base"
 
 
 FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # what stories and places read of each article
@@ -79,11 +79,11 @@ def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
         return None
     if not merged.base.parts("articles"):
         return frozenset()
+    if not copies.all_signed(merged):
+        return None
     with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged, filename=True)) as con:
         rows = sql.on_every_core(con).sql(OUTLETS_SQL).fetchall()  # a row per part and outlet
-    if any(unsigned for *_, unsigned in rows):
-        return None
-    return frozenset(month for name, domain, outlet, file, _ in rows if registry.outlet_id(name, domain) != outlet
+    return frozenset(month for name, domain, outlet, file in rows if registry.outlet_id(name, domain) != outlet
                      and (month := months.month_of_part(str(file))))
 
 

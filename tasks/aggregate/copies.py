@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from tasks.aggregate import duplicates, sql
 from tasks.schemas import ARTICLES
@@ -58,6 +59,20 @@ class Regrouped:
 def stored_articles(merged: Merged, filename: bool = False) -> sql.Parquet:
     """The base version's articles as a DuckDB relation (with the column ``filename``, their part, if asked)."""
     return sql.Parquet(merged.commit.urls("articles", merged.base.parts("articles")), ARTICLES, filename)
+
+
+def all_signed(merged: Merged) -> bool:
+    """Whether every stored article has its signature, as the parts' footers count them (a part without the column,
+    written before signatures were stored, has none): reading the column would read every signature."""
+    fs = arrow_fs(merged.base.out)
+    for part in merged.base.parts("articles"):
+        footer = pq.read_metadata(part, filesystem=fs)
+        for group in (footer.row_group(i) for i in range(footer.num_row_groups)):
+            found = [group.column(j).statistics for j in range(group.num_columns)
+                     if group.column(j).path_in_schema == "minhash"]
+            if not found or found[0] is None or found[0].null_count != 0:  # None: not counted
+                return False
+    return True
 
 
 def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regrouped:
