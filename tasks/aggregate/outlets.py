@@ -96,35 +96,40 @@ def _fold(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
 
 
-# per outlet, from the articles: the figures, and the counts of each source name, domain and image credit. The
-# tone is summed as a decimal, exactly, so the mean does not depend on the order the rows come in; ties between
-# names or credits fall alphabetically, for the same reason
+# per outlet, from the articles in one scan: the figures (grouping level 3), and the counts of each source name (1)
+# and domain (2); the image credits' counts in another. The tone is summed as a decimal, exactly, so the mean does
+# not depend on the order the rows come in; ties between names or credits fall alphabetically, for the same reason
 OUTLET_FIGURES_SQL = f"""
-select outlet_id, count(*) as article_count, min(published_at) as first_published_at,
+select outlet_id, grouping(source_outlet, source_domain) as level, coalesce(source_outlet, source_domain) as v,
+       count(*) as article_count, min(published_at) as first_published_at,
        max(published_at) as last_published_at, quantile_cont(word_count, 0.5)::double as median_word_count,
        avg(coalesce(list_has_any(image_credits, {sorted(WIRES)}), false)::int) as wire_credit_share,
        sum(tone::double::decimal(38, 17)) / nullif(count(tone), 0) as mean_tone
-from articles group by all
+from articles group by grouping sets ((outlet_id), (outlet_id, source_outlet), (outlet_id, source_domain))
 """
-VALUES_SQL = {kind: f"select outlet_id, {column} as v, count(*) as n from articles where {column} <> '' group by all"
-              for kind, column in (("names", "source_outlet"), ("domains", "source_domain"))}
-VALUES_SQL["credits"] = ("select outlet_id, credit as v, count(*) as n from (select outlet_id, unnest(image_credits) "
-                         "as credit from articles) where credit is not null group by all")
+CREDITS_SQL = ("select outlet_id, credit as v, count(*) as n from (select outlet_id, unnest(image_credits) "
+               "as credit from articles) where credit is not null group by all")
+FIGURES = ["outlet_id", "article_count", "first_published_at", "last_published_at", "median_word_count",
+           "wire_credit_share", "mean_tone"]
 
 
 def build_outlets(con: duckdb.DuckDBPyConnection, registry: Registry, top: dict[str, list[str]] | None = None
                   ) -> pa.Table:
     """One row per outlet_id of the relation ``articles`` on ``con``: registry facts, names seen, counts, dates,
     wire credits and ``top`` entities. DuckDB sums them, so memory holds an outlet's figures, not its articles."""
+    found = con.sql(OUTLET_FIGURES_SQL).to_arrow_table().to_pylist()
+    counts = {kind: [(r["outlet_id"], r["v"], r["article_count"]) for r in found if r["level"] == level and r["v"]]
+              for kind, level in (("names", 1), ("domains", 2))}
+    counts["credits"] = con.sql(CREDITS_SQL).fetchall()
     values: dict[str, dict[str, list[str]]] = {}
-    for kind, query in VALUES_SQL.items():
+    for kind, rows in counts.items():
         counted: dict[str, list[str]] = defaultdict(list)
-        for oid, value, _ in sorted(con.sql(query).fetchall(), key=lambda r: (r[0], -r[2], r[1])):
+        for oid, value, _ in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
             counted[oid].append(value)  # most counted first
         values[kind] = counted
     top = top or {}
     rows = []
-    for figures in sorted(con.sql(OUTLET_FIGURES_SQL).to_arrow_table().to_pylist(), key=lambda r: r["outlet_id"]):
+    for figures in sorted(({c: r[c] for c in FIGURES} for r in found if r["level"] == 3), key=lambda r: r["outlet_id"]):
         oid = str(figures["outlet_id"])
         names, domains = values["names"].get(oid, []), values["domains"].get(oid, [])
         resolved = registry.resolve(names[0] if names else None, domains[0] if domains else None)
