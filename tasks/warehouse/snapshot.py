@@ -135,7 +135,8 @@ class Snapshot:
 
     def parts(self, name: str) -> list[str]:
         """The table's Parquet parts in this version; none if the table is newer than the version."""
-        return [f"{self.table_folder(name)}/{part}" for part in self.tables.get(name, ())]
+        folder = self.table_folder(name)
+        return [f"{folder}/{part}" for part in self.tables.get(name, ())]
 
     def parts_by_month(self, name: str) -> dict[str | None, list[str]]:
         return partitions.by_month(self.parts(name), self.tables.get(name, ()))
