@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES
 from tasks.warehouse import RunOutput, RunStamp, manifest, merge, partitions, storage, stored_articles
 from tasks.warehouse.commit import MAX_PARTS, Commit
+from tasks.warehouse.snapshot import columns_mark
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})
@@ -90,6 +92,28 @@ def test_a_failed_commit_changes_nothing_and_the_next_writer_cleans_up(
     assert not Path(attempt.path).exists()
     [warning] = [r.getMessage() for r in caplog.records if attempt.version in r.getMessage()]
     assert "failed" in warning and "killed run" not in warning  # this run failed: the log must not say killed
+
+
+def test_a_part_without_a_declared_column_is_given_it_unless_its_version_marked_the_columns(tmp_path: Path) -> None:
+    _run(tmp_path, [_article(1, "/in/a.txt")], ["/in/a.txt"])
+    state = tmp_path / storage.STATE_DIR / storage.CURRENT_FILE
+    record = json.loads(state.read_text(encoding="utf-8"))
+    assert record["columns"] == {name: columns_mark(name) for name in TABLES}
+
+    def strip() -> None:  # the outlets' part as a version before ``mean_tone`` was declared wrote it
+        [part] = (tmp_path / "outlets").glob("*.parquet")
+        pq.write_table(pq.read_table(part).drop_columns(["mean_tone"]), part)
+
+    def carry() -> list[str]:  # a commit carrying every table over; the outlets' columns after it
+        with storage.writer_lock(tmp_path):
+            Commit(storage.open_for_writing(tmp_path)).publish()
+        return pq.read_table(tmp_path / "outlets").column_names
+
+    strip()
+    state.write_text(json.dumps({k: v for k, v in record.items() if k != "columns"}), encoding="utf-8")
+    assert carry() == TABLES["outlets"].names  # no mark: the part's columns are read, and it is written again
+    strip()
+    assert "mean_tone" not in carry()  # marked: its parts are carried without reading their footers
 
 
 def test_file_count_stays_bounded_over_hundreds_of_commits(tmp_path: Path) -> None:

@@ -122,9 +122,9 @@ def build_outlets(con: duckdb.DuckDBPyConnection, registry: Registry, top: dict[
               for kind, level in (("names", 1), ("domains", 2))}
     counts["credits"] = con.sql(CREDITS_SQL).fetchall()
     values: dict[str, dict[str, list[str]]] = {}
-    for kind, rows in counts.items():
+    for kind, found_values in counts.items():
         counted: dict[str, list[str]] = defaultdict(list)
-        for oid, value, _ in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
+        for oid, value, _ in sorted(found_values, key=lambda r: (r[0], -r[2], r[1])):
             counted[oid].append(value)  # most counted first
         values[kind] = counted
     top = top or {}

@@ -28,6 +28,7 @@ from tasks.warehouse.snapshot import (
     STATE_DIR,
     Snapshot,
     arrow_fs,
+    columns_mark,
     encode_manifest,
     filesystem,
     is_local,
@@ -137,9 +138,10 @@ class Commit:
         older = []
         made = {folder}
         parts = self.base.parts(name) if parts is None else list(parts)
+        checked = self.base.columns.get(name) != columns_mark(name)  # else every part holds the declared columns
         for part, relative in zip(parts, part_names(self.base.table_folder(name), parts), strict=True):
             month = partitions.of_part(relative)
-            if pq.read_schema(part, filesystem=fs).names == TABLES[name].names and (
+            if (not checked or pq.read_schema(part, filesystem=fs).names == TABLES[name].names) and (
                     month is not None or name not in partitions.PARTITIONED):
                 if (into := f"{folder}/{relative}".rsplit("/", 1)[0]) not in made:
                     (os.makedirs if self.local else self.fs.makedirs)(into, exist_ok=True)  # fsspec's: 0.1 ms more
@@ -176,25 +178,26 @@ class Commit:
                                filesystem=arrow_fs(self.base.out))
             self._compact(name)
         tables = {name: part_names(f"{self.path}/{name}", self.parts(name)) for name in TABLES}
+        columns = {name: columns_mark(name) for name in TABLES}  # every part written, or kept, holds them
         if self.local:
-            self._publish_local(tables)
+            self._publish_local(tables, columns)
         else:
-            self._publish_remote(tables)
+            self._publish_remote(tables, columns)
         log.info("committed version %s of %s", self.version, self.base.out)
         shutil.rmtree(cache_dir(self.base.out), ignore_errors=True)  # the committed version holds that work now
-        return Snapshot(self.base.out, self.version, tables)
+        return Snapshot(self.base.out, self.version, tables, columns=columns)
 
-    def _publish_local(self, tables: dict[str, tuple[str, ...]]) -> None:
+    def _publish_local(self, tables: dict[str, tuple[str, ...]], columns: dict[str, str]) -> None:
         """The DuckDB file, fsync, then the tables swapped in (publish.py)."""
         path, out = Path(self.path), Path(self.base.out)
         publish_duckdb(path / DUCKDB_FILE, path, out)
         for folder in [*(path / name for name in TABLES), path, path.parent]:
             publish.fsync(folder)
         log.debug("synced version %s", self.version)
-        publish.publish(out, self.version, tables)
+        publish.publish(out, self.version, tables, columns)
         publish.remove_stale(out, self.version)
 
-    def _publish_remote(self, tables: dict[str, tuple[str, ...]]) -> None:
+    def _publish_remote(self, tables: dict[str, tuple[str, ...]], columns: dict[str, str]) -> None:
         """Object store: the version's new parts copied into the table folders, ``CURRENT`` written (one PUT: the
         commit for ``snapshot``), then the parts it no longer lists deleted. A reader listing ``DIR/<table>``
         meanwhile can find both, so it is told to read through ``snapshot`` or ``CURRENT`` (storage.py)."""
@@ -204,7 +207,7 @@ class Commit:
             for part in parts:
                 if part not in have:
                     self.fs.cp_file(f"{self.path}/{name}/{part}", f"{root}/{name}/{part}")
-        self.fs.pipe_file(f"{self.state}/{CURRENT_FILE}", encode_manifest(self.version, tables))
+        self.fs.pipe_file(f"{self.state}/{CURRENT_FILE}", encode_manifest(self.version, tables, columns))
         for name, parts in tables.items():
             folder = f"{root}/{name}"
             for stale, relative in zip(found := list_parts(self.base.out, folder), part_names(folder, found),

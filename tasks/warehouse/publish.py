@@ -78,9 +78,9 @@ def exchange(new: Path, live: Path) -> None:
     aside.rename(new)
 
 
-def publish(out: Path, version: str, tables: dict[str, tuple[str, ...]]) -> None:
-    """Make the written version ``version`` (its parts: ``tables``) the current one."""
-    write_atomically(out / STATE_DIR / PUBLISHING_FILE, encode_manifest(version, tables))
+def publish(out: Path, version: str, tables: dict[str, tuple[str, ...]], columns: dict[str, str]) -> None:
+    """Make the written version ``version`` (its parts: ``tables``, holding ``columns``) the current one."""
+    write_atomically(out / STATE_DIR / PUBLISHING_FILE, encode_manifest(version, tables, columns))
     complete(out)
 
 

@@ -24,6 +24,7 @@ Paths are never patterns: folders are listed, not globbed, so a warehouse may li
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -44,7 +45,8 @@ from tasks.warehouse import partitions
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
-CURRENT_FILE = "CURRENT"  # in STATE_DIR: the committed version and its parts, {"version": …, "tables": {…}}
+CURRENT_FILE = "CURRENT"  # in STATE_DIR: the committed version and its parts, {"version": …, "tables": {…}, and
+# "columns": {…}, the columns_mark of each table}
 PUBLISHING_FILE = "PUBLISHING"  # in STATE_DIR: a version being published; it becomes CURRENT (publish.py)
 PUBLISH_LOCK = "publish.lock"  # in STATE_DIR: the writer holds it while it swaps tables, a pinning reader shares it
 PINS_DIR = "pins"  # in STATE_DIR: one folder per local snapshot, hard links of the parts it reads
@@ -97,13 +99,22 @@ def part_names(folder: str, parts: list[str]) -> tuple[str, ...]:
     return tuple(p[len(folder) + 1:] if p.startswith(f"{folder}/") else p.rsplit("/", 1)[-1] for p in parts)
 
 
-def encode_manifest(version: str, tables: Manifest) -> bytes:
-    return json.dumps({"version": version, "tables": {k: list(v) for k, v in tables.items()}}, indent=1).encode()
+def encode_manifest(version: str, tables: Manifest, columns: Mapping[str, str] | None = None) -> bytes:
+    record: dict[str, object] = {"version": version, "tables": {k: list(v) for k, v in tables.items()}}
+    if columns:
+        record["columns"] = dict(columns)
+    return json.dumps(record, indent=1).encode()
 
 
 def decode_manifest(data: bytes) -> tuple[str, Manifest]:
     record = json.loads(data)
     return record["version"], {name: tuple(parts) for name, parts in record["tables"].items()}
+
+
+def columns_mark(name: str) -> str:
+    """A digest of table ``name``'s declared columns. A version's manifest records it for each table (``columns``)
+    when every part of the table holds those columns, as this version's commits make them (``Commit.keep``)."""
+    return hashlib.sha256(",".join(TABLES[name].names).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,7 @@ class Snapshot:
     version: str | None
     tables: Manifest = field(default_factory=dict, compare=False)
     where: str = field(default="", compare=False)  # a path on the warehouse's file system; "" = the warehouse
+    columns: Mapping[str, str] = field(default_factory=dict, compare=False)  # table → columns_mark its parts hold
 
     @property
     def sequence(self) -> int:
@@ -217,7 +229,7 @@ def current(out: str | Path) -> Snapshot:
         folder = version_path(root, version)
         tables = {name: part_names(f"{folder}/{name}", list_parts(out, f"{folder}/{name}")) for name in TABLES}
         return Snapshot(out, version, tables, folder)
-    return Snapshot(out, version, tables)
+    return Snapshot(out, version, tables, columns=json.loads(data).get("columns", {}))
 
 
 @contextmanager
@@ -253,7 +265,7 @@ def snapshot(out: str | Path) -> Iterator[Snapshot]:
                 for part in parts:
                     (pin / name / part).parent.mkdir(exist_ok=True)  # a month's folder
                     _link(Path(out), name, part, pin / name / part)
-        yield Snapshot(out, snap.version, snap.tables, str(pin))
+        yield Snapshot(out, snap.version, snap.tables, str(pin), snap.columns)
     finally:
         if lease >= 0:
             os.close(lease)
