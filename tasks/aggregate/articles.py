@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 ARTICLE_MARKS = ["article_id", "title", "text", "content_hash", "source_outlet", "source_domain", "published_at",
                  "ingested_at", "minhash", "story_id"]
 OUTLETS_SQL = "select distinct source_outlet, source_domain, outlet_id, filename from base"
-
-
 FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # what stories and places read of each article
 
 
@@ -54,10 +52,8 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     the months where a mark changed, which it returns."""
     outlets_moved = None if touched is None else _outlets_moved(merged, registry)
     incremental, moved = outlets_moved is not None, outlets_moved or frozenset()
-    stored = merged.base.num_rows("articles")
-    held = stored - len(merged.removed) + sum(batch.num_rows for batch in merged.commit.staged("articles",
-                                                                                               ["article_id"]))
-    clustered = frozenset(touched or ()) | moved if incremental and stories.month_local(min(stored, held)) else None
+    clustered, held = story_months(merged, touched or (), moved)
+    clustered = clustered if incremental else None  # every month: a rebuild, or articles stored unsigned
     marks = article_marks(merged, registry, clustered, incremental)
     give_back_memory()
     remarked = moved | marks.remarked if incremental else None
@@ -85,6 +81,16 @@ def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
         rows = sql.on_every_core(con).sql(OUTLETS_SQL).fetchall()  # a row per part and outlet
     return frozenset(month for name, domain, outlet, file in rows if registry.outlet_id(name, domain) != outlet
                      and (month := months.month_of_part(str(file))))
+
+
+def story_months(merged: Merged, touched: Collection[str], moved: Collection[str]) -> tuple[Months, int]:
+    """The months whose stories this run clusters: those it ``touched`` (added or removed articles in), and those
+    where a stored article's outlet ``moved`` (a story holds one article per outlet); None, every month, when the
+    base or the new version is clustered as one block. And how many articles the new version holds."""
+    stored = merged.base.num_rows("articles")
+    held = stored - len(merged.removed) + sum(batch.num_rows for batch in merged.commit.staged("articles",
+                                                                                               ["article_id"]))
+    return (frozenset(touched) | frozenset(moved) if stories.month_local(min(stored, held)) else None), held
 
 
 def facts(commit: Commit, held: Months) -> pa.Table:
