@@ -28,8 +28,8 @@ BY_COLUMN = {"articles": "published_at", "entity_daily": "day", "place_country_d
 BY_ARTICLE = frozenset({"sentences", "entities", "quotes"})  # rows in their article's month
 PARTITIONED = frozenset(BY_COLUMN) | BY_ARTICLE
 DESCRIPTION = ("Partition (a folder, month=YYYY-MM): the UTC month of the article's publication (a story's: its "
-               "first article's), 'undated' without a date. Readers of the folder (DuckDB with hive_partitioning, pandas, Polars) see it as "
-               "a column; filter on it to read only those months' files.")
+               "first article's), 'undated' without a date. Readers of the folder (DuckDB with hive_partitioning, "
+               "pandas, Polars) see it as a column; filter on it to read only those months' files.")
 
 
 def months(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
