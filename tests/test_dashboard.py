@@ -20,7 +20,7 @@ from flows.news_pipeline import news_pipeline
 from tasks.dashboard.geometry import countries_geojson, signed_area
 from tasks.dashboard.server import PAGES, make_server
 from tasks.warehouse import storage
-from tasks.warehouse.snapshot import decode_manifest, encode_manifest
+from tasks.warehouse.version_record import decode_manifest, encode_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -25,7 +25,7 @@ from tasks.records import CleanArticle, NlpRows, Quarantined
 from tasks.schemas import ARTICLES, ENTITIES, QUOTES, SENTENCES, TABLES
 from tasks.warehouse import RunOutput, RunStamp, manifest, merge, partitions, storage, stored_articles
 from tasks.warehouse.commit import MAX_PARTS, Commit
-from tasks.warehouse.snapshot import columns_mark
+from tasks.warehouse.version_record import columns_mark
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
 NO_ROWS = NlpRows(SENTENCES.empty_table(), ENTITIES.empty_table(), QUOTES.empty_table(), {})

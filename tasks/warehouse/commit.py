@@ -28,8 +28,6 @@ from tasks.warehouse.snapshot import (
     STATE_DIR,
     Snapshot,
     arrow_fs,
-    columns_mark,
-    encode_manifest,
     filesystem,
     is_local,
     list_parts,
@@ -39,6 +37,7 @@ from tasks.warehouse.snapshot import (
     version_path,
 )
 from tasks.warehouse.storage import cache_dir, next_version
+from tasks.warehouse.version_record import columns_mark, encode_manifest
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,13 @@ from tasks.warehouse.snapshot import (
     DUCKDB_FILE,
     STATE_DIR,
     Snapshot,
-    encode_manifest,
     filesystem,
     is_local,
     location,
     snapshot,
 )
 from tasks.warehouse.storage import USER_VIEWS_FILE, WarehouseError
+from tasks.warehouse.version_record import encode_manifest
 
 COPY_BYTES = 8 * 2**20
 

@@ -31,10 +31,9 @@ from tasks.warehouse.snapshot import (
     PINS_DIR,
     PUBLISHING_FILE,
     STATE_DIR,
-    decode_manifest,
-    encode_manifest,
     publish_lock,
 )
+from tasks.warehouse.version_record import decode_manifest, encode_manifest
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ Paths are never patterns: folders are listed, not globbed, so a warehouse may li
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -42,6 +41,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from tasks.schemas import TABLES
 from tasks.warehouse import partitions
+from tasks.warehouse.version_record import Manifest, decode_manifest
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
@@ -53,7 +53,6 @@ PINS_DIR = "pins"  # in STATE_DIR: one folder per local snapshot, hard links of 
 LEASE_FILE = "lease"  # in a pin: its reader holds a shared flock on it
 SCAN_ROWS = 1024  # rows per batch when a table is read batch by batch (articles: ~6 MB)
 
-Manifest = Mapping[str, tuple[str, ...]]  # table name → its parts' file names, in the order they were written
 
 
 def location(out: str | Path) -> str:
@@ -97,24 +96,6 @@ def list_parts(out: str, folder: str) -> list[str]:
 def part_names(folder: str, parts: list[str]) -> tuple[str, ...]:
     """``parts`` (paths under ``folder``) as ``CURRENT`` lists them: relative to the table's folder."""
     return tuple(p[len(folder) + 1:] if p.startswith(f"{folder}/") else p.rsplit("/", 1)[-1] for p in parts)
-
-
-def encode_manifest(version: str, tables: Manifest, columns: Mapping[str, str] | None = None) -> bytes:
-    record: dict[str, object] = {"version": version, "tables": {k: list(v) for k, v in tables.items()}}
-    if columns:
-        record["columns"] = dict(columns)
-    return json.dumps(record, indent=1).encode()
-
-
-def decode_manifest(data: bytes) -> tuple[str, Manifest]:
-    record = json.loads(data)
-    return record["version"], {name: tuple(parts) for name, parts in record["tables"].items()}
-
-
-def columns_mark(name: str) -> str:
-    """A digest of table ``name``'s declared columns. A version's manifest records it for each table (``columns``)
-    when every part of the table holds those columns, as this version's commits make them (``Commit.keep``)."""
-    return hashlib.sha256(",".join(TABLES[name].names).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
