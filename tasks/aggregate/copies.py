@@ -84,12 +84,10 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
         sql.on_every_core(con)  # the stored articles meet the run's few groups
         groups = {str(row[0]) for row in con.sql(LEFT_SQL).fetchall()} if removed else set()
-        seen: set[tuple[str, str]] = set()  # a pair is found once per band it shares
-        for probe, (a, h, p, i, m, of, _) in candidates(merged, added):
+        for probe, (a, h, p, i, m, of, _) in candidates(merged, added):  # each pair once
             original = of or a
-            if (probe, a) in seen or original in groups or a in merged.removed:
+            if original in groups or a in merged.removed:
                 continue
-            seen.add((probe, a))
             if duplicates.is_copy(by_id[probe], duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)):
                 groups.add(original)
         con.register("groups", pa.table({"original": pa.array(sorted(groups), pa.string())}))
