@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import task
 from prefect.cache_policies import NONE
 
@@ -22,7 +24,7 @@ from tasks.aggregate.articles import facts as article_facts
 from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
-from tasks.aggregate.outlets import Registry, build_outlets
+from tasks.aggregate.outlets import Registry, build_outlets, changed_outlets
 from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
 
@@ -57,10 +59,15 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     with sql.connect(fs, **counted, articles=sql.Parquet(commit.urls("articles"), ARTICLES)) as con:
         outlets = build_outlets(sql.on_every_core(con), registry, top_entities(con, "outlet_id"))  # a row per outlet
     commit.write("outlets", outlets)
-    # the months whose stories are built again: clustered again, or a mention changed entity or name (all of them
-    # when an outlet's name changed, or none is stored)
-    renamed = outlets_changed(merged.base, outlets, "name") or not merged.base.num_rows("stories")
-    recount = None if renamed else months.union(rewrite.named, marked.stories)
+    # the months whose stories are built again: clustered again, a mention changed entity or name, or an outlet
+    # renamed has articles there (all of them when none is stored)
+    renamed = changed_outlets(merged.base, outlets, "name")
+    recount = None if renamed is None or not merged.base.num_rows("stories") else months.union(
+        rewrite.named, marked.stories)
+    if recount is not None and renamed:  # a story lies in one month: those of the renamed outlets' articles
+        held = facts(None)
+        recount |= set(map(str, pc.unique(held.filter(pc.is_in(held["outlet_id"], pa.array(sorted(renamed))))[
+            "month"]).to_pylist()))
     by_month = stories.month_local(marked.articles)  # each story then lies in one month
     top = catalog.story_top_entities(commit, recount, by_month=by_month)
     stories.write_stories(merged, facts, outlets, recount, top, by_month)

@@ -158,13 +158,20 @@ def mean_tone(articles: list[dict[str, Any]]) -> float | None:
 
 def changed(base: Snapshot, outlets: pa.Table, column: str) -> bool:
     """Whether an outlet of the committed version has another ``column`` in the run's ``outlets``: a country the
-    registry learnt or corrected, a name its articles now give otherwise. What was derived from the stored articles
-    with the old value changes in every month."""
+    registry learnt or corrected. What was derived from the stored articles with the old value changes in every
+    month."""
+    found = changed_outlets(base, outlets, column)
+    return found is None or bool(found)
+
+
+def changed_outlets(base: Snapshot, outlets: pa.Table, column: str) -> frozenset[str] | None:
+    """The outlets of the committed version with another ``column`` in the run's ``outlets`` (a name their articles
+    now give otherwise); None, all of them, when the committed version does not hold the column."""
     if not base.num_rows("outlets"):
-        return False
+        return frozenset()
     before = base.read("outlets")
     if column not in before.column_names:
-        return True
+        return None
     value = dict(zip(before["outlet_id"].to_pylist(), before[column].to_pylist(), strict=True))
-    return any(o in value and value[o] != v
-               for o, v in zip(outlets["outlet_id"].to_pylist(), outlets[column].to_pylist(), strict=True))
+    return frozenset(str(o) for o, v in zip(outlets["outlet_id"].to_pylist(), outlets[column].to_pylist(), strict=True)
+                     if o in value and value[o] != v)
