@@ -31,6 +31,7 @@ from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
 
+
 def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None:
     """Write the derived tables of ``merged``'s version, reading the warehouse a batch (or a month) at a time:
     articles with outlet, duplicate and story marks, entities with merged ids and canonical names, quotes with
