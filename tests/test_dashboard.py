@@ -82,7 +82,7 @@ def test_a_warehouse_from_before_month_partitions_is_told_to_rebuild(warehouse: 
     shutil.copytree(warehouse, old)
     for part in (old / "articles").rglob("*.parquet"):  # parts at the top of the folder, as before partitions
         part.rename(old / "articles" / part.name)
-    version, tables = decode_manifest((old / storage.STATE_DIR / storage.CURRENT_FILE).read_bytes())
+    version, tables, _ = decode_manifest((old / storage.STATE_DIR / storage.CURRENT_FILE).read_bytes())
     tables["articles"] = tuple(name.rsplit("/", 1)[-1] for name in tables["articles"])
     (old / storage.STATE_DIR / storage.CURRENT_FILE).write_bytes(encode_manifest(version, tables))
     with pytest.raises(SystemExit) as stop:

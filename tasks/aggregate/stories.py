@@ -263,7 +263,7 @@ def write_stories(merged: Merged, facts_of: Facts, outlets: pa.Table, recount: M
     a version written before stories were partitioned: its rows, a batch at a time)."""
     commit = merged.commit
     carried = months.carry(merged, "stories", recount)
-    facts = facts_of(carried)  # every article's, to carry the stored stories row by row
+    facts = facts_of(carried)  # the months recounted; every article's where stories are carried row by row
     with commit.writer("stories") as out:
         fact_months = facts["month"]
         again = None

@@ -88,7 +88,7 @@ def complete(out: Path) -> None:
     version's, move its DuckDB file in, rename ``PUBLISHING`` to ``CURRENT``. Safe to repeat after a kill."""
     state = out / STATE_DIR
     try:
-        version, tables = decode_manifest((state / PUBLISHING_FILE).read_bytes())
+        version, tables, _ = decode_manifest((state / PUBLISHING_FILE).read_bytes())
     except FileNotFoundError:
         return
     staged = state / "versions" / version

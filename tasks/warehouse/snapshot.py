@@ -24,7 +24,6 @@ Paths are never patterns: folders are listed, not globbed, so a warehouse may li
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import uuid
@@ -45,14 +44,12 @@ from tasks.warehouse.version_record import Manifest, decode_manifest
 
 STATE_DIR = ".newslake"
 DUCKDB_FILE = "newslake.duckdb"
-CURRENT_FILE = "CURRENT"  # in STATE_DIR: the committed version and its parts, {"version": …, "tables": {…}, and
-# "columns": {…}, the columns_mark of each table}
+CURRENT_FILE = "CURRENT"  # in STATE_DIR: the committed version, its parts and columns marks (version_record.py)
 PUBLISHING_FILE = "PUBLISHING"  # in STATE_DIR: a version being published; it becomes CURRENT (publish.py)
 PUBLISH_LOCK = "publish.lock"  # in STATE_DIR: the writer holds it while it swaps tables, a pinning reader shares it
 PINS_DIR = "pins"  # in STATE_DIR: one folder per local snapshot, hard links of the parts it reads
 LEASE_FILE = "lease"  # in a pin: its reader holds a shared flock on it
 SCAN_ROWS = 1024  # rows per batch when a table is read batch by batch (articles: ~6 MB)
-
 
 
 def location(out: str | Path) -> str:
@@ -204,13 +201,13 @@ def current(out: str | Path) -> Snapshot:
     except FileNotFoundError:
         return Snapshot(out, None)
     try:
-        version, tables = decode_manifest(data)
+        version, tables, columns = decode_manifest(data)
     except ValueError:  # newslake < 0.5 on an object store: CURRENT named the version, whose folder held the tables
         version = data.decode().strip()
         folder = version_path(root, version)
         tables = {name: part_names(f"{folder}/{name}", list_parts(out, f"{folder}/{name}")) for name in TABLES}
         return Snapshot(out, version, tables, folder)
-    return Snapshot(out, version, tables, columns=json.loads(data).get("columns", {}))
+    return Snapshot(out, version, tables, columns=columns)
 
 
 @contextmanager

@@ -19,9 +19,11 @@ def encode_manifest(version: str, tables: Manifest, columns: Mapping[str, str] |
     return json.dumps(record, indent=1).encode()
 
 
-def decode_manifest(data: bytes) -> tuple[str, Manifest]:
+def decode_manifest(data: bytes) -> tuple[str, Manifest, dict[str, str]]:
+    """The version, its parts and its columns marks (none from a version before the marks)."""
     record = json.loads(data)
-    return record["version"], {name: tuple(parts) for name, parts in record["tables"].items()}
+    return (record["version"], {name: tuple(parts) for name, parts in record["tables"].items()},
+            dict(record.get("columns", {})))
 
 
 def columns_mark(name: str) -> str:
