@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from flows.news_pipeline import news_pipeline
-from tasks.aggregate import outlets, place_evidence, place_tables
+from tasks.aggregate import outlets, place_counts, place_evidence, place_tables
 from tasks.aggregate.place_tables import month_evidence, placed_months
 from tasks.aggregate.places import Evidence, pool
 from tasks.schemas import TABLES
@@ -140,16 +140,17 @@ def _daily(out: Path) -> list[tuple[Any, ...]]:
 def test_a_place_that_changes_country_moves_its_counts_in_months_the_run_does_not_write(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out, counted = tmp_path / "w", []
-    monkeypatch.setattr(place_tables, "MENTION_BYTES_PER_QUERY", 1)  # the runs count a month per query
-    whole = place_tables._country_rows
+    monkeypatch.setattr(place_counts, "MENTION_BYTES_PER_QUERY", 1)  # the runs count a month per query
+    whole = place_counts._country_rows
 
-    def recorded(commit: Commit, detail: Any, chunk: list[str | None], countries: list[str],
-                 kept: list[str]) -> Any:
+    def recorded(commit: Commit, detail: Any, chunk: list[str | None], countries: list[str], kept: list[str],
+                 relocated: list[str] | None) -> Any:
         counted.append((tuple(chunk), tuple(countries)))
-        return whole(commit, detail, chunk, countries, kept)
+        return whole(commit, detail, chunk, countries, kept, relocated)
 
-    monkeypatch.setattr(place_tables, "_country_rows", recorded)
-    runs = [[("a", "2024-01-09", "Paris was quiet on Monday, and Tokyo was busy with visitors all day.")],
+    monkeypatch.setattr(place_counts, "_country_rows", recorded)
+    runs = [[("a", "2024-01-09", "Paris was quiet on Monday, and Tokyo was busy with visitors all day."),
+             ("z", "2024-01-20", "Boston opened a new tram line on Saturday, and its mayor rode it first.")],
             [("b", "2024-03-04", "Residents of Paris, Texas, opened a bridge; Paris, Texas, holds a fair in May. "
                                  "Osaka holds one in June.")]]
     for run, rows in enumerate(runs):
@@ -158,8 +159,9 @@ def test_a_place_that_changes_country_moves_its_counts_in_months_the_run_does_no
             first, counted = {country for day, country, *_ in _daily(out)}, []
             # the next run takes the kept totals, less the months it writes: it sums no month's evidence again
             monkeypatch.setattr(place_evidence, "summed", lambda *_: pytest.fail("every month's evidence summed"))
-    january = {country for day, country, *_ in _daily(out) if day.month == 1}
-    assert (first, january) == ({"FR", "JP"}, {"US", "JP"})  # January's Paris now in Texas; Tokyo's kept
+    january = {(day.day, country) for day, country, *_ in _daily(out) if day.month == 1}
+    # January's Paris now in Texas; Tokyo's kept, and so is the American row of a day not naming Paris
+    assert (first, january) == ({"FR", "JP", "US"}, {(9, "US"), (9, "JP"), (20, "US")})
     # January counts again Paris's countries only: Osaka, new in March, is in Japan but not in January
     assert [countries for chunk, countries in counted if chunk == ("2024-01",)] == [("FR", "US")]
     kept = _daily(out)

@@ -7,7 +7,7 @@ articles (``articles``), merged entity ids and canonical names on mentions and t
 and the name index (``entities``), outlets (``outlets``) and stories (``stories``), computed by DuckDB (``sql``) over
 those parts; last the places they name, resolved against an offline
 gazetteer (``places``) from the evidence of their articles, counted a month at a time (``place_evidence``), and
-their counts per country (``place_tables``)."""
+their counts per country (``place_counts``)."""
 
 from __future__ import annotations
 

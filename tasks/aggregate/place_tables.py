@@ -1,6 +1,6 @@
 """The ``places`` table (one row per place entity, resolved by ``places`` from the evidence of its articles, stored a
-month at a time: ``place_evidence``) and ``place_country_daily`` (mentions of places per country, outlet and day,
-for maps), from the committed entities, articles and outlets."""
+month at a time: ``place_evidence``), from the committed entities, articles and outlets; then their counts per
+country (``place_counts``)."""
 
 from __future__ import annotations
 
@@ -8,46 +8,29 @@ import functools
 import logging
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.aggregate import months, place_evidence, sql
+from tasks.aggregate import months, place_counts, place_evidence
 from tasks.aggregate.gazetteer import Gazetteer, build
 from tasks.aggregate.months import Facts, Months, Spelling
 from tasks.aggregate.place_names import PLACE_LABELS, Mention, name_parts, place_mention
 from tasks.aggregate.places import Evidence, article_evidence, as_town, pool, resolve
 from tasks.memory import give_back_memory
 from tasks.names import entity_key
-from tasks.schemas import ARTICLES, ENTITIES, PLACE_COUNTRY_DAILY, PLACES
+from tasks.schemas import PLACES
 from tasks.warehouse.snapshot import scan
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
-    from tasks.warehouse.commit import Commit
 
 log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["article_id", "char_start", "char_end", "text", "label", "model_label", "entity_id",
                   "canonical_name"]
 
-PLACE_COUNTRY_DAILY_SQL = """
-with per_article as (  -- counted an article at a time, then its articles are rows, not a distinct count: it spills
-  select e.article_id, p.country_code, count(*) as mentions
-  from entities e join places p using (entity_id)
-  where p.country_code in (select country_code from counted)
-  group by all)
-select m.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
-       sum(m.mentions)::bigint as mentions, count(*) as articles
-from per_article m join articles a using (article_id)
-group by all
-union all
-select * from stored where country_code not in (select country_code from counted)
-order by day, country_code, outlet_id
-"""
-MENTION_BYTES_PER_QUERY = 64 * 2**20  # stored mentions (Parquet bytes) one count reads: a million articles' at once
-# ran out of DuckDB's memory limit, so months are counted in runs of about this size (a larger month alone)
 
 
 def outlet_countries(facts_of: Facts, outlets: pa.Table, months: Collection[str]) -> dict[str, str | None]:
@@ -216,7 +199,7 @@ def write_places(merged: Merged, recount: Months, changed: Mapping[str, Collecti
     commit.write("places", places)
     del gaz, read
     give_back_memory()
-    write_country_daily(merged, places, moved, _country_changed(stored, places))
+    place_counts.write_country_daily(merged, places, moved, place_counts.country_changed(stored, places))
 
 
 def _resolved_again(merged: Merged, written: Collection[str], stored: pa.Table,
@@ -231,69 +214,3 @@ def _resolved_again(merged: Merged, written: Collection[str], stored: pa.Table,
     renamed = {str(e) for e, n in zip(stored["entity_id"].to_pylist(), stored["name"].to_pylist(), strict=True)
                if canonical.get(str(e)) != n}
     return old | renamed
-
-
-def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
-                        relocated: Collection[tuple[str, str | None]]) -> None:
-    """``place_country_daily`` of the months ``moved`` names (None: every month), counted from their mentions and
-    articles (``places``); in the other months naming a place ``relocated`` (entity id, country: before and after
-    its country changed), the rows of that place's countries counted again, not every changed country's (a place
-    new in the run's months is in none of them), the others' carried; the other months' parts carried over."""
-    commit = merged.commit
-    countries: dict[str, set[str]] = {}  # a relocated place's countries, before and after
-    for entity_id, country in relocated:
-        countries.setdefault(entity_id, set()).update([country] if country else [])
-    by_countries: dict[tuple[str, ...], set[str]] = {}  # the months touched so, by the countries counted again there
-    if moved is not None:
-        for month, ids in months.counted_in(commit, commit.parts("entity_daily"), set(countries)).items():
-            if month not in moved:
-                by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
-    touched = {month for held in by_countries.values() for month in held}
-    if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
-        moved, by_countries = None, {}  # nothing carried: every month counted
-    stored = merged.base.parts_by_month("place_country_daily")
-    detail = {name: commit.parts_by_month(name) for name in ("entities", "articles")}
-    every = [str(c) for c in pc.unique(places["country_code"].drop_null()).to_pylist()]
-    with commit.writer("place_country_daily") as out:
-        for chunk in _month_runs(commit, detail["entities"], moved):
-            out.write_all(_country_rows(commit, detail, chunk, every, []))
-        for changed, held in sorted(by_countries.items()):
-            for chunk in _month_runs(commit, detail["entities"], frozenset(held)):
-                out.write_all(_country_rows(commit, detail, chunk, list(changed),
-                                            [p for m in chunk for p in stored.get(m, [])]))
-
-
-def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: Months) -> Iterator[list[str | None]]:
-    """The months ``counted`` (None: every month, and parts outside any month folder) in runs whose mentions
-    (``parts``, by month) hold about ``MENTION_BYTES_PER_QUERY``."""
-    run: list[str | None] = []
-    size = 0
-    for month in sorted((m for m in parts if counted is None or m in counted), key=str):
-        found = sum(commit.fs.size(p) for p in parts[month])
-        if run and size + found > MENTION_BYTES_PER_QUERY:
-            yield run
-            run, size = [], 0
-        run.append(month)
-        size += found
-    if run:
-        yield run
-
-
-def _country_rows(commit: Commit, detail: Mapping[str, Mapping[str | None, list[str]]], chunk: list[str | None],
-                  countries: list[str], kept: list[str]) -> Iterator[pa.RecordBatch]:
-    """``place_country_daily``'s rows of the months ``chunk``: those of ``countries`` counted from the months'
-    mentions and articles (``detail``: their parts by month), the others from the stored parts ``kept``."""
-    read = {name: sql.Parquet(commit.urls(name, [p for m in chunk for p in detail[name].get(m, [])]), schema)
-            for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
-    with sql.connect(commit.sql_filesystem, **read, places=sql.Parquet(commit.urls("places"), PLACES),
-                     counted=pa.table({"country_code": pa.array(countries, pa.string())}),
-                     stored=sql.Parquet(commit.urls("place_country_daily", kept), PLACE_COUNTRY_DAILY)) as con:
-        yield from sql.stream(con, PLACE_COUNTRY_DAILY_SQL)
-
-
-def _country_changed(stored: pa.Table, places: pa.Table) -> set[tuple[str, str | None]]:
-    """The entities whose country differs between the committed ``stored`` places and the run's (or that one
-    lacks), with their countries before and after."""
-    held = [{(str(e), c) for e, c in zip(t["entity_id"].to_pylist(), t["country_code"].to_pylist(), strict=True)}
-            for t in (stored, places)]
-    return held[0] ^ held[1]
