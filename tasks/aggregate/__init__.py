@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from prefect import task
 from prefect.cache_policies import NONE
 
@@ -65,10 +63,8 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     renamed = changed_outlets(merged.base, outlets, "name")
     recount = None if renamed is None or not merged.base.num_rows("stories") else months.union(
         rewrite.named, marked.stories)
-    if recount is not None and renamed:  # a story lies in one month: those of the renamed outlets' articles
-        held = facts(None)
-        recount |= set(map(str, pc.unique(held.filter(pc.is_in(held["outlet_id"], pa.array(sorted(renamed))))[
-            "month"]).to_pylist()))
+    if recount is not None and renamed:  # a story lies in one month: those of the renamed outlets' stored articles
+        recount = months.union(recount, marked.months_of(renamed))  # (the run's are in months clustered again)
     by_month = stories.month_local(marked.articles)  # each story then lies in one month
     top = catalog.story_top_entities(commit, recount, by_month=by_month)
     stories.write_stories(merged, facts, outlets, recount, top, by_month)

@@ -12,7 +12,7 @@ rebuild would give them (``--rebuild`` clusters every month)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,18 +39,26 @@ FACTS = ["article_id", "outlet_id", "published_at", "story_id"]  # what stories 
 class Remarked:
     """The months where a run changed article marks (None: every month, as in a rebuild or a warehouse with articles
     stored without a signature): ``copies``, those holding a stored article whose outlet or duplicate marks changed;
-    ``stories``, those whose stories were clustered again; and how many ``articles`` the version holds."""
+    ``stories``, those whose stories were clustered again; how many ``articles`` the version holds; and the months
+    holding each outlet's stored articles (``outlet_months``, read with the outlets' folding: None when unread)."""
 
     copies: Months
     stories: Months
     articles: int
+    outlet_months: Mapping[str, frozenset[str]] | None
+
+    def months_of(self, outlet_ids: Collection[str]) -> Months:
+        """The months holding a stored article of ``outlet_ids`` (None: unknown)."""
+        if self.outlet_months is None:
+            return None
+        return frozenset(m for o in outlet_ids for m in self.outlet_months.get(o, ()))
 
 
 def write_articles(merged: Merged, registry: Registry, touched: Collection[str] | None) -> Remarked:
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     ``touched``, adding or removing articles there, or of every month when that is None, a rebuild), written again in
     the months where a mark changed, which it returns."""
-    outlets_moved = None if touched is None else _outlets_moved(merged, registry)
+    outlets_moved, outlet_months = (None, None) if touched is None else _outlets_moved(merged, registry)
     incremental, moved = outlets_moved is not None, outlets_moved or frozenset()
     clustered, held = story_months(merged, touched or (), moved)
     clustered = clustered if incremental else None  # every month: a rebuild, or articles stored unsigned
@@ -64,23 +72,29 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     with merged.commit.writer("articles") as articles:
         articles.write_all(with_marks(batch, registry, marks) for batch in merged.batches(
             "articles", ARTICLES.names, months=written))
-    return Remarked(remarked, clustered, held)
+    return Remarked(remarked, clustered, held, outlet_months)
 
 
-def _outlets_moved(merged: Merged, registry: Registry) -> frozenset[str] | None:
-    """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt); None
-    when a stored article lies outside a month folder or has no signature: the run then marks every article afresh,
-    and stores the signatures it lacked."""
+def _outlets_moved(merged: Merged, registry: Registry) -> tuple[Months, dict[str, frozenset[str]] | None]:
+    """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt), and the
+    months holding each stored outlet's articles; None, None when a stored article lies outside a month folder or
+    has no signature: the run then marks every article afresh, and stores the signatures it lacked."""
     if None in merged.base.parts_by_month("articles"):
-        return None
+        return None, None
     if not merged.base.parts("articles"):
-        return frozenset()
+        return frozenset(), {}
     if not copies.all_signed(merged):
-        return None
+        return None, None
     with sql.connect(merged.commit.sql_filesystem, base=copies.stored_articles(merged, filename=True)) as con:
         rows = sql.on_every_core(con).sql(OUTLETS_SQL).fetchall()  # a row per part and outlet
-    return frozenset(month for name, domain, outlet, file in rows if registry.outlet_id(name, domain) != outlet
-                     and (month := months.month_of_part(str(file))))
+    moved: set[str] = set()
+    held: dict[str, set[str]] = {}
+    for name, domain, outlet, file in rows:
+        if month := months.month_of_part(str(file)):
+            held.setdefault(str(outlet), set()).add(month)
+            if registry.outlet_id(name, domain) != outlet:
+                moved.add(month)
+    return frozenset(moved), {outlet: frozenset(found) for outlet, found in held.items()}
 
 
 def story_months(merged: Merged, touched: Collection[str], moved: Collection[str]) -> tuple[Months, int]:
