@@ -144,9 +144,9 @@ def test_a_place_that_changes_country_moves_its_counts_in_months_the_run_does_no
     whole = place_counts._country_rows
 
     def recorded(commit: Commit, detail: Any, chunk: list[str | None], countries: list[str], kept: list[str],
-                 relocated: list[str] | None) -> Any:
+                 cells: Any) -> Any:
         counted.append((tuple(chunk), tuple(countries)))
-        return whole(commit, detail, chunk, countries, kept, relocated)
+        return whole(commit, detail, chunk, countries, kept, cells)
 
     monkeypatch.setattr(place_counts, "_country_rows", recorded)
     runs = [[("a", "2024-01-09", "Paris was quiet on Monday, and Tokyo was busy with visitors all day."),

@@ -4,6 +4,7 @@ committed entities and articles and the run's ``places``, a month at a time; the
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 
 from tasks.aggregate import months, sql
 from tasks.aggregate.months import Months
-from tasks.schemas import ARTICLES, ENTITIES, PLACE_COUNTRY_DAILY, PLACES
+from tasks.schemas import ARTICLES, ENTITIES, ENTITY_DAILY, PLACE_COUNTRY_DAILY, PLACES
 
 if TYPE_CHECKING:
     from tasks.warehouse import Merged
@@ -32,15 +33,10 @@ select * from stored where country_code not in (select country_code from counted
 order by day, country_code, outlet_id
 """
 PLACE_COUNTRY_CELLS_SQL = """
-with cell as (  -- an outlet's day with an article naming a relocated place: elsewhere no count can change
-  select distinct a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day
-  from entities e join articles a using (article_id)
-  where e.entity_id in (select entity_id from relocated)),
-recounted as (
+with recounted as (  -- the articles of the outlets' days (cells) naming a relocated place: no other count changes
   select a.article_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day
-  from articles a
-  where exists (select 1 from cell c where c.outlet_id = a.outlet_id
-                and c.day is not distinct from cast(a.published_at at time zone 'UTC' as date))),
+  from articles a semi join cells c
+    on c.outlet_id = a.outlet_id and c.day is not distinct from cast(a.published_at at time zone 'UTC' as date)),
 per_article as (
   select e.article_id, p.country_code, count(*) as mentions
   from entities e join places p using (entity_id)
@@ -53,9 +49,10 @@ group by all
 union all
 select * from stored s
 where s.country_code not in (select country_code from counted)
-   or not exists (select 1 from cell c where c.outlet_id = s.outlet_id and c.day is not distinct from s.day)
+   or not exists (select 1 from cells c where c.outlet_id = s.outlet_id and c.day is not distinct from s.day)
 order by day, country_code, outlet_id
 """
+CELLS_SQL = "select distinct filename, entity_id, outlet_id, day from daily semi join ids using (entity_id)"
 MENTION_BYTES_PER_QUERY = 64 * 2**20  # stored mentions (Parquet bytes) one count reads: a million articles' at once
 # ran out of DuckDB's memory limit, so months are counted in runs of about this size (a larger month alone)
 
@@ -71,11 +68,10 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
     for entity_id, country in relocated:
         countries.setdefault(entity_id, set()).update([country] if country else [])
     by_countries: dict[tuple[str, ...], set[str]] = {}  # the months touched so, by the countries counted again there
-    if moved is not None:
-        for month, ids in months.counted_in(commit, commit.parts("entity_daily"), set(countries)).items():
-            if month not in moved:
-                by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
-    relocated_ids = sorted(countries)
+    cells = {} if moved is None else _named_in(commit, countries)
+    for month, (ids, _) in cells.items():
+        if moved is not None and month not in moved:
+            by_countries.setdefault(tuple(sorted({c for e in ids for c in countries[e]})), set()).add(month)
     touched = {month for held in by_countries.values() for month in held}
     if months.carry(merged, "place_country_daily", None if moved is None else moved | touched) is None:
         moved, by_countries = None, {}  # nothing carried: every month counted
@@ -88,7 +84,25 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
         for changed, held in sorted(by_countries.items()):
             for chunk in _month_runs(commit, detail["entities"], frozenset(held)):
                 out.write_all(_country_rows(commit, detail, chunk, list(changed),
-                                            [p for m in chunk for p in stored.get(m, [])], relocated_ids))
+                                            [p for m in chunk for p in stored.get(m, [])],
+                                            [cell for m in chunk if m for cell in cells[m][1]]))
+
+
+def _named_in(commit: Commit, ids: Collection[str]) -> dict[str, tuple[set[str], set[tuple[str, date | None]]]]:
+    """Month -> the entities of ``ids`` named there, and the outlets' days (cells) naming them, from the version's
+    ``entity_daily`` (which counts each entity's mentions by outlet and day)."""
+    if not ids:
+        return {}
+    parts = sql.Parquet(commit.urls("entity_daily"), ENTITY_DAILY, filename=True)
+    with sql.connect(commit.sql_filesystem, daily=parts, ids=pa.table({"entity_id": sorted(ids)})) as con:
+        rows = con.sql(CELLS_SQL).fetchall()
+    found: dict[str, tuple[set[str], set[tuple[str, date | None]]]] = {}
+    for file, entity_id, outlet_id, day in rows:
+        if month := months.month_of_part(str(file)):
+            named, held = found.setdefault(month, (set(), set()))
+            named.add(str(entity_id))
+            held.add((str(outlet_id), day))
+    return found
 
 
 def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: Months) -> Iterator[list[str | None]]:
@@ -108,18 +122,20 @@ def _month_runs(commit: Commit, parts: Mapping[str | None, list[str]], counted: 
 
 
 def _country_rows(commit: Commit, detail: Mapping[str, Mapping[str | None, list[str]]], chunk: list[str | None],
-                  countries: list[str], kept: list[str], relocated: list[str] | None) -> Iterator[pa.RecordBatch]:
+                  countries: list[str], kept: list[str],
+                  cells: list[tuple[str, date | None]] | None) -> Iterator[pa.RecordBatch]:
     """``place_country_daily``'s rows of the months ``chunk``: those of ``countries`` counted from the months'
     mentions and articles (``detail``: their parts by month), the others from the stored parts ``kept``. With
-    ``relocated`` (the places whose country changed), only the outlets' days with an article naming one of them are
-    counted: a place named in every month (a country's agency) would otherwise count its country's every month."""
+    ``cells`` (outlet, day: those naming a place whose country changed), only those are counted: a place named in
+    many months would otherwise count its countries' every mention there."""
     read = {name: sql.Parquet(commit.urls(name, [p for m in chunk for p in detail[name].get(m, [])]), schema)
             for name, schema in (("entities", ENTITIES), ("articles", ARTICLES))}
     with sql.connect(commit.sql_filesystem, **read, places=sql.Parquet(commit.urls("places"), PLACES),
                      counted=pa.table({"country_code": pa.array(countries, pa.string())}),
                      stored=sql.Parquet(commit.urls("place_country_daily", kept), PLACE_COUNTRY_DAILY),
-                     relocated=pa.table({"entity_id": pa.array(relocated or [], pa.string())})) as con:
-        yield from sql.stream(con, PLACE_COUNTRY_DAILY_SQL if relocated is None else PLACE_COUNTRY_CELLS_SQL)
+                     cells=pa.table({"outlet_id": pa.array([o for o, _ in cells or ()], pa.string()),
+                                     "day": pa.array([d for _, d in cells or ()], pa.date32())})) as con:
+        yield from sql.stream(con, PLACE_COUNTRY_DAILY_SQL if cells is None else PLACE_COUNTRY_CELLS_SQL)
 
 
 def country_changed(stored: pa.Table, places: pa.Table) -> set[tuple[str, str | None]]:
