@@ -61,8 +61,9 @@ def write_country_daily(merged: Merged, places: pa.Table, moved: Months,
                         relocated: Collection[tuple[str, str | None]]) -> None:
     """``place_country_daily`` of the months ``moved`` names (None: every month), counted from their mentions and
     articles (``places``); in the other months naming a place ``relocated`` (entity id, country: before and after
-    its country changed), the rows of that place's countries counted again, not every changed country's (a place
-    new in the run's months is in none of them), the others' carried; the other months' parts carried over."""
+    its country changed), the rows of that place's countries counted again in the outlets' days naming it
+    (``_named_in``), not every changed country's (a place new in the run's months is in none of them), the other
+    rows carried; the other months' parts carried over."""
     commit = merged.commit
     countries: dict[str, set[str]] = {}  # a relocated place's countries, before and after
     for entity_id, country in relocated:
