@@ -1,5 +1,5 @@
 """Countries as ``countryinfo`` ships them, read one way for every stage that needs them: the gazetteer places a
-country at its mainland's centroid, the dashboard draws its outline."""
+country at its mainland's centroid (or its published point), the dashboard draws its outline."""
 
 from __future__ import annotations
 

@@ -263,9 +263,9 @@ PLACES = pa.schema(
                "(second-level: a county, a parish ...), city or continent; null when unresolved."),
         _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code of its country; null for a continent."),
         _field("admin1", pa.string(), "GeoNames admin1 code of its region (US: the state's postal code)."),
-        _field("latitude", pa.float64(), "Decimal degrees: a town's GeoNames point, a country's mainland centroid, "
-               "a region's centre of the area its towns cover, a county's mean of its towns. A point, not an "
-               "extent."),
+        _field("latitude", pa.float64(), "Decimal degrees: a town's GeoNames point, a country's mainland centroid "
+               "(its published point where that is far from it: an archipelago, a long coast), a region's centre "
+               "of the area its towns cover, a county's mean of its towns. A point, not an extent."),
         _field("longitude", pa.float64(), "Decimal degrees (see latitude)."),
         _field("resolved_by", pa.string(), "'only candidate', 'context' (other places its articles name, a region "
                "written after it, the outlet's country), 'population' (the most likely entry, context agreeing or "
@@ -302,9 +302,10 @@ PLACE_EVIDENCE_TOTALS = pa.schema(
                "from, kept so that a run adds the months it writes rather than summing every month again.", False),
     ],
     # The rules the evidence was counted under (what a mention gives as evidence: tasks.aggregate.place_names and
-    # places.article_evidence), raised with them; a run under other rules counts every month again. 2: the
-    # doubtful mentions of towns' names the model calls organisations.
-    metadata={"place_evidence_rules": "2"},
+    # places.article_evidence), raised with them; a run under other rules counts every month again and resolves
+    # every place again. 2: the doubtful mentions of towns' names the model calls organisations. 3: the gazetteer's
+    # country points (a country far from its mainland's centroid at its published point), so stored places move.
+    metadata={"place_evidence_rules": "3"},
 )
 
 PLACE_COUNTRY_DAILY = pa.schema(

