@@ -156,6 +156,13 @@ def _end(pids: list[int]) -> None:
             continue
 
 
+def _as_a_terminal_job() -> None:
+    """Ctrl-C's signal at its default, as a terminal starts a job. A non-interactive shell starts a background job
+    (a CI script's ``cmd &``) with it ignored, and every process below inherits that: Python then never raises
+    KeyboardInterrupt, and the Ctrl-C test would pass or fail by how the suite was launched."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """`newslake run` in a process of its own (as a shell starts a job: its own process group), starting its own
     Prefect server (no PREFECT_API_URL), tagged through its environment."""
@@ -169,7 +176,8 @@ class Run:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", *map(str, inputs), "--out",
                                           str(tmp_path / "w"), *options], cwd=ROOT, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                          preexec_fn=_as_a_terminal_job)
 
     def wait_for(self, *needles: str) -> None:
         """Until a process of the run's has each of ``needles`` in its command line."""
