@@ -58,7 +58,7 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     """The articles with outlet, duplicate and story marks over the whole warehouse (stories of the months the run
     ``touched``, adding or removing articles there, or of every month when that is None, a rebuild), written again in
     the months where a mark changed, which it returns."""
-    outlets_moved, outlet_months = (None, None) if touched is None else _outlets_moved(merged, registry)
+    outlets_moved, outlet_months = (None, None) if touched is None else _stored_outlets(merged, registry)
     incremental, moved = outlets_moved is not None, outlets_moved or frozenset()
     clustered, held = story_months(merged, touched or (), moved)
     clustered = clustered if incremental else None  # every month: a rebuild, or articles stored unsigned
@@ -75,7 +75,7 @@ def write_articles(merged: Merged, registry: Registry, touched: Collection[str] 
     return Remarked(remarked, clustered, held, outlet_months)
 
 
-def _outlets_moved(merged: Merged, registry: Registry) -> tuple[Months, dict[str, frozenset[str]] | None]:
+def _stored_outlets(merged: Merged, registry: Registry) -> tuple[Months, dict[str, frozenset[str]] | None]:
     """The months holding a stored article whose outlet the registry now folds otherwise (an alias learnt), and the
     months holding each stored outlet's articles; None, None when a stored article lies outside a month folder or
     has no signature: the run then marks every article afresh, and stores the signatures it lacked."""

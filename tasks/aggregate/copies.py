@@ -147,12 +147,14 @@ def _stored_batches(merged: Merged) -> Iterator[pa.RecordBatch]:
     faster but held hundreds of MB more at a million articles."""
     fs = arrow_fs(merged.base.out)
     pending: list[pa.Table] = []
+    rows = 0
     for part in merged.base.parts("articles"):
         pending.append(pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs,
                                      use_threads=False))
-        if sum(t.num_rows for t in pending) >= BATCH_ROWS:
+        rows += pending[-1].num_rows
+        if rows >= BATCH_ROWS:
             yield from pa.concat_tables(pending).combine_chunks().to_batches()
-            pending = []
+            pending, rows = [], 0
     if pending:
         yield from pa.concat_tables(pending).combine_chunks().to_batches()  # no batch when no row
     pa.default_memory_pool().release_unused()

@@ -18,21 +18,32 @@ if TYPE_CHECKING:
     from tasks.warehouse import Merged
     from tasks.warehouse.commit import Commit
 
-PLACE_COUNTRY_DAILY_SQL = """
-with per_article as (  -- counted an article at a time, then its articles are rows, not a distinct count: it spills
+_COUNT_SQL = """
+with recounted as ({recounted}),
+per_article as (  -- counted an article at a time, then its articles are rows, not a distinct count: it spills
   select e.article_id, p.country_code, count(*) as mentions
   from entities e join places p using (entity_id)
-  where p.country_code in (select country_code from counted)
+  where p.country_code in (select country_code from counted){only_recounted}
   group by all)
-select m.country_code, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day,
-       sum(m.mentions)::bigint as mentions, count(*) as articles
-from per_article m join articles a using (article_id)
+select m.country_code, r.outlet_id, r.day, sum(m.mentions)::bigint as mentions, count(*) as articles
+from per_article m join recounted r using (article_id)
 group by all
 union all
-select * from stored where country_code not in (select country_code from counted)
+select * from stored s where s.country_code not in (select country_code from counted){or_elsewhere}
 order by day, country_code, outlet_id
 """
-PLACE_COUNTRY_CELLS_SQL = """
+_DAY = "cast(a.published_at at time zone 'UTC' as date)"
+PLACE_COUNTRY_DAILY_SQL = _COUNT_SQL.format(  # every article's counts of the countries counted
+    recounted=f"select a.article_id, a.outlet_id, {_DAY} as day from articles a", only_recounted="",
+    or_elsewhere="")
+PLACE_COUNTRY_CELLS_SQL = _COUNT_SQL.format(  # those of the articles of the outlets' days (cells) naming a relocated
+    # place: no other count changes
+    recounted=f"select a.article_id, a.outlet_id, {_DAY} as day from articles a semi join cells c "
+              f"on c.outlet_id = a.outlet_id and c.day is not distinct from {_DAY}",
+    only_recounted="\n    and e.article_id in (select article_id from recounted)",
+    or_elsewhere="\n   or not exists (select 1 from cells c where c.outlet_id = s.outlet_id and c.day is not distinct "
+                 "from s.day)")
+CELLS_SQL = """
 with recounted as (  -- the articles of the outlets' days (cells) naming a relocated place: no other count changes
   select a.article_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day
   from articles a semi join cells c
