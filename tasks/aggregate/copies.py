@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 MEMBER_COLUMNS = ["article_id", "content_hash", "published_at", "ingested_at", "minhash", "duplicate_of",
                   "duplicate_kind"]  # the columns read: not the texts
+SIGNED_COLUMNS = ["minhash", "content_hash"]  # read from every stored article; the others only where found
 KEPT = f"select {', '.join(MEMBER_COLUMNS)} from base anti join removed using (article_id)"
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
 MEMBERS_SQL = f"select * from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original"
@@ -105,9 +106,22 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
 
 def candidates(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(the run's article, a stored article's ``MEMBER_COLUMNS``) for each stored article sharing a content hash or
-    an LSH band (``duplicates.band_keys``) with one of ``added``. The stored signatures are read once, thousands at
-    a time, each band folded into a number and looked up in numpy; a band found so is then matched by its bytes.
-    (Matching the bands' bytes in SQL made a row per stored article and band.)"""
+    an LSH band (``duplicates.band_keys``) with one of ``added``. Only the stored signatures and content hashes are
+    read whole (``_probed_rows``); the other columns are read from the parts where one was found."""
+    fs = arrow_fs(merged.base.out)
+    for part, probes in _probed_rows(merged, added):
+        rows = sorted(probes)
+        found = pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False)
+        for row, article in zip(rows, zip(*found.take(rows).to_pydict().values(), strict=True), strict=True):
+            for probe in sorted(probes[row]):
+                yield probe, article
+
+
+def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Iterator[tuple[str, dict[int, set[str]]]]:
+    """Each stored articles' part holding an article that shares a content hash or an LSH band with one of
+    ``added``: its rows -> the run's articles they share one with. The signatures are read thousands at a time,
+    each band folded into a number and looked up in numpy; a band found so is then matched by its bytes. (Matching
+    the bands' bytes in SQL made a row per stored article and band.)"""
     by_hash: dict[str, list[str]] = {}
     by_key: dict[tuple[int, bytes], list[str]] = {}  # (band, its bytes) -> the run's articles
     for f in added:
@@ -119,45 +133,55 @@ def candidates(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Itera
     wanted = [np.array([_folded(np.frombuffer(key, "<u4")) for b, key in by_key if b == band and len(key) == _WIDTH],
                        np.uint64) for band in range(duplicates.BANDS)]
     hashes = pa.array(sorted(by_hash), pa.string())
-    for batch in _stored_batches(merged):
+    for parts, starts, batch in _stored_batches(merged):
         signatures = batch.column("minhash")
-        starts, length, data = _layout(signatures)
+        offsets, length, data = _layout(signatures)
         full = np.flatnonzero(length == SIGNATURE_BYTES)
-        values = data[starts[full, None] + np.arange(SIGNATURE_BYTES)].view("<u4")  # (rows, NUM_PERM)
+        values = data[offsets[full, None] + np.arange(SIGNATURE_BYTES)].view("<u4")  # (rows, NUM_PERM)
         bands = _folded(values[:, : duplicates.BANDS * duplicates.BAND_ROWS].reshape(
             len(full), duplicates.BANDS, duplicates.BAND_ROWS))
-        shared: dict[int, set[tuple[int, bytes]]] = {}  # row -> the (band, bytes) it may share with the run
+        probes: dict[int, set[str]] = {}  # row -> the run's articles it may be a copy of
         for band in range(duplicates.BANDS):
             for row in full[np.isin(bands[:, band], wanted[band])].tolist():
-                shared.setdefault(row, set()).add((band, signatures[row].as_py()[band * _WIDTH:(band + 1) * _WIDTH]))
+                stored = signatures[row].as_py()[band * _WIDTH:(band + 1) * _WIDTH]
+                probes.setdefault(row, set()).update(by_key.get((band, stored), ()))
         for row in np.flatnonzero((length > 0) & (length < SIGNATURE_BYTES)).tolist():  # one shingle: band 0
-            shared.setdefault(row, set()).add((0, signatures[row].as_py()))
+            probes.setdefault(row, set()).update(by_key.get((0, signatures[row].as_py()), ()))
         same = pc.is_in(batch.column("content_hash"), hashes).to_numpy(zero_copy_only=False)
-        for row in sorted(set(shared) | set(np.flatnonzero(same).tolist())):
-            article = tuple(column[row].as_py() for column in batch.columns)
-            probes = {p for key in shared.get(row, ()) for p in by_key.get(key, ())}
-            probes.update(by_hash.get(article[1], ()))
-            for probe in sorted(probes):
-                yield probe, article
+        for row in np.flatnonzero(same).tolist():
+            probes.setdefault(row, set()).update(by_hash[batch.column("content_hash")[row].as_py()])
+        by_part: dict[int, dict[int, set[str]]] = {}
+        for row, found in probes.items():
+            if found:
+                at = int(np.searchsorted(starts, row, side="right")) - 1
+                by_part.setdefault(at, {})[row - int(starts[at])] = found
+        for at in sorted(by_part):
+            yield parts[at], by_part[at]
 
 
-def _stored_batches(merged: Merged) -> Iterator[pa.RecordBatch]:
-    """The stored articles' ``MEMBER_COLUMNS``, in batches of ``BATCH_ROWS`` or so: a month's part is often
-    smaller, so several are read together. A part at a time, on one thread: Arrow's dataset scanner read them
-    faster but held hundreds of MB more at a million articles."""
+def _stored_batches(merged: Merged) -> Iterator[tuple[list[str], np.ndarray, pa.RecordBatch]]:
+    """The stored articles' signatures and content hashes, ``BATCH_ROWS`` or so at a time (a month's part is often
+    smaller, so several are read together): the parts read, the row each starts at, the rows. A part at a time, on
+    one thread: Arrow's dataset scanner read them faster but held hundreds of MB more at a million articles."""
     fs = arrow_fs(merged.base.out)
+    parts: list[str] = []
     pending: list[pa.Table] = []
     rows = 0
     for part in merged.base.parts("articles"):
-        pending.append(pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs,
-                                     use_threads=False))
+        parts.append(part)
+        pending.append(pq.read_table(part, columns=SIGNED_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False))
         rows += pending[-1].num_rows
         if rows >= BATCH_ROWS:
-            yield from pa.concat_tables(pending).combine_chunks().to_batches()
-            pending, rows = [], 0
-    if pending:
-        yield from pa.concat_tables(pending).combine_chunks().to_batches()  # no batch when no row
+            yield parts, _starts(pending), pa.concat_tables(pending).combine_chunks().to_batches()[0]
+            parts, pending, rows = [], [], 0
+    if rows:
+        yield parts, _starts(pending), pa.concat_tables(pending).combine_chunks().to_batches()[0]
     pa.default_memory_pool().release_unused()
+
+
+def _starts(tables: list[pa.Table]) -> np.ndarray:
+    """The row each of ``tables`` starts at, once they are concatenated."""
+    return np.cumsum([0] + [t.num_rows for t in tables[:-1]])
 
 
 def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
