@@ -135,10 +135,9 @@ def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Ite
     hashes = pa.array(sorted(by_hash), pa.string())
     for parts, starts, batch in _stored_batches(merged):
         signatures = batch.column("minhash")
-        offsets, length, data = _layout(signatures)
+        length = _layout(signatures)[1]
         full = np.flatnonzero(length == SIGNATURE_BYTES)
-        values = data[offsets[full, None] + np.arange(SIGNATURE_BYTES)].view("<u4")  # (rows, NUM_PERM)
-        bands = _folded(values[:, : duplicates.BANDS * duplicates.BAND_ROWS].reshape(
+        bands = _folded(_whole(signatures, full)[:, : duplicates.BANDS * duplicates.BAND_ROWS].reshape(
             len(full), duplicates.BANDS, duplicates.BAND_ROWS))
         probes: dict[int, set[str]] = {}  # row -> the run's articles it may be a copy of
         for band in range(duplicates.BANDS):
@@ -169,7 +168,8 @@ def _stored_batches(merged: Merged) -> Iterator[tuple[list[str], np.ndarray, pa.
     rows = 0
     for part in merged.base.parts("articles"):
         parts.append(part)
-        pending.append(pq.read_table(part, columns=SIGNED_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False))
+        with pq.ParquetFile(part, filesystem=fs) as file:  # not read_table, which costs a dataset per part
+            pending.append(file.read(columns=SIGNED_COLUMNS, use_threads=False))
         rows += pending[-1].num_rows
         if rows >= BATCH_ROWS:
             yield parts, _starts(pending), pa.concat_tables(pending).combine_chunks().to_batches()[0]
@@ -190,6 +190,16 @@ def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     offsets, data = values.buffers()[1:3]
     edges = np.frombuffer(memoryview(offsets or bytes(4)), np.int32, count=len(values) + 1, offset=4 * values.offset)
     return edges[:-1], np.diff(edges), np.frombuffer(memoryview(data or b""), np.uint8)
+
+
+def _whole(signatures: pa.Array, full: np.ndarray) -> np.ndarray:
+    """The values of the signatures at rows ``full`` (those of SIGNATURE_BYTES), one row each: a view of their
+    bytes, which lie in one block once the others are taken out (a numpy gather of every row's bytes cost more
+    than reading them)."""
+    if not len(full):
+        return np.empty((0, duplicates.NUM_PERM), "<u4")
+    starts, _, data = _layout(signatures if len(full) == len(signatures) else signatures.take(pa.array(full)))
+    return data[starts[0]:starts[0] + len(full) * SIGNATURE_BYTES].view("<u4").reshape(len(full), duplicates.NUM_PERM)
 
 
 def _folded(bands: np.ndarray) -> np.ndarray:
