@@ -43,26 +43,6 @@ PLACE_COUNTRY_CELLS_SQL = _COUNT_SQL.format(  # those of the articles of the out
     only_recounted="\n    and e.article_id in (select article_id from recounted)",
     or_elsewhere="\n   or not exists (select 1 from cells c where c.outlet_id = s.outlet_id and c.day is not distinct "
                  "from s.day)")
-CELLS_SQL = """
-with recounted as (  -- the articles of the outlets' days (cells) naming a relocated place: no other count changes
-  select a.article_id, a.outlet_id, cast(a.published_at at time zone 'UTC' as date) as day
-  from articles a semi join cells c
-    on c.outlet_id = a.outlet_id and c.day is not distinct from cast(a.published_at at time zone 'UTC' as date)),
-per_article as (
-  select e.article_id, p.country_code, count(*) as mentions
-  from entities e join places p using (entity_id)
-  where p.country_code in (select country_code from counted)
-    and e.article_id in (select article_id from recounted)
-  group by all)
-select m.country_code, r.outlet_id, r.day, sum(m.mentions)::bigint as mentions, count(*) as articles
-from per_article m join recounted r using (article_id)
-group by all
-union all
-select * from stored s
-where s.country_code not in (select country_code from counted)
-   or not exists (select 1 from cells c where c.outlet_id = s.outlet_id and c.day is not distinct from s.day)
-order by day, country_code, outlet_id
-"""
 CELLS_SQL = "select distinct filename, entity_id, outlet_id, day from daily semi join ids using (entity_id)"
 MENTION_BYTES_PER_QUERY = 64 * 2**20  # stored mentions (Parquet bytes) one count reads: a million articles' at once
 # ran out of DuckDB's memory limit, so months are counted in runs of about this size (a larger month alone)
