@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 MEMBER_COLUMNS = ["article_id", "content_hash", "published_at", "ingested_at", "minhash", "duplicate_of",
                   "duplicate_kind"]  # the columns read: not the texts
 SIGNED_COLUMNS = ["minhash", "content_hash"]  # read from every stored article; the others only where found
-KEPT = f"select {', '.join(MEMBER_COLUMNS)} from base anti join removed using (article_id)"
 LEFT_SQL = "select distinct coalesce(duplicate_of, article_id) from base semi join removed using (article_id)"
-MEMBERS_SQL = f"select * from ({KEPT}) k semi join groups g on coalesce(k.duplicate_of, k.article_id) = g.original"
+MEMBERS_SQL = ("select filename, article_id from base b semi join groups g on coalesce(b.duplicate_of, b.article_id) = "
+               "g.original anti join removed using (article_id)")  # where they are: only two columns read whole
 SIGNATURE_BYTES = 4 * duplicates.NUM_PERM
 _WIDTH = 4 * duplicates.BAND_ROWS  # a band's bytes
 BATCH_ROWS = 8192
@@ -79,7 +79,7 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     """The groups of copies that the run's ``added`` articles join, or that an article it replaces leaves, found
     again over their members. The stored articles must all have a signature (``articles.minhash`` not null)."""
     removed = sorted(merged.removed)
-    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged),
+    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged, filename=True),
                  "removed": pa.table({"article_id": pa.array(removed, pa.string())})}
     by_id = {f.article_id: f for f in added}
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
@@ -92,7 +92,8 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
             if duplicates.is_copy(by_id[probe], duplicates.fingerprint(duplicates.Doc(a, "", h, p, i), m)):
                 groups.add(original)
         con.register("groups", pa.table({"original": pa.array(sorted(groups), pa.string())}))
-        members = con.sql(MEMBERS_SQL).to_arrow_table() if groups else ARTICLES.empty_table().select(MEMBER_COLUMNS)
+        found = con.sql(MEMBERS_SQL).fetchall() if groups else []
+    members = _members(merged, found)
     marked: dict[str, Mark] = {}
     prints = list(added)
     for a, h, p, i, m, of, kind in zip(*members.to_pydict().values(), strict=True):
@@ -111,10 +112,27 @@ def candidates(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Itera
     fs = arrow_fs(merged.base.out)
     for part, probes in _probed_rows(merged, added):
         rows = sorted(probes)
-        found = pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False)
-        for row, article in zip(rows, zip(*found.take(rows).to_pydict().values(), strict=True), strict=True):
+        found = _member_columns(fs, part).take(rows)
+        for row, article in zip(rows, zip(*found.to_pydict().values(), strict=True), strict=True):
             for probe in sorted(probes[row]):
                 yield probe, article
+
+
+def _members(merged: Merged, found: list[tuple[str, str]]) -> pa.Table:
+    """The ``MEMBER_COLUMNS`` of the stored articles ``found`` (their part's URL, their id), read from their parts."""
+    fs = arrow_fs(merged.base.out)
+    part_of = dict(zip(stored_articles(merged).urls, merged.base.parts("articles"), strict=True))
+    ids: dict[str, list[str]] = {}
+    for url, article_id in found:
+        ids.setdefault(part_of[str(url)], []).append(str(article_id))
+    tables = [(t := _member_columns(fs, part)).filter(pc.is_in(t["article_id"], pa.array(held, pa.string())))
+              for part, held in sorted(ids.items())]
+    return pa.concat_tables(tables) if tables else ARTICLES.empty_table().select(MEMBER_COLUMNS)
+
+
+def _member_columns(fs: Any, part: str) -> pa.Table:
+    """A stored articles' part's ``MEMBER_COLUMNS``, as declared (a part written before one was added has nulls)."""
+    return pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False)
 
 
 def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Iterator[tuple[str, dict[int, set[str]]]]:
@@ -130,8 +148,7 @@ def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Ite
             by_key.setdefault((band, key), []).append(f.article_id)
     if not added:
         return
-    wanted = [np.array([_folded(np.frombuffer(key, "<u4")) for b, key in by_key if b == band and len(key) == _WIDTH],
-                       np.uint64) for band in range(duplicates.BANDS)]
+    wanted = np.array([_folded(np.frombuffer(key, "<u4")) for _, key in by_key if len(key) == _WIDTH], np.uint64)
     hashes = pa.array(sorted(by_hash), pa.string())
     for parts, starts, batch in _stored_batches(merged):
         signatures = batch.column("minhash")
@@ -140,10 +157,10 @@ def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Ite
         bands = _folded(_whole(signatures, full)[:, : duplicates.BANDS * duplicates.BAND_ROWS].reshape(
             len(full), duplicates.BANDS, duplicates.BAND_ROWS))
         probes: dict[int, set[str]] = {}  # row -> the run's articles it may be a copy of
-        for band in range(duplicates.BANDS):
-            for row in full[np.isin(bands[:, band], wanted[band])].tolist():
-                stored = signatures[row].as_py()[band * _WIDTH:(band + 1) * _WIDTH]
-                probes.setdefault(row, set()).update(by_key.get((band, stored), ()))
+        for at, band in zip(*np.nonzero(np.isin(bands, wanted)), strict=True):  # any band's number: checked below
+            row = int(full[at])
+            stored = signatures[row].as_py()[band * _WIDTH:(band + 1) * _WIDTH]
+            probes.setdefault(row, set()).update(by_key.get((int(band), stored), ()))
         for row in np.flatnonzero((length > 0) & (length < SIGNATURE_BYTES)).tolist():  # one shingle: band 0
             probes.setdefault(row, set()).update(by_key.get((0, signatures[row].as_py()), ()))
         same = pc.is_in(batch.column("content_hash"), hashes).to_numpy(zero_copy_only=False)
