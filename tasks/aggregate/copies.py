@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import fsspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,14 +131,14 @@ def _members(merged: Merged, found: list[tuple[str, str]]) -> pa.Table:
     return pa.concat_tables(tables) if tables else ARTICLES.empty_table().select(MEMBER_COLUMNS)
 
 
-def _member_columns(fs: Any, part: str) -> pa.Table:
+def _member_columns(fs: fsspec.AbstractFileSystem | None, part: str) -> pa.Table:
     """A stored articles' part's ``MEMBER_COLUMNS``, as declared (a part written before one was added has nulls)."""
     return pq.read_table(part, columns=MEMBER_COLUMNS, schema=ARTICLES, filesystem=fs, use_threads=False)
 
 
 def _probed_rows(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Iterator[tuple[str, dict[int, set[str]]]]:
-    """Each stored articles' part holding an article that shares a content hash or an LSH band with one of
-    ``added``: its rows -> the run's articles they share one with. The signatures are read thousands at a time,
+    """Each part of the stored articles that holds one sharing a content hash or an LSH band with one of ``added``,
+    with its rows -> the run's articles they share one with. The signatures are read thousands at a time,
     each band folded into a number and looked up in numpy; a band found so is then matched by its bytes. (Matching
     the bands' bytes in SQL made a row per stored article and band.)"""
     by_hash: dict[str, list[str]] = {}
