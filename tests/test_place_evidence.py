@@ -19,6 +19,7 @@ from tasks.aggregate.places import Evidence, pool
 from tasks.schemas import TABLES
 from tasks.warehouse import storage
 from tasks.warehouse.commit import Commit
+from tasks.warehouse.snapshot import Snapshot
 from tests.test_places import _gaz
 
 # (article, start, text, label, entity): two articles in January, one in February
@@ -68,16 +69,19 @@ def _outlets(country: str | None, *more: tuple[str, str]) -> pa.Table:
 
 
 def test_an_outlet_moved_to_another_country_or_renamed_is_noticed(tmp_path: Path) -> None:
+    def moved(base: Snapshot, now: pa.Table, column: str = "country") -> frozenset[str] | None:
+        return outlets.changed_outlets(base, now, "name", "country")[column]
+
     out = tmp_path / "w"
-    assert not outlets.changed(storage.current(out), _outlets("US"), "country")  # nothing stored yet
+    assert moved(storage.current(out), _outlets("US")) == frozenset()  # nothing stored yet
     commit = Commit(storage.current(out))
     commit.write("outlets", _outlets(None))
     base = commit.publish()
-    assert not outlets.changed(base, _outlets(None), "country")
-    assert outlets.changed(base, _outlets("US"), "country")  # learnt its country: its articles' evidence
-    assert not outlets.changed(base, _outlets(None, ("o3", "DE")), "country")  # its articles are new ones
+    assert moved(base, _outlets(None)) == frozenset()
+    assert moved(base, _outlets("US")) == {"o1"}  # learnt its country: its articles' evidence
+    assert moved(base, _outlets(None, ("o3", "DE"))) == frozenset()  # its articles are new ones
     renamed = _outlets(None).set_column(1, "name", pa.array(["Harbour Gazette", None]))
-    assert outlets.changed(base, renamed, "name") and not outlets.changed(base, renamed, "country")
+    assert moved(base, renamed, "name") == {"o1"} and moved(base, renamed) == frozenset()
 
 
 def test_a_month_is_counted_again_only_where_a_changed_mention_reads_another_place() -> None:

@@ -23,7 +23,6 @@ from tasks.aggregate.articles import write_articles
 from tasks.aggregate.catalog import top_entities
 from tasks.aggregate.mentions import write_entities
 from tasks.aggregate.outlets import Registry, build_outlets, changed_outlets
-from tasks.aggregate.outlets import changed as outlets_changed
 from tasks.schemas import ARTICLES, ENTITY_NAMES, ENTITY_OUTLETS
 
 if TYPE_CHECKING:
@@ -60,15 +59,16 @@ def aggregate(merged: Merged, registry: Registry, rebuild: bool = False) -> None
     commit.write("outlets", outlets)
     # the months whose stories are built again: clustered again, a mention changed entity or name, or an outlet
     # renamed has articles there (all of them when none is stored)
-    renamed = changed_outlets(merged.base, outlets, "name")
-    recount = None if renamed is None or not merged.base.num_rows("stories") else months.union(
+    changed = changed_outlets(merged.base, outlets, "name", "country")
+    renamed = changed["name"]
+    recount = None if renamed is None or not merged.base.parts("stories") else months.union(
         rewrite.named, marked.stories)
     if recount is not None and renamed:  # a story lies in one month: those of the renamed outlets' stored articles
         recount = months.union(recount, marked.months_of(renamed))  # (the run's are in months clustered again)
     by_month = stories.month_local(marked.articles)  # each story then lies in one month
     top = catalog.story_top_entities(commit, recount, by_month=by_month)
     stories.write_stories(merged, facts, outlets, recount, top, by_month)
-    moved = outlets_changed(merged.base, outlets, "country")
+    moved = changed["country"] is None or bool(changed["country"])  # every month's place evidence changes
     place_tables.write_places(merged, None if moved else months.union(rewrite.touched, remarked), rewrite.changed,
                               (facts, outlets),
                               None if moved else months.union(rewrite.moved, remarked))

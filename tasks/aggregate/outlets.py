@@ -156,22 +156,21 @@ def mean_tone(articles: list[dict[str, Any]]) -> float | None:
     return statistics.fmean(tones) if tones else None
 
 
-def changed(base: Snapshot, outlets: pa.Table, column: str) -> bool:
-    """Whether an outlet of the committed version has another ``column`` in the run's ``outlets``: a country the
-    registry learnt or corrected. What was derived from the stored articles with the old value changes in every
-    month."""
-    found = changed_outlets(base, outlets, column)
-    return found is None or bool(found)
-
-
-def changed_outlets(base: Snapshot, outlets: pa.Table, column: str) -> frozenset[str] | None:
-    """The outlets of the committed version with another ``column`` in the run's ``outlets`` (a name their articles
-    now give otherwise); None, all of them, when the committed version does not hold the column."""
+def changed_outlets(base: Snapshot, outlets: pa.Table, *columns: str) -> dict[str, frozenset[str] | None]:
+    """Per column of ``columns``: the outlets of the committed version with another value in the run's ``outlets``
+    (a name their articles now give otherwise; a country the registry learnt or corrected, which changes what was
+    derived from their stored articles in every month); None, all of them, when the committed version does not
+    hold the column."""
     if not base.num_rows("outlets"):
-        return frozenset()
+        return {column: frozenset() for column in columns}
     before = base.read("outlets")
-    if column not in before.column_names:
-        return None
-    value = dict(zip(before["outlet_id"].to_pylist(), before[column].to_pylist(), strict=True))
-    return frozenset(str(o) for o, v in zip(outlets["outlet_id"].to_pylist(), outlets[column].to_pylist(), strict=True)
-                     if o in value and value[o] != v)
+    ids = before["outlet_id"].to_pylist()
+    found: dict[str, frozenset[str] | None] = {}
+    for column in columns:
+        if column not in before.column_names:
+            found[column] = None
+            continue
+        value = dict(zip(ids, before[column].to_pylist(), strict=True))
+        found[column] = frozenset(str(o) for o, v in zip(outlets["outlet_id"].to_pylist(), outlets[column].to_pylist(),
+                                                         strict=True) if o in value and value[o] != v)
+    return found

@@ -6,7 +6,7 @@ own mentions (their spellings, labels and entities) and its outlet's country. So
 and a run counts again only the months it touched, those where an article's outlet or original changed, and those
 where a stored mention whose entity or label changed names a place (``place_tables.write_places``); the other
 months' sums are read back, not their mentions. Should an outlet's country change in the registry, every month is
-counted again (``outlets.changed``).
+counted again (``outlets.changed_outlets``).
 
 The sum over every month is kept too (``place_evidence_totals``): a run takes from it the stored evidence of the
 months it writes again and adds theirs anew, reading those months, not every month of the warehouse."""
