@@ -24,6 +24,7 @@ Paths are never patterns: folders are listed, not globbed, so a warehouse may li
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 import uuid
@@ -90,6 +91,13 @@ def list_parts(out: str, folder: str) -> list[str]:
     return sorted(p for p in fs.find(folder) if p.endswith(".parquet"))  # none when the folder is missing
 
 
+@functools.lru_cache(maxsize=65_536)
+def part_rows(out: str, part: str) -> int:
+    """A part's rows, from its footer, read once per process: a part is never written again under its name (each
+    write makes a new one, ``parts.part_name``), and a run counts each table's rows before and after it."""
+    return pq.read_metadata(part, filesystem=arrow_fs(out)).num_rows
+
+
 def part_names(folder: str, parts: list[str]) -> tuple[str, ...]:
     """``parts`` (paths under ``folder``) as ``CURRENT`` lists them: relative to the table's folder."""
     return tuple(p[len(folder) + 1:] if p.startswith(f"{folder}/") else p.rsplit("/", 1)[-1] for p in parts)
@@ -145,8 +153,7 @@ class Snapshot:
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def num_rows(self, name: str) -> int:
-        fs = arrow_fs(self.out)
-        return sum(pq.read_metadata(p, filesystem=fs).num_rows for p in self.parts(name))
+        return sum(part_rows(self.out, p) for p in self.parts(name))
 
     def batches(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The table's rows batch by batch: memory holds a batch, not the table."""
