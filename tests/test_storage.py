@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -326,8 +326,6 @@ def test_a_writer_of_many_months_keeps_few_parts_open_and_loses_no_row(tmp_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Months written one after another (a run writing hundreds again): past MAX_OPEN, the part written least
     recently is finished, and a later row of its month goes to a new part of that month."""
-    from datetime import date
-
     import fsspec
 
     from tasks.warehouse import parts
@@ -347,3 +345,19 @@ def test_a_writer_of_many_months_keeps_few_parts_open_and_loses_no_row(tmp_path:
     back = pq.read_table(tmp_path / "daily", schema=schema)  # the month folders read as the table's own columns
     assert sorted(back["day"].to_pylist()) == sorted(days)
     assert len(list((tmp_path / "daily" / "month=2024-01").glob("*.parquet"))) == 2
+
+
+def test_a_rows_month_is_its_utc_year_and_month_and_undated_without_a_date() -> None:
+    """Each distinct month is formatted once and given back to its rows: rows out of order, several per month, a
+    UTC timestamp just before midnight, and nulls, in dates, timestamps and chunks."""
+    from datetime import UTC, date, datetime
+
+    days = [date(2024, 5, 31), None, date(1999, 12, 1), date(2024, 5, 1), date(2024, 6, 1), None]
+    expected = ["2024-05", partitions.UNDATED, "1999-12", "2024-05", "2024-06", partitions.UNDATED]
+    assert partitions.months(pa.array(days, pa.date32())).to_pylist() == expected
+    stamps = [datetime(2024, 5, 31, 23, 59, tzinfo=UTC), None, datetime(2024, 6, 1, 0, 0, tzinfo=UTC)]
+    assert partitions.months(pa.array(stamps, pa.timestamp("us", tz="UTC"))).to_pylist() == [
+        "2024-05", partitions.UNDATED, "2024-06"]
+    chunked = pa.chunked_array([pa.array(days[:3], pa.date32()), pa.array(days[3:], pa.date32())])
+    assert partitions.months(chunked).to_pylist() == expected
+    assert partitions.months(pa.array(["2024-05", None])).to_pylist() == ["2024-05", partitions.UNDATED]
