@@ -80,7 +80,8 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
     """The groups of copies that the run's ``added`` articles join, or that an article it replaces leaves, found
     again over their members. The stored articles must all have a signature (``articles.minhash`` not null)."""
     removed = sorted(merged.removed)
-    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored_articles(merged, filename=True),
+    stored = stored_articles(merged, filename=True)
+    relations: dict[str, sql.Parquet | pa.Table] = {"base": stored,
                  "removed": pa.table({"article_id": pa.array(removed, pa.string())})}
     by_id = {f.article_id: f for f in added}
     with sql.connect(merged.commit.sql_filesystem, **relations) as con:
@@ -94,7 +95,7 @@ def regroup(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Regroupe
                 groups.add(original)
         con.register("groups", pa.table({"original": pa.array(sorted(groups), pa.string())}))
         found = con.sql(MEMBERS_SQL).fetchall() if groups else []
-    members = _members(merged, found)
+    members = _members(merged, dict(zip(stored.urls, merged.base.parts("articles"), strict=True)), found)
     marked: dict[str, Mark] = {}
     prints = list(added)
     for a, h, p, i, m, of, kind in zip(*members.to_pydict().values(), strict=True):
@@ -119,10 +120,10 @@ def candidates(merged: Merged, added: Sequence[duplicates.Fingerprint]) -> Itera
                 yield probe, article
 
 
-def _members(merged: Merged, found: list[tuple[str, str]]) -> pa.Table:
-    """The ``MEMBER_COLUMNS`` of the stored articles ``found`` (their part's URL, their id), read from their parts."""
+def _members(merged: Merged, part_of: dict[str, str], found: list[tuple[str, str]]) -> pa.Table:
+    """The ``MEMBER_COLUMNS`` of the stored articles ``found`` (their part's URL, their id), read from their parts
+    (``part_of``: by URL)."""
     fs = arrow_fs(merged.base.out)
-    part_of = dict(zip(stored_articles(merged).urls, merged.base.parts("articles"), strict=True))
     ids: dict[str, list[str]] = {}
     for url, article_id in found:
         ids.setdefault(part_of[str(url)], []).append(str(article_id))
